@@ -1,0 +1,1 @@
+//! `attuned demo`: a realistic, deterministic portfolio.

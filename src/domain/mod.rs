@@ -1,0 +1,9 @@
+//! Pure rules of the product: no SQL, no terminal, the clock passed in.
+
+pub mod clock;
+pub mod coverage;
+pub mod model;
+pub mod money;
+pub mod risk;
+
+pub use clock::{Clock, FixedClock, SystemClock};

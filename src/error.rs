@@ -1,0 +1,46 @@
+//! Typed errors of the library; `main` prints each as one line.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: not an attuned database; it was left untouched")]
+    NotADatabase { path: PathBuf },
+    #[error("{path}: the database is damaged ({detail}); it was left untouched")]
+    Corrupt { path: PathBuf, detail: String },
+    #[error(
+        "{path}: written by a newer attuned (schema {found}, this one knows up to {supported}); upgrade attuned to open it"
+    )]
+    NewerSchema {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("database migration: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("no home directory found; pass --db PATH or set ATTUNED_DB")]
+    NoDataDir,
+    #[error("terminal: {0}")]
+    Terminal(std::io::Error),
+}
+
+impl Error {
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

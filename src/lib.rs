@@ -1,0 +1,13 @@
+//! attuned: a terminal workstation for Customer Success Managers.
+//!
+//! Layers: `domain` (pure rules), `store` (all SQL), `ui` (screens), `cli` (commands).
+
+pub mod cli;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod export;
+pub mod store;
+pub mod ui;
+
+pub use error::{Error, Result};

@@ -1,0 +1,260 @@
+//! One account in full, for the account screen.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{Connection, OptionalExtension};
+
+use super::summary::{self, AsOf};
+use super::{parse_day, parse_name, parse_timestamp};
+use crate::domain::coverage::{self, Coverage, Finding};
+use crate::domain::model::{
+    CallType, Intervention, Pulse, Role, Segment, Sentiment, SignalKind, Strength, TouchKind,
+    TouchStatus,
+};
+use crate::domain::risk::{self, Risk, RiskInputs};
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone)]
+pub struct AccountDetail {
+    pub id: i64,
+    pub name: String,
+    pub segment: Segment,
+    pub tier: u8,
+    pub industry: Option<String>,
+    pub contract_value: i64,
+    pub renewal_date: Option<NaiveDate>,
+    pub owner: Option<String>,
+    pub parent: Option<String>,
+    /// Newest first.
+    pub pulse_history: Vec<PulseEntry>,
+    pub personas: Vec<PersonaLine>,
+    /// Newest first, at most `RECENT_TOUCHES`.
+    pub touches: Vec<TouchLine>,
+    pub touch_count: i64,
+    pub open_followups: Vec<FollowupLine>,
+    pub signals: Vec<SignalReading>,
+    pub inputs: RiskInputs,
+    pub risk: Risk,
+    pub coverage: Coverage,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PulseEntry {
+    pub pulse: Pulse,
+    pub reason: Option<String>,
+    pub set_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PersonaLine {
+    pub id: i64,
+    pub name: String,
+    pub title: Option<String>,
+    pub role: Role,
+    pub reports_to: Option<String>,
+    pub strength: Strength,
+    pub sentiment: Sentiment,
+    pub last_contact_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TouchLine {
+    pub id: i64,
+    pub kind: TouchKind,
+    pub call_type: Option<CallType>,
+    pub status: TouchStatus,
+    pub occurred_at: DateTime<Utc>,
+    pub participants: Vec<String>,
+    pub sentiment: Option<Pulse>,
+    pub intervention: Option<Intervention>,
+    pub followup_on: Option<NaiveDate>,
+    pub summary: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FollowupLine {
+    pub id: i64,
+    pub due_on: NaiveDate,
+    pub action: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SignalReading {
+    pub kind: SignalKind,
+    pub value: f64,
+    pub note: Option<String>,
+    pub observed_at: DateTime<Utc>,
+}
+
+pub const RECENT_TOUCHES: i64 = 50;
+
+pub fn load(conn: &Connection, id: i64, at: &AsOf) -> Result<AccountDetail> {
+    let head = conn
+        .prepare_cached(
+            "SELECT a.name, a.segment, a.tier, a.industry, a.contract_value, a.renewal_date,
+                    c.name, p.name
+             FROM accounts a
+             LEFT JOIN csms c ON c.id = a.owner_csm_id
+             LEFT JOIN accounts p ON p.id = a.parent_id
+             WHERE a.id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                parse_name::<Segment>(&r.get::<_, String>(1)?)?,
+                r.get::<_, u8>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, Option<String>>(5)?,
+                r.get::<_, Option<String>>(6)?,
+                r.get::<_, Option<String>>(7)?,
+            ))
+        })
+        .optional()?
+        .ok_or_else(|| Error::Invalid(format!("no account with id {id}")))?;
+    let inputs = summary::risk_inputs(conn, id, at)?;
+    let risk = risk::assess(&inputs);
+    let coverage = Coverage::of(&inputs.personas);
+    let findings = coverage::findings(&inputs.personas);
+    Ok(AccountDetail {
+        id,
+        name: head.0,
+        segment: head.1,
+        tier: head.2,
+        industry: head.3,
+        contract_value: head.4,
+        renewal_date: head.5.as_deref().and_then(parse_day),
+        owner: head.6,
+        parent: head.7,
+        pulse_history: pulse_history(conn, id)?,
+        personas: personas(conn, id)?,
+        touches: touches(conn, id)?,
+        touch_count: conn
+            .prepare_cached("SELECT count(*) FROM touches WHERE account_id = ?1")?
+            .query_row([id], |r| r.get(0))?,
+        open_followups: open_followups(conn, id)?,
+        signals: signals(conn, id)?,
+        inputs,
+        risk,
+        coverage,
+        findings,
+    })
+}
+
+fn ts(v: Option<String>) -> Option<DateTime<Utc>> {
+    v.as_deref().and_then(parse_timestamp)
+}
+
+fn pulse_history(conn: &Connection, id: i64) -> Result<Vec<PulseEntry>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT pulse, reason, set_at FROM pulse_history WHERE account_id = ?1
+         ORDER BY set_at DESC, id DESC LIMIT 24",
+    )?;
+    let rows = stmt
+        .query_map([id], |r| {
+            Ok(PulseEntry {
+                pulse: parse_name(&r.get::<_, String>(0)?)?,
+                reason: r.get(1)?,
+                set_at: ts(r.get(2)?).unwrap_or_default(),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+fn personas(conn: &Connection, id: i64) -> Result<Vec<PersonaLine>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT p.id, p.name, p.title, p.role, m.name, p.strength, p.sentiment, p.last_contact_at
+         FROM personas p LEFT JOIN personas m ON m.id = p.reports_to_id
+         WHERE p.account_id = ?1 AND p.archived_at IS NULL
+         ORDER BY CASE p.role WHEN 'executive_sponsor' THEN 0 WHEN 'economic_buyer' THEN 1
+                  WHEN 'champion' THEN 2 WHEN 'decision_maker' THEN 3 ELSE 4 END, p.name",
+    )?;
+    let rows = stmt
+        .query_map([id], |r| {
+            Ok(PersonaLine {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                title: r.get(2)?,
+                role: parse_name(&r.get::<_, String>(3)?)?,
+                reports_to: r.get(4)?,
+                strength: parse_name(&r.get::<_, String>(5)?)?,
+                sentiment: parse_name(&r.get::<_, String>(6)?)?,
+                last_contact_at: ts(r.get(7)?),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+fn touches(conn: &Connection, id: i64) -> Result<Vec<TouchLine>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT t.id, t.kind, t.call_type, t.status, t.occurred_at, t.sentiment, t.intervention,
+                t.followup_on, t.summary,
+                (SELECT group_concat(p.name, ', ') FROM touch_participants tp
+                 JOIN personas p ON p.id = tp.persona_id WHERE tp.touch_id = t.id)
+         FROM touches t WHERE t.account_id = ?1
+         ORDER BY t.occurred_at DESC, t.id DESC LIMIT ?2",
+    )?;
+    let opt = |v: Option<String>| v.filter(|s| !s.is_empty());
+    let rows = stmt
+        .query_map((id, RECENT_TOUCHES), |r| {
+            Ok(TouchLine {
+                id: r.get(0)?,
+                kind: parse_name(&r.get::<_, String>(1)?)?,
+                call_type: opt(r.get(2)?).as_deref().map(parse_name).transpose()?,
+                status: parse_name(&r.get::<_, String>(3)?)?,
+                occurred_at: ts(r.get(4)?).unwrap_or_default(),
+                sentiment: opt(r.get(5)?).as_deref().map(parse_name).transpose()?,
+                intervention: opt(r.get(6)?).as_deref().map(parse_name).transpose()?,
+                followup_on: r
+                    .get::<_, Option<String>>(7)?
+                    .as_deref()
+                    .and_then(parse_day),
+                summary: r.get(8)?,
+                participants: r
+                    .get::<_, Option<String>>(9)?
+                    .map(|s| s.split(", ").map(str::to_string).collect())
+                    .unwrap_or_default(),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+fn open_followups(conn: &Connection, id: i64) -> Result<Vec<FollowupLine>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, due_on, action FROM followups
+         WHERE account_id = ?1 AND done_at IS NULL ORDER BY due_on, id",
+    )?;
+    let rows = stmt
+        .query_map([id], |r| {
+            Ok(FollowupLine {
+                id: r.get(0)?,
+                due_on: r
+                    .get::<_, String>(1)
+                    .map(|s| parse_day(&s).unwrap_or_default())?,
+                action: r.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+fn signals(conn: &Connection, id: i64) -> Result<Vec<SignalReading>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT kind, value, note, observed_at FROM signals WHERE account_id = ?1
+         ORDER BY observed_at DESC, id DESC LIMIT 60",
+    )?;
+    let rows = stmt
+        .query_map([id], |r| {
+            Ok(SignalReading {
+                kind: parse_name(&r.get::<_, String>(0)?)?,
+                value: r.get(1)?,
+                note: r.get(2)?,
+                observed_at: ts(r.get(3)?).unwrap_or_default(),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}

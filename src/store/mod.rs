@@ -1,0 +1,281 @@
+//! All SQL lives here: opening the file safely, migrations, reads and writes.
+
+pub mod account;
+pub mod check;
+pub mod portfolio;
+pub mod schema;
+pub mod summary;
+pub mod write;
+
+use std::fs::{self, OpenOptions};
+use std::io::Read;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+
+use crate::error::{Error, Result};
+
+/// How long a writer waits for another connection's lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// One attuned database file.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    origin: i64,
+    read_only: bool,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` for reading and writing.
+    ///
+    /// A new file is created 0600 in a 0700 directory. An existing file is validated
+    /// read-only first, so a file that is not ours, is damaged or is from a newer
+    /// attuned is refused without a single byte of it changing.
+    pub fn open(path: &Path) -> Result<Store> {
+        if path.exists() {
+            validate_existing(path)?;
+        } else {
+            create_private_file(path)?;
+        }
+        let mut conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| classify(path, e))?;
+        configure(&conn).map_err(|e| classify(path, e))?;
+        schema::MIGRATIONS.to_latest(&mut conn)?;
+        let origin = ensure_origin(&conn)?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            origin,
+            read_only: false,
+        })
+    }
+
+    /// Opens an existing database without writing anything to it, not even a WAL file.
+    pub fn open_read_only(path: &Path) -> Result<Store> {
+        if !path.exists() {
+            return Err(Error::io(
+                path,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no such database"),
+            ));
+        }
+        validate_existing(path)?;
+        let conn = open_immutable(path)?;
+        let origin = read_origin(&conn)?.unwrap_or(0);
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            origin,
+            read_only: true,
+        })
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// The high half of every id this file creates.
+    pub fn origin(&self) -> i64 {
+        self.origin
+    }
+
+    /// Runs `f` in one write transaction: all of it lands, or none of it.
+    pub fn write<T>(&mut self, f: impl FnOnce(&write::Tx<'_>) -> Result<T>) -> Result<T> {
+        if self.read_only {
+            return Err(Error::Invalid(format!(
+                "{} is open read-only; nothing was changed",
+                self.path.display()
+            )));
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let out = f(&write::Tx::new(&tx, self.origin))?;
+        tx.commit()?;
+        Ok(out)
+    }
+}
+
+/// Refuses files that are not SQLite, are damaged, or carry a newer schema.
+fn validate_existing(path: &Path) -> Result<()> {
+    let mut header = [0u8; 16];
+    let mut file = fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    if len > 0 {
+        if len < 100 || file.read_exact(&mut header).is_err() || &header != b"SQLite format 3\0" {
+            return Err(Error::NotADatabase {
+                path: path.to_path_buf(),
+            });
+        }
+    }
+    let conn = open_immutable(path)?;
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| classify(path, e))?;
+    // Reading the schema catches most damage without a full integrity check.
+    let objects: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+        .map_err(|e| classify(path, e))?;
+    if version == 0 && objects > 0 {
+        // Some other program's database: never migrate it into ours.
+        return Err(Error::NotADatabase {
+            path: path.to_path_buf(),
+        });
+    }
+    if version > schema::LATEST {
+        return Err(Error::NewerSchema {
+            path: path.to_path_buf(),
+            found: version,
+            supported: schema::LATEST,
+        });
+    }
+    if version > 0 && read_origin(&conn).is_err() {
+        return Err(Error::NotADatabase {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
+/// A connection that cannot write: read-only at the SQLite level.
+///
+/// A WAL database needs its `-shm` index; when none exists, the file is opened as
+/// immutable so that SQLite creates nothing beside it.
+fn open_immutable(path: &Path) -> Result<Connection> {
+    let shm = sidecar(path, "-shm");
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = if shm.exists() {
+        Connection::open_with_flags(path, flags)
+    } else {
+        let uri = format!("file:{}?immutable=1", uri_path(path));
+        Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+    }
+    .map_err(|e| classify(path, e))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(conn)
+}
+
+fn uri_path(path: &Path) -> String {
+    let abs = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    abs.to_string_lossy()
+        .replace('%', "%25")
+        .replace('?', "%3f")
+        .replace('#', "%23")
+}
+
+fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Creates the database file 0600 (and its directory 0700 when we make it).
+fn create_private_file(path: &Path) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.exists()
+    {
+        fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+            .map_err(|e| Error::io(dir, e))?;
+    }
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| Error::io(path, e))?;
+    Ok(())
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+/// Turns SQLite's "not a database" and corruption codes into our one-line errors.
+fn classify(path: &Path, e: rusqlite::Error) -> Error {
+    use rusqlite::ErrorCode;
+    match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => Error::NotADatabase {
+            path: path.to_path_buf(),
+        },
+        Some(ErrorCode::DatabaseCorrupt) => Error::Corrupt {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        },
+        _ => Error::Sqlite(e),
+    }
+}
+
+fn read_origin(conn: &Connection) -> rusqlite::Result<Option<i64>> {
+    conn.query_row("SELECT value FROM meta WHERE key = 'origin'", [], |r| {
+        r.get::<_, String>(0)
+    })
+    .optional()
+    .map(|v| v.and_then(|s| s.parse().ok()))
+}
+
+/// Gives a new file its random origin; ids it creates start with it.
+fn ensure_origin(conn: &Connection) -> Result<i64> {
+    if let Some(origin) = read_origin(conn)? {
+        return Ok(origin);
+    }
+    let origin = i64::from(rand::random::<u32>() & 0x7fff_ffff).max(1);
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('origin', ?1), ('created_at', ?2)",
+        (origin.to_string(), timestamp(Utc::now())),
+    )?;
+    Ok(origin)
+}
+
+/// Stored form of an instant: RFC 3339 in UTC, to the second.
+pub fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Stored form of a calendar day.
+pub fn day(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+pub fn parse_day(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+pub fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// The version of the SQLite library linked into this binary.
+pub fn sqlite_version() -> &'static str {
+    rusqlite::version()
+}
+
+/// Maps a stored word to one of the domain's closed sets, as a SQL conversion error.
+pub(crate) fn parse_name<T: std::str::FromStr>(s: &str) -> rusqlite::Result<T>
+where
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    s.parse().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}

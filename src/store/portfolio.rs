@@ -1,0 +1,337 @@
+//! The portfolio table: pages of accounts by keyset on the sort key, never an offset or a
+//! full scan per frame, and totals from the trigger-kept summary row.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use rusqlite::types::Value;
+use rusqlite::{Connection, Row, params_from_iter};
+
+use super::{day, parse_day, parse_name, parse_timestamp, timestamp};
+use crate::domain::model::{Pulse, Role, Segment};
+use crate::domain::risk::AT_RISK_SCORE;
+use crate::error::Result;
+
+/// The columns the table can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortColumn {
+    Name,
+    Segment,
+    Value,
+    Renewal,
+    Pulse,
+    Coverage,
+    Risk,
+    LastTouch,
+    NextFollowup,
+}
+
+impl SortColumn {
+    pub const ALL: [SortColumn; 9] = [
+        SortColumn::Name,
+        SortColumn::Segment,
+        SortColumn::Value,
+        SortColumn::Renewal,
+        SortColumn::Pulse,
+        SortColumn::Coverage,
+        SortColumn::Risk,
+        SortColumn::LastTouch,
+        SortColumn::NextFollowup,
+    ];
+
+    /// The indexed expression the table is ordered by (see the schema's indexes).
+    fn key(self) -> &'static str {
+        match self {
+            SortColumn::Name => "name COLLATE NOCASE",
+            SortColumn::Segment => "seg_tier_key",
+            SortColumn::Value => "contract_value",
+            SortColumn::Renewal => "renewal_key",
+            SortColumn::Pulse => "pulse_key",
+            SortColumn::Coverage => "coverage_pct",
+            SortColumn::Risk => "risk",
+            SortColumn::LastTouch => "touch_key",
+            SortColumn::NextFollowup => "followup_key",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SortColumn::Name => "name",
+            SortColumn::Segment => "segment",
+            SortColumn::Value => "contract value",
+            SortColumn::Renewal => "renewal",
+            SortColumn::Pulse => "CSM sentiment",
+            SortColumn::Coverage => "coverage",
+            SortColumn::Risk => "risk",
+            SortColumn::LastTouch => "last touch",
+            SortColumn::NextFollowup => "next follow-up",
+        }
+    }
+
+    /// The direction a CSM most often wants first: worst or biggest on top.
+    pub fn natural_descending(self) -> bool {
+        matches!(self, SortColumn::Value | SortColumn::Risk)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    pub column: SortColumn,
+    pub descending: bool,
+}
+
+impl Default for Sort {
+    fn default() -> Sort {
+        Sort {
+            column: SortColumn::Risk,
+            descending: true,
+        }
+    }
+}
+
+/// The quick filters; any combination narrows the table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QuickFilters {
+    pub at_risk: bool,
+    pub renewal_90: bool,
+    pub stale: bool,
+    pub overdue: bool,
+}
+
+impl QuickFilters {
+    pub fn any(&self) -> bool {
+        self.at_risk || self.renewal_90 || self.stale || self.overdue
+    }
+}
+
+/// Which accounts, in which order, as of when.
+#[derive(Debug, Clone)]
+pub struct PortfolioQuery {
+    pub sort: Sort,
+    pub name_contains: String,
+    pub quick: QuickFilters,
+    pub now: DateTime<Utc>,
+    pub today: NaiveDate,
+    pub stale_after_days: i64,
+}
+
+/// Where a page starts: the sort key and id of the row just outside it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cursor {
+    pub key: Value,
+    pub id: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Rows after the cursor, in table order.
+    Forward,
+    /// Rows before the cursor, returned in table order.
+    Backward,
+}
+
+/// One line of the portfolio table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PortfolioRow {
+    pub id: i64,
+    pub name: String,
+    pub segment: Segment,
+    pub tier: u8,
+    pub contract_value: i64,
+    pub renewal_date: Option<NaiveDate>,
+    pub pulse: Option<Pulse>,
+    pub pulse_prev: Option<Pulse>,
+    pub pulse_at: Option<DateTime<Utc>>,
+    pub personas_total: u32,
+    pub personas_strong: u32,
+    pub missing_roles: Vec<Role>,
+    pub risk: u32,
+    pub last_touch_at: Option<DateTime<Utc>>,
+    pub next_followup_on: Option<NaiveDate>,
+    pub cursor: Cursor,
+}
+
+const COLUMNS: &str = "id, name, segment, tier, contract_value, renewal_date, pulse, pulse_prev,
+    pulse_at, personas_total, personas_strong, missing_roles, risk, last_touch_at,
+    next_followup_on";
+
+impl PortfolioQuery {
+    /// The WHERE clause (without cursor) and its parameters.
+    fn filter(&self) -> (String, Vec<Value>) {
+        let mut sql = String::from("archived_at IS NULL");
+        let mut args: Vec<Value> = Vec::new();
+        let text = self.name_contains.trim();
+        if !text.is_empty() {
+            sql.push_str(" AND name LIKE ? ESCAPE '\\'");
+            args.push(Value::Text(format!("%{}%", escape_like(text))));
+        }
+        if self.quick.at_risk {
+            sql.push_str(&format!(" AND risk >= {AT_RISK_SCORE}"));
+        }
+        if self.quick.renewal_90 {
+            sql.push_str(" AND renewal_date BETWEEN ? AND ?");
+            args.push(Value::Text(day(self.today)));
+            args.push(Value::Text(day(self.today + Duration::days(90))));
+        }
+        if self.quick.stale {
+            sql.push_str(" AND (pulse_at IS NULL OR pulse_at <= ?)");
+            args.push(Value::Text(timestamp(self.stale_cutoff())));
+        }
+        if self.quick.overdue {
+            sql.push_str(" AND next_followup_on < ?");
+            args.push(Value::Text(day(self.today)));
+        }
+        (sql, args)
+    }
+
+    /// A CSM sentiment set at or before this instant is stale.
+    pub fn stale_cutoff(&self) -> DateTime<Utc> {
+        self.now - Duration::days(self.stale_after_days + 1)
+    }
+}
+
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// Up to `limit` rows next to `cursor` (or from the top/bottom when there is none).
+pub fn page(
+    conn: &Connection,
+    q: &PortfolioQuery,
+    cursor: Option<&Cursor>,
+    direction: Direction,
+    limit: usize,
+) -> Result<Vec<PortfolioRow>> {
+    let key = q.sort.column.key();
+    // Walking backward is walking forward in the opposite order.
+    let ascending = q.sort.descending == (direction == Direction::Backward);
+    let (order, cmp) = if ascending {
+        ("ASC", ">")
+    } else {
+        ("DESC", "<")
+    };
+    let (mut filter, mut args) = q.filter();
+    if let Some(c) = cursor {
+        filter.push_str(&format!(" AND ({key}, id) {cmp} (?, ?)"));
+        args.push(c.key.clone());
+        args.push(Value::Integer(c.id));
+    }
+    args.push(Value::Integer(limit as i64));
+    let sql = format!(
+        "SELECT {COLUMNS}, {key} FROM accounts WHERE {filter}
+         ORDER BY {key} {order}, id {order} LIMIT ?"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt
+        .query_map(params_from_iter(args), read_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    if direction == Direction::Backward {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+fn read_row(r: &Row<'_>) -> rusqlite::Result<PortfolioRow> {
+    let opt_pulse = |v: Option<String>| v.as_deref().map(parse_name::<Pulse>).transpose();
+    let missing: String = r.get(11)?;
+    Ok(PortfolioRow {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        segment: parse_name(&r.get::<_, String>(2)?)?,
+        tier: r.get(3)?,
+        contract_value: r.get(4)?,
+        renewal_date: r
+            .get::<_, Option<String>>(5)?
+            .as_deref()
+            .and_then(parse_day),
+        pulse: opt_pulse(r.get(6)?)?,
+        pulse_prev: opt_pulse(r.get(7)?)?,
+        pulse_at: r
+            .get::<_, Option<String>>(8)?
+            .as_deref()
+            .and_then(parse_timestamp),
+        personas_total: r.get(9)?,
+        personas_strong: r.get(10)?,
+        missing_roles: missing
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(parse_name::<Role>)
+            .collect::<rusqlite::Result<_>>()?,
+        risk: r.get(12)?,
+        last_touch_at: r
+            .get::<_, Option<String>>(13)?
+            .as_deref()
+            .and_then(parse_timestamp),
+        next_followup_on: r
+            .get::<_, Option<String>>(14)?
+            .as_deref()
+            .and_then(parse_day),
+        cursor: Cursor {
+            key: r.get(15)?,
+            id: r.get(0)?,
+        },
+    })
+}
+
+/// How many accounts match the query, counting no further than `cap`.
+pub fn count_matching(conn: &Connection, q: &PortfolioQuery, cap: usize) -> Result<usize> {
+    let (filter, mut args) = q.filter();
+    args.push(Value::Integer(cap as i64));
+    let sql = format!("SELECT count(*) FROM (SELECT 1 FROM accounts WHERE {filter} LIMIT ?)");
+    let n: i64 = conn
+        .prepare_cached(&sql)?
+        .query_row(params_from_iter(args), |r| r.get(0))?;
+    Ok(n as usize)
+}
+
+/// The header strip's figures.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub accounts: i64,
+    pub contract_value: i64,
+    pub value_at_risk: i64,
+    pub red: i64,
+    pub yellow: i64,
+    pub green: i64,
+    pub unrated: i64,
+    pub followups_due_today: i64,
+    pub followups_overdue: i64,
+}
+
+pub fn totals(conn: &Connection, today: NaiveDate) -> Result<Totals> {
+    let mut t = conn
+        .prepare_cached(
+            "SELECT accounts, contract_value, value_at_risk, red, yellow, green, unrated
+             FROM portfolio_totals WHERE id = 1",
+        )?
+        .query_row([], |r| {
+            Ok(Totals {
+                accounts: r.get(0)?,
+                contract_value: r.get(1)?,
+                value_at_risk: r.get(2)?,
+                red: r.get(3)?,
+                yellow: r.get(4)?,
+                green: r.get(5)?,
+                unrated: r.get(6)?,
+                ..Totals::default()
+            })
+        })?;
+    let today = day(today);
+    t.followups_due_today = conn
+        .prepare_cached("SELECT count(*) FROM followups WHERE done_at IS NULL AND due_on = ?1")?
+        .query_row([&today], |r| r.get(0))?;
+    t.followups_overdue = conn
+        .prepare_cached("SELECT count(*) FROM followups WHERE done_at IS NULL AND due_on < ?1")?
+        .query_row([&today], |r| r.get(0))?;
+    Ok(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_wildcards_are_taken_literally() {
+        assert_eq!(escape_like(r"50%_off\"), r"50\%\_off\\");
+    }
+}

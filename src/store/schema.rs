@@ -1,0 +1,320 @@
+//! The schema, as a list of migrations applied in order (`PRAGMA user_version`).
+//!
+//! Ids are 64-bit: the high 32 bits are the file's random origin (in `meta`), the low 32
+//! bits a sequence. Files of different CSMs can therefore be combined without collisions,
+//! and inserts stay append-only within one file.
+//!
+//! Columns under "summary" on `accounts` are derived: the store recomputes them in the same
+//! transaction as every write that affects them, so the portfolio never needs a scan.
+
+use rusqlite_migration::{M, Migrations};
+
+const V1: &str = r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE csms (
+    id           INTEGER PRIMARY KEY,
+    name         TEXT NOT NULL,
+    email        TEXT,
+    region       TEXT,
+    team_lead_id INTEGER REFERENCES csms(id),
+    is_team_lead INTEGER NOT NULL DEFAULT 0 CHECK (is_team_lead IN (0, 1)),
+    is_me        INTEGER NOT NULL DEFAULT 0 CHECK (is_me IN (0, 1)),
+    created_at   TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE accounts (
+    id             INTEGER PRIMARY KEY,
+    name           TEXT NOT NULL,
+    segment        TEXT NOT NULL CHECK (segment IN ('enterprise', 'mid_market', 'smb')),
+    tier           INTEGER NOT NULL DEFAULT 2 CHECK (tier BETWEEN 1 AND 3),
+    industry       TEXT,
+    contract_value INTEGER NOT NULL DEFAULT 0 CHECK (contract_value >= 0), -- cents a year
+    renewal_date   TEXT,                                                    -- YYYY-MM-DD
+    owner_csm_id   INTEGER REFERENCES csms(id),
+    parent_id      INTEGER REFERENCES accounts(id),
+    created_at     TEXT NOT NULL,
+    archived_at    TEXT,
+    -- summary, kept current by the store
+    pulse             TEXT CHECK (pulse IN ('red', 'yellow', 'green')),
+    pulse_prev        TEXT CHECK (pulse_prev IN ('red', 'yellow', 'green')),
+    pulse_at          TEXT,
+    personas_total    INTEGER NOT NULL DEFAULT 0,
+    personas_strong   INTEGER NOT NULL DEFAULT 0,
+    coverage_pct      INTEGER NOT NULL DEFAULT 0,
+    missing_roles     TEXT NOT NULL DEFAULT '',
+    risk              INTEGER NOT NULL DEFAULT 0,
+    risk_as_of        TEXT,
+    last_touch_at     TEXT,
+    next_followup_on  TEXT,
+    overdue_followups INTEGER NOT NULL DEFAULT 0,
+    -- sort keys for keyset pagination (NULLs sort last)
+    seg_tier_key  INTEGER GENERATED ALWAYS AS (
+        (CASE segment WHEN 'enterprise' THEN 0 WHEN 'mid_market' THEN 1 ELSE 2 END) * 10 + tier
+    ) VIRTUAL,
+    pulse_key     INTEGER GENERATED ALWAYS AS (
+        CASE pulse WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 WHEN 'green' THEN 2 ELSE 3 END
+    ) VIRTUAL,
+    renewal_key   TEXT GENERATED ALWAYS AS (ifnull(renewal_date, '9999-12-31')) VIRTUAL,
+    touch_key     TEXT GENERATED ALWAYS AS (ifnull(last_touch_at, '')) VIRTUAL,
+    followup_key  TEXT GENERATED ALWAYS AS (ifnull(next_followup_on, '9999-12-31')) VIRTUAL
+) STRICT;
+
+CREATE INDEX accounts_by_name     ON accounts(name COLLATE NOCASE, id);
+CREATE INDEX accounts_by_segment  ON accounts(seg_tier_key, id);
+CREATE INDEX accounts_by_value    ON accounts(contract_value, id);
+CREATE INDEX accounts_by_renewal  ON accounts(renewal_key, id);
+CREATE INDEX accounts_by_pulse    ON accounts(pulse_key, id);
+CREATE INDEX accounts_by_coverage ON accounts(coverage_pct, id);
+CREATE INDEX accounts_by_risk     ON accounts(risk, id);
+CREATE INDEX accounts_by_touch    ON accounts(touch_key, id);
+CREATE INDEX accounts_by_followup ON accounts(followup_key, id);
+CREATE INDEX accounts_by_owner    ON accounts(owner_csm_id);
+CREATE INDEX accounts_by_parent   ON accounts(parent_id);
+CREATE INDEX accounts_risk_stale  ON accounts(risk_as_of);
+
+-- CRM ids of accounts, personas and CSMs, so re-imports update instead of duplicating.
+CREATE TABLE external_ids (
+    entity      TEXT NOT NULL CHECK (entity IN ('account', 'persona', 'csm')),
+    local_id    INTEGER NOT NULL,
+    system      TEXT NOT NULL,          -- 'salesforce', 'hubspot', 'maven', ...
+    external_id TEXT NOT NULL,
+    PRIMARY KEY (entity, system, external_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX external_ids_local ON external_ids(entity, local_id);
+
+CREATE TABLE personas (
+    id              INTEGER PRIMARY KEY,
+    account_id      INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    name            TEXT NOT NULL,
+    title           TEXT,
+    email           TEXT,
+    phone           TEXT,
+    role            TEXT NOT NULL DEFAULT 'other' CHECK (role IN ('champion', 'economic_buyer',
+                        'executive_sponsor', 'decision_maker', 'technical_lead', 'admin',
+                        'end_user', 'detractor', 'other')),
+    reports_to_id   INTEGER REFERENCES personas(id) ON DELETE SET NULL,
+    strength        TEXT NOT NULL DEFAULT 'none'
+                        CHECK (strength IN ('none', 'weak', 'okay', 'very_good')),
+    sentiment       TEXT NOT NULL DEFAULT 'neutral'
+                        CHECK (sentiment IN ('negative', 'neutral', 'positive')),
+    last_contact_at TEXT,
+    notes           TEXT,
+    created_at      TEXT NOT NULL,
+    archived_at     TEXT
+) STRICT;
+CREATE INDEX personas_by_account ON personas(account_id);
+CREATE INDEX personas_by_manager ON personas(reports_to_id);
+
+-- Every change of a persona's strength or sentiment, with when and why.
+CREATE TABLE persona_changes (
+    id         INTEGER PRIMARY KEY,
+    persona_id INTEGER NOT NULL REFERENCES personas(id) ON DELETE CASCADE,
+    changed_at TEXT NOT NULL,
+    strength   TEXT NOT NULL CHECK (strength IN ('none', 'weak', 'okay', 'very_good')),
+    sentiment  TEXT NOT NULL CHECK (sentiment IN ('negative', 'neutral', 'positive')),
+    reason     TEXT,
+    touch_id   INTEGER REFERENCES touches(id) ON DELETE SET NULL
+) STRICT;
+CREATE INDEX persona_changes_by_persona ON persona_changes(persona_id, changed_at);
+
+-- The CSM's Red/Yellow/Green read of an account, as a history.
+CREATE TABLE pulse_history (
+    id         INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    pulse      TEXT NOT NULL CHECK (pulse IN ('red', 'yellow', 'green')),
+    reason     TEXT,
+    set_at     TEXT NOT NULL,
+    csm_id     INTEGER REFERENCES csms(id),
+    touch_id   INTEGER REFERENCES touches(id) ON DELETE SET NULL
+) STRICT;
+CREATE INDEX pulse_history_by_account ON pulse_history(account_id, set_at);
+
+CREATE TABLE touches (
+    id            INTEGER PRIMARY KEY,
+    account_id    INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    csm_id        INTEGER REFERENCES csms(id),
+    kind          TEXT NOT NULL CHECK (kind IN ('call', 'meeting', 'email', 'qbr', 'note')),
+    call_type     TEXT CHECK (call_type IN ('check_in', 'escalation', 'renewal', 'onboarding', 'qbr')),
+    status        TEXT NOT NULL DEFAULT 'done' CHECK (status IN ('in_progress', 'retro_pending', 'done')),
+    occurred_at   TEXT NOT NULL,
+    ended_at      TEXT,
+    summary       TEXT,
+    notes         TEXT,
+    -- tags
+    sentiment     TEXT CHECK (sentiment IN ('red', 'yellow', 'green')),
+    intervention  TEXT CHECK (intervention IN ('empathy', 'coaching', 'escalation', 'product_fix')),
+    followup_on   TEXT,
+    no_followup   INTEGER NOT NULL DEFAULT 0 CHECK (no_followup IN (0, 1)),
+    outcome       TEXT,
+    csat          INTEGER CHECK (csat BETWEEN 1 AND 5),
+    escalated     INTEGER NOT NULL DEFAULT 0 CHECK (escalated IN (0, 1)),
+    -- retrospective (step 6)
+    retro_worked  TEXT,
+    retro_failed  TEXT,
+    retro_at      TEXT,
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL
+) STRICT;
+CREATE INDEX touches_by_account ON touches(account_id, occurred_at);
+CREATE INDEX touches_by_csm     ON touches(csm_id, occurred_at);
+CREATE INDEX touches_open       ON touches(status) WHERE status <> 'done';
+
+CREATE TABLE touch_participants (
+    touch_id   INTEGER NOT NULL REFERENCES touches(id) ON DELETE CASCADE,
+    persona_id INTEGER NOT NULL REFERENCES personas(id) ON DELETE CASCADE,
+    PRIMARY KEY (touch_id, persona_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX touch_participants_by_persona ON touch_participants(persona_id);
+
+-- One row per checklist step of a call: timings, skips and the note typed on it.
+CREATE TABLE touch_steps (
+    id             INTEGER PRIMARY KEY,
+    touch_id       INTEGER NOT NULL REFERENCES touches(id) ON DELETE CASCADE,
+    step           INTEGER NOT NULL CHECK (step BETWEEN 1 AND 6),
+    started_at     TEXT,
+    ended_at       TEXT,
+    elapsed_ms     INTEGER NOT NULL DEFAULT 0,
+    skipped_reason TEXT,
+    note           TEXT NOT NULL DEFAULT '',
+    note_saved_at  TEXT,
+    UNIQUE (touch_id, step)
+) STRICT;
+
+-- Which prompts were shown during a call, and whether the CSM used them.
+CREATE TABLE touch_prompts (
+    id         INTEGER PRIMARY KEY,
+    touch_id   INTEGER NOT NULL REFERENCES touches(id) ON DELETE CASCADE,
+    step       INTEGER NOT NULL CHECK (step BETWEEN 1 AND 6),
+    prompt_key TEXT NOT NULL,
+    shown_at   TEXT NOT NULL,
+    used       INTEGER NOT NULL DEFAULT 0 CHECK (used IN (0, 1))
+) STRICT;
+CREATE INDEX touch_prompts_by_touch ON touch_prompts(touch_id);
+CREATE INDEX touch_prompts_by_key   ON touch_prompts(prompt_key);
+
+-- Earlier values of a corrected touch.
+CREATE TABLE touch_revisions (
+    id         INTEGER PRIMARY KEY,
+    touch_id   INTEGER NOT NULL REFERENCES touches(id) ON DELETE CASCADE,
+    revised_at TEXT NOT NULL,
+    previous   TEXT NOT NULL -- JSON of the fields before the correction
+) STRICT;
+CREATE INDEX touch_revisions_by_touch ON touch_revisions(touch_id);
+
+CREATE TABLE followups (
+    id          INTEGER PRIMARY KEY,
+    account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    touch_id    INTEGER REFERENCES touches(id) ON DELETE SET NULL,
+    persona_id  INTEGER REFERENCES personas(id) ON DELETE SET NULL,
+    due_on      TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    done_at     TEXT,
+    snoozed_from TEXT
+) STRICT;
+CREATE INDEX followups_open_by_due ON followups(due_on) WHERE done_at IS NULL;
+CREATE INDEX followups_by_account  ON followups(account_id, due_on);
+
+CREATE TABLE signals (
+    id          INTEGER PRIMARY KEY,
+    account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    kind        TEXT NOT NULL CHECK (kind IN ('nps', 'csat', 'open_tickets', 'usage_trend',
+                    'competitor_mention')),
+    value       REAL NOT NULL,
+    note        TEXT,
+    observed_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX signals_by_account ON signals(account_id, kind, observed_at);
+
+-- Portfolio totals kept current by triggers, so the header never scans the accounts.
+CREATE TABLE portfolio_totals (
+    id             INTEGER PRIMARY KEY CHECK (id = 1),
+    accounts       INTEGER NOT NULL,
+    contract_value INTEGER NOT NULL,
+    value_at_risk  INTEGER NOT NULL,
+    red            INTEGER NOT NULL,
+    yellow         INTEGER NOT NULL,
+    green          INTEGER NOT NULL,
+    unrated        INTEGER NOT NULL
+) STRICT;
+INSERT INTO portfolio_totals VALUES (1, 0, 0, 0, 0, 0, 0, 0);
+
+CREATE TRIGGER accounts_totals_insert AFTER INSERT ON accounts WHEN NEW.archived_at IS NULL
+BEGIN
+    UPDATE portfolio_totals SET
+        accounts = accounts + 1,
+        contract_value = contract_value + NEW.contract_value,
+        value_at_risk = value_at_risk + (CASE WHEN NEW.risk >= 50 THEN NEW.contract_value ELSE 0 END),
+        red = red + (NEW.pulse IS 'red'),
+        yellow = yellow + (NEW.pulse IS 'yellow'),
+        green = green + (NEW.pulse IS 'green'),
+        unrated = unrated + (NEW.pulse IS NULL)
+    WHERE id = 1;
+END;
+
+CREATE TRIGGER accounts_totals_delete AFTER DELETE ON accounts WHEN OLD.archived_at IS NULL
+BEGIN
+    UPDATE portfolio_totals SET
+        accounts = accounts - 1,
+        contract_value = contract_value - OLD.contract_value,
+        value_at_risk = value_at_risk - (CASE WHEN OLD.risk >= 50 THEN OLD.contract_value ELSE 0 END),
+        red = red - (OLD.pulse IS 'red'),
+        yellow = yellow - (OLD.pulse IS 'yellow'),
+        green = green - (OLD.pulse IS 'green'),
+        unrated = unrated - (OLD.pulse IS NULL)
+    WHERE id = 1;
+END;
+
+CREATE TRIGGER accounts_totals_update
+AFTER UPDATE OF contract_value, risk, pulse, archived_at ON accounts
+BEGIN
+    UPDATE portfolio_totals SET
+        accounts = accounts - (OLD.archived_at IS NULL) + (NEW.archived_at IS NULL),
+        contract_value = contract_value
+            - (CASE WHEN OLD.archived_at IS NULL THEN OLD.contract_value ELSE 0 END)
+            + (CASE WHEN NEW.archived_at IS NULL THEN NEW.contract_value ELSE 0 END),
+        value_at_risk = value_at_risk
+            - (CASE WHEN OLD.archived_at IS NULL AND OLD.risk >= 50 THEN OLD.contract_value ELSE 0 END)
+            + (CASE WHEN NEW.archived_at IS NULL AND NEW.risk >= 50 THEN NEW.contract_value ELSE 0 END),
+        red = red - (OLD.archived_at IS NULL AND OLD.pulse IS 'red')
+                  + (NEW.archived_at IS NULL AND NEW.pulse IS 'red'),
+        yellow = yellow - (OLD.archived_at IS NULL AND OLD.pulse IS 'yellow')
+                        + (NEW.archived_at IS NULL AND NEW.pulse IS 'yellow'),
+        green = green - (OLD.archived_at IS NULL AND OLD.pulse IS 'green')
+                      + (NEW.archived_at IS NULL AND NEW.pulse IS 'green'),
+        unrated = unrated - (OLD.archived_at IS NULL AND OLD.pulse IS NULL)
+                          + (NEW.archived_at IS NULL AND NEW.pulse IS NULL)
+    WHERE id = 1;
+END;
+"#;
+
+const STEPS: &[M<'static>] = &[M::up(V1)];
+
+pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(STEPS);
+
+/// The schema version this build writes.
+pub const LATEST: i64 = 1;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        MIGRATIONS.validate().unwrap();
+    }
+
+    #[test]
+    fn latest_matches_the_migration_list() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        MIGRATIONS.to_latest(&mut conn).unwrap();
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, LATEST);
+    }
+}
