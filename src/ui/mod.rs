@@ -1,10 +1,143 @@
-//! The terminal workstation.
+//! The terminal workstation: the event loop, the terminal's safety, background work.
 
-use crate::error::Result;
+pub mod account;
+pub mod app;
+pub mod format;
+pub mod keymap;
+pub mod palette;
+pub mod portfolio;
+pub mod theme;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{self, Sender};
+use std::thread;
+
+use crossterm::event;
+
+use crate::domain::{Clock, SystemClock};
+use crate::error::{Error, Result};
 use crate::store::Store;
+use crate::store::summary::{self, AsOf};
+pub use app::App;
+pub use theme::Theme;
+
+/// What wakes the loop. Nothing else does: an idle workstation uses no CPU.
+enum Wake {
+    Terminal(event::Event),
+    /// SIGTERM, SIGHUP or SIGINT: leave cleanly.
+    Signal,
+    /// The background risk refresh finished.
+    RiskRefreshed,
+    /// The terminal is gone (read failed).
+    InputClosed,
+}
 
 /// Opens the workstation on `store` and runs until the CSM quits.
 pub fn run(store: Store) -> Result<()> {
-    let _ = store;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let (tx, rx) = mpsc::channel();
+    watch_signals(tx.clone())?;
+    // ratatui::try_init also installs a panic hook that restores the terminal first.
+    let mut terminal = ratatui::try_init().map_err(Error::Terminal)?;
+    let result = (|| {
+        let size = terminal.size().map_err(Error::Terminal)?;
+        let mut app = App::new(
+            store,
+            clock.clone(),
+            Theme::from_env(),
+            (size.width, size.height),
+        )?;
+        if needs_risk_refresh(&app, clock.as_ref())? {
+            app.risk_refreshing = true;
+            refresh_risk_in_background(app.store().path().to_path_buf(), clock.clone(), tx.clone());
+        }
+        read_terminal_events(tx);
+        event_loop(&mut terminal, &mut app, &rx)
+    })();
+    ratatui::restore();
+    result
+}
+
+fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+    rx: &mpsc::Receiver<Wake>,
+) -> Result<()> {
+    loop {
+        terminal
+            .draw(|frame| app.draw(frame))
+            .map_err(Error::Terminal)?;
+        match rx.recv() {
+            Ok(Wake::Terminal(ev)) => app.handle_event(&ev),
+            Ok(Wake::RiskRefreshed) => app.data_changed(),
+            Ok(Wake::Signal) | Ok(Wake::InputClosed) | Err(_) => return Ok(()),
+        }
+        if app.should_quit() {
+            return Ok(());
+        }
+    }
+}
+
+fn read_terminal_events(tx: Sender<Wake>) {
+    thread::spawn(move || {
+        loop {
+            let wake = match event::read() {
+                Ok(ev) => Wake::Terminal(ev),
+                Err(_) => Wake::InputClosed,
+            };
+            let closed = matches!(wake, Wake::InputClosed);
+            if tx.send(wake).is_err() || closed {
+                return;
+            }
+        }
+    });
+}
+
+/// SIGTERM and SIGHUP (a closed terminal) end the loop so the terminal is restored and
+/// nothing half-done is left: every write is already its own committed transaction.
+fn watch_signals(tx: Sender<Wake>) -> Result<()> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut signals =
+        signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT]).map_err(Error::Terminal)?;
+    thread::spawn(move || {
+        if signals.forever().next().is_some() {
+            let _ = tx.send(Wake::Signal);
+        }
+    });
     Ok(())
+}
+
+fn needs_risk_refresh(app: &App, clock: &dyn Clock) -> Result<bool> {
+    if app.store().is_read_only() {
+        return Ok(false);
+    }
+    Ok(!summary::accounts_needing_refresh(app.store().conn(), clock.today(), 1)?.is_empty())
+}
+
+/// Risk depends on the calendar (renewals come closer, scores go stale). When the day
+/// has changed since the last computation, a second connection brings every account up
+/// to today in small transactions while the CSM already works.
+fn refresh_risk_in_background(path: PathBuf, clock: Arc<dyn Clock>, tx: Sender<Wake>) {
+    thread::spawn(move || {
+        let run = || -> Result<()> {
+            let mut store = Store::open(&path)?;
+            let at = AsOf::new(clock.as_ref());
+            loop {
+                let ids = summary::accounts_needing_refresh(store.conn(), at.today, 500)?;
+                if ids.is_empty() {
+                    return Ok(());
+                }
+                store.write(|w| {
+                    for id in &ids {
+                        summary::refresh_account(w.conn(), *id, &at)?;
+                    }
+                    Ok(())
+                })?;
+            }
+        };
+        // A failed refresh leaves yesterday's figures, which the next start retries.
+        let _ = run();
+        let _ = tx.send(Wake::RiskRefreshed);
+    });
 }

@@ -1,0 +1,450 @@
+//! The application state and its one-way flow: a key becomes an `Action`, `update`
+//! changes state (running any query), `draw` only reads state.
+
+use std::sync::Arc;
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::account::AccountView;
+use super::keymap::{self, Action, Context};
+use super::palette::Palette;
+use super::portfolio::PortfolioView;
+use super::theme::Theme;
+use crate::domain::Clock;
+use crate::domain::risk::DEFAULT_STALE_AFTER_DAYS;
+use crate::error::Result;
+use crate::store::Store;
+use crate::store::account;
+use crate::store::portfolio::{PortfolioQuery, QuickFilters, Sort};
+use crate::store::summary::AsOf;
+
+/// Below this the layout cannot be read; a notice is shown instead.
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 10;
+
+enum Screen {
+    Portfolio,
+    Account(Box<AccountView>),
+}
+
+enum Overlay {
+    None,
+    Help { scroll: u16 },
+    Palette(Palette),
+}
+
+pub struct App {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    theme: Theme,
+    screen: Screen,
+    overlay: Overlay,
+    portfolio: PortfolioView,
+    /// One line for the status bar: an error or a confirmation.
+    message: Option<String>,
+    /// Set while a background thread brings risk up to today.
+    pub risk_refreshing: bool,
+    quit: bool,
+}
+
+impl App {
+    /// Builds the first screen: totals and the first page of the portfolio.
+    pub fn new(store: Store, clock: Arc<dyn Clock>, theme: Theme, size: (u16, u16)) -> Result<App> {
+        let query = PortfolioQuery {
+            sort: Sort::default(),
+            name_contains: String::new(),
+            quick: QuickFilters::default(),
+            now: clock.now(),
+            today: clock.today(),
+            stale_after_days: DEFAULT_STALE_AFTER_DAYS,
+        };
+        let mut portfolio = PortfolioView::new(query, size.1);
+        portfolio.reload(store.conn())?;
+        Ok(App {
+            store,
+            clock,
+            theme,
+            screen: Screen::Portfolio,
+            overlay: Overlay::None,
+            portfolio,
+            message: None,
+            risk_refreshing: false,
+            quit: false,
+        })
+    }
+
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn context(&self) -> Context {
+        match (&self.overlay, &self.screen) {
+            (Overlay::Help { .. }, _) => Context::Help,
+            (_, Screen::Portfolio) => Context::Portfolio,
+            (_, Screen::Account(_)) => Context::Account,
+        }
+    }
+
+    /// The context of the screen under any overlay (what help describes).
+    fn screen_context(&self) -> Context {
+        match self.screen {
+            Screen::Portfolio => Context::Portfolio,
+            Screen::Account(_) => Context::Account,
+        }
+    }
+
+    pub fn resize(&mut self, _width: u16, height: u16) {
+        let result = self.portfolio.set_height(self.store.conn(), height);
+        self.report(result);
+    }
+
+    /// Another writer (the risk refresher) changed the data: re-read what is on screen.
+    pub fn data_changed(&mut self) {
+        self.risk_refreshing = false;
+        self.sync_clock();
+        let result = self.portfolio.refresh_in_place(self.store.conn());
+        self.report(result);
+    }
+
+    fn sync_clock(&mut self) {
+        self.portfolio.query.now = self.clock.now();
+        self.portfolio.query.today = self.clock.today();
+    }
+
+    fn report(&mut self, result: Result<()>) {
+        if let Err(e) = result {
+            self.message = Some(e.to_string());
+        }
+    }
+
+    pub fn handle_event(&mut self, event: &Event) {
+        match event {
+            Event::Key(key) if key.kind == crossterm::event::KeyEventKind::Press => {
+                self.handle_key(*key)
+            }
+            Event::Resize(w, h) => self.resize(*w, *h),
+            _ => {}
+        }
+    }
+
+    pub fn handle_key(&mut self, key: KeyEvent) {
+        self.message = None;
+        // Text fields take printable keys; only Esc, Enter and Ctrl chords act.
+        if self.portfolio.filter_input.is_some() {
+            let result = self.filter_key(key);
+            return self.report(result);
+        }
+        if let Overlay::Palette(_) = self.overlay {
+            return self.palette_key(key);
+        }
+        if let Some(action) = keymap::resolve(&key, self.context()) {
+            let result = self.update(action);
+            self.report(result);
+        }
+    }
+
+    fn filter_key(&mut self, key: KeyEvent) -> Result<()> {
+        let conn = self.store.conn();
+        let ctrl_c =
+            key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            _ if ctrl_c => self.quit = true,
+            KeyCode::Esc => {
+                self.portfolio.filter_input = None;
+                self.portfolio.set_name_filter(conn, "")?;
+            }
+            KeyCode::Enter => self.portfolio.filter_input = None,
+            _ => {
+                let Some(input) = self.portfolio.filter_input.as_mut() else {
+                    return Ok(());
+                };
+                if input.handle_event(&Event::Key(key)).is_some() {
+                    let text = input.value().to_string();
+                    self.portfolio.set_name_filter(conn, &text)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn palette_key(&mut self, key: KeyEvent) {
+        let Overlay::Palette(palette) = &mut self.overlay else {
+            return;
+        };
+        match key.code {
+            KeyCode::Esc => self.overlay = Overlay::None,
+            KeyCode::Enter => {
+                let chosen = palette.chosen();
+                self.overlay = Overlay::None;
+                if let Some(action) = chosen {
+                    let result = self.update(action);
+                    self.report(result);
+                }
+            }
+            KeyCode::Up => palette.move_by(-1),
+            KeyCode::Down => palette.move_by(1),
+            _ => {
+                if palette.input.handle_event(&Event::Key(key)).is_some() {
+                    palette.selected = 0;
+                }
+            }
+        }
+    }
+
+    /// Carries out one action on the current screen.
+    pub fn update(&mut self, action: Action) -> Result<()> {
+        if let Overlay::Help { scroll } = &mut self.overlay {
+            match action {
+                Action::Down => *scroll = scroll.saturating_add(1),
+                Action::Up => *scroll = scroll.saturating_sub(1),
+                Action::PageDown => *scroll = scroll.saturating_add(10),
+                Action::PageUp => *scroll = scroll.saturating_sub(10),
+                Action::Top => *scroll = 0,
+                _ => self.overlay = Overlay::None,
+            }
+            return Ok(());
+        }
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Help => self.overlay = Overlay::Help { scroll: 0 },
+            Action::Palette => self.overlay = Overlay::Palette(Palette::new(self.screen_context())),
+            _ => match &mut self.screen {
+                Screen::Portfolio => self.portfolio_action(action)?,
+                Screen::Account(view) => match action {
+                    Action::Back => {
+                        self.screen = Screen::Portfolio;
+                        self.sync_clock();
+                        self.portfolio.refresh_in_place(self.store.conn())?;
+                    }
+                    Action::NextPane => view.next_pane(),
+                    Action::Down => view.move_by(1),
+                    Action::Up => view.move_by(-1),
+                    Action::PageDown => view.move_by(10),
+                    Action::PageUp => view.move_by(-10),
+                    Action::Top => view.move_by(isize::MIN / 2),
+                    Action::Bottom => view.move_by(isize::MAX / 2),
+                    _ => {}
+                },
+            },
+        }
+        Ok(())
+    }
+
+    fn portfolio_action(&mut self, action: Action) -> Result<()> {
+        let conn = self.store.conn();
+        let p = &mut self.portfolio;
+        let mut quick = p.query.quick;
+        match action {
+            Action::Down => p.down(conn)?,
+            Action::Up => p.up(conn)?,
+            Action::PageDown => p.page_down(conn)?,
+            Action::PageUp => p.page_up(conn)?,
+            Action::Top => p.top(conn)?,
+            Action::Bottom => p.bottom(conn)?,
+            Action::Filter => {
+                p.filter_input = Some(Input::new(p.query.name_contains.clone()));
+            }
+            Action::SortNext => p.sort_next(conn)?,
+            Action::SortReverse => p.sort_reverse(conn)?,
+            Action::SortBy(column) => p.sort_by(conn, column)?,
+            Action::ToggleAtRisk => quick.at_risk = !quick.at_risk,
+            Action::ToggleRenewalSoon => quick.renewal_90 = !quick.renewal_90,
+            Action::ToggleStale => quick.stale = !quick.stale,
+            Action::ToggleOverdue => quick.overdue = !quick.overdue,
+            Action::ClearFilters => {
+                quick = QuickFilters::default();
+                p.query.name_contains.clear();
+            }
+            Action::Open => return self.open_selected(),
+            _ => {}
+        }
+        if quick != self.portfolio.query.quick || action == Action::ClearFilters {
+            self.portfolio.set_quick(conn, quick)?;
+        }
+        Ok(())
+    }
+
+    fn open_selected(&mut self) -> Result<()> {
+        let Some(id) = self.portfolio.selected_row().map(|r| r.id) else {
+            return Ok(());
+        };
+        let at = AsOf::new(self.clock.as_ref());
+        let detail = account::load(self.store.conn(), id, &at)?;
+        self.screen = Screen::Account(Box::new(AccountView::new(detail)));
+        Ok(())
+    }
+
+    pub fn draw(&self, frame: &mut Frame) {
+        let area = frame.area();
+        if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+            draw_too_small(frame, area);
+            return;
+        }
+        let [title, body, status] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(0),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        frame.render_widget(Paragraph::new(self.title_line()), title);
+        match &self.screen {
+            Screen::Portfolio => self.portfolio.draw(frame, body, &self.theme),
+            Screen::Account(view) => view.draw(
+                frame,
+                body,
+                &self.theme,
+                self.portfolio.query.now,
+                self.portfolio.query.today,
+                self.portfolio.query.stale_after_days,
+            ),
+        }
+        frame.render_widget(Paragraph::new(self.status_line()), status);
+        match &self.overlay {
+            Overlay::None => {}
+            Overlay::Help { scroll } => self.draw_help(frame, body, *scroll),
+            Overlay::Palette(p) => p.draw(frame, body, &self.theme),
+        }
+    }
+
+    fn title_line(&self) -> Line<'static> {
+        let screen = match &self.screen {
+            Screen::Portfolio => "Portfolio".to_string(),
+            Screen::Account(v) => format!("Portfolio › {}", v.detail.name),
+        };
+        let mut spans = vec![
+            Span::styled(" attuned ", self.theme.selected()),
+            Span::styled(format!(" {screen}"), self.theme.title()),
+        ];
+        if self.store.is_read_only() {
+            spans.push(Span::styled("  [read-only]", self.theme.warn()));
+        }
+        if self.risk_refreshing {
+            spans.push(Span::styled("  updating risk to today…", self.theme.dim()));
+        }
+        Line::from(spans)
+    }
+
+    /// The keys that work here, from the keymap; or the message of the last action.
+    fn status_line(&self) -> Line<'static> {
+        if let Some(msg) = &self.message {
+            return Line::styled(format!(" {msg}"), self.theme.danger());
+        }
+        if self.portfolio.filter_input.is_some() {
+            return self.hints(&[
+                ("type", "filter by name"),
+                ("Enter", "keep"),
+                ("Esc", "clear"),
+            ]);
+        }
+        if let Overlay::Palette(_) = self.overlay {
+            return self.hints(&[
+                ("type", "find"),
+                ("↑↓", "choose"),
+                ("Enter", "run"),
+                ("Esc", "close"),
+            ]);
+        }
+        let pairs: Vec<(String, &str)> = keymap::bindings(self.context())
+            .into_iter()
+            .filter_map(|b| b.hint.map(|h| (b.keys[0].label(), h)))
+            .collect();
+        let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, h)| (k.as_str(), *h)).collect();
+        self.hints(&refs)
+    }
+
+    fn hints(&self, pairs: &[(&str, &str)]) -> Line<'static> {
+        let mut spans = Vec::new();
+        for (key, what) in pairs {
+            spans.push(Span::styled(format!(" {key}"), self.theme.key()));
+            spans.push(Span::raw(format!(" {what} ")));
+        }
+        Line::from(spans)
+    }
+
+    fn draw_help(&self, frame: &mut Frame, area: Rect, scroll: u16) {
+        let context = self.screen_context();
+        let mut lines = vec![Line::styled(
+            format!("Keys on the {} screen", context_name(context)),
+            self.theme.title(),
+        )];
+        for b in keymap::bindings(context) {
+            let keys: Vec<String> = b.keys.iter().map(|k| k.label()).collect();
+            lines.push(Line::from(vec![
+                Span::styled(format!(" {:<14}", keys.join(" / ")), self.theme.key()),
+                Span::raw(b.description),
+            ]));
+        }
+        if context == Context::Portfolio {
+            lines.push(Line::raw(""));
+            lines.push(Line::styled("Reading the table", self.theme.title()));
+            for text in LEGEND {
+                lines.push(Line::raw(format!(" {text}")));
+            }
+        }
+        let width = area.width.saturating_sub(4).min(72);
+        let height = area.height.saturating_sub(1).min(lines.len() as u16 + 2);
+        let popup = Rect::new(area.x + (area.width - width) / 2, area.y, width, height);
+        frame.render_widget(Clear, popup);
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(
+                    Block::new()
+                        .borders(Borders::ALL)
+                        .title(" Help (Esc closes, j/k scroll) "),
+                )
+                .wrap(Wrap { trim: false })
+                .scroll((scroll, 0)),
+            popup,
+        );
+    }
+}
+
+const LEGEND: [&str; 5] = [
+    "CSM: R/Y/G sentiment, ↗ ↘ → its trend, * stale (older than 14 days)",
+    "Coverage: personas at Okay or better / all, -EB -CH -ES missing economic",
+    "  buyer, champion, executive sponsor",
+    "Risk: score 0–100 and band (Low, Medium, High, Critical); Enter shows why",
+    "Touch: days since the last touch · Follow-up: the next open one",
+];
+
+fn context_name(context: Context) -> &'static str {
+    match context {
+        Context::Portfolio => "portfolio",
+        Context::Account => "account",
+        Context::Help => "help",
+    }
+}
+
+/// A notice that fits any size, down to a single cell.
+fn draw_too_small(frame: &mut Frame, area: Rect) {
+    let full = format!(
+        "Terminal too small: need {MIN_WIDTH}×{MIN_HEIGHT}, have {}×{}",
+        area.width, area.height
+    );
+    let lines_needed = (full.chars().count() as u16).div_ceil(area.width.max(1));
+    let text = if lines_needed <= area.height {
+        full
+    } else if area.width >= 9 {
+        "Too small".to_string()
+    } else {
+        "…".to_string()
+    };
+    let height = (text.chars().count() as u16)
+        .div_ceil(area.width.max(1))
+        .min(area.height);
+    let y = area.y + (area.height - height) / 2;
+    frame.render_widget(
+        Paragraph::new(text).wrap(Wrap { trim: true }),
+        Rect { y, height, ..area },
+    );
+}

@@ -1,0 +1,348 @@
+//! One table of key bindings per context. Key handling, the `?` help, the status bar and
+//! the `:` palette are all generated from it, so none of them can disagree.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::store::portfolio::SortColumn;
+
+/// Where the keyboard focus is; decides what a key means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    Portfolio,
+    Account,
+    Help,
+}
+
+/// Everything a key or a palette command can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    Back,
+    Help,
+    Palette,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Open,
+    Filter,
+    NextPane,
+    SortNext,
+    SortReverse,
+    SortBy(SortColumn),
+    ToggleAtRisk,
+    ToggleRenewalSoon,
+    ToggleStale,
+    ToggleOverdue,
+    ClearFilters,
+}
+
+/// A key as shown to the CSM and matched against events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub ctrl: bool,
+}
+
+impl Key {
+    const fn plain(code: KeyCode) -> Key {
+        Key { code, ctrl: false }
+    }
+
+    const fn ch(c: char) -> Key {
+        Key::plain(KeyCode::Char(c))
+    }
+
+    const fn ctrl(c: char) -> Key {
+        Key {
+            code: KeyCode::Char(c),
+            ctrl: true,
+        }
+    }
+
+    pub fn matches(&self, event: &KeyEvent) -> bool {
+        let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
+        match (self.code, event.code) {
+            // Shifted letters arrive as uppercase chars; compare the char only.
+            (KeyCode::Char(a), KeyCode::Char(b)) => a == b && ctrl == self.ctrl,
+            (a, b) => a == b && ctrl == self.ctrl,
+        }
+    }
+
+    pub fn label(&self) -> String {
+        let base = match self.code {
+            KeyCode::Char(' ') => "Space".to_string(),
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::Enter => "Enter".into(),
+            KeyCode::Esc => "Esc".into(),
+            KeyCode::Tab => "Tab".into(),
+            KeyCode::Up => "↑".into(),
+            KeyCode::Down => "↓".into(),
+            KeyCode::PageUp => "PgUp".into(),
+            KeyCode::PageDown => "PgDn".into(),
+            KeyCode::Home => "Home".into(),
+            KeyCode::End => "End".into(),
+            other => format!("{other:?}"),
+        };
+        if self.ctrl {
+            format!("Ctrl-{base}")
+        } else {
+            base
+        }
+    }
+}
+
+/// One binding: the keys, what they do, and the words shown for them.
+#[derive(Debug, Clone)]
+pub struct Binding {
+    pub keys: &'static [Key],
+    pub action: Action,
+    /// What help and the palette call it.
+    pub description: &'static str,
+    /// A short word for the status bar; bindings without one are only in help.
+    pub hint: Option<&'static str>,
+}
+
+const fn bind(
+    keys: &'static [Key],
+    action: Action,
+    description: &'static str,
+    hint: Option<&'static str>,
+) -> Binding {
+    Binding {
+        keys,
+        action,
+        description,
+        hint,
+    }
+}
+
+const MOVE: [Binding; 6] = [
+    bind(
+        &[Key::ch('j'), Key::plain(KeyCode::Down)],
+        Action::Down,
+        "Move down",
+        None,
+    ),
+    bind(
+        &[Key::ch('k'), Key::plain(KeyCode::Up)],
+        Action::Up,
+        "Move up",
+        None,
+    ),
+    bind(
+        &[Key::plain(KeyCode::PageDown), Key::ctrl('d')],
+        Action::PageDown,
+        "Page down",
+        None,
+    ),
+    bind(
+        &[Key::plain(KeyCode::PageUp), Key::ctrl('u')],
+        Action::PageUp,
+        "Page up",
+        None,
+    ),
+    bind(
+        &[Key::ch('g'), Key::plain(KeyCode::Home)],
+        Action::Top,
+        "Go to the top",
+        None,
+    ),
+    bind(
+        &[Key::ch('G'), Key::plain(KeyCode::End)],
+        Action::Bottom,
+        "Go to the bottom",
+        None,
+    ),
+];
+
+const GLOBAL: [Binding; 4] = [
+    bind(&[Key::ch('?')], Action::Help, "Show the keys", Some("help")),
+    bind(
+        &[Key::ch(':')],
+        Action::Palette,
+        "Command palette",
+        Some("commands"),
+    ),
+    bind(&[Key::ch('q')], Action::Quit, "Quit attuned", Some("quit")),
+    bind(&[Key::ctrl('c')], Action::Quit, "Quit attuned", None),
+];
+
+const PORTFOLIO: [Binding; 9] = [
+    bind(
+        &[Key::plain(KeyCode::Enter)],
+        Action::Open,
+        "Open the account",
+        Some("open"),
+    ),
+    bind(
+        &[Key::ch('/')],
+        Action::Filter,
+        "Filter accounts by name",
+        Some("filter"),
+    ),
+    bind(
+        &[Key::ch('s')],
+        Action::SortNext,
+        "Sort by the next column",
+        Some("sort"),
+    ),
+    bind(
+        &[Key::ch('S')],
+        Action::SortReverse,
+        "Reverse the sort order",
+        None,
+    ),
+    bind(
+        &[Key::ch('1')],
+        Action::ToggleAtRisk,
+        "Only accounts at risk",
+        Some("at risk"),
+    ),
+    bind(
+        &[Key::ch('2')],
+        Action::ToggleRenewalSoon,
+        "Only renewals within 90 days",
+        Some("renewing"),
+    ),
+    bind(
+        &[Key::ch('3')],
+        Action::ToggleStale,
+        "Only stale CSM sentiment",
+        Some("stale"),
+    ),
+    bind(
+        &[Key::ch('4')],
+        Action::ToggleOverdue,
+        "Only overdue follow-ups",
+        Some("overdue"),
+    ),
+    bind(
+        &[Key::ch('0'), Key::plain(KeyCode::Esc)],
+        Action::ClearFilters,
+        "Clear all filters",
+        None,
+    ),
+];
+
+const ACCOUNT: [Binding; 2] = [
+    bind(
+        &[Key::plain(KeyCode::Tab)],
+        Action::NextPane,
+        "Next pane (personas, touches)",
+        Some("pane"),
+    ),
+    bind(
+        &[Key::plain(KeyCode::Esc)],
+        Action::Back,
+        "Back to the portfolio",
+        Some("back"),
+    ),
+];
+
+const HELP: [Binding; 3] = [
+    bind(
+        &[Key::plain(KeyCode::Esc)],
+        Action::Back,
+        "Close help",
+        Some("close"),
+    ),
+    bind(&[Key::ch('?')], Action::Back, "Close help", None),
+    bind(&[Key::ch('q')], Action::Back, "Close help", None),
+];
+
+/// The bindings that work in `context`, most specific first.
+pub fn bindings(context: Context) -> Vec<&'static Binding> {
+    let specific: &'static [Binding] = match context {
+        Context::Portfolio => &PORTFOLIO,
+        Context::Account => &ACCOUNT,
+        Context::Help => &HELP,
+    };
+    let mut all: Vec<&'static Binding> = specific.iter().collect();
+    all.extend(MOVE.iter());
+    if context != Context::Help {
+        all.extend(GLOBAL.iter());
+    }
+    all
+}
+
+/// What `event` means in `context`, if anything.
+pub fn resolve(event: &KeyEvent, context: Context) -> Option<Action> {
+    bindings(context)
+        .into_iter()
+        .find(|b| b.keys.iter().any(|k| k.matches(event)))
+        .map(|b| b.action)
+}
+
+/// The commands the palette offers in `context`: every binding plus what has no key.
+pub fn commands(context: Context) -> Vec<(String, Action)> {
+    let mut out: Vec<(String, Action)> = Vec::new();
+    for b in bindings(context) {
+        if matches!(b.action, Action::Palette) || out.iter().any(|(_, a)| *a == b.action) {
+            continue;
+        }
+        out.push((b.description.to_string(), b.action));
+    }
+    if context == Context::Portfolio {
+        for column in SortColumn::ALL {
+            out.push((
+                format!("Sort by {}", column.label()),
+                Action::SortBy(column),
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(c: char) -> KeyEvent {
+        KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn keys_mean_different_things_in_different_contexts() {
+        let esc = KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE);
+        assert_eq!(resolve(&esc, Context::Account), Some(Action::Back));
+        assert_eq!(
+            resolve(&esc, Context::Portfolio),
+            Some(Action::ClearFilters)
+        );
+        assert_eq!(resolve(&key('q'), Context::Portfolio), Some(Action::Quit));
+        assert_eq!(resolve(&key('q'), Context::Help), Some(Action::Back));
+        assert_eq!(resolve(&key('/'), Context::Account), None);
+    }
+
+    #[test]
+    fn shifted_and_control_keys() {
+        let shifted = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
+        assert_eq!(resolve(&shifted, Context::Portfolio), Some(Action::Bottom));
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(resolve(&ctrl_c, Context::Account), Some(Action::Quit));
+        assert_eq!(resolve(&key('c'), Context::Account), None);
+    }
+
+    #[test]
+    fn no_key_has_two_meanings_in_one_context() {
+        for context in [Context::Portfolio, Context::Account, Context::Help] {
+            let all = bindings(context);
+            for (i, a) in all.iter().enumerate() {
+                for b in &all[i + 1..] {
+                    let shared = a.keys.iter().any(|k| b.keys.contains(k));
+                    assert!(!shared, "{context:?}: {:?} and {:?}", a.action, b.action);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn palette_offers_every_sort_column() {
+        let commands = commands(Context::Portfolio);
+        assert!(commands.iter().any(|(name, _)| name == "Sort by renewal"));
+        assert!(!commands.iter().any(|(_, a)| *a == Action::Palette));
+    }
+}

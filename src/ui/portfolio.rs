@@ -1,0 +1,604 @@
+//! The portfolio screen: every account on one keyset-paged table, with the header strip.
+//!
+//! Only the rows in view are held in memory; moving past either edge fetches the next
+//! rows by keyset on the sort key.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
+use tui_input::Input;
+
+use super::format::{self, ago, due, renewal};
+use super::theme::Theme;
+use crate::domain::model::{Role, Segment};
+use crate::domain::money;
+use crate::domain::risk::RiskBand;
+use crate::error::Result;
+use crate::store::portfolio::{
+    self, Direction, PortfolioQuery, PortfolioRow, QuickFilters, Sort, SortColumn, Totals,
+};
+use rusqlite::Connection;
+
+/// Matches are counted only this far, so a filter keystroke never waits on a full count.
+const COUNT_CAP: usize = 10_000;
+
+/// Lines above and below the table: title, header strip (2), filter line, column
+/// headers, status bar.
+const CHROME_LINES: u16 = 6;
+
+pub struct PortfolioView {
+    pub query: PortfolioQuery,
+    pub rows: Vec<PortfolioRow>,
+    pub selected: usize,
+    /// Rows that fit on screen.
+    pub height: usize,
+    pub totals: Totals,
+    /// Accounts matching the filters, up to `COUNT_CAP`.
+    pub matching: usize,
+    /// The name filter while it is being typed.
+    pub filter_input: Option<Input>,
+}
+
+impl PortfolioView {
+    pub fn new(query: PortfolioQuery, screen_height: u16) -> PortfolioView {
+        PortfolioView {
+            query,
+            rows: Vec::new(),
+            selected: 0,
+            height: table_height(screen_height),
+            totals: Totals::default(),
+            matching: 0,
+            filter_input: None,
+        }
+    }
+
+    pub fn selected_row(&self) -> Option<&PortfolioRow> {
+        self.rows.get(self.selected)
+    }
+
+    /// Fresh totals and the first page.
+    pub fn reload(&mut self, conn: &Connection) -> Result<()> {
+        self.totals = portfolio::totals(conn, self.query.today)?;
+        self.recount(conn)?;
+        self.top(conn)
+    }
+
+    fn recount(&mut self, conn: &Connection) -> Result<()> {
+        self.matching = if self.filtered() {
+            portfolio::count_matching(conn, &self.query, COUNT_CAP)?
+        } else {
+            self.totals.accounts as usize
+        };
+        Ok(())
+    }
+
+    pub fn filtered(&self) -> bool {
+        self.query.quick.any() || !self.query.name_contains.trim().is_empty()
+    }
+
+    /// Re-reads the rows in view, keeping the first visible row and the selection where
+    /// they were (after a change elsewhere, a resize, or a risk refresh).
+    pub fn refresh_in_place(&mut self, conn: &Connection) -> Result<()> {
+        self.totals = portfolio::totals(conn, self.query.today)?;
+        self.recount(conn)?;
+        let keep = self.selected_row().map(|r| r.id);
+        let Some(first) = self.rows.first() else {
+            return self.top(conn);
+        };
+        let before = portfolio::page(
+            conn,
+            &self.query,
+            Some(&first.cursor),
+            Direction::Backward,
+            1,
+        )?;
+        self.rows = portfolio::page(
+            conn,
+            &self.query,
+            before.first().map(|r| &r.cursor),
+            Direction::Forward,
+            self.height,
+        )?;
+        self.selected = keep
+            .and_then(|id| self.rows.iter().position(|r| r.id == id))
+            .unwrap_or(0);
+        self.clamp();
+        Ok(())
+    }
+
+    pub fn set_height(&mut self, conn: &Connection, screen_height: u16) -> Result<()> {
+        let height = table_height(screen_height);
+        if height != self.height {
+            self.height = height;
+            self.refresh_in_place(conn)?;
+        }
+        Ok(())
+    }
+
+    fn clamp(&mut self) {
+        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+    }
+
+    pub fn top(&mut self, conn: &Connection) -> Result<()> {
+        self.rows = portfolio::page(conn, &self.query, None, Direction::Forward, self.height)?;
+        self.selected = 0;
+        Ok(())
+    }
+
+    pub fn bottom(&mut self, conn: &Connection) -> Result<()> {
+        self.rows = portfolio::page(conn, &self.query, None, Direction::Backward, self.height)?;
+        self.selected = self.rows.len().saturating_sub(1);
+        Ok(())
+    }
+
+    pub fn down(&mut self, conn: &Connection) -> Result<()> {
+        if self.selected + 1 < self.rows.len() {
+            self.selected += 1;
+            return Ok(());
+        }
+        let Some(last) = self.rows.last() else {
+            return Ok(());
+        };
+        let next = portfolio::page(conn, &self.query, Some(&last.cursor), Direction::Forward, 1)?;
+        if let Some(row) = next.into_iter().next() {
+            self.rows.push(row);
+            if self.rows.len() > self.height {
+                self.rows.remove(0);
+            }
+            self.selected = self.rows.len() - 1;
+        }
+        Ok(())
+    }
+
+    pub fn up(&mut self, conn: &Connection) -> Result<()> {
+        if self.selected > 0 {
+            self.selected -= 1;
+            return Ok(());
+        }
+        let Some(first) = self.rows.first() else {
+            return Ok(());
+        };
+        let prev = portfolio::page(
+            conn,
+            &self.query,
+            Some(&first.cursor),
+            Direction::Backward,
+            1,
+        )?;
+        if let Some(row) = prev.into_iter().next() {
+            self.rows.insert(0, row);
+            self.rows.truncate(self.height.max(1));
+            self.selected = 0;
+        }
+        Ok(())
+    }
+
+    pub fn page_down(&mut self, conn: &Connection) -> Result<()> {
+        let Some(last) = self.rows.last() else {
+            return Ok(());
+        };
+        let next = portfolio::page(
+            conn,
+            &self.query,
+            Some(&last.cursor),
+            Direction::Forward,
+            self.height,
+        )?;
+        if next.len() < self.height {
+            // The end is near: show the last full page and select the last row.
+            return self.bottom(conn);
+        }
+        self.rows = next;
+        self.clamp();
+        Ok(())
+    }
+
+    pub fn page_up(&mut self, conn: &Connection) -> Result<()> {
+        let Some(first) = self.rows.first() else {
+            return Ok(());
+        };
+        let prev = portfolio::page(
+            conn,
+            &self.query,
+            Some(&first.cursor),
+            Direction::Backward,
+            self.height,
+        )?;
+        if prev.len() < self.height {
+            return self.top(conn);
+        }
+        self.rows = prev;
+        self.clamp();
+        Ok(())
+    }
+
+    pub fn sort_by(&mut self, conn: &Connection, column: SortColumn) -> Result<()> {
+        self.query.sort = Sort {
+            column,
+            descending: column.natural_descending(),
+        };
+        self.top(conn)
+    }
+
+    pub fn sort_next(&mut self, conn: &Connection) -> Result<()> {
+        let all = SortColumn::ALL;
+        let i = all
+            .iter()
+            .position(|c| *c == self.query.sort.column)
+            .unwrap_or(0);
+        self.sort_by(conn, all[(i + 1) % all.len()])
+    }
+
+    pub fn sort_reverse(&mut self, conn: &Connection) -> Result<()> {
+        self.query.sort.descending = !self.query.sort.descending;
+        self.top(conn)
+    }
+
+    pub fn set_quick(&mut self, conn: &Connection, quick: QuickFilters) -> Result<()> {
+        self.query.quick = quick;
+        self.recount(conn)?;
+        self.top(conn)
+    }
+
+    /// Applies the name filter as typed so far.
+    pub fn set_name_filter(&mut self, conn: &Connection, text: &str) -> Result<()> {
+        self.query.name_contains = text.to_string();
+        self.recount(conn)?;
+        self.top(conn)
+    }
+
+    pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        let [strip, filter, table] = Layout::vertical([
+            Constraint::Length(2),
+            Constraint::Length(1),
+            Constraint::Min(1),
+        ])
+        .areas(area);
+        frame.render_widget(Paragraph::new(self.strip_lines(theme)), strip);
+        frame.render_widget(Paragraph::new(self.filter_line(theme)), filter);
+        if let Some(input) = &self.filter_input {
+            let x = filter.x + 8 + input.visual_cursor() as u16;
+            if x < filter.right() {
+                frame.set_cursor_position((x, filter.y));
+            }
+        }
+        self.draw_table(frame, table, theme);
+    }
+
+    fn strip_lines(&self, theme: &Theme) -> Vec<Line<'static>> {
+        let t = &self.totals;
+        let share = |part: i64| (part * 100).checked_div(t.contract_value).unwrap_or(0);
+        let first = Line::from(vec![
+            Span::styled(format::count(t.accounts), theme.title()),
+            Span::raw(" accounts · "),
+            Span::styled(money::compact(t.contract_value), theme.title()),
+            Span::raw(" contract value · "),
+            Span::styled(money::compact(t.value_at_risk), theme.danger()),
+            Span::raw(format!(" at risk ({}%)", share(t.value_at_risk))),
+        ]);
+        let second = Line::from(vec![
+            Span::styled(
+                format!("R {}", format::count(t.red)),
+                theme.pulse(Some(crate::domain::model::Pulse::Red)),
+            ),
+            Span::raw("  "),
+            Span::styled(
+                format!("Y {}", format::count(t.yellow)),
+                theme.pulse(Some(crate::domain::model::Pulse::Yellow)),
+            ),
+            Span::raw("  "),
+            Span::styled(
+                format!("G {}", format::count(t.green)),
+                theme.pulse(Some(crate::domain::model::Pulse::Green)),
+            ),
+            Span::styled(
+                format!("  unrated {}", format::count(t.unrated)),
+                theme.dim(),
+            ),
+            Span::raw(" · follow-ups due today "),
+            Span::styled(format::count(t.followups_due_today), theme.title()),
+            Span::raw(", overdue "),
+            Span::styled(
+                format::count(t.followups_overdue),
+                if t.followups_overdue > 0 {
+                    theme.warn()
+                } else {
+                    Style::new()
+                },
+            ),
+        ]);
+        vec![first, second]
+    }
+
+    fn filter_line(&self, theme: &Theme) -> Line<'static> {
+        let mut spans = vec![Span::styled("Filter: ", theme.dim())];
+        match &self.filter_input {
+            Some(input) => spans.push(Span::styled(input.value().to_string(), theme.key())),
+            None if self.query.name_contains.is_empty() => {
+                spans.push(Span::styled("/ to type a name", theme.dim()))
+            }
+            None => spans.push(Span::raw(self.query.name_contains.clone())),
+        }
+        let q = &self.query.quick;
+        for (on, label) in [
+            (q.at_risk, "at risk"),
+            (q.renewal_90, "renewing ≤90d"),
+            (q.stale, "stale"),
+            (q.overdue, "overdue"),
+        ] {
+            if on {
+                spans.push(Span::raw(" "));
+                spans.push(Span::styled(format!("[{label}]"), theme.key()));
+            }
+        }
+        let shown = if self.matching >= COUNT_CAP {
+            format!("{}+", format::count(COUNT_CAP as i64))
+        } else {
+            format::count(self.matching as i64)
+        };
+        let sort = self.query.sort;
+        spans.push(Span::styled(
+            format!(
+                "  {shown} shown · by {} {}",
+                sort.column.label(),
+                if sort.descending { "↓" } else { "↑" }
+            ),
+            theme.dim(),
+        ));
+        Line::from(spans)
+    }
+
+    fn draw_table(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        let columns = visible_columns(area.width);
+        let sort = self.query.sort;
+        let header = Row::new(columns.iter().map(|c| {
+            let mut title = c.title().to_string();
+            if c.sort_column() == Some(sort.column) {
+                title.push(if sort.descending { '↓' } else { '↑' });
+            }
+            Cell::from(title)
+        }))
+        .style(theme.header());
+        if self.rows.is_empty() {
+            let msg = if self.filtered() {
+                "No account matches these filters. Esc clears them."
+            } else {
+                "No accounts yet. Run `attuned demo` for a demo portfolio."
+            };
+            let [head, body] =
+                Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+            frame.render_widget(
+                Table::new(Vec::<Row>::new(), columns.iter().map(|c| c.width())).header(header),
+                head,
+            );
+            frame.render_widget(Paragraph::new(msg).style(theme.dim()), body);
+            return;
+        }
+        let ctx = CellContext {
+            now: self.query.now,
+            today: self.query.today,
+            stale_cutoff: self.query.stale_cutoff(),
+            theme,
+        };
+        let rows = self.rows.iter().enumerate().map(|(i, row)| {
+            let selected = i == self.selected;
+            let cells = columns.iter().map(|c| c.cell(row, selected, &ctx));
+            let r = Row::new(cells);
+            if selected {
+                r.style(theme.selected())
+            } else {
+                r
+            }
+        });
+        let table = Table::new(rows, columns.iter().map(|c| c.width()))
+            .header(header)
+            .column_spacing(1);
+        frame.render_widget(table, area);
+    }
+}
+
+/// Rows the table shows for a terminal of `screen_height` lines.
+pub fn table_height(screen_height: u16) -> usize {
+    screen_height.saturating_sub(CHROME_LINES).max(1) as usize
+}
+
+struct CellContext<'a> {
+    now: chrono::DateTime<chrono::Utc>,
+    today: chrono::NaiveDate,
+    stale_cutoff: chrono::DateTime<chrono::Utc>,
+    theme: &'a Theme,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Column {
+    Marker,
+    Name,
+    Segment,
+    Value,
+    Renewal,
+    Pulse,
+    Coverage,
+    Risk,
+    LastTouch,
+    Followup,
+}
+
+impl Column {
+    fn title(self) -> &'static str {
+        match self {
+            Column::Marker => "",
+            Column::Name => "Account",
+            Column::Segment => "Seg",
+            Column::Value => "Value",
+            Column::Renewal => "Renewal",
+            Column::Pulse => "CSM",
+            Column::Coverage => "Coverage",
+            Column::Risk => "Risk",
+            Column::LastTouch => "Touch",
+            Column::Followup => "Follow-up",
+        }
+    }
+
+    fn width(self) -> Constraint {
+        match self {
+            Column::Marker => Constraint::Length(1),
+            Column::Name => Constraint::Min(12),
+            Column::Segment => Constraint::Length(5),
+            Column::Value => Constraint::Length(6),
+            Column::Renewal => Constraint::Length(11),
+            Column::Pulse => Constraint::Length(4),
+            Column::Coverage => Constraint::Length(10),
+            Column::Risk => Constraint::Length(5),
+            Column::LastTouch => Constraint::Length(5),
+            Column::Followup => Constraint::Length(9),
+        }
+    }
+
+    /// Room a column needs, with its spacing; names get enough to be read.
+    fn min_width(self) -> u16 {
+        match (self, self.width()) {
+            (Column::Name, _) => 20,
+            (_, Constraint::Length(n) | Constraint::Min(n)) => n + 1,
+            _ => 1,
+        }
+    }
+
+    fn sort_column(self) -> Option<SortColumn> {
+        Some(match self {
+            Column::Marker => return None,
+            Column::Name => SortColumn::Name,
+            Column::Segment => SortColumn::Segment,
+            Column::Value => SortColumn::Value,
+            Column::Renewal => SortColumn::Renewal,
+            Column::Pulse => SortColumn::Pulse,
+            Column::Coverage => SortColumn::Coverage,
+            Column::Risk => SortColumn::Risk,
+            Column::LastTouch => SortColumn::LastTouch,
+            Column::Followup => SortColumn::NextFollowup,
+        })
+    }
+
+    fn cell(self, row: &PortfolioRow, selected: bool, ctx: &CellContext<'_>) -> Cell<'static> {
+        let theme = ctx.theme;
+        match self {
+            Column::Marker => Cell::from(if selected { "▶" } else { " " }),
+            Column::Name => Cell::from(row.name.clone()),
+            Column::Segment => Cell::from(format!("{} {}", segment_short(row.segment), row.tier)),
+            Column::Value => Cell::from(money::compact(row.contract_value)),
+            Column::Renewal => {
+                let soon = row
+                    .renewal_date
+                    .is_some_and(|d| (d - ctx.today).num_days() <= 90);
+                let style = if soon { theme.warn() } else { Style::new() };
+                Cell::from(Span::styled(renewal(row.renewal_date, ctx.today), style))
+            }
+            Column::Pulse => pulse_cell(row, ctx),
+            Column::Coverage => {
+                let missing: Vec<&str> = row.missing_roles.iter().map(|r| role_short(*r)).collect();
+                let mut text = format!("{}/{}", row.personas_strong, row.personas_total);
+                if !missing.is_empty() {
+                    text.push_str(&format!(" -{}", missing.join(",")));
+                }
+                let style = if row.personas_strong <= 1 {
+                    theme.warn()
+                } else {
+                    Style::new()
+                };
+                Cell::from(Span::styled(text, style))
+            }
+            Column::Risk => {
+                let band = RiskBand::of(row.risk);
+                let text = format!("{:>2} {}", row.risk, &band.label()[..1]);
+                Cell::from(Span::styled(text, theme.risk(band)))
+            }
+            Column::LastTouch => Cell::from(ago(row.last_touch_at, ctx.now)),
+            Column::Followup => {
+                let late = row.next_followup_on.is_some_and(|d| d < ctx.today);
+                let style = if late { theme.danger() } else { Style::new() };
+                Cell::from(Span::styled(due(row.next_followup_on, ctx.today), style))
+            }
+        }
+    }
+}
+
+/// "R↘" with a "*" when the score is stale (older than the staleness window).
+fn pulse_cell(row: &PortfolioRow, ctx: &CellContext<'_>) -> Cell<'static> {
+    let theme = ctx.theme;
+    let Some(pulse) = row.pulse else {
+        return Cell::from(Span::styled("—", theme.dim()));
+    };
+    let trend = match row.pulse_prev {
+        Some(prev) => {
+            crate::domain::model::Trend::of(prev.health().into(), pulse.health().into()).arrow()
+        }
+        None => ' ',
+    };
+    let stale = row.pulse_at.is_none_or(|t| t <= ctx.stale_cutoff);
+    let mut spans = vec![Span::styled(
+        format!("{}{}", pulse.letter(), trend),
+        theme.pulse(Some(pulse)),
+    )];
+    if stale {
+        spans.push(Span::styled("*", theme.stale()));
+    }
+    Cell::from(Line::from(spans))
+}
+
+fn segment_short(s: Segment) -> &'static str {
+    match s {
+        Segment::Enterprise => "ENT",
+        Segment::MidMarket => "MM",
+        Segment::Smb => "SMB",
+    }
+}
+
+/// Two letters for a missing key role in the coverage column.
+pub fn role_short(r: Role) -> &'static str {
+    match r {
+        Role::Champion => "CH",
+        Role::EconomicBuyer => "EB",
+        Role::ExecutiveSponsor => "ES",
+        Role::DecisionMaker => "DM",
+        Role::TechnicalLead => "TL",
+        Role::Admin => "AD",
+        Role::EndUser => "EU",
+        Role::Detractor => "DT",
+        Role::Other => "OT",
+    }
+}
+
+/// The columns that fit in `width`, dropping the least needed first.
+fn visible_columns(width: u16) -> Vec<Column> {
+    use Column::*;
+    let all = [
+        Marker, Name, Segment, Value, Renewal, Pulse, Coverage, Risk, LastTouch, Followup,
+    ];
+    // Dropped in this order as the terminal narrows.
+    let drop_order = [
+        Segment, LastTouch, Coverage, Renewal, Value, Followup, Pulse,
+    ];
+    let mut cols: Vec<Column> = all.to_vec();
+    let needed = |cols: &[Column]| cols.iter().map(|c| c.min_width()).sum::<u16>();
+    for victim in drop_order {
+        if needed(&cols) <= width {
+            break;
+        }
+        cols.retain(|c| *c != victim);
+    }
+    cols
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn narrow_terminals_keep_the_most_needed_columns() {
+        assert_eq!(visible_columns(200).len(), 10);
+        let narrow = visible_columns(40);
+        assert!(narrow.contains(&Column::Name) && narrow.contains(&Column::Risk));
+        assert!(!narrow.contains(&Column::Segment));
+    }
+}
