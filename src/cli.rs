@@ -1,1 +1,320 @@
-//! The command line.
+//! The command line: clap definitions and the non-interactive commands.
+//!
+//! Every failure reaches the user as one line on stderr, `attuned: <message>`, with a
+//! non-zero exit status; usage mistakes get clap's own message and status 2.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::demo::{self, DemoOptions};
+use crate::domain::SystemClock;
+use crate::error::{Error, Result};
+use crate::export;
+use crate::store::{self, Store, check};
+
+/// A keyboard-first workstation for Customer Success Managers; the book of business
+/// lives in one local SQLite file.
+#[derive(Debug, Parser)]
+#[command(name = "attuned", version, about)]
+pub struct Cli {
+    /// The database file [default: attuned.db in the user's local data directory]
+    #[arg(long, global = true, env = "ATTUNED_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    /// Open the database without changing anything in it
+    #[arg(long, global = true)]
+    pub read_only: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fill a new or empty database with a realistic, deterministic demo portfolio
+    Demo(DemoArgs),
+    /// Write every record out (the database is only read)
+    Export(ExportArgs),
+    /// Check the database's integrity (the database is only read)
+    Check,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// How many accounts to create
+    #[arg(long, value_name = "N", default_value_t = 200,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub accounts: u32,
+
+    /// The same seed always gives the same portfolio
+    #[arg(long, value_name = "S", default_value_t = 7)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Output format; json is the complete, re-importable picture
+    #[arg(long, value_enum)]
+    pub format: Format,
+
+    /// Write to FILE (created 0600) instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Json,
+}
+
+/// Parses the command line, runs it, and turns the outcome into an exit status.
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version land here too, with status 0.
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            report(&e);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Prints an error as one line on stderr.
+pub fn report(e: &Error) {
+    // A reader that closed the pipe early (`| head`) wants no complaint.
+    if let Error::Io { source, .. } = e
+        && source.kind() == io::ErrorKind::BrokenPipe
+    {
+        return;
+    }
+    eprintln!("attuned: {}", one_line(&e.to_string()));
+}
+
+/// SQLite messages and odd file names can carry newlines; the contract is one line.
+fn one_line(s: &str) -> String {
+    s.split(['\n', '\r'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn dispatch(cli: Cli) -> Result<ExitCode> {
+    let path = db_path(cli.db)?;
+    match cli.command {
+        None => workstation(&path, cli.read_only),
+        Some(Command::Demo(args)) => demo(&path, cli.read_only, &args),
+        Some(Command::Export(args)) => export(&path, &args),
+        Some(Command::Check) => check(&path),
+    }
+}
+
+/// The database to use: `--db`, else `ATTUNED_DB`, else the user's data directory.
+fn db_path(given: Option<PathBuf>) -> Result<PathBuf> {
+    let path = match given {
+        Some(p) if p.as_os_str().is_empty() => {
+            return Err(Error::Invalid(
+                "the database path is empty; pass --db PATH or set ATTUNED_DB".into(),
+            ));
+        }
+        Some(p) => p,
+        None => default_db_path()?,
+    };
+    if path.is_dir() {
+        return Err(Error::IsADirectory { path });
+    }
+    Ok(path)
+}
+
+/// `attuned.db` in the platform's local (not roaming) data directory.
+pub fn default_db_path() -> Result<PathBuf> {
+    directories::ProjectDirs::from("", "", "attuned")
+        .map(|dirs| dirs.data_local_dir().join("attuned.db"))
+        .ok_or(Error::NoDataDir)
+}
+
+fn workstation(path: &Path, read_only: bool) -> Result<ExitCode> {
+    let store = if read_only {
+        Store::open_read_only(path)?
+    } else {
+        Store::open(path)?
+    };
+    crate::ui::run(store)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn demo(path: &Path, read_only: bool, args: &DemoArgs) -> Result<ExitCode> {
+    if read_only {
+        return Err(Error::Invalid(
+            "demo writes a portfolio into the database; drop --read-only".into(),
+        ));
+    }
+    let mut store = Store::open(path)?;
+    // Running the README's first command again keeps the demo it made.
+    if let Some(made) = store.meta(demo::DEMO_META_KEY)? {
+        println!(
+            "demo: {} already holds a demo portfolio ({made}); kept as it is",
+            path.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    // A demo must never mix invented customers into a real book of business.
+    let accounts = store.account_count()?;
+    if accounts > 0 {
+        return Err(Error::NotEmpty {
+            path: path.to_path_buf(),
+            accounts,
+        });
+    }
+    let started = Instant::now();
+    let opts = DemoOptions {
+        accounts: args.accounts as usize,
+        seed: args.seed,
+    };
+    let made = demo::generate(&mut store, &opts, &SystemClock)?;
+    println!(
+        "demo: {} accounts, {} personas, {} touches, {} follow-ups, {} signals in {:.2} s -> {}",
+        made.accounts,
+        made.personas,
+        made.touches,
+        made.followups,
+        made.signals,
+        started.elapsed().as_secs_f64(),
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Exports only read, so they open the file read-only: they work on a write-protected
+/// file or a team lead's copy, never create a missing database, and leave no trace.
+fn export(path: &Path, args: &ExportArgs) -> Result<ExitCode> {
+    let store = Store::open_read_only(path)?;
+    match args.format {
+        Format::Json => export_json(&store, args.out.as_deref()),
+    }
+}
+
+fn export_json(store: &Store, out: Option<&Path>) -> Result<ExitCode> {
+    let Some(out) = out else {
+        export::json_to_stdout(store.conn(), &SystemClock)?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    refuse_to_overwrite_db(store.path(), out)?;
+    let started = Instant::now();
+    let n = export::json_to_file(store.conn(), out, &SystemClock)?;
+    // stderr: `--out /dev/stdout` must get nothing but the JSON.
+    eprintln!(
+        "exported {} accounts, {} personas, {} touches, {} follow-ups in {:.2} s -> {}",
+        n.accounts,
+        n.personas,
+        n.touches,
+        n.followups,
+        started.elapsed().as_secs_f64(),
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--out` naming the database itself would replace the data with its export.
+fn refuse_to_overwrite_db(db: &Path, out: &Path) -> Result<()> {
+    let same = match (fs::canonicalize(db), fs::canonicalize(out)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same {
+        return Err(Error::Invalid(format!(
+            "{}: --out names the database itself; choose another file",
+            out.display()
+        )));
+    }
+    Ok(())
+}
+
+fn check(path: &Path) -> Result<ExitCode> {
+    let store = Store::open_read_only(path)?;
+    let report = check::run(store.conn())?;
+    println!("{}", path.display());
+    println!(
+        "SQLite {}, schema {}",
+        store::sqlite_version(),
+        report.schema_version
+    );
+    println!(
+        "{} accounts, {} personas, {} touches, {} follow-ups",
+        report.accounts, report.personas, report.touches, report.followups
+    );
+    if report.problems.is_empty() {
+        println!("healthy");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{} problem(s):", report.problems.len());
+    for problem in &report.problems {
+        println!("  {}", one_line(problem));
+    }
+    eprintln!(
+        "attuned: {}: {} problem(s) found",
+        path.display(),
+        report.problems.len()
+    );
+    Ok(ExitCode::FAILURE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn demo_defaults_match_the_contract() {
+        let cli = Cli::try_parse_from(["attuned", "demo"]).unwrap();
+        let Some(Command::Demo(args)) = cli.command else {
+            panic!("not demo");
+        };
+        assert_eq!((args.accounts, args.seed), (200, 7));
+    }
+
+    #[test]
+    fn db_is_accepted_before_or_after_the_subcommand() {
+        for argv in [
+            &["attuned", "--db", "x.db", "check"][..],
+            &["attuned", "check", "--db", "x.db"][..],
+        ] {
+            let cli = Cli::try_parse_from(argv).unwrap();
+            assert_eq!(cli.db.as_deref(), Some(Path::new("x.db")));
+        }
+    }
+
+    #[test]
+    fn export_knows_only_json_for_now() {
+        assert!(Cli::try_parse_from(["attuned", "export", "--format", "json"]).is_ok());
+        assert!(Cli::try_parse_from(["attuned", "export", "--format", "csv"]).is_err());
+        assert!(Cli::try_parse_from(["attuned", "export"]).is_err());
+    }
+
+    #[test]
+    fn zero_demo_accounts_is_a_usage_error() {
+        assert!(Cli::try_parse_from(["attuned", "demo", "--accounts", "0"]).is_err());
+    }
+
+    #[test]
+    fn errors_are_flattened_to_one_line() {
+        assert_eq!(one_line("a\nb\r\n c\n"), "a b c");
+    }
+}

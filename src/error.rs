@@ -28,6 +28,12 @@ pub enum Error {
     Migration(#[from] rusqlite_migration::Error),
     #[error("{0}")]
     Invalid(String),
+    #[error("{path} is a directory; pass the database file, e.g. {path}/attuned.db")]
+    IsADirectory { path: PathBuf },
+    #[error(
+        "{path} already holds {accounts} accounts; a demo only goes into a new or empty database (pick another --db)"
+    )]
+    NotEmpty { path: PathBuf, accounts: i64 },
     #[error("no home directory found; pass --db PATH or set ATTUNED_DB")]
     NoDataDir,
     #[error("terminal: {0}")]

@@ -20,16 +20,21 @@ pub fn compact(cents: i64) -> String {
 
 /// "$1,234,567": the full amount, for detail screens.
 pub fn full(cents: i64) -> String {
-    let dollars = (cents / 100).unsigned_abs().to_string();
-    let mut grouped = String::new();
-    for (i, ch) in dollars.chars().enumerate() {
-        if i > 0 && (dollars.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
     let sign = if cents < 0 { "-" } else { "" };
-    format!("{sign}${grouped}")
+    format!("{sign}${}", grouped((cents / 100).unsigned_abs()))
+}
+
+/// "1,234,567": digits in groups of three.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
 }
 
 #[cfg(test)]

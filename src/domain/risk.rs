@@ -100,7 +100,7 @@ pub fn assess(inputs: &RiskInputs) -> Risk {
     signal_reasons(inputs, &mut add);
     engagement_reasons(inputs, &mut add);
 
-    reasons.sort_by(|a, b| b.points.cmp(&a.points));
+    reasons.sort_by_key(|r| std::cmp::Reverse(r.points));
     let score = reasons.iter().map(|r| r.points).sum::<u32>().min(100);
     Risk {
         score,
@@ -411,7 +411,6 @@ mod tests {
             competitor_mentions_90d: 3,
             days_since_last_touch: Some(120),
             overdue_followups: 1,
-            ..RiskInputs::default()
         };
         let risk = assess(&inputs);
         assert_eq!((risk.score, risk.band), (100, RiskBand::Critical));

@@ -8,6 +8,8 @@ use crate::error::Result;
 #[derive(Debug, Default)]
 pub struct Report {
     pub problems: Vec<String>,
+    /// `PRAGMA user_version`: the schema the file was written with.
+    pub schema_version: i64,
     pub accounts: i64,
     pub personas: i64,
     pub touches: i64,
@@ -36,6 +38,7 @@ pub fn run(conn: &Connection) -> Result<Report> {
         ));
     }
     let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0));
+    report.schema_version = count("PRAGMA user_version")?;
     report.accounts = count("SELECT count(*) FROM accounts")?;
     report.personas = count("SELECT count(*) FROM personas")?;
     report.touches = count("SELECT count(*) FROM touches")?;

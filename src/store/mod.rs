@@ -93,6 +93,22 @@ impl Store {
         self.origin
     }
 
+    /// A fact about the file recorded with `Tx::set_meta`.
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        let value = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?;
+        Ok(value)
+    }
+
+    /// Accounts in the file, archived ones included.
+    pub fn account_count(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM accounts", [], |r| r.get(0))?)
+    }
+
     /// Runs `f` in one write transaction: all of it lands, or none of it.
     pub fn write<T>(&mut self, f: impl FnOnce(&write::Tx<'_>) -> Result<T>) -> Result<T> {
         if self.read_only {
@@ -115,12 +131,13 @@ fn validate_existing(path: &Path) -> Result<()> {
     let mut header = [0u8; 16];
     let mut file = fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
-    if len > 0 {
-        if len < 100 || file.read_exact(&mut header).is_err() || &header != b"SQLite format 3\0" {
-            return Err(Error::NotADatabase {
-                path: path.to_path_buf(),
-            });
-        }
+    // An empty file is a new database; anything else must carry SQLite's header.
+    if len > 0
+        && (len < 100 || file.read_exact(&mut header).is_err() || &header != b"SQLite format 3\0")
+    {
+        return Err(Error::NotADatabase {
+            path: path.to_path_buf(),
+        });
     }
     let conn = open_immutable(path)?;
     let version: i64 = conn
@@ -153,12 +170,14 @@ fn validate_existing(path: &Path) -> Result<()> {
 
 /// A connection that cannot write: read-only at the SQLite level.
 ///
-/// A WAL database needs its `-shm` index; when none exists, the file is opened as
-/// immutable so that SQLite creates nothing beside it.
+/// A WAL database needs its `-shm` index; when neither it nor a `-wal` exists (a cleanly
+/// closed file), the file is opened as immutable so that SQLite creates nothing beside
+/// it. Pending `-wal` content is never ignored: then SQLite reads it the normal way.
 fn open_immutable(path: &Path) -> Result<Connection> {
+    let pending_wal = fs::metadata(sidecar(path, "-wal")).is_ok_and(|m| m.len() > 0);
     let shm = sidecar(path, "-shm");
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = if shm.exists() {
+    let conn = if shm.exists() || pending_wal {
         Connection::open_with_flags(path, flags)
     } else {
         let uri = format!("file:{}?immutable=1", uri_path(path));
@@ -202,6 +221,9 @@ fn create_private_file(path: &Path) -> Result<()> {
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    // The write API and the summary refresh use some 30 statements; rusqlite's default
+    // cache of 16 would re-parse them on every account.
+    conn.set_prepared_statement_cache_capacity(64);
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;

@@ -128,32 +128,40 @@ impl AccountView {
             " Personas: {} of {} at Okay or better ",
             d.coverage.strong, d.coverage.personas
         );
-        let with_title = area.width >= 96;
+        let with_title = area.width >= 110;
+        let with_manager = area.width >= 90;
         let rows = d.personas.iter().map(|p| {
             let mut cells = vec![Cell::from(p.name.clone())];
             if with_title {
                 cells.push(Cell::from(p.title.clone().unwrap_or_default()));
             }
-            Row::new(cells.into_iter().chain([
-                Cell::from(p.role.label()),
-                Cell::from(Span::styled(p.strength.label(), theme.strength(p.strength))),
-                Cell::from(Span::styled(
-                    p.sentiment.label(),
-                    theme.sentiment(p.sentiment),
-                )),
-                Cell::from(p.reports_to.clone().unwrap_or_default()),
-                Cell::from(ago(p.last_contact_at, now)),
-            ]))
+            cells.push(Cell::from(p.role.label()));
+            cells.push(Cell::from(Span::styled(
+                p.strength.label(),
+                theme.strength(p.strength),
+            )));
+            cells.push(Cell::from(Span::styled(
+                p.sentiment.label(),
+                theme.sentiment(p.sentiment),
+            )));
+            if with_manager {
+                cells.push(Cell::from(p.reports_to.clone().unwrap_or_default()));
+            }
+            cells.push(Cell::from(ago(p.last_contact_at, now)));
+            Row::new(cells)
         });
         let mut widths = vec![
             Constraint::Fill(1),
             Constraint::Length(17),
             Constraint::Length(9),
             Constraint::Length(8),
-            Constraint::Length(16),
             Constraint::Length(6),
         ];
-        let mut titles = vec!["Name", "Role", "Strength", "Feels", "Reports to", "Seen"];
+        let mut titles = vec!["Name", "Role", "Strength", "Feels", "Seen"];
+        if with_manager {
+            widths.insert(4, Constraint::Length(16));
+            titles.insert(4, "Reports to");
+        }
         if with_title {
             widths.insert(1, Constraint::Fill(1));
             titles.insert(1, "Title");

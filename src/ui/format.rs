@@ -44,15 +44,8 @@ pub fn renewal(on: Option<NaiveDate>, today: NaiveDate) -> String {
 
 /// "12,345" with thousands separators.
 pub fn count(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if n < 0 { format!("-{out}") } else { out }
+    let digits = crate::domain::money::grouped(n.unsigned_abs());
+    if n < 0 { format!("-{digits}") } else { digits }
 }
 
 /// Cuts `s` to `width` characters, marking the cut with an ellipsis.

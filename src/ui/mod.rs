@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{self, Sender};
 use std::thread;
+use std::time::Instant;
 
 use crossterm::event;
 
@@ -64,18 +65,70 @@ fn event_loop(
     app: &mut App,
     rx: &mpsc::Receiver<Wake>,
 ) -> Result<()> {
+    let mut bench = BenchProbe::from_env();
+    terminal
+        .draw(|frame| app.draw(frame))
+        .map_err(Error::Terminal)?;
+    if bench.exit_after_first_frame {
+        return Ok(());
+    }
     loop {
+        let wake = rx.recv();
+        let started = Instant::now();
+        let is_key = matches!(wake, Ok(Wake::Terminal(event::Event::Key(_))));
+        match wake {
+            Ok(Wake::Terminal(ev)) => app.handle_event(&ev),
+            Ok(Wake::RiskRefreshed) => app.data_changed(),
+            Ok(Wake::Signal) | Ok(Wake::InputClosed) | Err(_) => break,
+        }
+        if app.should_quit() {
+            break;
+        }
         terminal
             .draw(|frame| app.draw(frame))
             .map_err(Error::Terminal)?;
-        match rx.recv() {
-            Ok(Wake::Terminal(ev)) => app.handle_event(&ev),
-            Ok(Wake::RiskRefreshed) => app.data_changed(),
-            Ok(Wake::Signal) | Ok(Wake::InputClosed) | Err(_) => return Ok(()),
+        if is_key {
+            bench.key_to_frame.push(started.elapsed());
         }
-        if app.should_quit() {
-            return Ok(());
+    }
+    bench.finish();
+    Ok(())
+}
+
+/// Measurements for `benches/workstation.rs`, switched on by environment variables
+/// only the benchmark sets; the workstation behaves the same either way.
+#[derive(Default)]
+struct BenchProbe {
+    exit_after_first_frame: bool,
+    out: Option<PathBuf>,
+    key_to_frame: Vec<std::time::Duration>,
+}
+
+impl BenchProbe {
+    fn from_env() -> BenchProbe {
+        BenchProbe {
+            exit_after_first_frame: std::env::var_os("ATTUNED_BENCH_FIRST_FRAME").is_some(),
+            out: std::env::var_os("ATTUNED_BENCH_OUT").map(PathBuf::from),
+            key_to_frame: Vec::new(),
         }
+    }
+
+    /// Writes one line per keystroke (microseconds) and the peak resident memory.
+    fn finish(&self) {
+        let Some(out) = &self.out else { return };
+        let peak_kb = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmHWM:"))
+                    .and_then(|l| l.split_whitespace().nth(1).map(str::to_string))
+            })
+            .unwrap_or_default();
+        let mut text = format!("peak_rss_kb {peak_kb}\n");
+        for d in &self.key_to_frame {
+            text.push_str(&format!("key_us {}\n", d.as_micros()));
+        }
+        let _ = std::fs::write(out, text);
     }
 }
 
