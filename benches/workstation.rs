@@ -17,7 +17,9 @@ fn main() {
         .unwrap_or(100_000);
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench");
     std::fs::create_dir_all(&dir).expect("bench dir");
-    let db = dir.join(format!("demo-{accounts}.db"));
+    let db = std::env::var_os("ATTUNED_BENCH_DB")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| dir.join(format!("demo-{accounts}.db")));
     if !db.exists() {
         let started = Instant::now();
         run_ok(
@@ -31,7 +33,7 @@ fn main() {
         );
     }
     run_ok(Command::new(BIN).args(["check", "--db"]).arg(&db));
-    first_frame(&db);
+    first_frame(&dir, &db);
     keystrokes(&dir, &db);
 }
 
@@ -44,43 +46,43 @@ fn run_ok(cmd: &mut Command) {
     );
 }
 
-/// Wall time of `attuned` started in a pseudo-terminal until its first frame is drawn,
-/// less the cost of `script` itself.
-fn first_frame(db: &Path) {
-    let shell_cost = median(
-        &(0..15)
-            .map(|_| time_in_pty("true", false))
-            .collect::<Vec<_>>(),
-    );
-    let cmd = format!("{BIN} --db '{}'", db.display());
-    let _warm = time_in_pty(&cmd, true);
-    let runs: Vec<Duration> = (0..25).map(|_| time_in_pty(&cmd, true)).collect();
-    let m = median(&runs);
-    println!(
-        "exec to first frame: median {:.1} ms (raw {:.1} ms, pty harness {:.1} ms), max {:.1} ms",
-        ms(m.saturating_sub(shell_cost)),
-        ms(m),
-        ms(shell_cost),
-        ms(*runs.iter().max().unwrap_or(&m))
-    );
-}
-
-fn time_in_pty(cmd: &str, first_frame_only: bool) -> Duration {
-    let mut c = Command::new("script");
-    c.args(["-qec", cmd, "/dev/null"])
-        .env("TERM", "xterm-256color");
-    if first_frame_only {
-        c.env("ATTUNED_BENCH_FIRST_FRAME", "1");
+/// Time from just before `exec` of `attuned` (stamped by the shell in a pseudo-terminal)
+/// to its first frame on the terminal, as the app itself measures it.
+fn first_frame(dir: &Path, db: &Path) {
+    let out = dir.join("first-frame.txt");
+    let mut runs = Vec::new();
+    for i in 0..26 {
+        let _ = std::fs::remove_file(&out);
+        let cmd = format!(
+            "ATTUNED_BENCH_T0=$(date +%s%N) exec {BIN} --db '{}'",
+            db.display()
+        );
+        let status = Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .env("TERM", "xterm-256color")
+            .env("ATTUNED_BENCH_FIRST_FRAME", "1")
+            .env("ATTUNED_BENCH_OUT", &out)
+            .output()
+            .expect("script (util-linux) is installed");
+        assert!(status.status.success());
+        let text = std::fs::read_to_string(&out).unwrap_or_default();
+        let us: u64 = text
+            .lines()
+            .find_map(|l| l.strip_prefix("first_frame_us "))
+            .and_then(|v| v.parse().ok())
+            .expect("the app reported its first frame");
+        if i > 0 {
+            runs.push(Duration::from_micros(us));
+        }
     }
-    let started = Instant::now();
-    let out = c.output().expect("script (util-linux) is installed");
-    let took = started.elapsed();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
+    runs.sort();
+    println!(
+        "exec to first frame: median {:.1} ms, min {:.1} ms, max {:.1} ms ({} runs)",
+        ms(median(&runs)),
+        ms(runs[0]),
+        ms(*runs.last().unwrap_or(&Duration::ZERO)),
+        runs.len()
     );
-    took
 }
 
 /// Sends a CSM's worth of keys to the workstation in tmux; the app records each key's
@@ -143,6 +145,16 @@ fn keystrokes(dir: &Path, db: &Path) {
         .filter_map(|v| v.parse().ok())
         .map(Duration::from_micros)
         .collect();
+    // Keys arrive in the order sent (the last one, q, draws no frame).
+    let mut slowest: Vec<(Duration, &str)> =
+        lat.iter().copied().zip(keys.iter().copied()).collect();
+    slowest.sort_by_key(|(d, _)| std::cmp::Reverse(*d));
+    let worst: Vec<String> = slowest
+        .iter()
+        .take(8)
+        .map(|(d, k)| format!("{k} {:.1}", ms(*d)))
+        .collect();
+    println!("slowest keys (ms): {}", worst.join(", "));
     lat.sort();
     let peak: f64 = text
         .lines()

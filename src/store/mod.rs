@@ -49,12 +49,14 @@ impl Store {
         configure(&conn).map_err(|e| classify(path, e))?;
         schema::MIGRATIONS.to_latest(&mut conn)?;
         let origin = ensure_origin(&conn)?;
-        Ok(Store {
+        let store = Store {
             conn,
             path: path.to_path_buf(),
             origin,
             read_only: false,
-        })
+        };
+        store.optimize()?;
+        Ok(store)
     }
 
     /// Opens an existing database without writing anything to it, not even a WAL file.
@@ -91,6 +93,14 @@ impl Store {
     /// The high half of every id this file creates.
     pub fn origin(&self) -> i64 {
         self.origin
+    }
+
+    /// Refreshes the query planner's statistics where they are missing or out of date
+    /// (cheap when nothing changed); run after large loads and on open.
+    pub fn optimize(&self) -> Result<()> {
+        self.conn
+            .execute_batch("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;")?;
+        Ok(())
     }
 
     /// A fact about the file recorded with `Tx::set_meta`.

@@ -37,6 +37,21 @@ impl SortColumn {
         SortColumn::NextFollowup,
     ];
 
+    /// The (partial) index that holds the table in this order.
+    fn index(self) -> &'static str {
+        match self {
+            SortColumn::Name => "accounts_by_name",
+            SortColumn::Segment => "accounts_by_segment",
+            SortColumn::Value => "accounts_by_value",
+            SortColumn::Renewal => "accounts_by_renewal",
+            SortColumn::Pulse => "accounts_by_pulse",
+            SortColumn::Coverage => "accounts_by_coverage",
+            SortColumn::Risk => "accounts_by_risk",
+            SortColumn::LastTouch => "accounts_by_touch",
+            SortColumn::NextFollowup => "accounts_by_followup",
+        }
+    }
+
     /// The indexed expression the table is ordered by (see the schema's indexes).
     fn key(self) -> &'static str {
         match self {
@@ -153,39 +168,79 @@ const COLUMNS: &str = "id, name, segment, tier, contract_value, renewal_date, pu
     pulse_at, personas_total, personas_strong, missing_roles, risk, last_touch_at,
     next_followup_on";
 
+/// Below this many trigram matches, a name filter reads the matching accounts by id and
+/// sorts them; above it, the sort index is walked and names compared on the way (common
+/// matches are found within a few rows).
+const RARE_NAME_MATCHES: i64 = 2_000;
+
 impl PortfolioQuery {
-    /// The WHERE clause (without cursor) and its parameters.
-    fn filter(&self) -> (String, Vec<Value>) {
+    /// The WHERE clause (without cursor) and its parameters. Every quick filter is a
+    /// range on one of the (partial) sort indexes.
+    fn filter(&self, conn: &Connection) -> Result<(String, Vec<Value>)> {
         let mut sql = String::from("archived_at IS NULL");
         let mut args: Vec<Value> = Vec::new();
         let text = self.name_contains.trim();
         if !text.is_empty() {
-            sql.push_str(" AND name LIKE ? ESCAPE '\\'");
-            args.push(Value::Text(format!("%{}%", escape_like(text))));
+            if name_matches_are_rare(conn, text)? {
+                sql.push_str(
+                    " AND id IN (SELECT rowid FROM account_names WHERE account_names MATCH ?)",
+                );
+                args.push(Value::Text(trigram_phrase(text)));
+            } else {
+                sql.push_str(" AND name LIKE ? ESCAPE '\\'");
+                args.push(Value::Text(format!("%{}%", escape_like(text))));
+            }
         }
         if self.quick.at_risk {
             sql.push_str(&format!(" AND risk >= {AT_RISK_SCORE}"));
         }
         if self.quick.renewal_90 {
-            sql.push_str(" AND renewal_date BETWEEN ? AND ?");
+            sql.push_str(" AND renewal_key BETWEEN ? AND ?");
             args.push(Value::Text(day(self.today)));
             args.push(Value::Text(day(self.today + Duration::days(90))));
         }
         if self.quick.stale {
-            sql.push_str(" AND (pulse_at IS NULL OR pulse_at <= ?)");
+            // A sentiment never set counts as stale: its key is '' (before any date).
+            sql.push_str(" AND pulse_at_key <= ?");
             args.push(Value::Text(timestamp(self.stale_cutoff())));
         }
         if self.quick.overdue {
-            sql.push_str(" AND next_followup_on < ?");
+            sql.push_str(" AND followup_key < ?");
             args.push(Value::Text(day(self.today)));
         }
-        (sql, args)
+        Ok((sql, args))
     }
 
     /// A CSM sentiment set at or before this instant is stale.
     pub fn stale_cutoff(&self) -> DateTime<Utc> {
         self.now - Duration::days(self.stale_after_days + 1)
     }
+}
+
+/// Whether few enough names contain `text` to fetch them through the trigram index
+/// (which needs at least three characters).
+fn name_matches_are_rare(conn: &Connection, text: &str) -> Result<bool> {
+    if text.chars().count() < 3 {
+        return Ok(false);
+    }
+    let n: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM
+                 (SELECT 1 FROM account_names WHERE account_names MATCH ?1 LIMIT ?2)",
+        )?
+        .query_row(
+            params_from_iter([
+                Value::Text(trigram_phrase(text)),
+                Value::Integer(RARE_NAME_MATCHES),
+            ]),
+            |r| r.get(0),
+        )?;
+    Ok(n < RARE_NAME_MATCHES)
+}
+
+/// `text` as an FTS5 phrase: with the trigram tokenizer, a case-insensitive substring.
+fn trigram_phrase(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
 }
 
 fn escape_like(text: &str) -> String {
@@ -210,7 +265,16 @@ pub fn page(
     } else {
         ("DESC", "<")
     };
-    let (mut filter, mut args) = q.filter();
+    let (mut filter, mut args) = q.filter(conn)?;
+    // Walk the sort index and stop after `limit` matches: every quick filter keeps at
+    // least a few percent of accounts, so that is quick, while reading a filter's whole
+    // range and sorting it is not. Rare name matches are the exception: few enough to
+    // read by id and sort.
+    let source = if filter.contains("account_names") {
+        "accounts".to_string()
+    } else {
+        format!("accounts INDEXED BY {}", q.sort.column.index())
+    };
     if let Some(c) = cursor {
         filter.push_str(&format!(" AND ({key}, id) {cmp} (?, ?)"));
         args.push(c.key.clone());
@@ -218,7 +282,7 @@ pub fn page(
     }
     args.push(Value::Integer(limit as i64));
     let sql = format!(
-        "SELECT {COLUMNS}, {key} FROM accounts WHERE {filter}
+        "SELECT {COLUMNS}, {key} FROM {source} WHERE {filter}
          ORDER BY {key} {order}, id {order} LIMIT ?"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
@@ -275,7 +339,7 @@ fn read_row(r: &Row<'_>) -> rusqlite::Result<PortfolioRow> {
 
 /// How many accounts match the query, counting no further than `cap`.
 pub fn count_matching(conn: &Connection, q: &PortfolioQuery, cap: usize) -> Result<usize> {
-    let (filter, mut args) = q.filter();
+    let (filter, mut args) = q.filter(conn)?;
     args.push(Value::Integer(cap as i64));
     let sql = format!("SELECT count(*) FROM (SELECT 1 FROM accounts WHERE {filter} LIMIT ?)");
     let n: i64 = conn

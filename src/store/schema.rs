@@ -64,18 +64,38 @@ CREATE TABLE accounts (
     ) VIRTUAL,
     renewal_key   TEXT GENERATED ALWAYS AS (ifnull(renewal_date, '9999-12-31')) VIRTUAL,
     touch_key     TEXT GENERATED ALWAYS AS (ifnull(last_touch_at, '')) VIRTUAL,
-    followup_key  TEXT GENERATED ALWAYS AS (ifnull(next_followup_on, '9999-12-31')) VIRTUAL
+    followup_key  TEXT GENERATED ALWAYS AS (ifnull(next_followup_on, '9999-12-31')) VIRTUAL,
+    pulse_at_key  TEXT GENERATED ALWAYS AS (ifnull(pulse_at, '')) VIRTUAL
 ) STRICT;
 
-CREATE INDEX accounts_by_name     ON accounts(name COLLATE NOCASE, id);
-CREATE INDEX accounts_by_segment  ON accounts(seg_tier_key, id);
-CREATE INDEX accounts_by_value    ON accounts(contract_value, id);
-CREATE INDEX accounts_by_renewal  ON accounts(renewal_key, id);
-CREATE INDEX accounts_by_pulse    ON accounts(pulse_key, id);
-CREATE INDEX accounts_by_coverage ON accounts(coverage_pct, id);
-CREATE INDEX accounts_by_risk     ON accounts(risk, id);
-CREATE INDEX accounts_by_touch    ON accounts(touch_key, id);
-CREATE INDEX accounts_by_followup ON accounts(followup_key, id);
+-- Sort and filter indexes cover only live accounts, so a quick filter is counted from an
+-- index range without reading the accounts themselves.
+CREATE INDEX accounts_by_name     ON accounts(name COLLATE NOCASE, id) WHERE archived_at IS NULL;
+CREATE INDEX accounts_by_segment  ON accounts(seg_tier_key, id) WHERE archived_at IS NULL;
+CREATE INDEX accounts_by_value    ON accounts(contract_value, id) WHERE archived_at IS NULL;
+CREATE INDEX accounts_by_renewal  ON accounts(renewal_key, id) WHERE archived_at IS NULL;
+CREATE INDEX accounts_by_pulse    ON accounts(pulse_key, id) WHERE archived_at IS NULL;
+CREATE INDEX accounts_by_coverage ON accounts(coverage_pct, id) WHERE archived_at IS NULL;
+CREATE INDEX accounts_by_risk     ON accounts(risk, id) WHERE archived_at IS NULL;
+CREATE INDEX accounts_by_touch    ON accounts(touch_key, id) WHERE archived_at IS NULL;
+CREATE INDEX accounts_by_followup ON accounts(followup_key, id) WHERE archived_at IS NULL;
+CREATE INDEX accounts_by_pulse_at ON accounts(pulse_at_key, id) WHERE archived_at IS NULL;
+
+-- Account names by trigram, so "contains" filters find rare matches without a scan.
+CREATE VIRTUAL TABLE account_names USING fts5(
+    name, content = 'accounts', content_rowid = 'id', tokenize = 'trigram'
+);
+CREATE TRIGGER account_names_insert AFTER INSERT ON accounts BEGIN
+    INSERT INTO account_names (rowid, name) VALUES (NEW.id, NEW.name);
+END;
+CREATE TRIGGER account_names_delete AFTER DELETE ON accounts BEGIN
+    INSERT INTO account_names (account_names, rowid, name) VALUES ('delete', OLD.id, OLD.name);
+END;
+CREATE TRIGGER account_names_update AFTER UPDATE OF name ON accounts BEGIN
+    INSERT INTO account_names (account_names, rowid, name) VALUES ('delete', OLD.id, OLD.name);
+    INSERT INTO account_names (rowid, name) VALUES (NEW.id, NEW.name);
+END;
+
 CREATE INDEX accounts_by_owner    ON accounts(owner_csm_id);
 CREATE INDEX accounts_by_parent   ON accounts(parent_id);
 CREATE INDEX accounts_risk_stale  ON accounts(risk_as_of);

@@ -79,6 +79,16 @@ impl App {
         })
     }
 
+    /// Counts filter matches in the background from now on.
+    pub fn attach_counter(&mut self, counter: super::counter::Counter) {
+        self.portfolio.counter = Some(counter);
+    }
+
+    /// A background count finished.
+    pub fn counted(&mut self, generation: u64, n: usize) {
+        self.portfolio.counted(generation, n);
+    }
+
     pub fn should_quit(&self) -> bool {
         self.quit
     }

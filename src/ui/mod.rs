@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod app;
+pub mod counter;
 pub mod format;
 pub mod keymap;
 pub mod palette;
@@ -30,6 +31,8 @@ enum Wake {
     Signal,
     /// The background risk refresh finished.
     RiskRefreshed,
+    /// A background count of filter matches: (generation, count).
+    Counted(u64, usize),
     /// The terminal is gone (read failed).
     InputClosed,
 }
@@ -53,6 +56,13 @@ pub fn run(store: Store) -> Result<()> {
             app.risk_refreshing = true;
             refresh_risk_in_background(app.store().path().to_path_buf(), clock.clone(), tx.clone());
         }
+        let counted = tx.clone();
+        // Without the counter (its connection failed to open) counts are synchronous.
+        if let Ok(counter) = counter::Counter::start(app.store().path(), move |g, n| {
+            let _ = counted.send(Wake::Counted(g, n));
+        }) {
+            app.attach_counter(counter);
+        }
         read_terminal_events(tx);
         event_loop(&mut terminal, &mut app, &rx)
     })();
@@ -70,6 +80,7 @@ fn event_loop(
         .draw(|frame| app.draw(frame))
         .map_err(Error::Terminal)?;
     if bench.exit_after_first_frame {
+        bench.first_frame_done();
         return Ok(());
     }
     loop {
@@ -79,6 +90,7 @@ fn event_loop(
         match wake {
             Ok(Wake::Terminal(ev)) => app.handle_event(&ev),
             Ok(Wake::RiskRefreshed) => app.data_changed(),
+            Ok(Wake::Counted(generation, n)) => app.counted(generation, n),
             Ok(Wake::Signal) | Ok(Wake::InputClosed) | Err(_) => break,
         }
         if app.should_quit() {
@@ -110,6 +122,23 @@ impl BenchProbe {
             exit_after_first_frame: std::env::var_os("ATTUNED_BENCH_FIRST_FRAME").is_some(),
             out: std::env::var_os("ATTUNED_BENCH_OUT").map(PathBuf::from),
             key_to_frame: Vec::new(),
+        }
+    }
+
+    /// Writes the time since the benchmark's stamp taken just before exec.
+    fn first_frame_done(&self) {
+        let t0: Option<u128> = std::env::var("ATTUNED_BENCH_T0")
+            .ok()
+            .and_then(|v| v.parse().ok());
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        if let (Some(out), Some(t0)) = (&self.out, t0) {
+            let _ = std::fs::write(
+                out,
+                format!("first_frame_us {}\n", now.saturating_sub(t0) / 1000),
+            );
         }
     }
 

@@ -10,6 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use tui_input::Input;
 
+use super::counter::{COUNT_CAP, Counter};
 use super::format::{self, ago, due, renewal};
 use super::theme::Theme;
 use crate::domain::model::{Role, Segment};
@@ -20,9 +21,6 @@ use crate::store::portfolio::{
     self, Direction, PortfolioQuery, PortfolioRow, QuickFilters, Sort, SortColumn, Totals,
 };
 use rusqlite::Connection;
-
-/// Matches are counted only this far, so a filter keystroke never waits on a full count.
-const COUNT_CAP: usize = 10_000;
 
 /// Lines above and below the table: title, header strip (2), filter line, column
 /// headers, status bar.
@@ -35,8 +33,12 @@ pub struct PortfolioView {
     /// Rows that fit on screen.
     pub height: usize,
     pub totals: Totals,
-    /// Accounts matching the filters, up to `COUNT_CAP`.
-    pub matching: usize,
+    /// Accounts matching the filters, up to `COUNT_CAP`; None while being counted.
+    pub matching: Option<usize>,
+    /// Counts in the background when attached; otherwise counting is synchronous.
+    pub counter: Option<Counter>,
+    /// Which filter the latest count request was for.
+    generation: u64,
     /// The name filter while it is being typed.
     pub filter_input: Option<Input>,
 }
@@ -49,7 +51,9 @@ impl PortfolioView {
             selected: 0,
             height: table_height(screen_height),
             totals: Totals::default(),
-            matching: 0,
+            matching: None,
+            counter: None,
+            generation: 0,
             filter_input: None,
         }
     }
@@ -66,12 +70,23 @@ impl PortfolioView {
     }
 
     fn recount(&mut self, conn: &Connection) -> Result<()> {
-        self.matching = if self.filtered() {
-            portfolio::count_matching(conn, &self.query, COUNT_CAP)?
+        self.generation += 1;
+        self.matching = if !self.filtered() {
+            Some(self.totals.accounts as usize)
+        } else if let Some(counter) = &self.counter {
+            counter.request(self.generation, self.query.clone());
+            None
         } else {
-            self.totals.accounts as usize
+            Some(portfolio::count_matching(conn, &self.query, COUNT_CAP)?)
         };
         Ok(())
+    }
+
+    /// A background count arrived; it counts only if the filter is still the same.
+    pub fn counted(&mut self, generation: u64, n: usize) {
+        if generation == self.generation {
+            self.matching = Some(n);
+        }
     }
 
     pub fn filtered(&self) -> bool {
@@ -333,10 +348,10 @@ impl PortfolioView {
                 spans.push(Span::styled(format!("[{label}]"), theme.key()));
             }
         }
-        let shown = if self.matching >= COUNT_CAP {
-            format!("{}+", format::count(COUNT_CAP as i64))
-        } else {
-            format::count(self.matching as i64)
+        let shown = match self.matching {
+            None => "counting…".to_string(),
+            Some(n) if n >= COUNT_CAP => format!("{}+", format::count(COUNT_CAP as i64)),
+            Some(n) => format::count(n as i64),
         };
         let sort = self.query.sort;
         spans.push(Span::styled(
