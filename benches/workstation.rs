@@ -155,6 +155,12 @@ fn keystrokes(dir: &Path, db: &Path) {
         .map(|(d, k)| format!("{k} {:.1}", ms(*d)))
         .collect();
     println!("slowest keys (ms): {}", worst.join(", "));
+    let opens: Vec<Duration> = slowest
+        .iter()
+        .filter(|(_, k)| *k == "Enter")
+        .map(|(d, _)| *d)
+        .collect();
+    println!("open an account (Enter): median {:.2} ms", ms(median(&opens)));
     lat.sort();
     let peak: f64 = text
         .lines()
