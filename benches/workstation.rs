@@ -160,7 +160,10 @@ fn keystrokes(dir: &Path, db: &Path) {
         .filter(|(_, k)| *k == "Enter")
         .map(|(d, _)| *d)
         .collect();
-    println!("open an account (Enter): median {:.2} ms", ms(median(&opens)));
+    println!(
+        "open an account (Enter): median {:.2} ms",
+        ms(median(&opens))
+    );
     lat.sort();
     let peak: f64 = text
         .lines()
