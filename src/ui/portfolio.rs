@@ -153,11 +153,7 @@ impl PortfolioView {
             self.selected += 1;
             return Ok(());
         }
-        let Some(last) = self.rows.last() else {
-            return Ok(());
-        };
-        let next = portfolio::page(conn, &self.query, Some(&last.cursor), Direction::Forward, 1)?;
-        if let Some(row) = next.into_iter().next() {
+        if let Some(row) = self.beyond(conn, Direction::Forward, 1)?.pop() {
             self.rows.push(row);
             if self.rows.len() > self.height {
                 self.rows.remove(0);
@@ -172,17 +168,7 @@ impl PortfolioView {
             self.selected -= 1;
             return Ok(());
         }
-        let Some(first) = self.rows.first() else {
-            return Ok(());
-        };
-        let prev = portfolio::page(
-            conn,
-            &self.query,
-            Some(&first.cursor),
-            Direction::Backward,
-            1,
-        )?;
-        if let Some(row) = prev.into_iter().next() {
+        if let Some(row) = self.beyond(conn, Direction::Backward, 1)?.pop() {
             self.rows.insert(0, row);
             self.rows.truncate(self.height.max(1));
             self.selected = 0;
@@ -191,42 +177,42 @@ impl PortfolioView {
     }
 
     pub fn page_down(&mut self, conn: &Connection) -> Result<()> {
-        let Some(last) = self.rows.last() else {
-            return Ok(());
-        };
-        let next = portfolio::page(
-            conn,
-            &self.query,
-            Some(&last.cursor),
-            Direction::Forward,
-            self.height,
-        )?;
+        self.page(conn, Direction::Forward)
+    }
+
+    pub fn page_up(&mut self, conn: &Connection) -> Result<()> {
+        self.page(conn, Direction::Backward)
+    }
+
+    /// A whole screenful further on; near either end, the last (or first) full page.
+    fn page(&mut self, conn: &Connection, direction: Direction) -> Result<()> {
+        let next = self.beyond(conn, direction, self.height)?;
         if next.len() < self.height {
-            // The end is near: show the last full page and select the last row.
-            return self.bottom(conn);
+            return match direction {
+                Direction::Forward => self.bottom(conn),
+                Direction::Backward => self.top(conn),
+            };
         }
         self.rows = next;
         self.clamp();
         Ok(())
     }
 
-    pub fn page_up(&mut self, conn: &Connection) -> Result<()> {
-        let Some(first) = self.rows.first() else {
-            return Ok(());
+    /// Up to `n` rows just past the last (or before the first) row in view.
+    fn beyond(
+        &self,
+        conn: &Connection,
+        direction: Direction,
+        n: usize,
+    ) -> Result<Vec<PortfolioRow>> {
+        let edge = match direction {
+            Direction::Forward => self.rows.last(),
+            Direction::Backward => self.rows.first(),
         };
-        let prev = portfolio::page(
-            conn,
-            &self.query,
-            Some(&first.cursor),
-            Direction::Backward,
-            self.height,
-        )?;
-        if prev.len() < self.height {
-            return self.top(conn);
+        match edge {
+            Some(row) => portfolio::page(conn, &self.query, Some(&row.cursor), direction, n),
+            None => Ok(Vec::new()),
         }
-        self.rows = prev;
-        self.clamp();
-        Ok(())
     }
 
     pub fn sort_by(&mut self, conn: &Connection, column: SortColumn) -> Result<()> {
