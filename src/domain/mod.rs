@@ -1,5 +1,6 @@
 //! Pure rules of the product: no SQL, no terminal, the clock passed in.
 
+pub mod checklist;
 pub mod clock;
 pub mod coverage;
 pub mod model;
