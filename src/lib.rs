@@ -3,6 +3,7 @@
 //! Layers: `domain` (pure rules), `store` (all SQL), `ui` (screens), `cli` (commands).
 
 pub mod cli;
+pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod error;

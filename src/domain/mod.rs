@@ -3,6 +3,8 @@
 pub mod checklist;
 pub mod clock;
 pub mod coverage;
+pub mod criteria;
+pub mod grid;
 pub mod model;
 pub mod money;
 pub mod risk;
