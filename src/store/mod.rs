@@ -2,9 +2,11 @@
 
 pub mod account;
 pub mod check;
+pub mod persona;
 pub mod portfolio;
 pub mod schema;
 pub mod summary;
+pub mod timeline;
 pub mod write;
 
 use std::fs::{self, OpenOptions};
