@@ -101,7 +101,7 @@ impl<'a> Tx<'a> {
     /// transaction holds the write lock, and only this API creates ids in the range.
     /// (Bulk loads such as `attuned demo` spend a tenth of their time on the max()
     /// otherwise.)
-    fn next_id(&self, table: &'static str) -> Result<i64> {
+    pub(crate) fn next_id(&self, table: &'static str) -> Result<i64> {
         let mut cache = self.next_ids.borrow_mut();
         if let Some(entry) = cache.iter_mut().find(|(t, _)| *t == table) {
             entry.1 += 1;
