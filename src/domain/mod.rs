@@ -6,6 +6,7 @@ pub mod coverage;
 pub mod criteria;
 pub mod grid;
 pub mod model;
+pub mod prompts;
 pub mod money;
 pub mod risk;
 
