@@ -1,5 +1,11 @@
-//! The account screen: details, risk with its reasons, personas and recent touches.
+//! The account workspace: header (value, renewal, owner, CSM sentiment with its history
+//! and age, risk), the relationship grid beside the persona list, coverage findings,
+//! the timeline of touches, and the signals and risk reasons. Personas are changed in
+//! place (`+`/`-` strength, `]`/`[` sentiment, `e` edit, `i` add, `d` archive), the CSM
+//! sentiment with `s`; each write recomputes risk and coverage in its transaction.
 
+use chrono::{DateTime, NaiveDate, Utc};
+use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -7,12 +13,26 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{
     Block, Borders, Cell, List, ListItem, ListState, Paragraph, Row, Table, TableState, Wrap,
 };
+use rusqlite::Connection;
 
 use super::format::{ago, due, fit, renewal};
+use super::keymap::{Action, Context};
+use super::org_chart::OrgChart;
+use super::persona_form::{FormKey, PersonaForm};
+use super::persona_grid;
+use super::pulse_form::PulseForm;
 use super::theme::Theme;
-use crate::domain::model::{SignalKind, TouchStatus};
+use super::touch_view::TouchView;
+use crate::domain::criteria::Criteria;
+use crate::domain::grid::{self, step_sentiment, step_strength};
+use crate::domain::model::{Pulse, SignalKind, TouchStatus};
 use crate::domain::money;
-use crate::store::account::AccountDetail;
+use crate::error::{Error, Result};
+use crate::store::Store;
+use crate::store::account::{self, AccountDetail, PersonaLine};
+use crate::store::persona::{self, PersonaChange, PersonaRecord};
+use crate::store::summary::AsOf;
+use crate::store::timeline;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
@@ -20,77 +40,487 @@ pub enum Pane {
     Touches,
 }
 
+/// One persona opened from the workspace: its fields and its history.
+pub struct PersonaPanel {
+    pub record: PersonaRecord,
+    pub history: Vec<PersonaChange>,
+}
+
+/// What is on top of the workspace.
+pub enum Mode {
+    Main,
+    Persona(Box<PersonaPanel>),
+    Touch(Box<TouchView>),
+    Org(OrgChart),
+    PersonaForm(Box<PersonaForm>),
+    PulseForm(PulseForm),
+    ConfirmArchive { id: i64, name: String },
+}
+
+/// What an action asks of the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Stay,
+    Back,
+}
+
+/// Touches fetched per page of the timeline.
+const TOUCH_PAGE: usize = 200;
+
 pub struct AccountView {
     pub detail: AccountDetail,
+    /// (persona id, manager id) of the current personas, for the org chart.
+    pub managers: Vec<(i64, Option<i64>)>,
     pub pane: Pane,
     pub persona_sel: usize,
     pub touch_sel: usize,
+    /// Every touch of the account is in `detail.touches`.
+    pub touches_complete: bool,
+    pub mode: Mode,
+    /// A one-line confirmation of the last change.
+    pub notice: Option<String>,
 }
 
 impl AccountView {
     pub fn new(detail: AccountDetail) -> AccountView {
+        let complete = detail.touches.len() as i64 >= detail.touch_count;
         AccountView {
             detail,
+            managers: Vec::new(),
             pane: Pane::Personas,
             persona_sel: 0,
             touch_sel: 0,
+            touches_complete: complete,
+            mode: Mode::Main,
+            notice: None,
         }
     }
 
-    pub fn next_pane(&mut self) {
-        self.pane = match self.pane {
-            Pane::Personas => Pane::Touches,
-            Pane::Touches => Pane::Personas,
-        };
+    /// Reads the account and everything the workspace shows.
+    pub fn open(conn: &Connection, id: i64, at: &AsOf) -> Result<AccountView> {
+        let detail = account::load(conn, id, at)?;
+        let mut view = AccountView::new(detail);
+        view.managers = persona::reporting_lines(conn, id)?;
+        Ok(view)
     }
 
-    /// Moves the selection of the focused pane by `delta`, staying in bounds.
-    pub fn move_by(&mut self, delta: isize) {
+    /// Re-reads after a write, keeping the selected persona selected.
+    fn reload(&mut self, conn: &Connection, at: &AsOf) -> Result<()> {
+        let keep = self.selected_persona().map(|p| p.id);
+        let loaded = self.detail.touches.len();
+        self.detail = account::load(conn, self.detail.id, at)?;
+        self.managers = persona::reporting_lines(conn, self.detail.id)?;
+        self.touches_complete = self.detail.touches.len() as i64 >= self.detail.touch_count;
+        while self.detail.touches.len() < loaded && !self.touches_complete {
+            self.load_more_touches(conn)?;
+        }
+        if let Some(pos) = keep.and_then(|id| self.detail.personas.iter().position(|p| p.id == id))
+        {
+            self.persona_sel = pos;
+        }
+        self.persona_sel = self
+            .persona_sel
+            .min(self.detail.personas.len().saturating_sub(1));
+        self.touch_sel = self
+            .touch_sel
+            .min(self.detail.touches.len().saturating_sub(1));
+        Ok(())
+    }
+
+    fn load_more_touches(&mut self, conn: &Connection) -> Result<()> {
+        let Some(last) = self.detail.touches.last() else {
+            self.touches_complete = true;
+            return Ok(());
+        };
+        let more = timeline::touches_after(
+            conn,
+            self.detail.id,
+            (last.occurred_at, last.id),
+            TOUCH_PAGE,
+        )?;
+        self.touches_complete = more.len() < TOUCH_PAGE;
+        self.detail.touches.extend(more);
+        Ok(())
+    }
+
+    pub fn selected_persona(&self) -> Option<&PersonaLine> {
+        self.detail.personas.get(self.persona_sel)
+    }
+
+    /// The keymap context of what is on top.
+    pub fn context(&self) -> Context {
+        match self.mode {
+            Mode::Persona(_) => Context::Persona,
+            Mode::Touch(_) => Context::Touch,
+            Mode::Org(_) => Context::OrgChart,
+            _ => Context::Account,
+        }
+    }
+
+    /// A form or a question has the keyboard: printable keys are its text.
+    pub fn text_focus(&self) -> bool {
+        matches!(
+            self.mode,
+            Mode::PersonaForm(_) | Mode::PulseForm(_) | Mode::ConfirmArchive { .. }
+        )
+    }
+
+    /// The status bar while a form or question has the keyboard.
+    pub fn text_hints(&self) -> Vec<(&'static str, &'static str)> {
+        match self.mode {
+            Mode::PersonaForm(_) => vec![
+                ("type", "text"),
+                ("Tab/↑↓", "field"),
+                ("←→", "choose"),
+                ("Enter", "save"),
+                ("Esc", "cancel"),
+            ],
+            Mode::PulseForm(_) => vec![
+                ("↑↓", "color"),
+                ("type", "reason"),
+                ("Enter", "save"),
+                ("Esc", "cancel"),
+            ],
+            Mode::ConfirmArchive { .. } => vec![("y", "archive"), ("any other key", "keep")],
+            _ => Vec::new(),
+        }
+    }
+
+    /// A key for the form or question on top.
+    pub fn text_key(&mut self, key: KeyEvent, store: &mut Store, at: &AsOf) -> Result<()> {
+        let mode = std::mem::replace(&mut self.mode, Mode::Main);
+        match mode {
+            Mode::PersonaForm(mut form) => match form.key(key) {
+                FormKey::Stay => self.mode = Mode::PersonaForm(form),
+                FormKey::Cancel => self.notice = Some("Nothing changed".into()),
+                FormKey::Submit => {
+                    let values = form.values();
+                    let result = match form.persona_id {
+                        Some(id) => store
+                            .edit_persona(id, &values, form.reason().as_deref(), at)
+                            .map(|()| id),
+                        None => store.add_persona(self.detail.id, &values, at),
+                    };
+                    match result {
+                        Ok(id) => {
+                            self.reload(store.conn(), at)?;
+                            if let Some(pos) = self.detail.personas.iter().position(|p| p.id == id)
+                            {
+                                self.persona_sel = pos;
+                                self.pane = Pane::Personas;
+                            }
+                            self.notice = Some(format!("Saved {}", values.name.trim()));
+                        }
+                        // Refused: the form stays with everything typed, and says why.
+                        Err(e) => {
+                            form.error = Some(short(&e));
+                            self.mode = Mode::PersonaForm(form);
+                        }
+                    }
+                }
+            },
+            Mode::PulseForm(mut form) => match form.key(key) {
+                FormKey::Stay => self.mode = Mode::PulseForm(form),
+                FormKey::Cancel => self.notice = Some("CSM sentiment unchanged".into()),
+                FormKey::Submit => {
+                    let reason = form.reason.value().to_string();
+                    match store.set_account_pulse(self.detail.id, form.pulse, Some(&reason), at) {
+                        Ok(_) => {
+                            self.reload(store.conn(), at)?;
+                            self.notice = Some(format!("CSM sentiment set to {}", form.pulse));
+                        }
+                        Err(e) => {
+                            self.mode = Mode::PulseForm(form);
+                            return Err(e);
+                        }
+                    }
+                }
+            },
+            Mode::ConfirmArchive { id, name } => {
+                if key.code == crossterm::event::KeyCode::Char('y') {
+                    store.archive_persona(id, at)?;
+                    self.reload(store.conn(), at)?;
+                    self.notice = Some(format!("Archived {name}; its history is kept"));
+                } else {
+                    self.notice = Some(format!("Kept {name}"));
+                }
+            }
+            other => self.mode = other,
+        }
+        Ok(())
+    }
+
+    /// Carries out a keymap action on the workspace.
+    pub fn update(&mut self, action: Action, store: &mut Store, at: &AsOf) -> Result<Outcome> {
+        self.notice = None;
+        match &mut self.mode {
+            Mode::Touch(view) => {
+                match action {
+                    Action::Back => self.mode = Mode::Main,
+                    Action::Down => view.scroll_by(1),
+                    Action::Up => view.scroll_by(-1),
+                    Action::PageDown => view.scroll_by(10),
+                    Action::PageUp => view.scroll_by(-10),
+                    Action::Top => view.scroll = 0,
+                    _ => {}
+                }
+                return Ok(Outcome::Stay);
+            }
+            Mode::Org(chart) => {
+                match action {
+                    Action::Back => self.mode = Mode::Main,
+                    Action::Down => chart.scroll_by(1),
+                    Action::Up => chart.scroll_by(-1),
+                    Action::PageDown => chart.scroll_by(10),
+                    Action::PageUp => chart.scroll_by(-10),
+                    Action::Top => chart.scroll = 0,
+                    Action::Bottom => chart.scroll_by(isize::MAX / 2),
+                    _ => {}
+                }
+                return Ok(Outcome::Stay);
+            }
+            Mode::Persona(_) if action == Action::Back => {
+                self.mode = Mode::Main;
+                return Ok(Outcome::Stay);
+            }
+            _ => {}
+        }
+        match action {
+            Action::Back => return Ok(Outcome::Back),
+            Action::NextPane => {
+                self.pane = match self.pane {
+                    Pane::Personas => Pane::Touches,
+                    Pane::Touches => Pane::Personas,
+                }
+            }
+            Action::Down => self.move_by(1, store.conn())?,
+            Action::Up => self.move_by(-1, store.conn())?,
+            Action::PageDown => self.move_by(10, store.conn())?,
+            Action::PageUp => self.move_by(-10, store.conn())?,
+            Action::Top => self.move_by(isize::MIN / 2, store.conn())?,
+            Action::Bottom => self.move_by(isize::MAX / 2, store.conn())?,
+            Action::Open => self.open_selected(store.conn())?,
+            Action::OrgChart => {
+                let mut chart = OrgChart::new(&self.detail.personas, &self.managers);
+                if let Some(sel) = self.selected_persona().map(|p| p.id) {
+                    let row = chart
+                        .rows
+                        .iter()
+                        .position(|(_, i)| self.detail.personas.get(*i).map(|p| p.id) == Some(sel));
+                    chart.scroll = row.unwrap_or(0).saturating_sub(3);
+                }
+                self.mode = Mode::Org(chart);
+            }
+            Action::SetPulse => {
+                let current = self.detail.pulse_history.first().map(|e| e.pulse);
+                self.mode = Mode::PulseForm(PulseForm::new(current));
+            }
+            Action::AddPersona => {
+                self.mode = Mode::PersonaForm(Box::new(PersonaForm::new(None, &self.candidates())))
+            }
+            Action::EditPersona => {
+                if let Some(id) = self.target_persona() {
+                    let record = persona::persona(store.conn(), id)?;
+                    let form = PersonaForm::new(Some(&record), &self.candidates());
+                    self.mode = Mode::PersonaForm(Box::new(form));
+                }
+            }
+            Action::ArchivePersona => {
+                if let Some(id) = self.target_persona() {
+                    let name = persona::persona(store.conn(), id)?.name;
+                    self.mode = Mode::ConfirmArchive { id, name };
+                }
+            }
+            Action::StrengthUp
+            | Action::StrengthDown
+            | Action::SentimentUp
+            | Action::SentimentDown => self.step_tie(action, store, at)?,
+            _ => {}
+        }
+        Ok(Outcome::Stay)
+    }
+
+    /// The persona an edit applies to: the one opened, or the one selected in the list.
+    fn target_persona(&mut self) -> Option<i64> {
+        if let Mode::Persona(panel) = &self.mode {
+            return Some(panel.record.id);
+        }
+        if self.pane != Pane::Personas {
+            self.notice = Some("Select a persona first (Tab to the personas)".into());
+            return None;
+        }
+        let id = self.selected_persona().map(|p| p.id);
+        if id.is_none() {
+            self.notice = Some("No personas yet: i adds one".into());
+        }
+        id
+    }
+
+    fn candidates(&self) -> Vec<(i64, String)> {
+        self.detail
+            .personas
+            .iter()
+            .map(|p| (p.id, p.name.clone()))
+            .collect()
+    }
+
+    fn step_tie(&mut self, action: Action, store: &mut Store, at: &AsOf) -> Result<()> {
+        let Some(id) = self.target_persona() else {
+            return Ok(());
+        };
+        let record = persona::persona(store.conn(), id)?;
+        let (strength, sentiment) = match action {
+            Action::StrengthUp => (step_strength(record.strength, true), record.sentiment),
+            Action::StrengthDown => (step_strength(record.strength, false), record.sentiment),
+            Action::SentimentUp => (record.strength, step_sentiment(record.sentiment, true)),
+            _ => (record.strength, step_sentiment(record.sentiment, false)),
+        };
+        if (strength, sentiment) == (record.strength, record.sentiment) {
+            self.notice = Some(format!(
+                "{} is already {} and {}",
+                record.name, strength, sentiment
+            ));
+            return Ok(());
+        }
+        store.change_persona_tie(id, strength, sentiment, None, at)?;
+        self.reload(store.conn(), at)?;
+        if let Mode::Persona(panel) = &mut self.mode {
+            panel.record = persona::persona(store.conn(), id)?;
+            panel.history = persona::history(store.conn(), id)?;
+        }
+        self.notice = Some(format!(
+            "{}: {} {} → {} {} (risk now {}; e to add why)",
+            record.name,
+            record.strength,
+            record.sentiment,
+            strength,
+            sentiment,
+            self.detail.risk.score
+        ));
+        Ok(())
+    }
+
+    fn open_selected(&mut self, conn: &Connection) -> Result<()> {
+        match self.pane {
+            Pane::Personas => {
+                if let Some(id) = self.selected_persona().map(|p| p.id) {
+                    let panel = PersonaPanel {
+                        record: persona::persona(conn, id)?,
+                        history: persona::history(conn, id)?,
+                    };
+                    self.mode = Mode::Persona(Box::new(panel));
+                }
+            }
+            Pane::Touches => {
+                if let Some(id) = self.detail.touches.get(self.touch_sel).map(|t| t.id) {
+                    let detail = timeline::touch(conn, id)?;
+                    self.mode = Mode::Touch(Box::new(TouchView::new(detail)));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves the selection of the focused pane by `delta`, staying in bounds; the
+    /// timeline fetches the next page of touches before the selection reaches its end.
+    pub fn move_by(&mut self, delta: isize, conn: &Connection) -> Result<()> {
+        if self.pane == Pane::Touches && delta > 0 && !self.touches_complete {
+            let want = (self.touch_sel as isize).saturating_add(delta).max(0) as usize;
+            while !self.touches_complete && want + 20 >= self.detail.touches.len() {
+                self.load_more_touches(conn)?;
+                if delta >= isize::MAX / 4 {
+                    continue;
+                }
+                break;
+            }
+        }
         let (sel, len) = match self.pane {
             Pane::Personas => (&mut self.persona_sel, self.detail.personas.len()),
             Pane::Touches => (&mut self.touch_sel, self.detail.touches.len()),
         };
         let max = len.saturating_sub(1) as isize;
-        *sel = (*sel as isize + delta).clamp(0, max) as usize;
+        *sel = (*sel as isize).saturating_add(delta).clamp(0, max) as usize;
+        Ok(())
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub fn draw(
         &self,
         frame: &mut Frame,
         area: Rect,
         theme: &Theme,
-        now: chrono::DateTime<chrono::Utc>,
-        today: chrono::NaiveDate,
+        now: DateTime<Utc>,
+        today: NaiveDate,
         stale_after_days: i64,
+        criteria: &Criteria,
     ) {
-        let d = &self.detail;
         let [head, body] =
-            Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(area);
-        frame.render_widget(Paragraph::new(self.head_lines(theme, today)), head);
-        let wide = body.width >= 120;
-        let [left, right] = if wide {
-            Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(body)
-        } else {
-            Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(body)
-        };
-        let persona_rows = (d.personas.len() as u16 + 3).min(left.height / 2).max(4);
-        let [personas, touches] =
-            Layout::vertical([Constraint::Length(persona_rows), Constraint::Min(3)]).areas(left);
-        self.draw_personas(frame, personas, theme, now);
-        self.draw_touches(frame, touches, theme, today);
+            Layout::vertical([Constraint::Length(4), Constraint::Min(0)]).areas(area);
         frame.render_widget(
-            Paragraph::new(self.side_lines(theme, now, today, stale_after_days))
+            Paragraph::new(self.head_lines(theme, now, today, stale_after_days)),
+            head,
+        );
+        match &self.mode {
+            Mode::Touch(view) => return view.draw(frame, body, theme),
+            Mode::Org(chart) => {
+                let sel = self.selected_persona().map(|p| p.id);
+                return chart.draw(frame, body, &self.detail.personas, sel, theme);
+            }
+            Mode::Persona(panel) => return self.draw_persona(frame, body, panel, theme, now),
+            _ => {}
+        }
+        let top_h = (body.height / 2).clamp(7.min(body.height), 16);
+        let [top, bottom] =
+            Layout::vertical([Constraint::Length(top_h), Constraint::Min(0)]).areas(body);
+        let [grid_area, list_area] =
+            Layout::horizontal([Constraint::Percentage(48), Constraint::Percentage(52)]).areas(top);
+        let findings = self.findings_lines(theme);
+        let findings_h = (findings.len() as u16).min(grid_area.height.saturating_sub(7));
+        let [grid_box, findings_box] =
+            Layout::vertical([Constraint::Min(0), Constraint::Length(findings_h)]).areas(grid_area);
+        let sel = self.selected_persona().map(|p| p.id);
+        let persona_focus = self.pane == Pane::Personas;
+        persona_grid::draw(
+            frame,
+            grid_box,
+            &self.detail.personas,
+            sel,
+            persona_focus,
+            theme,
+        );
+        frame.render_widget(
+            Paragraph::new(findings).wrap(Wrap { trim: true }),
+            findings_box,
+        );
+        self.draw_personas(frame, list_area, theme, now);
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
+                .areas(bottom);
+        self.draw_touches(frame, left, theme);
+        frame.render_widget(
+            Paragraph::new(self.side_lines(theme, now, today))
                 .block(
                     Block::new()
                         .borders(Borders::LEFT | Borders::TOP)
-                        .title(" Risk and signals "),
+                        .title(" Signals and risk "),
                 )
                 .wrap(Wrap { trim: true }),
             right,
         );
+        match &self.mode {
+            Mode::PersonaForm(form) => form.draw(frame, body, theme),
+            Mode::PulseForm(form) => form.draw(frame, body, theme, criteria),
+            _ => {}
+        }
     }
 
-    fn head_lines(&self, theme: &Theme, today: chrono::NaiveDate) -> Vec<Line<'static>> {
+    fn head_lines(
+        &self,
+        theme: &Theme,
+        now: DateTime<Utc>,
+        today: NaiveDate,
+        stale_after_days: i64,
+    ) -> Vec<Line<'static>> {
         let d = &self.detail;
         let mut first = vec![Span::styled(d.name.clone(), theme.title())];
         first.push(Span::raw(format!(
@@ -101,6 +531,9 @@ impl AccountView {
         if let Some(industry) = &d.industry {
             first.push(Span::raw(format!(" · {industry}")));
         }
+        if let Some(parent) = &d.parent {
+            first.push(Span::raw(format!(" · part of {parent}")));
+        }
         let mut second = vec![
             Span::raw(format!("{} a year", money::full(d.contract_value))),
             Span::raw(" · renews "),
@@ -109,63 +542,120 @@ impl AccountView {
         if let Some(owner) = &d.owner {
             second.push(Span::raw(format!(" · CSM {owner}")));
         }
-        if let Some(parent) = &d.parent {
-            second.push(Span::raw(format!(" · part of {parent}")));
+        let mut third = vec![Span::raw("CSM sentiment ")];
+        match d.pulse_history.first() {
+            Some(latest) => {
+                third.push(Span::styled(
+                    latest.pulse.label(),
+                    theme.pulse(Some(latest.pulse)),
+                ));
+                third.push(Span::raw(" "));
+                third.extend(
+                    d.pulse_history.iter().rev().map(|e| {
+                        Span::styled(spark(e.pulse).to_string(), theme.pulse(Some(e.pulse)))
+                    }),
+                );
+                let age = (now - latest.set_at).num_days();
+                let text = format!(" set {} ago", ago(Some(latest.set_at), now));
+                if age > stale_after_days {
+                    third.push(Span::styled(
+                        format!("{text} ⌛ STALE (older than {stale_after_days}d)"),
+                        theme.stale(),
+                    ));
+                } else {
+                    third.push(Span::raw(text));
+                }
+            }
+            None => third.push(Span::styled("never set ⌛", theme.warn())),
         }
-        vec![Line::from(first), Line::from(second)]
+        third.push(Span::raw(" · Risk "));
+        third.push(Span::styled(
+            format!("{} ({})", d.risk.score, d.risk.band.label()),
+            theme.risk(d.risk.band),
+        ));
+        let fourth = match (&self.mode, &self.notice) {
+            (Mode::ConfirmArchive { name, .. }, _) => Line::styled(
+                format!("Archive {name}? y archives (history is kept), any other key keeps"),
+                theme.warn(),
+            ),
+            (_, Some(n)) => Line::styled(format!("✓ {n}"), theme.good()),
+            _ => match d.pulse_history.first().and_then(|e| e.reason.clone()) {
+                Some(reason) => Line::styled(format!("“{}”", fit(&reason, 200)), theme.dim()),
+                None => Line::raw(""),
+            },
+        };
+        vec![
+            Line::from(first),
+            Line::from(second),
+            Line::from(third),
+            fourth,
+        ]
     }
 
-    fn draw_personas(
-        &self,
-        frame: &mut Frame,
-        area: Rect,
-        theme: &Theme,
-        now: chrono::DateTime<chrono::Utc>,
-    ) {
+    fn findings_lines(&self, theme: &Theme) -> Vec<Line<'static>> {
+        let d = &self.detail;
+        if d.findings.is_empty() {
+            return vec![Line::styled("✓ Coverage: no gaps found", theme.good())];
+        }
+        d.findings
+            .iter()
+            .map(|f| Line::styled(format!("⚠ {}", f.describe()), theme.warn()))
+            .collect()
+    }
+
+    fn draw_personas(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: DateTime<Utc>) {
         let d = &self.detail;
         let focused = self.pane == Pane::Personas;
         let title = format!(
             " Personas: {} of {} at Okay or better ",
             d.coverage.strong, d.coverage.personas
         );
-        let with_title = area.width >= 110;
-        let with_manager = area.width >= 90;
+        let with_title = area.width >= 100;
+        let with_manager = area.width >= 70;
+        let with_role = area.width >= 50;
         let rows = d.personas.iter().map(|p| {
             let mut cells = vec![Cell::from(p.name.clone())];
             if with_title {
                 cells.push(Cell::from(p.title.clone().unwrap_or_default()));
             }
-            cells.push(Cell::from(p.role.label()));
+            if with_role {
+                cells.push(Cell::from(p.role.label()));
+            }
+            if with_manager {
+                cells.push(Cell::from(p.reports_to.clone().unwrap_or_default()));
+            }
+            let shade = grid::shade(p.strength, p.sentiment);
             cells.push(Cell::from(Span::styled(
                 p.strength.label(),
                 theme.strength(p.strength),
             )));
             cells.push(Cell::from(Span::styled(
-                p.sentiment.label(),
+                format!("{} {}", p.sentiment.label(), shade.glyph().trim()),
                 theme.sentiment(p.sentiment),
             )));
-            if with_manager {
-                cells.push(Cell::from(p.reports_to.clone().unwrap_or_default()));
-            }
             cells.push(Cell::from(ago(p.last_contact_at, now)));
             Row::new(cells)
         });
-        let mut widths = vec![
-            Constraint::Fill(1),
-            Constraint::Length(17),
-            Constraint::Length(9),
-            Constraint::Length(8),
-            Constraint::Length(6),
-        ];
-        let mut titles = vec!["Name", "Role", "Strength", "Feels", "Seen"];
-        if with_manager {
-            widths.insert(4, Constraint::Length(16));
-            titles.insert(4, "Reports to");
-        }
+        let mut widths = vec![Constraint::Fill(2)];
+        let mut titles = vec!["Name"];
         if with_title {
-            widths.insert(1, Constraint::Fill(1));
-            titles.insert(1, "Title");
+            widths.push(Constraint::Fill(2));
+            titles.push("Title");
         }
+        if with_role {
+            widths.push(Constraint::Length(17));
+            titles.push("Role");
+        }
+        if with_manager {
+            widths.push(Constraint::Fill(1));
+            titles.push("Reports to");
+        }
+        widths.extend([
+            Constraint::Length(9),
+            Constraint::Length(10),
+            Constraint::Length(5),
+        ]);
+        titles.extend(["Strength", "Sentiment", "Seen"]);
         let header = Row::new(titles).style(theme.header());
         let table = Table::new(rows, widths)
             .header(header)
@@ -180,17 +670,20 @@ impl AccountView {
         frame.render_stateful_widget(table, area, &mut state);
     }
 
-    /// Two lines a touch: what, when, with whom and its tags; then its summary.
-    fn draw_touches(&self, frame: &mut Frame, area: Rect, theme: &Theme, today: chrono::NaiveDate) {
+    /// Two lines a touch: when, what, tags and with whom; then its first line of notes.
+    fn draw_touches(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
         let d = &self.detail;
         let focused = self.pane == Pane::Touches;
         let title = format!(
-            " Recent touches ({} of {}) ",
+            " Recent touches, newest first ({} of {}) ",
             d.touches.len(),
             d.touch_count
         );
-        let items: Vec<ListItem> = d
-            .touches
+        // Only the touches around the selection are built into list items.
+        let visible = (area.height as usize / 2).max(1) + 2;
+        let start = self.touch_sel.saturating_sub(visible);
+        let end = (self.touch_sel + visible).min(d.touches.len());
+        let items: Vec<ListItem> = d.touches[start.min(end)..end]
             .iter()
             .map(|t| {
                 let kind = match t.call_type {
@@ -198,14 +691,14 @@ impl AccountView {
                     None => t.kind.label().to_string(),
                 };
                 let mut first = vec![
-                    Span::raw(format!("{}  {kind:<20}", t.occurred_at.format("%Y-%m-%d"))),
+                    Span::raw(format!("{} {kind:<18} ", t.occurred_at.format("%Y-%m-%d"))),
                     Span::styled(
                         t.sentiment
                             .map_or("—".to_string(), |s| s.letter().to_string()),
                         theme.pulse(t.sentiment),
                     ),
                     Span::raw(format!(
-                        "  {:<12}",
+                        " {:<11} ",
                         t.intervention.map_or("—", |i| i.label())
                     )),
                 ];
@@ -216,19 +709,21 @@ impl AccountView {
                     ));
                 }
                 if !t.participants.is_empty() {
-                    first.push(Span::raw(format!("with {}", t.participants.join(", "))));
+                    first.push(Span::raw(format!("with {} ", t.participants.join(", "))));
                 }
                 if let Some(f) = t.followup_on {
                     first.push(Span::styled(
-                        format!("  follow-up {}", f.format("%b %d")),
+                        format!("follow-up {}", f.format("%b %d")),
                         theme.dim(),
                     ));
                 }
-                let _ = today;
-                let second = Line::styled(
-                    format!("            {}", t.summary.clone().unwrap_or_default()),
-                    theme.dim(),
-                );
+                let note = t
+                    .summary
+                    .as_deref()
+                    .and_then(|s| s.lines().next())
+                    .unwrap_or("")
+                    .to_string();
+                let second = Line::styled(format!("           {note}"), theme.dim());
                 ListItem::new(vec![Line::from(first), second])
             })
             .collect();
@@ -240,68 +735,32 @@ impl AccountView {
                 Style::new()
             })
             .highlight_symbol("▶");
-        let mut state = ListState::default().with_selected(focused.then_some(self.touch_sel));
+        let sel = focused.then_some(self.touch_sel.saturating_sub(start));
+        let mut state = ListState::default().with_selected(sel);
         frame.render_stateful_widget(list, area, &mut state);
     }
 
     fn side_lines(
         &self,
         theme: &Theme,
-        now: chrono::DateTime<chrono::Utc>,
-        today: chrono::NaiveDate,
-        stale_after_days: i64,
+        now: DateTime<Utc>,
+        today: NaiveDate,
     ) -> Vec<Line<'static>> {
         let d = &self.detail;
-        let mut lines = Vec::new();
-        // CSM sentiment with its history, oldest to newest.
-        match d.pulse_history.first() {
-            Some(latest) => {
-                let age = (now - latest.set_at).num_days();
-                let stale = age > stale_after_days;
-                let mut spans = vec![
-                    Span::raw("CSM sentiment "),
-                    Span::styled(latest.pulse.label(), theme.pulse(Some(latest.pulse))),
-                    Span::raw(format!(", set {} ago", ago(Some(latest.set_at), now))),
-                ];
-                if stale {
-                    spans.push(Span::styled(" — stale", theme.stale()));
-                }
-                lines.push(Line::from(spans));
-                let history: Vec<Span> = d
-                    .pulse_history
-                    .iter()
-                    .rev()
-                    .map(|e| {
-                        Span::styled(format!("{} ", e.pulse.letter()), theme.pulse(Some(e.pulse)))
-                    })
-                    .collect();
-                let mut trail = vec![Span::styled("history ", theme.dim())];
-                trail.extend(history);
-                lines.push(Line::from(trail));
-                if let Some(reason) = &latest.reason {
-                    lines.push(Line::styled(format!("“{}”", fit(reason, 80)), theme.dim()));
-                }
-            }
-            None => lines.push(Line::styled("CSM sentiment never set", theme.warn())),
-        }
-        lines.push(Line::raw(""));
+        let mut lines = self.signal_lines(now);
         lines.push(Line::from(vec![
-            Span::raw("Risk "),
+            Span::styled("Risk ", theme.header()),
             Span::styled(
                 format!("{} ({})", d.risk.score, d.risk.band.label()),
                 theme.risk(d.risk.band),
             ),
         ]));
         for reason in &d.risk.reasons {
-            lines.push(Line::raw(format!(" +{:<2} {}", reason.points, reason.text)));
+            lines.push(Line::raw(format!("+{:<2} {}", reason.points, reason.text)));
         }
         if d.risk.reasons.is_empty() {
             lines.push(Line::styled(" nothing stands out", theme.good()));
         }
-        lines.push(Line::raw(""));
-        lines.push(Line::styled("Signals", theme.header()));
-        lines.extend(self.signal_lines(now));
-        lines.push(Line::raw(""));
         lines.push(Line::styled("Open follow-ups", theme.header()));
         if d.open_followups.is_empty() {
             lines.push(Line::styled(" none", theme.dim()));
@@ -317,7 +776,7 @@ impl AccountView {
         lines
     }
 
-    fn signal_lines(&self, now: chrono::DateTime<chrono::Utc>) -> Vec<Line<'static>> {
+    fn signal_lines(&self, now: DateTime<Utc>) -> Vec<Line<'static>> {
         let d = &self.detail;
         let series = |kind: SignalKind| -> Vec<f64> {
             let mut v: Vec<f64> = d
@@ -330,40 +789,138 @@ impl AccountView {
             v
         };
         let trail = |values: &[f64], digits: usize| {
-            values
+            values[values.len().saturating_sub(4)..]
                 .iter()
                 .map(|v| format!("{v:.digits$}"))
                 .collect::<Vec<_>>()
-                .join(" → ")
+                .join("→")
         };
-        let mut lines = Vec::new();
+        let none = "—".to_string();
         let nps = series(SignalKind::Nps);
-        if !nps.is_empty() {
-            lines.push(Line::raw(format!(
-                " NPS {}",
-                trail(&nps[nps.len().saturating_sub(4)..], 0)
-            )));
-        }
         let csat = series(SignalKind::Csat);
-        if !csat.is_empty() {
-            lines.push(Line::raw(format!(
-                " CSAT {}",
-                trail(&csat[csat.len().saturating_sub(4)..], 1)
-            )));
-        }
-        if let Some(t) = d.inputs.open_tickets {
-            lines.push(Line::raw(format!(" Open tickets {t}")));
-        }
-        if let Some(u) = d.inputs.usage_trend_pct {
-            lines.push(Line::raw(format!(" Usage {u:+.0}%")));
-        }
-        let mentions = d.inputs.competitor_mentions_90d;
-        if mentions > 0 {
-            lines.push(Line::raw(format!(" Competitor mentions (90d) {mentions}")));
-        }
-        let last = d.touches.first().map(|t| t.occurred_at);
-        lines.push(Line::raw(format!(" Last touch {}", ago(last, now))));
+        let mut lines = vec![Line::raw(format!(
+            "NPS {}  CSAT {}",
+            if nps.is_empty() {
+                none.clone()
+            } else {
+                trail(&nps, 0)
+            },
+            if csat.is_empty() {
+                none.clone()
+            } else {
+                trail(&csat, 1)
+            },
+        ))];
+        let tickets = d
+            .inputs
+            .open_tickets
+            .map_or(none.clone(), |t| t.to_string());
+        let usage = d
+            .inputs
+            .usage_trend_pct
+            .map_or(none.clone(), |u| format!("{u:+.0}%"));
+        lines.push(Line::raw(format!("Open tickets {tickets}  Usage {usage}")));
+        let last = d
+            .inputs
+            .days_since_last_touch
+            .map_or_else(|| ago(None, now), |days| format!("{days}d ago"));
+        lines.push(Line::raw(format!(
+            "Competitor mentions (90d) {}  Last touch {last}",
+            d.inputs.competitor_mentions_90d
+        )));
         lines
+    }
+
+    fn draw_persona(
+        &self,
+        frame: &mut Frame,
+        area: Rect,
+        panel: &PersonaPanel,
+        theme: &Theme,
+        now: DateTime<Utc>,
+    ) {
+        let p = &panel.record;
+        let shade = grid::shade(p.strength, p.sentiment);
+        let field = |k: &str, v: String| {
+            Line::from(vec![
+                Span::styled(format!("{k:<13}"), theme.header()),
+                Span::raw(v),
+            ])
+        };
+        let mut lines = vec![
+            Line::styled(p.name.clone(), theme.title()),
+            field("Title", p.title.clone().unwrap_or("—".into())),
+            field("Role", p.role.label().into()),
+            field("Reports to", p.reports_to.clone().unwrap_or("—".into())),
+            field("Email", p.email.clone().unwrap_or("—".into())),
+            Line::from(vec![
+                Span::styled(format!("{:<13}", "Strength"), theme.header()),
+                Span::styled(p.strength.label(), theme.strength(p.strength)),
+            ]),
+            Line::from(vec![
+                Span::styled(format!("{:<13}", "Sentiment"), theme.header()),
+                Span::styled(p.sentiment.label(), theme.sentiment(p.sentiment)),
+                Span::raw(format!(
+                    "   grid cell: {} ({})",
+                    shade.label(),
+                    shade.glyph().trim()
+                )),
+            ]),
+            field("Last contact", ago(p.last_contact_at, now)),
+        ];
+        if let Some(n) = p.notes.as_ref().filter(|n| !n.is_empty()) {
+            lines.push(field("Notes", n.clone()));
+        }
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            format!("History ({} changes, newest first)", panel.history.len()),
+            theme.header(),
+        ));
+        for h in &panel.history {
+            lines.push(Line::from(vec![
+                Span::raw(format!("{}  ", h.changed_at.format("%Y-%m-%d %H:%M"))),
+                Span::styled(
+                    format!("{:<9}", h.strength.label()),
+                    theme.strength(h.strength),
+                ),
+                Span::raw(" "),
+                Span::styled(
+                    format!("{:<8}", h.sentiment.label()),
+                    theme.sentiment(h.sentiment),
+                ),
+                Span::raw(
+                    h.reason
+                        .as_ref()
+                        .map_or(String::new(), |r| format!("  {r}")),
+                ),
+            ]));
+        }
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(
+                    Block::new()
+                        .borders(Borders::TOP)
+                        .title(" Persona (+/- strength, ]/[ sentiment, e edit, Esc back) "),
+                )
+                .wrap(Wrap { trim: false }),
+            area,
+        );
+    }
+}
+
+/// A bar whose height follows the pulse, so the trend reads without color.
+fn spark(p: Pulse) -> char {
+    match p {
+        Pulse::Red => '▁',
+        Pulse::Yellow => '▄',
+        Pulse::Green => '█',
+    }
+}
+
+fn short(e: &Error) -> String {
+    match e {
+        Error::Invalid(m) => m.clone(),
+        other => other.to_string(),
     }
 }
 

@@ -11,16 +11,16 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::account::AccountView;
+use super::account::{AccountView, Outcome as AccountOutcome};
 use super::keymap::{self, Action, Context};
 use super::palette::Palette;
 use super::portfolio::PortfolioView;
 use super::theme::Theme;
+use crate::config::Config;
 use crate::domain::Clock;
 use crate::domain::risk::DEFAULT_STALE_AFTER_DAYS;
 use crate::error::Result;
 use crate::store::Store;
-use crate::store::account;
 use crate::store::portfolio::{PortfolioQuery, QuickFilters, Sort};
 use crate::store::summary::AsOf;
 
@@ -51,6 +51,8 @@ pub struct App {
     /// Set while a background thread brings risk up to today.
     pub risk_refreshing: bool,
     quit: bool,
+    /// The staleness window and the CSM sentiment criteria.
+    config: Config,
 }
 
 impl App {
@@ -76,7 +78,27 @@ impl App {
             message: None,
             risk_refreshing: false,
             quit: false,
+            config: Config::default(),
         })
+    }
+
+    /// Uses the settings of the config directory (staleness window, criteria); the
+    /// portfolio re-reads with the new window.
+    pub fn set_config(&mut self, config: Config) -> Result<()> {
+        if let Some(warning) = config.warnings.first() {
+            self.message = Some(warning.clone());
+        }
+        self.portfolio.query.stale_after_days = config.stale_after_days;
+        self.config = config;
+        self.portfolio.refresh_in_place(self.store.conn())
+    }
+
+    /// "Now" for the account workspace's reads and writes, with the staleness window.
+    fn as_of(&self) -> AsOf {
+        AsOf {
+            stale_after_days: self.config.stale_after_days,
+            ..AsOf::new(self.clock.as_ref())
+        }
     }
 
     /// Counts filter matches in the background from now on.
@@ -101,15 +123,15 @@ impl App {
         match (&self.overlay, &self.screen) {
             (Overlay::Help { .. }, _) => Context::Help,
             (_, Screen::Portfolio) => Context::Portfolio,
-            (_, Screen::Account(_)) => Context::Account,
+            (_, Screen::Account(v)) => v.context(),
         }
     }
 
     /// The context of the screen under any overlay (what help describes).
     fn screen_context(&self) -> Context {
-        match self.screen {
+        match &self.screen {
             Screen::Portfolio => Context::Portfolio,
-            Screen::Account(_) => Context::Account,
+            Screen::Account(v) => v.context(),
         }
     }
 
@@ -156,6 +178,16 @@ impl App {
         }
         if let Overlay::Palette(_) = self.overlay {
             return self.palette_key(key);
+        }
+        if let Screen::Account(view) = &self.screen
+            && view.text_focus()
+        {
+            let at = self.as_of();
+            if let Screen::Account(view) = &mut self.screen {
+                let result = view.text_key(key, &mut self.store, &at);
+                self.report(result);
+            }
+            return;
         }
         if let Some(action) = keymap::resolve(&key, self.context()) {
             let result = self.update(action);
@@ -230,21 +262,17 @@ impl App {
             Action::Palette => self.overlay = Overlay::Palette(Palette::new(self.screen_context())),
             _ => match &mut self.screen {
                 Screen::Portfolio => self.portfolio_action(action)?,
-                Screen::Account(view) => match action {
-                    Action::Back => {
+                Screen::Account(_) => {
+                    let at = self.as_of();
+                    let Screen::Account(view) = &mut self.screen else {
+                        return Ok(());
+                    };
+                    if view.update(action, &mut self.store, &at)? == AccountOutcome::Back {
                         self.screen = Screen::Portfolio;
                         self.sync_clock();
                         self.portfolio.refresh_in_place(self.store.conn())?;
                     }
-                    Action::NextPane => view.next_pane(),
-                    Action::Down => view.move_by(1),
-                    Action::Up => view.move_by(-1),
-                    Action::PageDown => view.move_by(10),
-                    Action::PageUp => view.move_by(-10),
-                    Action::Top => view.move_by(isize::MIN / 2),
-                    Action::Bottom => view.move_by(isize::MAX / 2),
-                    _ => {}
-                },
+                }
             },
         }
         Ok(())
@@ -288,9 +316,9 @@ impl App {
         let Some(id) = self.portfolio.selected_row().map(|r| r.id) else {
             return Ok(());
         };
-        let at = AsOf::new(self.clock.as_ref());
-        let detail = account::load(self.store.conn(), id, &at)?;
-        self.screen = Screen::Account(Box::new(AccountView::new(detail)));
+        let at = self.as_of();
+        let view = AccountView::open(self.store.conn(), id, &at)?;
+        self.screen = Screen::Account(Box::new(view));
         Ok(())
     }
 
@@ -316,6 +344,7 @@ impl App {
                 self.portfolio.query.now,
                 self.portfolio.query.today,
                 self.portfolio.query.stale_after_days,
+                &self.config.criteria,
             ),
         }
         frame.render_widget(Paragraph::new(self.status_line()), status);
@@ -355,6 +384,11 @@ impl App {
                 ("Enter", "keep"),
                 ("Esc", "clear"),
             ]);
+        }
+        if let Screen::Account(view) = &self.screen
+            && view.text_focus()
+        {
+            return self.hints(&view.text_hints());
         }
         if let Overlay::Palette(_) = self.overlay {
             return self.hints(&[
@@ -432,6 +466,9 @@ fn context_name(context: Context) -> &'static str {
         Context::Portfolio => "portfolio",
         Context::Account => "account",
         Context::Help => "help",
+        Context::Persona => "persona",
+        Context::Touch => "touch",
+        Context::OrgChart => "org chart",
     }
 }
 

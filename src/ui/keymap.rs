@@ -11,6 +11,12 @@ pub enum Context {
     Portfolio,
     Account,
     Help,
+    /// One persona with its history, from the account workspace.
+    Persona,
+    /// One touch in full, from the account's timeline.
+    Touch,
+    /// The account's reports-to tree.
+    OrgChart,
 }
 
 /// Everything a key or a palette command can ask for.
@@ -36,6 +42,15 @@ pub enum Action {
     ToggleRenewalSoon,
     ToggleStale,
     ToggleOverdue,
+    StrengthUp,
+    StrengthDown,
+    SentimentUp,
+    SentimentDown,
+    SetPulse,
+    AddPersona,
+    EditPersona,
+    ArchivePersona,
+    OrgChart,
     ClearFilters,
 }
 
@@ -227,12 +242,36 @@ const PORTFOLIO: [Binding; 9] = [
     ),
 ];
 
-const ACCOUNT: [Binding; 2] = [
+const ACCOUNT: [Binding; 6] = [
     bind(
         &[Key::plain(KeyCode::Tab)],
         Action::NextPane,
         "Next pane (personas, touches)",
         Some("pane"),
+    ),
+    bind(
+        &[Key::plain(KeyCode::Enter)],
+        Action::Open,
+        "Open the persona (with its history) or the touch",
+        Some("open"),
+    ),
+    bind(
+        &[Key::ch('s')],
+        Action::SetPulse,
+        "Set the CSM sentiment (R/Y/G) with a reason",
+        Some("R/Y/G"),
+    ),
+    bind(
+        &[Key::ch('i')],
+        Action::AddPersona,
+        "Add a persona",
+        Some("add"),
+    ),
+    bind(
+        &[Key::ch('o')],
+        Action::OrgChart,
+        "Org chart (reports-to tree)",
+        Some("org"),
     ),
     bind(
         &[Key::plain(KeyCode::Esc)],
@@ -241,6 +280,67 @@ const ACCOUNT: [Binding; 2] = [
         Some("back"),
     ),
 ];
+
+/// Changing the selected persona, from the workspace and from its own view.
+const PERSONA_EDIT: [Binding; 6] = [
+    bind(
+        &[Key::ch('+'), Key::ch('=')],
+        Action::StrengthUp,
+        "Persona strength up (None → Weak → Okay → Very good)",
+        Some("strength"),
+    ),
+    bind(
+        &[Key::ch('-')],
+        Action::StrengthDown,
+        "Persona strength down",
+        None,
+    ),
+    bind(
+        &[Key::ch(']')],
+        Action::SentimentUp,
+        "Persona sentiment up (negative → neutral → positive)",
+        Some("feels"),
+    ),
+    bind(
+        &[Key::ch('[')],
+        Action::SentimentDown,
+        "Persona sentiment down",
+        None,
+    ),
+    bind(
+        &[Key::ch('e')],
+        Action::EditPersona,
+        "Edit the persona (fields, reports-to, why)",
+        Some("edit"),
+    ),
+    bind(
+        &[Key::ch('d')],
+        Action::ArchivePersona,
+        "Archive the persona (asks first; history is kept)",
+        None,
+    ),
+];
+
+const PERSONA: [Binding; 1] = [bind(
+    &[Key::plain(KeyCode::Esc)],
+    Action::Back,
+    "Back to the account",
+    Some("back"),
+)];
+
+const TOUCH: [Binding; 1] = [bind(
+    &[Key::plain(KeyCode::Esc)],
+    Action::Back,
+    "Back to the account",
+    Some("back"),
+)];
+
+const ORG_CHART: [Binding; 1] = [bind(
+    &[Key::plain(KeyCode::Esc), Key::ch('o')],
+    Action::Back,
+    "Back to the account",
+    Some("back"),
+)];
 
 const HELP: [Binding; 3] = [
     bind(
@@ -259,8 +359,14 @@ pub fn bindings(context: Context) -> Vec<&'static Binding> {
         Context::Portfolio => &PORTFOLIO,
         Context::Account => &ACCOUNT,
         Context::Help => &HELP,
+        Context::Persona => &PERSONA,
+        Context::Touch => &TOUCH,
+        Context::OrgChart => &ORG_CHART,
     };
     let mut all: Vec<&'static Binding> = specific.iter().collect();
+    if matches!(context, Context::Account | Context::Persona) {
+        all.extend(PERSONA_EDIT.iter());
+    }
     all.extend(MOVE.iter());
     if context != Context::Help {
         all.extend(GLOBAL.iter());
@@ -328,7 +434,14 @@ mod tests {
 
     #[test]
     fn no_key_has_two_meanings_in_one_context() {
-        for context in [Context::Portfolio, Context::Account, Context::Help] {
+        for context in [
+            Context::Portfolio,
+            Context::Account,
+            Context::Help,
+            Context::Persona,
+            Context::Touch,
+            Context::OrgChart,
+        ] {
             let all = bindings(context);
             for (i, a) in all.iter().enumerate() {
                 for b in &all[i + 1..] {

@@ -5,9 +5,14 @@ pub mod app;
 pub mod counter;
 pub mod format;
 pub mod keymap;
+pub mod org_chart;
 pub mod palette;
+pub mod persona_form;
+pub mod persona_grid;
 pub mod portfolio;
+pub mod pulse_form;
 pub mod theme;
+pub mod touch_view;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -52,6 +57,7 @@ pub fn run(store: Store) -> Result<()> {
             Theme::from_env(),
             (size.width, size.height),
         )?;
+        app.set_config(crate::config::Config::load())?;
         if needs_risk_refresh(&app, clock.as_ref())? {
             app.risk_refreshing = true;
             refresh_risk_in_background(app.store().path().to_path_buf(), clock.clone(), tx.clone());

@@ -1,0 +1,308 @@
+//! The form that adds or edits a persona. Text fields take every printable key; Tab and
+//! the arrows move between fields, ←/→ (or a first letter) pick in a choice field,
+//! Enter saves, Esc cancels. A refused save keeps everything typed and says why inline.
+
+use crossterm::event::{Event, KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::theme::Theme;
+use crate::domain::model::{Role, Sentiment, Strength};
+use crate::store::persona::{PersonaFields, PersonaRecord, validate};
+
+pub enum FieldKind {
+    Text(Input),
+    Choice { options: Vec<String>, index: usize },
+}
+
+pub struct Field {
+    pub label: &'static str,
+    pub kind: FieldKind,
+}
+
+/// What a key did to the form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormKey {
+    Stay,
+    Cancel,
+    Submit,
+}
+
+pub struct PersonaForm {
+    /// None for a new persona.
+    pub persona_id: Option<i64>,
+    pub fields: Vec<Field>,
+    pub focus: usize,
+    pub error: Option<String>,
+    /// The persona ids behind the "Reports to" options (index 0 is nobody).
+    managers: Vec<Option<i64>>,
+}
+
+const NAME: usize = 0;
+const TITLE: usize = 1;
+const EMAIL: usize = 2;
+const ROLE: usize = 3;
+const REPORTS_TO: usize = 4;
+const STRENGTH: usize = 5;
+const SENTIMENT: usize = 6;
+const WHY: usize = 7;
+const NOTES: usize = 8;
+
+fn text(label: &'static str, value: Option<&str>) -> Field {
+    Field {
+        label,
+        kind: FieldKind::Text(Input::new(value.unwrap_or_default().to_string())),
+    }
+}
+
+fn choice(label: &'static str, options: Vec<String>, index: usize) -> Field {
+    Field {
+        label,
+        kind: FieldKind::Choice { options, index },
+    }
+}
+
+impl PersonaForm {
+    /// `candidates` are the account's current personas (id, name) who may be managers.
+    pub fn new(existing: Option<&PersonaRecord>, candidates: &[(i64, String)]) -> PersonaForm {
+        let me = existing.map(|p| p.id);
+        let mut managers = vec![None];
+        let mut manager_names = vec!["(nobody)".to_string()];
+        for (id, name) in candidates.iter().filter(|(id, _)| Some(*id) != me) {
+            managers.push(Some(*id));
+            manager_names.push(name.clone());
+        }
+        let pos = |v: Option<i64>| managers.iter().position(|m| *m == v).unwrap_or(0);
+        let role = existing.map_or(Role::Other, |p| p.role);
+        let strength = existing.map_or(Strength::None, |p| p.strength);
+        let sentiment = existing.map_or(Sentiment::Neutral, |p| p.sentiment);
+        let fields = vec![
+            text("Name", existing.map(|p| p.name.as_str())),
+            text("Title", existing.and_then(|p| p.title.as_deref())),
+            text("Email", existing.and_then(|p| p.email.as_deref())),
+            choice(
+                "Role",
+                Role::ALL.iter().map(|r| r.label().to_string()).collect(),
+                Role::ALL.iter().position(|r| *r == role).unwrap_or(0),
+            ),
+            choice(
+                "Reports to",
+                manager_names,
+                pos(existing.and_then(|p| p.reports_to_id)),
+            ),
+            choice(
+                "Strength",
+                Strength::ALL
+                    .iter()
+                    .map(|s| s.label().to_string())
+                    .collect(),
+                Strength::ALL
+                    .iter()
+                    .position(|s| *s == strength)
+                    .unwrap_or(0),
+            ),
+            choice(
+                "Sentiment",
+                Sentiment::ALL
+                    .iter()
+                    .map(|s| s.label().to_string())
+                    .collect(),
+                Sentiment::ALL
+                    .iter()
+                    .position(|s| *s == sentiment)
+                    .unwrap_or(0),
+            ),
+            text("Why (optional)", None),
+            text("Notes", existing.and_then(|p| p.notes.as_deref())),
+        ];
+        PersonaForm {
+            persona_id: me,
+            fields,
+            focus: 0,
+            error: None,
+            managers,
+        }
+    }
+
+    fn text_of(&self, i: usize) -> Option<String> {
+        match &self.fields.get(i)?.kind {
+            FieldKind::Text(input) => {
+                Some(input.value().to_string()).filter(|s| !s.trim().is_empty())
+            }
+            FieldKind::Choice { .. } => None,
+        }
+    }
+
+    fn index_of(&self, i: usize) -> usize {
+        match self.fields.get(i).map(|f| &f.kind) {
+            Some(FieldKind::Choice { index, .. }) => *index,
+            _ => 0,
+        }
+    }
+
+    /// What the form holds now.
+    pub fn values(&self) -> PersonaFields {
+        PersonaFields {
+            name: self.text_of(NAME).unwrap_or_default(),
+            title: self.text_of(TITLE),
+            email: self.text_of(EMAIL),
+            role: Role::ALL.get(self.index_of(ROLE)).copied(),
+            reports_to_id: self
+                .managers
+                .get(self.index_of(REPORTS_TO))
+                .copied()
+                .flatten(),
+            strength: Strength::ALL.get(self.index_of(STRENGTH)).copied(),
+            sentiment: Sentiment::ALL.get(self.index_of(SENTIMENT)).copied(),
+            notes: self.text_of(NOTES),
+        }
+    }
+
+    pub fn reason(&self) -> Option<String> {
+        self.text_of(WHY)
+    }
+
+    pub fn key(&mut self, key: KeyEvent) -> FormKey {
+        let n = self.fields.len();
+        match key.code {
+            KeyCode::Esc => return FormKey::Cancel,
+            KeyCode::Enter => match validate(&self.values()) {
+                Ok(()) => return FormKey::Submit,
+                Err(e) => {
+                    self.focus = if e.contains("name") { NAME } else { EMAIL };
+                    self.error = Some(e);
+                }
+            },
+            KeyCode::Tab | KeyCode::Down => self.focus = (self.focus + 1) % n,
+            KeyCode::BackTab | KeyCode::Up => self.focus = (self.focus + n - 1) % n,
+            _ => {
+                let Some(field) = self.fields.get_mut(self.focus) else {
+                    return FormKey::Stay;
+                };
+                match &mut field.kind {
+                    FieldKind::Text(input) => {
+                        input.handle_event(&Event::Key(key));
+                    }
+                    FieldKind::Choice { options, index } => {
+                        let len = options.len().max(1);
+                        match key.code {
+                            KeyCode::Right | KeyCode::Char(' ') => *index = (*index + 1) % len,
+                            KeyCode::Left => *index = (*index + len - 1) % len,
+                            KeyCode::Char(c) => {
+                                let c = c.to_ascii_lowercase();
+                                let from = *index + 1;
+                                if let Some(j) = (0..len)
+                                    .map(|k| (from + k) % len)
+                                    .find(|j| options[*j].to_lowercase().starts_with(c))
+                                {
+                                    *index = j;
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        FormKey::Stay
+    }
+
+    pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        let width = area.width.saturating_sub(2).min(70);
+        let height = area.height.min(self.fields.len() as u16 + 6);
+        let popup = Rect::new(
+            area.x + (area.width.saturating_sub(width)) / 2,
+            area.y,
+            width,
+            height,
+        );
+        let title = if self.persona_id.is_some() {
+            " Edit persona "
+        } else {
+            " Add persona "
+        };
+        let mut lines = Vec::new();
+        for (i, f) in self.fields.iter().enumerate() {
+            let focused = i == self.focus;
+            let marker = if focused { "▶" } else { " " };
+            let value = match &f.kind {
+                FieldKind::Text(input) => {
+                    let v = input.value().to_string();
+                    if focused { format!("{v}▏") } else { v }
+                }
+                FieldKind::Choice { options, index } => {
+                    let v = options.get(*index).cloned().unwrap_or_default();
+                    if focused { format!("◀ {v} ▶") } else { v }
+                }
+            };
+            let label_style = if focused {
+                theme.selected()
+            } else {
+                theme.header()
+            };
+            lines.push(Line::from(vec![
+                Span::raw(marker),
+                Span::styled(format!("{:<15}", f.label), label_style),
+                Span::raw(" "),
+                Span::raw(value),
+            ]));
+        }
+        lines.push(Line::raw(""));
+        match &self.error {
+            Some(e) => lines.push(Line::styled(format!("✗ {e}"), theme.danger())),
+            None => lines.push(Line::styled(
+                "Tab/↑↓ field · ←/→ choose · Enter save · Esc cancel",
+                theme.dim(),
+            )),
+        }
+        frame.render_widget(Clear, popup);
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(Block::new().borders(Borders::ALL).title(title))
+                .wrap(Wrap { trim: false }),
+            popup,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::KeyModifiers;
+
+    fn k(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn a_refused_save_keeps_what_was_typed() {
+        let mut f = PersonaForm::new(None, &[(7, "Ava".into())]);
+        assert_eq!(f.key(k(KeyCode::Enter)), FormKey::Stay);
+        assert!(f.error.as_deref().unwrap_or("").contains("name"));
+        for c in "Kim q".chars() {
+            f.key(k(KeyCode::Char(c)));
+        }
+        f.key(k(KeyCode::Tab));
+        f.key(k(KeyCode::Tab));
+        for c in "kim-at-x".chars() {
+            f.key(k(KeyCode::Char(c)));
+        }
+        assert_eq!(f.key(k(KeyCode::Enter)), FormKey::Stay);
+        assert!(f.error.as_deref().unwrap_or("").contains("email"));
+        assert_eq!(f.values().name, "Kim q");
+        assert_eq!(f.values().email.as_deref(), Some("kim-at-x"));
+        // Choices: role by first letter, manager with →.
+        f.focus = ROLE;
+        f.key(k(KeyCode::Char('c')));
+        f.focus = REPORTS_TO;
+        f.key(k(KeyCode::Right));
+        let v = f.values();
+        assert_eq!(v.role, Some(Role::Champion));
+        assert_eq!(v.reports_to_id, Some(7));
+        assert_eq!(f.key(k(KeyCode::Esc)), FormKey::Cancel);
+    }
+}
