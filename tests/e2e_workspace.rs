@@ -1,0 +1,138 @@
+//! End to end: open an account in the real binary (tmux), add a persona, change its
+//! strength and sentiment with one key each, set the CSM sentiment with a reason against
+//! criteria overridden in the config directory, quit, and read it all back with
+//! `attuned export --format json`.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::tmux::{BIN, Tmux, demo, first_account_name, open_command, wait_gone};
+
+fn export(db: &Path) -> serde_json::Value {
+    let out = Command::new(BIN)
+        .args(["export", "--format", "json", "--db"])
+        .arg(db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn change_a_persona_and_the_csm_sentiment_then_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("book.db");
+    demo(&db, 300);
+    let name = first_account_name(&db);
+    // A team's own criteria, from the config directory.
+    let config = dir.path().join("config");
+    std::fs::create_dir_all(config.join("attuned")).unwrap();
+    std::fs::write(
+        config.join("attuned/criteria.toml"),
+        "[green]\nsummary = \"Team green: value proven\"\n\
+         [yellow]\nsummary = \"Team yellow: watch closely\"\n\
+         [red]\nsummary = \"Team red: exec escalation\"\ncriteria = [\"Churn risk named\"]\n",
+    )
+    .unwrap();
+    let command = format!(
+        "XDG_CONFIG_HOME='{}' {}",
+        config.display(),
+        open_command(&db)
+    );
+    let tmux = Tmux::start(dir.path(), 120, 35, &command);
+    tmux.wait_for("300 accounts");
+    tmux.keys(&["/"]);
+    tmux.type_text(&name);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&format!("Filter: {name}"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Relationship grid");
+
+    // Add a persona through the form; a new one starts at None and neutral.
+    tmux.keys(&["i"]);
+    tmux.wait_for("Add persona");
+    tmux.type_text("Zed Quinn");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Saved Zed Quinn");
+    // One key for strength, one for sentiment.
+    tmux.keys(&["+"]);
+    tmux.wait_for("Zed Quinn: None neutral → Weak neutral");
+    tmux.keys(&["]"]);
+    tmux.wait_for("Zed Quinn: Weak neutral → Weak positive");
+
+    // The CSM sentiment, with the team's criteria beside it.
+    tmux.keys(&["s"]);
+    tmux.wait_for("Set CSM sentiment");
+    let screen = tmux.wait_for("Team red: exec escalation");
+    assert!(screen.contains("Team green: value proven"), "{screen}");
+    // Choose Red whatever the current color: Green → Yellow → Red going down.
+    while !tmux.screen().contains("▶ Red") {
+        tmux.keys(&["Down"]);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    tmux.wait_for("Churn risk named");
+    tmux.type_text("Sponsor left; quiet since");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("CSM sentiment set to Red");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("Enter open");
+    wait_gone(&tmux, "Relationship grid");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_until_exited(), "0");
+
+    let json = export(&db);
+    let persona = json["personas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "Zed Quinn")
+        .expect("the new persona is exported");
+    assert_eq!(persona["strength"], "weak");
+    assert_eq!(persona["sentiment"], "positive");
+    let id = persona["id"].as_i64().unwrap();
+    let changes: Vec<(String, String)> = json["persona_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["persona_id"].as_i64() == Some(id))
+        .map(|c| {
+            (
+                c["strength"].as_str().unwrap().to_string(),
+                c["sentiment"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let want = [
+        ("none", "neutral"),
+        ("weak", "neutral"),
+        ("weak", "positive"),
+    ];
+    assert_eq!(
+        changes,
+        want.map(|(a, b)| (a.to_string(), b.to_string())),
+        "every change is in the history"
+    );
+    let account_id = persona["account_id"].as_i64().unwrap();
+    let latest = json["pulse_history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["account_id"].as_i64() == Some(account_id))
+        .max_by_key(|p| p["id"].as_i64())
+        .unwrap();
+    assert_eq!(latest["pulse"], "red");
+    assert_eq!(latest["reason"], "Sponsor left; quiet since");
+    let account = json["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"].as_i64() == Some(account_id))
+        .unwrap();
+    assert_eq!(account["name"].as_str(), Some(name.as_str()));
+}
