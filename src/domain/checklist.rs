@@ -323,6 +323,52 @@ pub fn clock_text(ms: i64) -> String {
     }
 }
 
+/// The red flags step 1 shows: what the seeds say to watch for before speaking.
+pub fn red_flags(i: &super::risk::RiskInputs) -> Vec<String> {
+    use super::model::Pulse;
+    let mut flags = Vec::new();
+    if let (Some(now), Some(before)) = (i.pulse, i.previous_pulse)
+        && now.health() < before.health()
+    {
+        flags.push(format!(
+            "Sentiment dropping: {} → {}",
+            before.label(),
+            now.label()
+        ));
+    }
+    if i.pulse == Some(Pulse::Red) {
+        flags.push("Relationship in jeopardy (Red)".to_string());
+    }
+    if let Some(n) = i.open_tickets.filter(|n| *n >= 2) {
+        flags.push(format!("Repeated unresolved issues: {n} open tickets"));
+    }
+    if i.overdue_followups > 0 {
+        flags.push(format!(
+            "{} overdue follow-up(s): promises not kept yet",
+            i.overdue_followups
+        ));
+    }
+    if i.competitor_mentions_90d > 0 {
+        flags.push(format!(
+            "Competitor mentioned {} time(s) in 90 days",
+            i.competitor_mentions_90d
+        ));
+    }
+    if let Some(d) = i.days_to_renewal.filter(|d| *d <= 90) {
+        flags.push(if d < 0 {
+            format!("Renewal passed {} days ago", -d)
+        } else {
+            format!("Renewal in {d} days")
+        });
+    }
+    if let (Some(now), Some(before)) = (i.nps, i.previous_nps)
+        && now + 2.0 <= before
+    {
+        flags.push(format!("NPS fell from {before:.0} to {now:.0}"));
+    }
+    flags
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 //! All SQL lives here: opening the file safely, migrations, reads and writes.
 
 pub mod account;
+pub mod call;
 pub mod check;
 pub mod persona;
 pub mod portfolio;

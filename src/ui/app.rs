@@ -12,6 +12,7 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::account::{AccountView, Outcome as AccountOutcome};
+use super::call::{CallFlow, Outcome as CallOutcome};
 use super::keymap::{self, Action, Context};
 use super::palette::Palette;
 use super::portfolio::PortfolioView;
@@ -31,6 +32,9 @@ pub const MIN_HEIGHT: u16 = 10;
 enum Screen {
     Portfolio,
     Account(Box<AccountView>),
+    /// A call, its start, its resume offer or the retrospectives, over the screen it
+    /// came from.
+    Call(Box<CallFlow>, Box<Screen>),
 }
 
 enum Overlay {
@@ -123,6 +127,7 @@ impl App {
         match (&self.overlay, &self.screen) {
             (Overlay::Help { .. }, _) => Context::Help,
             (_, Screen::Portfolio) => Context::Portfolio,
+            (_, Screen::Call(flow, _)) => flow.context(),
             (_, Screen::Account(v)) => v.context(),
         }
     }
@@ -131,6 +136,7 @@ impl App {
     fn screen_context(&self) -> Context {
         match &self.screen {
             Screen::Portfolio => Context::Portfolio,
+            Screen::Call(flow, _) => flow.context(),
             Screen::Account(v) => v.context(),
         }
     }
@@ -178,6 +184,12 @@ impl App {
         }
         if let Overlay::Palette(_) = self.overlay {
             return self.palette_key(key);
+        }
+        if let Screen::Call(flow, _) = &mut self.screen
+            && flow.text_focus()
+        {
+            let result = flow.text_key(key, &mut self.store, self.clock.as_ref());
+            return self.call_outcome(result);
         }
         if let Screen::Account(view) = &self.screen
             && view.text_focus()
@@ -256,11 +268,28 @@ impl App {
             }
             return Ok(());
         }
+        if let Screen::Call(flow, _) = &mut self.screen
+            && action != Action::Help
+            && action != Action::Palette
+        {
+            let result = flow.action(action, &mut self.store, self.clock.as_ref());
+            self.call_outcome(result);
+            return Ok(());
+        }
+        match action {
+            Action::StartCall => return self.start_call(),
+            Action::Retros => {
+                let flow = CallFlow::retros(&self.store, self.clock.as_ref())?;
+                return self.open_flow(flow);
+            }
+            _ => {}
+        }
         match action {
             Action::Quit => self.quit = true,
             Action::Help => self.overlay = Overlay::Help { scroll: 0 },
             Action::Palette => self.overlay = Overlay::Palette(Palette::new(self.screen_context())),
             _ => match &mut self.screen {
+                Screen::Call(..) => {}
                 Screen::Portfolio => self.portfolio_action(action)?,
                 Screen::Account(_) => {
                     let at = self.as_of();
@@ -312,6 +341,79 @@ impl App {
         Ok(())
     }
 
+    /// Puts a call screen over the current one.
+    fn open_flow(&mut self, flow: CallFlow) -> Result<()> {
+        let under = std::mem::replace(&mut self.screen, Screen::Portfolio);
+        self.screen = Screen::Call(Box::new(flow), Box::new(under));
+        Ok(())
+    }
+
+    /// `c`: a call on the selected account (portfolio) or the open one (account).
+    fn start_call(&mut self) -> Result<()> {
+        if self.store.is_read_only() {
+            return Err(crate::error::Error::Invalid(
+                "this file is open read-only: a call cannot be recorded".into(),
+            ));
+        }
+        let id = match &self.screen {
+            Screen::Portfolio => self.portfolio.selected_row().map(|r| r.id),
+            Screen::Account(view) => Some(view.detail.id),
+            Screen::Call(..) => None,
+        };
+        let Some(id) = id else {
+            return Ok(());
+        };
+        let flow = CallFlow::pick(&self.store, id, self.clock.as_ref())?;
+        self.open_flow(flow)
+    }
+
+    fn call_outcome(&mut self, result: Result<CallOutcome>) {
+        match result {
+            Ok(CallOutcome::Stay) => {}
+            Ok(CallOutcome::Quit) => self.quit = true,
+            Ok(CallOutcome::Leave(message)) => {
+                if let Screen::Call(_, under) = std::mem::replace(&mut self.screen, Screen::Portfolio)
+                {
+                    self.screen = *under;
+                }
+                self.sync_clock();
+                let refreshed = self.portfolio.refresh_in_place(self.store.conn());
+                self.report(refreshed);
+                if message.is_some() {
+                    self.message = message;
+                }
+            }
+            Err(e) => self.message = Some(e.to_string()),
+        }
+    }
+
+    /// Offers to resume the call the last run left in progress, if any.
+    pub fn offer_interrupted_call(&mut self) -> Result<()> {
+        if self.store.is_read_only() {
+            return Ok(());
+        }
+        if let Some(saved) = crate::store::call::interrupted(self.store.conn())? {
+            self.open_flow(CallFlow::offer_resume(saved))?;
+        }
+        Ok(())
+    }
+
+    /// How long the loop may sleep before the call's clock changes (None: no call runs).
+    pub fn tick_in(&self) -> Option<std::time::Duration> {
+        match &self.screen {
+            Screen::Call(flow, _) => flow.tick_in(),
+            _ => None,
+        }
+    }
+
+    /// A second passed during a call.
+    pub fn tick(&mut self) {
+        if let Screen::Call(flow, _) = &mut self.screen {
+            let result = flow.tick(&mut self.store, self.clock.as_ref());
+            self.report(result);
+        }
+    }
+
     fn open_selected(&mut self) -> Result<()> {
         let Some(id) = self.portfolio.selected_row().map(|r| r.id) else {
             return Ok(());
@@ -337,6 +439,7 @@ impl App {
         frame.render_widget(Paragraph::new(self.title_line()), title);
         match &self.screen {
             Screen::Portfolio => self.portfolio.draw(frame, body, &self.theme),
+            Screen::Call(flow, _) => flow.draw(frame, body, &self.theme),
             Screen::Account(view) => view.draw(
                 frame,
                 body,
@@ -358,6 +461,7 @@ impl App {
     fn title_line(&self) -> Line<'static> {
         let screen = match &self.screen {
             Screen::Portfolio => "Portfolio".to_string(),
+            Screen::Call(flow, _) => flow.title(),
             Screen::Account(v) => format!("Portfolio › {}", v.detail.name),
         };
         let mut spans = vec![
@@ -377,6 +481,11 @@ impl App {
     fn status_line(&self) -> Line<'static> {
         if let Some(msg) = &self.message {
             return Line::styled(format!(" {msg}"), self.theme.danger());
+        }
+        if let Screen::Call(flow, _) = &self.screen
+            && let Some(h) = flow.hints()
+        {
+            return self.hints(&h);
         }
         if self.portfolio.filter_input.is_some() {
             return self.hints(&[
@@ -466,6 +575,10 @@ fn context_name(context: Context) -> &'static str {
         Context::Portfolio => "portfolio",
         Context::Account => "account",
         Context::Help => "help",
+        Context::CallStart => "new call",
+        Context::Call => "call",
+        Context::Retros => "retrospectives",
+        Context::Resume => "interrupted call",
         Context::Persona => "persona",
         Context::Touch => "touch",
         Context::OrgChart => "org chart",

@@ -11,6 +11,14 @@ pub enum Context {
     Portfolio,
     Account,
     Help,
+    /// Choosing participants and the call type before a call.
+    CallStart,
+    /// The live call checklist.
+    Call,
+    /// The calls waiting for a retrospective.
+    Retros,
+    /// The offer to resume an interrupted call.
+    Resume,
     /// One persona with its history, from the account workspace.
     Persona,
     /// One touch in full, from the account's timeline.
@@ -42,6 +50,25 @@ pub enum Action {
     ToggleRenewalSoon,
     ToggleStale,
     ToggleOverdue,
+    StartCall,
+    Retros,
+    CallBegin,
+    ToggleParticipant,
+    CallTypeNext,
+    CallNext,
+    CallPrev,
+    CallNote,
+    CallSkip,
+    CallPause,
+    CallEnd,
+    CallSave,
+    PromptNext,
+    PromptUsed,
+    InterventionNext,
+    FollowupNext,
+    FollowupType,
+    CallPulse(crate::domain::model::Pulse),
+    ClearFilters,
     StrengthUp,
     StrengthDown,
     SentimentUp,
@@ -51,7 +78,6 @@ pub enum Action {
     EditPersona,
     ArchivePersona,
     OrgChart,
-    ClearFilters,
 }
 
 /// A key as shown to the CSM and matched against events.
@@ -342,6 +368,168 @@ const ORG_CHART: [Binding; 1] = [bind(
     Some("back"),
 )];
 
+const PORTFOLIO_CALLS: [Binding; 2] = [
+    bind(
+        &[Key::ch('c')],
+        Action::StartCall,
+        "Start a call on the account (live checklist)",
+        Some("call"),
+    ),
+    bind(
+        &[Key::ch('R')],
+        Action::Retros,
+        "Calls waiting for a retrospective",
+        None,
+    ),
+];
+
+const ACCOUNT_CALLS: [Binding; 1] = [bind(
+    &[Key::ch('c')],
+    Action::StartCall,
+    "Start a call on this account (live checklist)",
+    Some("call"),
+)];
+
+const CALL_START: [Binding; 4] = [
+    bind(
+        &[Key::plain(KeyCode::Enter)],
+        Action::CallBegin,
+        "Start the call",
+        Some("start"),
+    ),
+    bind(
+        &[Key::ch(' ')],
+        Action::ToggleParticipant,
+        "Add or remove the participant",
+        Some("participant"),
+    ),
+    bind(
+        &[Key::ch('t'), Key::plain(KeyCode::Tab)],
+        Action::CallTypeNext,
+        "Next call type (check-in, escalation, renewal, onboarding, QBR)",
+        Some("type"),
+    ),
+    bind(
+        &[Key::plain(KeyCode::Esc)],
+        Action::Back,
+        "Cancel",
+        Some("cancel"),
+    ),
+];
+
+const CALL: [Binding; 15] = [
+    bind(&[Key::ch('n')], Action::CallNext, "Next step", Some("next")),
+    bind(&[Key::ch('p')], Action::CallPrev, "Previous step", Some("prev")),
+    bind(
+        &[Key::ch('a')],
+        Action::CallNote,
+        "Write a note on this step (saved as you type; Esc leaves)",
+        Some("note"),
+    ),
+    bind(
+        &[Key::ch('v')],
+        Action::PromptNext,
+        "Next prompt variation",
+        Some("prompt"),
+    ),
+    bind(
+        &[Key::ch('u')],
+        Action::PromptUsed,
+        "Mark the prompt as used (or not)",
+        None,
+    ),
+    bind(
+        &[Key::ch('s')],
+        Action::CallSkip,
+        "Skip this step, with a reason",
+        Some("skip"),
+    ),
+    bind(
+        &[Key::ch(' ')],
+        Action::CallPause,
+        "Pause or resume the call",
+        Some("pause"),
+    ),
+    bind(
+        &[Key::ch('i')],
+        Action::InterventionNext,
+        "Intervention: empathy, coaching, escalation, product fix",
+        None,
+    ),
+    bind(
+        &[Key::ch('f')],
+        Action::FollowupNext,
+        "Follow-up: +2 days, +1 week, +2 weeks, none",
+        None,
+    ),
+    bind(
+        &[Key::ch('F')],
+        Action::FollowupType,
+        "Type a follow-up date (YYYY-MM-DD)",
+        None,
+    ),
+    bind(
+        &[Key::ch('r')],
+        Action::CallPulse(crate::domain::model::Pulse::Red),
+        "Sentiment Red: relationship in jeopardy",
+        None,
+    ),
+    bind(
+        &[Key::ch('y')],
+        Action::CallPulse(crate::domain::model::Pulse::Yellow),
+        "Sentiment Yellow: concerns to address",
+        None,
+    ),
+    bind(
+        &[Key::ch('g')],
+        Action::CallPulse(crate::domain::model::Pulse::Green),
+        "Sentiment Green: happy and thriving",
+        None,
+    ),
+    bind(
+        &[Key::ch('x')],
+        Action::CallEnd,
+        "End the call and go to tagging",
+        Some("end"),
+    ),
+    bind(
+        &[Key::plain(KeyCode::Enter)],
+        Action::CallSave,
+        "Save the tags (step 5)",
+        None,
+    ),
+];
+
+const RESUME: [Binding; 2] = [
+    bind(
+        &[Key::plain(KeyCode::Enter)],
+        Action::CallBegin,
+        "Resume the interrupted call (paused, with its notes and times)",
+        Some("resume"),
+    ),
+    bind(
+        &[Key::plain(KeyCode::Esc)],
+        Action::Back,
+        "Not now (it stays saved)",
+        Some("later"),
+    ),
+];
+
+const RETROS: [Binding; 2] = [
+    bind(
+        &[Key::plain(KeyCode::Enter)],
+        Action::Open,
+        "Write the retrospective of the call",
+        Some("write"),
+    ),
+    bind(
+        &[Key::plain(KeyCode::Esc)],
+        Action::Back,
+        "Back",
+        Some("back"),
+    ),
+];
+
 const HELP: [Binding; 3] = [
     bind(
         &[Key::plain(KeyCode::Esc)],
@@ -359,6 +547,10 @@ pub fn bindings(context: Context) -> Vec<&'static Binding> {
         Context::Portfolio => &PORTFOLIO,
         Context::Account => &ACCOUNT,
         Context::Help => &HELP,
+        Context::CallStart => &CALL_START,
+        Context::Call => &CALL,
+        Context::Retros => &RETROS,
+        Context::Resume => &RESUME,
         Context::Persona => &PERSONA,
         Context::Touch => &TOUCH,
         Context::OrgChart => &ORG_CHART,
@@ -367,9 +559,18 @@ pub fn bindings(context: Context) -> Vec<&'static Binding> {
     if matches!(context, Context::Account | Context::Persona) {
         all.extend(PERSONA_EDIT.iter());
     }
-    all.extend(MOVE.iter());
+    // During a call j/k/g/G are free for the call's own keys (g is Green).
+    if context != Context::Call {
+        all.extend(MOVE.iter());
+    }
     if context != Context::Help {
         all.extend(GLOBAL.iter());
+    }
+    // After the global keys, so `? help` keeps its place in a narrow status bar.
+    match context {
+        Context::Portfolio => all.extend(PORTFOLIO_CALLS.iter()),
+        Context::Account => all.extend(ACCOUNT_CALLS.iter()),
+        _ => {}
     }
     all
 }
@@ -429,7 +630,7 @@ mod tests {
         assert_eq!(resolve(&shifted, Context::Portfolio), Some(Action::Bottom));
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert_eq!(resolve(&ctrl_c, Context::Account), Some(Action::Quit));
-        assert_eq!(resolve(&key('c'), Context::Account), None);
+        assert_eq!(resolve(&key('c'), Context::Account), Some(Action::StartCall));
     }
 
     #[test]
@@ -450,6 +651,35 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn call_contexts_have_one_meaning_per_key_and_the_contract_keys() {
+        for context in [
+            Context::Portfolio,
+            Context::Account,
+            Context::CallStart,
+            Context::Call,
+            Context::Retros,
+        ] {
+            let all = bindings(context);
+            for (i, a) in all.iter().enumerate() {
+                for b in &all[i + 1..] {
+                    let shared = a.keys.iter().any(|k| b.keys.contains(k));
+                    assert!(!shared, "{context:?}: {:?} and {:?}", a.action, b.action);
+                }
+            }
+        }
+        for (c, action) in [
+            ('n', Action::CallNext),
+            ('p', Action::CallPrev),
+            ('a', Action::CallNote),
+            ('x', Action::CallEnd),
+            ('q', Action::Quit),
+        ] {
+            assert_eq!(resolve(&key(c), Context::Call), Some(action));
+        }
+        assert_eq!(resolve(&key('c'), Context::Portfolio), Some(Action::StartCall));
     }
 
     #[test]

@@ -2,6 +2,8 @@
 
 pub mod account;
 pub mod app;
+pub mod call;
+pub mod call_start;
 pub mod counter;
 pub mod format;
 pub mod keymap;
@@ -10,6 +12,7 @@ pub mod palette;
 pub mod persona_form;
 pub mod persona_grid;
 pub mod portfolio;
+pub mod retro;
 pub mod pulse_form;
 pub mod theme;
 pub mod touch_view;
@@ -58,6 +61,7 @@ pub fn run(store: Store) -> Result<()> {
             (size.width, size.height),
         )?;
         app.set_config(crate::config::Config::load())?;
+        app.offer_interrupted_call()?;
         if needs_risk_refresh(&app, clock.as_ref())? {
             app.risk_refreshing = true;
             refresh_risk_in_background(app.store().path().to_path_buf(), clock.clone(), tx.clone());
@@ -90,7 +94,22 @@ fn event_loop(
         return Ok(());
     }
     loop {
-        let wake = rx.recv();
+        // Blocks until something happens; during a call, also wakes when the clock on
+        // screen turns to the next second.
+        let wake = match app.tick_in() {
+            Some(wait) => match rx.recv_timeout(wait) {
+                Ok(w) => Ok(w),
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    app.tick();
+                    terminal
+                        .draw(|frame| app.draw(frame))
+                        .map_err(Error::Terminal)?;
+                    continue;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => Err(mpsc::RecvError),
+            },
+            None => rx.recv(),
+        };
         let started = Instant::now();
         let is_key = matches!(wake, Ok(Wake::Terminal(event::Event::Key(_))));
         match wake {

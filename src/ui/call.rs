@@ -1,0 +1,1270 @@
+//! The live call screen: the six steps, timers, prompts, the account's signals, notes
+//! saved as they are typed, and step 5's tags. Also the flow around it (resume offer,
+//! start picker, retrospectives), so the app holds a single screen for all of it.
+
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::call_start::StartView;
+use super::keymap::{Action, Context};
+use super::retro::RetroView;
+use super::theme::Theme;
+use crate::domain::Clock;
+use crate::domain::checklist::{self, BoxCue, Checklist, Phase, Step, StepState, clock_text};
+use crate::domain::model::{CallType, Intervention, Pulse};
+use crate::domain::prompts::{self, Library, Prompt, PromptContext};
+use crate::error::Result;
+use crate::store::Store;
+use crate::store::account::{self, AccountDetail};
+use crate::store::call::{self, CallTags, NewCall, SavedCall, StepRecord};
+use crate::store::summary::AsOf;
+
+/// What the app does after a key on one of these screens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Stay,
+    /// Back to the screen the flow came from, with an optional message.
+    Leave(Option<String>),
+    Quit,
+}
+
+/// Every screen of the call flow.
+pub enum CallFlow {
+    /// The last start found a call that never finished.
+    Resume(Box<SavedCall>),
+    Start(Box<StartView>),
+    Live(Box<CallView>),
+    Retros(Box<RetroView>),
+}
+
+/// The prompt library: the user's override in the config dir, else the built-in one.
+fn load_library() -> (Library, Option<String>) {
+    let Some(dir) = crate::config::config_dir() else {
+        return (Library::builtin(), None);
+    };
+    let path = dir.join("prompts.toml");
+    if !path.exists() {
+        return (Library::builtin(), None);
+    }
+    match std::fs::read_to_string(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|t| Library::parse(&t))
+    {
+        Ok(lib) => (lib, None),
+        Err(e) => (
+            Library::builtin(),
+            Some(format!(
+                "{}: {e}; using the built-in prompts",
+                path.display()
+            )),
+        ),
+    }
+}
+
+impl CallFlow {
+    pub fn offer_resume(saved: SavedCall) -> CallFlow {
+        CallFlow::Resume(Box::new(saved))
+    }
+
+    pub fn pick(store: &Store, account_id: i64, clock: &dyn Clock) -> Result<CallFlow> {
+        let detail = account::load(store.conn(), account_id, &AsOf::new(clock))?;
+        Ok(CallFlow::Start(Box::new(StartView::new(
+            detail,
+            clock.today(),
+        ))))
+    }
+
+    pub fn retros(store: &Store, clock: &dyn Clock) -> Result<CallFlow> {
+        Ok(CallFlow::Retros(Box::new(RetroView::load(
+            store.conn(),
+            clock.now(),
+        )?)))
+    }
+
+    pub fn context(&self) -> Context {
+        match self {
+            CallFlow::Resume(_) => Context::Resume,
+            CallFlow::Start(_) => Context::CallStart,
+            CallFlow::Live(_) => Context::Call,
+            CallFlow::Retros(_) => Context::Retros,
+        }
+    }
+
+    pub fn title(&self) -> String {
+        match self {
+            CallFlow::Resume(_) => "Interrupted call".into(),
+            CallFlow::Start(v) => format!("{} › New call", v.detail.name),
+            CallFlow::Live(v) => format!("{} › {} call", v.detail.name, v.call_type.label()),
+            CallFlow::Retros(_) => "Retrospectives pending".into(),
+        }
+    }
+
+    /// A text field has the keyboard: printable keys type.
+    pub fn text_focus(&self) -> bool {
+        match self {
+            CallFlow::Live(v) => v.focus.is_typing(),
+            CallFlow::Retros(v) => v.text_focus(),
+            _ => false,
+        }
+    }
+
+    /// Status bar hints while a text field has focus.
+    pub fn hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
+        match self {
+            CallFlow::Live(v) => v.hints(),
+            CallFlow::Retros(v) => v.hints(),
+            _ => None,
+        }
+    }
+
+    pub fn text_key(
+        &mut self,
+        key: KeyEvent,
+        store: &mut Store,
+        clock: &dyn Clock,
+    ) -> Result<Outcome> {
+        match self {
+            CallFlow::Live(v) => v.text_key(key, store, clock),
+            CallFlow::Retros(v) => v.text_key(key, store, clock),
+            _ => Ok(Outcome::Stay),
+        }
+    }
+
+    pub fn action(
+        &mut self,
+        action: Action,
+        store: &mut Store,
+        clock: &dyn Clock,
+    ) -> Result<Outcome> {
+        match self {
+            CallFlow::Resume(saved) => match action {
+                Action::CallBegin | Action::Open => {
+                    let view = CallView::resume(store, clock, saved)?;
+                    *self = CallFlow::Live(Box::new(view));
+                    Ok(Outcome::Stay)
+                }
+                Action::Back => Ok(Outcome::Leave(Some(
+                    "The interrupted call stays saved; it is offered again next time".into(),
+                ))),
+                Action::Quit => Ok(Outcome::Quit),
+                _ => Ok(Outcome::Stay),
+            },
+            CallFlow::Start(start) => match action {
+                Action::CallBegin => {
+                    let (account_id, call_type, participants) = start.choice();
+                    let view = CallView::start(
+                        store,
+                        clock,
+                        start.detail.clone(),
+                        call_type,
+                        participants,
+                    )?;
+                    let _ = account_id;
+                    *self = CallFlow::Live(Box::new(view));
+                    Ok(Outcome::Stay)
+                }
+                Action::Back => Ok(Outcome::Leave(None)),
+                Action::Quit => Ok(Outcome::Quit),
+                other => {
+                    start.action(other);
+                    Ok(Outcome::Stay)
+                }
+            },
+            CallFlow::Live(v) => v.action(action, store, clock),
+            CallFlow::Retros(v) => v.action(action, store, clock),
+        }
+    }
+
+    /// How long until the clock on screen changes, while a call runs.
+    pub fn tick_in(&self) -> Option<Duration> {
+        match self {
+            CallFlow::Live(v) => v.tick_in(),
+            _ => None,
+        }
+    }
+
+    /// Once a second during a call: the clock moves and the times are saved.
+    pub fn tick(&mut self, store: &mut Store, clock: &dyn Clock) -> Result<()> {
+        if let CallFlow::Live(v) = self {
+            v.tick(store, clock)?;
+        }
+        Ok(())
+    }
+
+    pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        match self {
+            CallFlow::Resume(saved) => draw_resume(frame, area, theme, saved),
+            CallFlow::Start(v) => v.draw(frame, area, theme),
+            CallFlow::Live(v) => v.draw(frame, area, theme),
+            CallFlow::Retros(v) => v.draw(frame, area, theme),
+        }
+    }
+}
+
+fn draw_resume(frame: &mut Frame, area: Rect, theme: &Theme, saved: &SavedCall) {
+    let total: i64 = saved.steps.iter().map(|s| s.elapsed_ms).sum();
+    let noted = saved.steps.iter().filter(|s| !s.note.is_empty()).count();
+    let step = Step::from_number(saved.current).unwrap_or(Step::Assess);
+    let mut lines = vec![
+        Line::styled("A call was interrupted", theme.title()),
+        Line::raw(""),
+        Line::raw(format!(
+            "{} · {} call · started {} UTC",
+            saved.account_name,
+            saved.call_type.map_or("—", |c| c.label()),
+            saved.occurred_at.format("%Y-%m-%d %H:%M")
+        )),
+        Line::raw(format!(
+            "{} on the clock · on step {} ({}) · notes on {} step(s)",
+            clock_text(total),
+            step.number(),
+            step.title(),
+            noted
+        )),
+    ];
+    if saved.ended {
+        lines.push(Line::raw(
+            "The conversation had ended; it still needs its tags.",
+        ));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::styled("Enter", theme.key()),
+        Span::raw(" resume it (paused, with its notes and times)   "),
+        Span::styled("Esc", theme.key()),
+        Span::raw(" not now"),
+    ]));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: true })
+            .block(Block::new().borders(Borders::ALL)),
+        area,
+    );
+}
+
+/// Which field has the keyboard.
+#[derive(Debug)]
+pub enum Focus {
+    None,
+    /// The note of the current step; the cursor is a char index.
+    Note {
+        cursor: usize,
+    },
+    Skip(Input),
+    FollowupDate(Input),
+}
+
+impl Focus {
+    fn is_typing(&self) -> bool {
+        !matches!(self, Focus::None)
+    }
+}
+
+/// Step 5's tags as the CSM picks them.
+#[derive(Debug, Clone)]
+pub struct TagDraft {
+    pub sentiment: Option<Pulse>,
+    pub intervention: Intervention,
+    pub followup: Option<NaiveDate>,
+    /// Which preset `f` is on (index into FOLLOWUP_PRESETS), or None for a typed date.
+    pub preset: Option<usize>,
+}
+
+const FOLLOWUP_PRESETS: [(&str, Option<i64>); 4] = [
+    ("+2 days", Some(2)),
+    ("+1 week", Some(7)),
+    ("+2 weeks", Some(14)),
+    ("none", None),
+];
+
+pub struct CallView {
+    pub touch_id: i64,
+    pub detail: AccountDetail,
+    pub call_type: CallType,
+    pub participants: Vec<String>,
+    pub checklist: Checklist,
+    pub notes: [String; 6],
+    pub focus: Focus,
+    pub library: Library,
+    pub prompt_idx: usize,
+    /// The prompt on screen, as recorded.
+    shown: Option<String>,
+    /// Prompts marked used on this call.
+    used: Vec<String>,
+    pub tags: TagDraft,
+    /// A calm one-liner (a refused move, a reuse notice, a saved tag).
+    pub notice: Option<String>,
+    pub confirm_quit: bool,
+    /// The time the screen shows; moved by ticks and keys, never read in draw.
+    pub now: DateTime<Utc>,
+    pub today: NaiveDate,
+    /// The call time last written, so an idle paused call writes nothing.
+    saved_ms: i64,
+}
+
+impl CallView {
+    fn new(
+        touch_id: i64,
+        detail: AccountDetail,
+        call_type: CallType,
+        participants: Vec<String>,
+        checklist: Checklist,
+        clock: &dyn Clock,
+    ) -> CallView {
+        let (library, warning) = load_library();
+        let sentiment = detail.pulse_history.first().map(|p| p.pulse);
+        let today = clock.today();
+        CallView {
+            touch_id,
+            call_type,
+            participants,
+            checklist,
+            notes: Default::default(),
+            focus: Focus::None,
+            library,
+            prompt_idx: 0,
+            shown: None,
+            used: Vec::new(),
+            tags: TagDraft {
+                sentiment: None,
+                intervention: prompts::suggested_intervention(call_type, sentiment),
+                followup: today.checked_add_days(chrono::Days::new(7)),
+                preset: Some(1),
+            },
+            notice: warning,
+            confirm_quit: false,
+            now: clock.now(),
+            today,
+            saved_ms: 0,
+            detail,
+        }
+    }
+
+    /// Starts a new call: written to the file before the screen shows.
+    pub fn start(
+        store: &mut Store,
+        clock: &dyn Clock,
+        detail: AccountDetail,
+        call_type: CallType,
+        participants: Vec<i64>,
+    ) -> Result<CallView> {
+        let now = clock.now();
+        let touch_id = call::start(
+            store,
+            &NewCall {
+                account_id: detail.id,
+                call_type,
+                participants: &participants,
+                at: now,
+            },
+        )?;
+        let names = names_of(&detail, &participants);
+        let mut view = CallView::new(
+            touch_id,
+            detail,
+            call_type,
+            names,
+            Checklist::start(now),
+            clock,
+        );
+        view.refresh_prompt(store)?;
+        Ok(view)
+    }
+
+    /// Picks an interrupted call up where it was saved: paused, with its notes and times.
+    pub fn resume(store: &mut Store, clock: &dyn Clock, saved: &SavedCall) -> Result<CallView> {
+        let detail = account::load(store.conn(), saved.account_id, &AsOf::new(clock))?;
+        let mut steps: [StepState; 6] = Default::default();
+        let mut notes: [String; 6] = Default::default();
+        for (i, s) in saved.steps.iter().take(6).enumerate() {
+            steps[i] = StepState {
+                elapsed_ms: s.elapsed_ms,
+                visited: s.started,
+                skipped: s.skipped_reason.clone(),
+            };
+            notes[i] = s.note.clone();
+        }
+        let current = Step::from_number(saved.current).unwrap_or(Step::Assess);
+        let checklist = Checklist::restore(current, steps, saved.ended);
+        let call_type = saved.call_type.unwrap_or(CallType::CheckIn);
+        let names = names_of(&detail, &saved.participants);
+        let mut view = CallView::new(saved.touch_id, detail, call_type, names, checklist, clock);
+        view.notes = notes;
+        view.saved_ms = view.checklist.call_ms(view.now);
+        view.used = call::prompts_of(store.conn(), saved.touch_id)?
+            .into_iter()
+            .filter(|p| p.used)
+            .map(|p| p.key)
+            .collect();
+        view.notice = Some(if saved.ended {
+            "Resumed after the call ended: tag it on step 5 (r/y/g, i, f, Enter)".into()
+        } else {
+            "Resumed, paused where it stopped. Space continues the clock".into()
+        });
+        view.refresh_prompt(store)?;
+        Ok(view)
+    }
+
+    fn current(&self) -> Step {
+        self.checklist.current()
+    }
+
+    fn note(&self) -> &str {
+        &self.notes[usize::from(self.current().number() - 1)]
+    }
+
+    fn prompt_context(&self) -> PromptContext {
+        PromptContext {
+            call_type: self.call_type,
+            segment: self.detail.segment,
+            sentiment: self
+                .tags
+                .sentiment
+                .or(self.detail.pulse_history.first().map(|p| p.pulse)),
+            intervention: self.tags.intervention,
+        }
+    }
+
+    fn prompts(&self) -> Vec<&Prompt> {
+        self.library
+            .for_step(self.current().number(), &self.prompt_context())
+    }
+
+    fn prompt(&self) -> Option<(&Prompt, usize, usize)> {
+        let list = self.prompts();
+        let n = list.len();
+        list.get(self.prompt_idx % n.max(1))
+            .map(|p| (*p, self.prompt_idx % n + 1, n))
+    }
+
+    /// Records the prompt on screen as shown, and notices a line reused across calls.
+    fn refresh_prompt(&mut self, store: &mut Store) -> Result<()> {
+        let Some((p, _, _)) = self.prompt() else {
+            self.shown = None;
+            return Ok(());
+        };
+        let key = p.key.clone();
+        if self.shown.as_deref() == Some(key.as_str()) {
+            return Ok(());
+        }
+        if !store.is_read_only() {
+            call::prompt_shown(
+                store,
+                self.touch_id,
+                self.current().number(),
+                &key,
+                self.now,
+            )?;
+        }
+        let reused = call::prompt_use_count(store.conn(), &key, self.touch_id)?;
+        if let Some(n) = prompts::reuse_notice(reused) {
+            self.notice = Some(n);
+        }
+        self.shown = Some(key);
+        Ok(())
+    }
+
+    fn records(&self) -> Vec<StepRecord> {
+        Step::ALL
+            .iter()
+            .map(|s| {
+                let st = self.checklist.step(*s);
+                StepRecord {
+                    step: s.number(),
+                    started: st.visited,
+                    elapsed_ms: self.checklist.step_ms(*s, self.now),
+                    note: String::new(),
+                    skipped_reason: st.skipped.clone(),
+                }
+            })
+            .collect()
+    }
+
+    fn save_progress(&mut self, store: &mut Store) -> Result<()> {
+        call::save_progress(
+            store,
+            self.touch_id,
+            self.current().number(),
+            &self.records(),
+            self.now,
+        )?;
+        self.saved_ms = self.checklist.call_ms(self.now);
+        Ok(())
+    }
+
+    fn save_note(&mut self, store: &mut Store) -> Result<()> {
+        let step = self.current().number();
+        let text = self.note().to_string();
+        call::save_note(store, self.touch_id, step, &text, self.now)
+    }
+
+    pub fn tick_in(&self) -> Option<Duration> {
+        if self.checklist.phase() != Phase::Running {
+            return None;
+        }
+        let ms = self.checklist.call_ms(self.now);
+        Some(Duration::from_millis(
+            (1000 - ms.rem_euclid(1000)).clamp(1, 1000) as u64,
+        ))
+    }
+
+    pub fn tick(&mut self, store: &mut Store, clock: &dyn Clock) -> Result<()> {
+        self.now = clock.now();
+        if self.checklist.call_ms(self.now) / 1000 != self.saved_ms / 1000 {
+            self.save_progress(store)?;
+        }
+        Ok(())
+    }
+
+    fn hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
+        match self.focus {
+            Focus::None if self.confirm_quit => Some(vec![
+                ("q", "quit (the call stays saved)"),
+                ("any key", "stay"),
+            ]),
+            Focus::None => None,
+            Focus::Note { .. } => Some(vec![
+                ("type", "note, saved as you type"),
+                ("Enter", "new line"),
+                ("Esc", "done"),
+            ]),
+            Focus::Skip(_) => Some(vec![
+                ("type", "why skip"),
+                ("Enter", "skip"),
+                ("Esc", "cancel"),
+            ]),
+            Focus::FollowupDate(_) => Some(vec![
+                ("type", "YYYY-MM-DD or +days"),
+                ("Enter", "set"),
+                ("Esc", "cancel"),
+            ]),
+        }
+    }
+
+    fn text_key(&mut self, key: KeyEvent, store: &mut Store, clock: &dyn Clock) -> Result<Outcome> {
+        self.now = clock.now();
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match &mut self.focus {
+            Focus::None => {}
+            Focus::Note { cursor } => {
+                let i = usize::from(self.checklist.current().number() - 1);
+                let text = &mut self.notes[i];
+                let len = text.chars().count();
+                let mut changed = false;
+                match key.code {
+                    KeyCode::Esc => {
+                        self.focus = Focus::None;
+                        return Ok(Outcome::Stay);
+                    }
+                    KeyCode::Enter => {
+                        insert_at(text, *cursor, '\n');
+                        *cursor += 1;
+                        changed = true;
+                    }
+                    KeyCode::Backspace if *cursor > 0 => {
+                        remove_at(text, *cursor - 1);
+                        *cursor -= 1;
+                        changed = true;
+                    }
+                    KeyCode::Delete if *cursor < len => {
+                        remove_at(text, *cursor);
+                        changed = true;
+                    }
+                    KeyCode::Left => *cursor = cursor.saturating_sub(1),
+                    KeyCode::Right => *cursor = (*cursor + 1).min(len),
+                    KeyCode::Home => *cursor = line_start(text, *cursor),
+                    KeyCode::End => *cursor = line_end(text, *cursor),
+                    KeyCode::Char('u') if ctrl => {
+                        let start = line_start(text, *cursor);
+                        for _ in start..*cursor {
+                            remove_at(text, start);
+                        }
+                        *cursor = start;
+                        changed = true;
+                    }
+                    KeyCode::Char(c) if !ctrl && !key.modifiers.contains(KeyModifiers::ALT) => {
+                        insert_at(text, *cursor, c);
+                        *cursor += 1;
+                        changed = true;
+                    }
+                    KeyCode::Tab => {
+                        insert_at(text, *cursor, ' ');
+                        *cursor += 1;
+                        changed = true;
+                    }
+                    _ => {}
+                }
+                if changed && !store.is_read_only() {
+                    self.save_note(store)?;
+                }
+            }
+            Focus::Skip(input) => match key.code {
+                KeyCode::Esc => self.focus = Focus::None,
+                KeyCode::Enter => {
+                    let reason = input.value().to_string();
+                    match self.checklist.skip(&reason, self.now) {
+                        Ok(_) => {
+                            self.focus = Focus::None;
+                            self.moved(store)?;
+                        }
+                        Err(e) => self.notice = Some(capitalized(&e.to_string())),
+                    }
+                }
+                _ => {
+                    input.handle_event(&Event::Key(key));
+                }
+            },
+            Focus::FollowupDate(input) => match key.code {
+                KeyCode::Esc => self.focus = Focus::None,
+                KeyCode::Enter => {
+                    let typed = input.value().trim().to_string();
+                    match parse_followup(&typed, self.today) {
+                        Some(d) => {
+                            self.tags.followup = Some(d);
+                            self.tags.preset = None;
+                            self.focus = Focus::None;
+                        }
+                        None => {
+                            self.notice = Some(format!(
+                                "'{typed}' is not a date: use YYYY-MM-DD (today or later) or +days"
+                            ))
+                        }
+                    }
+                }
+                _ => {
+                    input.handle_event(&Event::Key(key));
+                }
+            },
+        }
+        Ok(Outcome::Stay)
+    }
+
+    /// After the step changed: record it, reset the prompt.
+    fn moved(&mut self, store: &mut Store) -> Result<()> {
+        self.prompt_idx = 0;
+        self.save_progress(store)?;
+        self.refresh_prompt(store)
+    }
+
+    fn action(&mut self, action: Action, store: &mut Store, clock: &dyn Clock) -> Result<Outcome> {
+        self.now = clock.now();
+        self.today = clock.today();
+        if self.confirm_quit {
+            self.confirm_quit = false;
+            if action == Action::Quit {
+                self.pause_quietly(store)?;
+                return Ok(Outcome::Quit);
+            }
+            return Ok(Outcome::Stay);
+        }
+        self.notice = None;
+        let now = self.now;
+        match action {
+            Action::Quit => self.confirm_quit = true,
+            Action::CallNext | Action::CallPrev => {
+                let moved = if action == Action::CallNext {
+                    self.checklist.next(now)
+                } else {
+                    self.checklist.prev(now)
+                };
+                match moved {
+                    Ok(_) => self.moved(store)?,
+                    Err(e) => self.notice = Some(capitalized(&e.to_string())),
+                }
+            }
+            Action::CallNote => {
+                self.focus = Focus::Note {
+                    cursor: self.note().chars().count(),
+                }
+            }
+            Action::CallSkip => {
+                if self.current() == Step::Retro {
+                    self.notice =
+                        Some("The retrospective can wait: it stays pending after tagging".into());
+                } else {
+                    self.focus = Focus::Skip(Input::default());
+                }
+            }
+            Action::CallPause => {
+                let r = match self.checklist.phase() {
+                    Phase::Running => self.checklist.pause(now),
+                    _ => self.checklist.resume(now),
+                };
+                match r {
+                    Ok(()) => self.save_progress(store)?,
+                    Err(e) => self.notice = Some(capitalized(&e.to_string())),
+                }
+            }
+            Action::CallEnd => match self.checklist.end(now) {
+                Ok(()) => {
+                    call::mark_ended(store, self.touch_id, now)?;
+                    self.moved(store)?;
+                    self.notice = Some("Call ended. Tag it: r/y/g sentiment, i intervention, f follow-up, Enter saves".into());
+                }
+                Err(e) => self.notice = Some(capitalized(&e.to_string())),
+            },
+            Action::PromptNext => {
+                self.prompt_idx = self.prompt_idx.wrapping_add(1);
+                self.refresh_prompt(store)?;
+            }
+            Action::PromptUsed => {
+                if let Some(key) = self.shown.clone() {
+                    let used = !self.used.contains(&key);
+                    call::prompt_used(store, self.touch_id, &key, used)?;
+                    if used {
+                        self.used.push(key.clone());
+                        let n = call::prompt_use_count(store.conn(), &key, self.touch_id)?;
+                        self.notice =
+                            prompts::reuse_notice(n).or(Some("Marked as used on this call".into()));
+                    } else {
+                        self.used.retain(|k| *k != key);
+                    }
+                }
+            }
+            Action::InterventionNext => {
+                let all = Intervention::ALL;
+                let i = all
+                    .iter()
+                    .position(|x| *x == self.tags.intervention)
+                    .unwrap_or(0);
+                self.tags.intervention = all[(i + 1) % all.len()];
+                self.prompt_idx = 0;
+                self.refresh_prompt(store)?;
+            }
+            Action::CallPulse(p) => {
+                self.tags.sentiment = Some(p);
+                self.refresh_prompt(store)?;
+            }
+            Action::FollowupNext => {
+                let next = self
+                    .tags
+                    .preset
+                    .map_or(0, |i| (i + 1) % FOLLOWUP_PRESETS.len());
+                self.tags.preset = Some(next);
+                self.tags.followup = FOLLOWUP_PRESETS[next]
+                    .1
+                    .and_then(|d| self.today.checked_add_days(chrono::Days::new(d as u64)));
+            }
+            Action::FollowupType => self.focus = Focus::FollowupDate(Input::default()),
+            Action::CallSave => return self.save_tags(store, clock),
+            _ => {}
+        }
+        Ok(Outcome::Stay)
+    }
+
+    fn pause_quietly(&mut self, store: &mut Store) -> Result<()> {
+        if self.checklist.phase() == Phase::Running {
+            let _ = self.checklist.pause(self.now);
+        }
+        self.save_progress(store)
+    }
+
+    fn save_tags(&mut self, store: &mut Store, clock: &dyn Clock) -> Result<Outcome> {
+        if self.current() != Step::Document {
+            self.notice = Some("Tags are saved on step 5 (x ends the call and goes there)".into());
+            return Ok(Outcome::Stay);
+        }
+        let Some(sentiment) = self.tags.sentiment else {
+            self.notice = Some("Choose the sentiment first: r Red, y Yellow, g Green".into());
+            return Ok(Outcome::Stay);
+        };
+        if self.checklist.phase() != Phase::Ended {
+            let _ = self.checklist.end(self.now);
+            call::mark_ended(store, self.touch_id, self.now)?;
+        }
+        self.save_progress(store)?;
+        let fix = self.notes[3]
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        call::tag(
+            store,
+            self.touch_id,
+            &CallTags {
+                sentiment,
+                intervention: self.tags.intervention,
+                followup_on: self.tags.followup,
+                proposed_fix: &fix,
+            },
+            clock,
+        )?;
+        Ok(Outcome::Leave(Some(format!(
+            "Call with {} tagged {}; its retrospective is pending (R on the portfolio)",
+            self.detail.name,
+            sentiment.label()
+        ))))
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        if area.width == 0 || area.height == 0 {
+            return;
+        }
+        let [head, body] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+        frame.render_widget(Paragraph::new(self.head_line(theme)), head);
+        let wide = body.width >= 76;
+        let (steps_area, main) = if wide {
+            let [l, r] =
+                Layout::horizontal([Constraint::Length(24), Constraint::Min(0)]).areas(body);
+            (Some(l), r)
+        } else {
+            (None, body)
+        };
+        if let Some(l) = steps_area {
+            frame.render_widget(
+                Paragraph::new(self.step_lines(theme)).block(Block::new().borders(Borders::RIGHT)),
+                l,
+            );
+        }
+        let note_h = if main.height >= 16 { 7 } else { 4 }.min(main.height / 2);
+        let [top, note_area] =
+            Layout::vertical([Constraint::Min(0), Constraint::Length(note_h)]).areas(main);
+        let mut lines = Vec::new();
+        if !wide {
+            lines.push(self.step_strip(theme));
+        }
+        let step = self.current();
+        lines.push(Line::styled(
+            format!("{}  {}", step.number(), step.title().to_uppercase()),
+            theme.title().add_modifier(Modifier::BOLD),
+        ));
+        lines.push(Line::styled(step.what_to_do(), theme.dim()));
+        if let Some(n) = &self.notice {
+            lines.push(Line::styled(format!("› {n}"), theme.warn()));
+        }
+        if self.confirm_quit {
+            lines.push(Line::styled(
+                "Quit during a call? It is saved and offered again next time. q quits, any other key stays.",
+                theme.danger(),
+            ));
+        }
+        lines.push(Line::raw(""));
+        lines.extend(self.prompt_lines(theme));
+        lines.push(Line::raw(""));
+        match step {
+            Step::Assess => lines.extend(self.signal_lines(theme)),
+            Step::Propose => lines.extend(self.propose_lines(theme)),
+            Step::Document => lines.extend(self.tag_lines(theme)),
+            Step::Retro => lines.push(Line::raw(
+                "The retrospective can happen once the issue resolves: after tagging, R on the portfolio lists the calls waiting for one.",
+            )),
+            _ => {}
+        }
+        match &self.focus {
+            Focus::Skip(input) => {
+                lines.push(Line::from(vec![
+                    Span::styled("Skip because: ", theme.key()),
+                    Span::raw(format!("{}█", input.value())),
+                ]));
+            }
+            Focus::FollowupDate(input) => {
+                lines.push(Line::from(vec![
+                    Span::styled("Follow-up date: ", theme.key()),
+                    Span::raw(format!("{}█", input.value())),
+                ]));
+            }
+            _ => {}
+        }
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), top);
+        self.draw_note(frame, note_area, theme);
+    }
+
+    fn head_line(&self, theme: &Theme) -> Line<'static> {
+        let step = self.current();
+        let ms = self.checklist.step_ms(step, self.now);
+        let cue = self.checklist.cue(self.now);
+        let (cue_text, cue_style) = match cue {
+            BoxCue::Untimed | BoxCue::Within => ("", theme.good()),
+            BoxCue::Near => (" nearly at the time box", theme.warn()),
+            BoxCue::Over => (" past the time box", theme.danger()),
+        };
+        let phase = match self.checklist.phase() {
+            Phase::Running => Span::styled(" ● live ", theme.good()),
+            Phase::Paused => Span::styled(" ‖ paused (Space) ", theme.warn()),
+            Phase::Ended => Span::styled(" ■ ended ", theme.dim()),
+        };
+        Line::from(vec![
+            phase,
+            Span::raw(format!(" Step {}/6 ", step.number())),
+            Span::styled(clock_text(ms), cue_style.add_modifier(Modifier::BOLD)),
+            Span::styled(format!(" of {}", step.time_box_label()), theme.dim()),
+            Span::styled(cue_text.to_string(), cue_style),
+            Span::raw(format!(
+                "   Call {}",
+                clock_text(self.checklist.call_ms(self.now))
+            )),
+            Span::styled(format!("   {}", self.participants.join(", ")), theme.dim()),
+        ])
+    }
+
+    fn step_lines(&self, theme: &Theme) -> Vec<Line<'static>> {
+        let mut lines = Vec::new();
+        for s in Step::ALL {
+            let st = self.checklist.step(s);
+            let current = s == self.current();
+            let mark = if current {
+                "▶"
+            } else if st.skipped.is_some() {
+                "↷"
+            } else if st.visited {
+                "✓"
+            } else {
+                " "
+            };
+            let ms = self.checklist.step_ms(s, self.now);
+            let time = if st.visited {
+                clock_text(ms)
+            } else {
+                String::new()
+            };
+            let style = if current {
+                theme.selected()
+            } else if st.visited {
+                Style::default()
+            } else {
+                theme.dim()
+            };
+            let noted = if self.notes[usize::from(s.number() - 1)].is_empty() {
+                " "
+            } else {
+                "✎"
+            };
+            lines.push(Line::styled(
+                format!(
+                    "{mark}{} {:<14}{noted}{time:>5}",
+                    s.number(),
+                    short_title(s)
+                ),
+                style,
+            ));
+            lines.push(Line::styled(
+                format!("    {}", s.time_box_label()),
+                theme.dim(),
+            ));
+        }
+        lines
+    }
+
+    fn step_strip(&self, theme: &Theme) -> Line<'static> {
+        let mut spans = Vec::new();
+        for s in Step::ALL {
+            let st = self.checklist.step(s);
+            let text = format!(" {} ", s.number());
+            let style = if s == self.current() {
+                theme.selected()
+            } else if st.visited {
+                Style::default()
+            } else {
+                theme.dim()
+            };
+            let mark = if st.skipped.is_some() { "↷" } else { "" };
+            spans.push(Span::styled(format!("{text}{mark}"), style));
+        }
+        Line::from(spans)
+    }
+
+    fn prompt_lines(&self, theme: &Theme) -> Vec<Line<'static>> {
+        let Some((p, i, n)) = self.prompt() else {
+            return vec![Line::styled(
+                "No prompt for this step in your library",
+                theme.dim(),
+            )];
+        };
+        let used = if self.used.contains(&p.key) {
+            " · used"
+        } else {
+            ""
+        };
+        vec![
+            Line::styled(
+                format!(
+                    "Prompt {i}/{n} (v another · u used){used} · {} · intervention {}",
+                    self.call_type.label(),
+                    self.tags.intervention.label()
+                ),
+                theme.header(),
+            ),
+            Line::styled(
+                format!("“{}”", p.text.trim()),
+                Style::default().add_modifier(Modifier::ITALIC),
+            ),
+            Line::styled("Say it your way: a prompt, not a script.", theme.dim()),
+        ]
+    }
+
+    fn signal_lines(&self, theme: &Theme) -> Vec<Line<'static>> {
+        let d = &self.detail;
+        let mut lines = vec![Line::styled("Signals at a glance", theme.header())];
+        let flags = checklist::red_flags(&d.inputs);
+        if flags.is_empty() {
+            lines.push(Line::styled("No red flags", theme.good()));
+        }
+        for f in flags {
+            lines.push(Line::styled(format!("⚑ {f}"), theme.danger()));
+        }
+        let trend: Vec<String> = d
+            .pulse_history
+            .iter()
+            .take(5)
+            .rev()
+            .map(|p| p.pulse.letter().to_string())
+            .collect();
+        lines.push(Line::raw(format!(
+            "Sentiment trend: {}   Risk {} ({})",
+            if trend.is_empty() {
+                "never set".into()
+            } else {
+                trend.join(" → ")
+            },
+            d.risk.score,
+            d.risk.band.label()
+        )));
+        let neg = d
+            .personas
+            .iter()
+            .filter(|p| p.sentiment == crate::domain::model::Sentiment::Negative)
+            .count();
+        lines.push(Line::raw(format!(
+            "Personas: {} mapped, {} at Okay or better, {} negative{}",
+            d.coverage.personas,
+            d.coverage.strong,
+            neg,
+            if d.coverage.missing_roles.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; missing {}",
+                    d.coverage
+                        .missing_roles
+                        .iter()
+                        .map(|r| r.label())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        )));
+        for f in d.open_followups.iter().take(2) {
+            lines.push(Line::raw(format!(
+                "Open follow-up {}: {}",
+                f.due_on.format("%b %d"),
+                f.action
+            )));
+        }
+        for t in d.touches.iter().filter(|t| t.id != self.touch_id).take(3) {
+            lines.push(Line::styled(
+                format!(
+                    "{} {}{}{}",
+                    t.occurred_at.format("%b %d"),
+                    t.call_type.map_or(t.kind.label(), |c| c.label()),
+                    t.sentiment
+                        .map_or(String::new(), |p| format!(" · {}", p.label())),
+                    t.intervention
+                        .map_or(String::new(), |i| format!(" · {}", i.label()))
+                ),
+                theme.dim(),
+            ));
+        }
+        lines
+    }
+
+    fn followup_text(&self) -> String {
+        match (self.tags.followup, self.tags.preset) {
+            (None, _) => "none".into(),
+            (Some(d), Some(i)) => format!("{} ({})", d.format("%a %b %d"), FOLLOWUP_PRESETS[i].0),
+            (Some(d), None) => d.format("%a %b %d").to_string(),
+        }
+    }
+
+    fn propose_lines(&self, theme: &Theme) -> Vec<Line<'static>> {
+        let fix = self.notes[3]
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        vec![
+            Line::styled("Proposed fix and follow-up", theme.header()),
+            Line::raw(format!(
+                "Fix: {}",
+                if fix.is_empty() {
+                    "— (a: write it; the note's first line is the fix)".into()
+                } else {
+                    fix
+                }
+            )),
+            Line::raw(format!(
+                "Follow-up: {}   f +2 days/+1 week/+2 weeks/none · F type a date",
+                self.followup_text()
+            )),
+        ]
+    }
+
+    fn tag_lines(&self, theme: &Theme) -> Vec<Line<'static>> {
+        let s = match self.tags.sentiment {
+            Some(p) => Span::styled(
+                p.label().to_string(),
+                theme.pulse(Some(p)).add_modifier(Modifier::BOLD),
+            ),
+            None => Span::styled("— choose r, y or g".to_string(), theme.warn()),
+        };
+        vec![
+            Line::styled("Tags", theme.header()),
+            Line::from(vec![Span::raw("Sentiment:    "), s]),
+            Line::raw(format!(
+                "Intervention: {}   (i: empathy, coaching, escalation, product fix)",
+                self.tags.intervention.label()
+            )),
+            Line::raw(format!(
+                "Follow-up:    {}   (f presets · F type)",
+                self.followup_text()
+            )),
+            Line::styled(
+                "Enter saves the tags; the retrospective stays pending.",
+                theme.dim(),
+            ),
+        ]
+    }
+
+    fn draw_note(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        if area.height == 0 {
+            return;
+        }
+        let typing = matches!(self.focus, Focus::Note { .. });
+        let title = if typing {
+            format!(
+                " Note on step {} · saved as you type · Esc done ",
+                self.current().number()
+            )
+        } else {
+            format!(" Note on step {} (a to write) ", self.current().number())
+        };
+        let block = Block::new()
+            .borders(Borders::TOP)
+            .title(title)
+            .border_style(if typing { theme.key() } else { theme.dim() });
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let mut text = self.note().to_string();
+        if let Focus::Note { cursor } = self.focus {
+            insert_at(&mut text, cursor, '█');
+        }
+        let lines: Vec<Line> = text.split('\n').map(|l| Line::raw(l.to_string())).collect();
+        // Keep the end (where one types) in view.
+        let width = inner.width.max(1) as usize;
+        let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(width)).sum();
+        let scroll = rows.saturating_sub(inner.height as usize) as u16;
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .scroll((scroll, 0)),
+            inner,
+        );
+    }
+}
+
+fn short_title(s: Step) -> &'static str {
+    match s {
+        Step::Assess => "Assess",
+        Step::Mirror => "Mirror",
+        Step::Clarify => "Clarify",
+        Step::Propose => "Propose",
+        Step::Document => "Document",
+        Step::Retro => "Retro",
+    }
+}
+
+fn names_of(detail: &AccountDetail, ids: &[i64]) -> Vec<String> {
+    detail
+        .personas
+        .iter()
+        .filter(|p| ids.contains(&p.id))
+        .map(|p| p.name.clone())
+        .collect()
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// A typed follow-up: `YYYY-MM-DD` or `+N` days; never in the past.
+pub fn parse_followup(s: &str, today: NaiveDate) -> Option<NaiveDate> {
+    let d = if let Some(n) = s.strip_prefix('+') {
+        let n: u64 = n.trim().trim_end_matches('d').parse().ok()?;
+        today.checked_add_days(chrono::Days::new(n))?
+    } else {
+        call::parse_followup_day(s)?
+    };
+    (d >= today).then_some(d)
+}
+
+fn byte_at(s: &str, char_idx: usize) -> usize {
+    s.char_indices().nth(char_idx).map_or(s.len(), |(b, _)| b)
+}
+
+fn insert_at(s: &mut String, char_idx: usize, c: char) {
+    let b = byte_at(s, char_idx);
+    s.insert(b, c);
+}
+
+fn remove_at(s: &mut String, char_idx: usize) {
+    let b = byte_at(s, char_idx);
+    if b < s.len() {
+        s.remove(b);
+    }
+}
+
+fn line_start(s: &str, cursor: usize) -> usize {
+    let before: Vec<char> = s.chars().take(cursor).collect();
+    before.iter().rposition(|c| *c == '\n').map_or(0, |i| i + 1)
+}
+
+fn line_end(s: &str, cursor: usize) -> usize {
+    let after = s.chars().skip(cursor).position(|c| c == '\n');
+    after.map_or(s.chars().count(), |i| cursor + i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_followups() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        assert_eq!(
+            parse_followup("+2", today),
+            NaiveDate::from_ymd_opt(2026, 11, 25)
+        );
+        assert_eq!(
+            parse_followup("2026-12-01", today),
+            NaiveDate::from_ymd_opt(2026, 12, 1)
+        );
+        assert_eq!(parse_followup("2026-11-01", today), None);
+        assert_eq!(parse_followup("soon", today), None);
+    }
+
+    #[test]
+    fn editing_by_char_index_handles_multibyte_text() {
+        let mut s = String::from("héllo\nwörld");
+        insert_at(&mut s, 2, 'X');
+        assert_eq!(s, "héXllo\nwörld");
+        remove_at(&mut s, 1);
+        assert_eq!(s, "hXllo\nwörld");
+        assert_eq!(line_start(&s, 8), 6);
+        assert_eq!(line_end(&s, 1), 5);
+    }
+}
