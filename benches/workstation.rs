@@ -11,6 +11,12 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_attuned");
 
 fn main() {
+    // ATTUNED_BENCH_ONLY_ACCOUNT=1: only the big-account workspace measure (no 100k demo).
+    if std::env::var_os("ATTUNED_BENCH_ONLY_ACCOUNT").is_some() {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench");
+        std::fs::create_dir_all(&dir).expect("bench dir");
+        return big_account(&dir);
+    }
     let accounts: usize = std::env::var("ATTUNED_BENCH_ACCOUNTS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -35,6 +41,7 @@ fn main() {
     run_ok(Command::new(BIN).args(["check", "--db"]).arg(&db));
     first_frame(&dir, &db);
     keystrokes(&dir, &db);
+    big_account(&dir);
 }
 
 fn run_ok(cmd: &mut Command) {
@@ -197,4 +204,224 @@ fn median(v: &[Duration]) -> Duration {
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
+}
+
+/// An account with 200 personas and 5,000 touches, written with the store's API: time
+/// to open it (in process: the workspace's reads plus one frame; and in the real binary:
+/// Enter to the finished frame), and scrolling its timeline.
+fn big_account(dir: &Path) {
+    use attuned::domain::FixedClock;
+    use attuned::domain::model::{
+        Intervention, Pulse, Role, Segment, Sentiment, SignalKind, Strength, TouchKind, TouchStatus,
+    };
+    use attuned::store::Store;
+    use attuned::store::summary::{self, AsOf};
+    use attuned::store::write::{NewAccount, NewCsm, NewPersona, NewTouch};
+    use chrono::{Duration as Days, NaiveDate};
+
+    let db = dir.join("big-account.db");
+    let _ = std::fs::remove_file(&db);
+    let today = NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
+    let clock = FixedClock::on(today);
+    let at = AsOf::new(&clock);
+    let now = clock.0;
+    let mut store = Store::open(&db).expect("open");
+    let account = store
+        .write(|tx| {
+            let me = tx.insert_csm(
+                &NewCsm {
+                    name: "Bench CSM",
+                    email: None,
+                    region: None,
+                    team_lead_id: None,
+                    is_team_lead: false,
+                    is_me: true,
+                },
+                now,
+            )?;
+            let id = tx.insert_account(&NewAccount {
+                name: "Bigcorp Holdings",
+                segment: Segment::Enterprise,
+                tier: 1,
+                industry: Some("Conglomerate"),
+                contract_value_cents: 250_000_000,
+                renewal_date: Some(today + Days::days(40)),
+                owner_csm_id: Some(me),
+                parent_id: None,
+                created_at: now - Days::days(900),
+            })?;
+            let roles = Role::ALL;
+            let mut personas: Vec<i64> = Vec::new();
+            for i in 0..200usize {
+                let name = format!("Person {i:03} Example");
+                let title = format!("Title {}", i % 17);
+                let p = tx.insert_persona(&NewPersona {
+                    account_id: id,
+                    name: &name,
+                    title: Some(&title),
+                    email: None,
+                    role: roles[i % roles.len()],
+                    reports_to_id: (i > 0).then(|| personas[(i - 1) / 4]),
+                    strength: Strength::ALL[i % 4],
+                    sentiment: Sentiment::ALL[(i / 4) % 3],
+                    created_at: now - Days::days(800),
+                })?;
+                personas.push(p);
+            }
+            for t in 0..5000usize {
+                let who = [personas[t % 200], personas[(t * 7 + 3) % 200]];
+                let summary = format!("Touch {t}: reviewed adoption and open items");
+                tx.insert_touch(&NewTouch {
+                    account_id: id,
+                    csm_id: Some(me),
+                    kind: TouchKind::ALL[t % TouchKind::ALL.len()],
+                    call_type: None,
+                    status: TouchStatus::Done,
+                    occurred_at: now - Days::hours(4 * t as i64 + 1),
+                    ended_at: None,
+                    summary: Some(&summary),
+                    notes: Some("Notes line one\nline two"),
+                    sentiment: Some(Pulse::ALL[t % 3]),
+                    intervention: Some(Intervention::ALL[t % 4]),
+                    followup_on: None,
+                    no_followup: true,
+                    outcome: None,
+                    csat: None,
+                    escalated: false,
+                    participants: &who,
+                })?;
+            }
+            for k in 0..12 {
+                let when = now - Days::days(30 * k);
+                tx.insert_signal(id, SignalKind::Nps, (k % 10) as f64, None, when)?;
+                tx.insert_signal(id, SignalKind::Csat, 3.0 + (k % 3) as f64 * 0.5, None, when)?;
+                tx.set_pulse(
+                    id,
+                    Pulse::ALL[k as usize % 3],
+                    Some("bench"),
+                    when,
+                    Some(me),
+                    None,
+                )?;
+            }
+            summary::refresh_account(tx.conn(), id, &at)?;
+            Ok(id)
+        })
+        .expect("write the big account");
+    store.optimize().expect("optimize");
+
+    // In process: the workspace's reads and one frame at 120×35.
+    let mut opens = Vec::new();
+    for _ in 0..41 {
+        let started = Instant::now();
+        let view = attuned::ui::account::AccountView::open(store.conn(), account, &at)
+            .expect("open the account");
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 35)).expect("term");
+        let criteria = attuned::domain::criteria::Criteria::builtin();
+        terminal
+            .draw(|f| {
+                view.draw(
+                    f,
+                    f.area(),
+                    &attuned::ui::Theme::plain(),
+                    now,
+                    today,
+                    14,
+                    &criteria,
+                )
+            })
+            .expect("draw");
+        opens.push(started.elapsed());
+    }
+    opens.sort();
+    println!(
+        "open an account with 200 personas and 5,000 touches (reads + one frame, in process): median {:.2} ms, max {:.2} ms",
+        ms(median(&opens)),
+        ms(*opens.last().unwrap_or(&Duration::ZERO))
+    );
+    drop(store);
+
+    // The real binary: Enter, scroll the timeline, open a touch, back.
+    let out = dir.join("big-keys.txt");
+    let _ = std::fs::remove_file(&out);
+    let socket = dir.join("tmux-big.sock");
+    let tmux = |args: &[&str]| {
+        Command::new("tmux")
+            .arg("-S")
+            .arg(&socket)
+            .args(args)
+            .env_remove("TMUX")
+            .output()
+            .expect("tmux is installed")
+    };
+    let cmd = format!(
+        "ATTUNED_BENCH_OUT='{}' {BIN} --db '{}'",
+        out.display(),
+        db.display()
+    );
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        "big",
+        "-x",
+        "120",
+        "-y",
+        "35",
+        &cmd,
+    ]);
+    let screen =
+        || String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", "big"]).stdout).into_owned();
+    wait_for(|| screen().contains("1 accounts") || screen().contains("1 account"));
+    let mut keys: Vec<&str> = Vec::new();
+    for _ in 0..5 {
+        keys.extend(["Enter", "Escape"]);
+    }
+    keys.push("Enter");
+    keys.push("Tab");
+    keys.extend(["j"; 60]);
+    keys.extend(["PageDown"; 40]);
+    keys.extend(["Enter", "Escape", "j", "k"]);
+    keys.extend(["Tab", "+", "-", "]", "["]);
+    for key in &keys {
+        tmux(&["send-keys", "-t", "big", key]);
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    tmux(&["send-keys", "-t", "big", "Escape"]);
+    std::thread::sleep(Duration::from_millis(50));
+    tmux(&["send-keys", "-t", "big", "q"]);
+    wait_for(|| out.exists());
+    std::thread::sleep(Duration::from_millis(100));
+    tmux(&["kill-server"]);
+    let text = std::fs::read_to_string(&out).unwrap_or_default();
+    let lat: Vec<Duration> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("key_us "))
+        .filter_map(|v| v.parse().ok())
+        .map(Duration::from_micros)
+        .collect();
+    let by_key: Vec<(Duration, &str)> = lat.iter().copied().zip(keys.iter().copied()).collect();
+    let pick = |f: &dyn Fn(usize, &str) -> bool| -> Vec<Duration> {
+        by_key
+            .iter()
+            .enumerate()
+            .filter(|(i, (_, k))| f(*i, k))
+            .map(|(_, (d, _))| *d)
+            .collect()
+    };
+    let opens = pick(&|i, k| k == "Enter" && i <= 10);
+    let scroll = pick(&|i, k| (k == "j" || k == "PageDown") && i > 11 && i < 112);
+    let edits = pick(&|_, k| matches!(k, "+" | "-" | "]" | "["));
+    let mut sorted = scroll.clone();
+    sorted.sort();
+    println!(
+        "big account in the binary: open (Enter) median {:.2} ms, max {:.2} ms; timeline scroll {} keys median {:.2} ms, max {:.2} ms; strength/sentiment key (write + refresh + frame) median {:.2} ms",
+        ms(median(&opens)),
+        ms(opens.iter().copied().max().unwrap_or_default()),
+        scroll.len(),
+        ms(median(&scroll)),
+        ms(*sorted.last().unwrap_or(&Duration::ZERO)),
+        ms(median(&edits)),
+    );
 }
