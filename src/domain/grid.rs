@@ -156,10 +156,12 @@ mod tests {
             assert_eq!(shade(st, se), want, "{st:?} {se:?}");
         }
         // Monotone: more strength or better sentiment never grades worse.
-        for r in 0..3 {
-            for c in 0..3 {
-                let here = shade(ROWS[r + 1], COLUMNS[c]);
-                assert!(shade(ROWS[r], COLUMNS[c]) >= here);
+        for pair in ROWS.windows(2) {
+            for col in COLUMNS {
+                assert!(shade(pair[0], col) >= shade(pair[1], col));
+            }
+            for cols in COLUMNS.windows(2) {
+                assert!(shade(pair[0], cols[1]) >= shade(pair[0], cols[0]));
             }
         }
     }
