@@ -184,6 +184,25 @@ fn personas_are_added_edited_and_archived_with_validation() {
     // Editing only the title adds no history.
     store.edit_persona(kim, &edited, None, &at).unwrap();
     assert_eq!(persona::history(store.conn(), kim).unwrap().len(), 2);
+    // A why given after a quick change goes onto that change.
+    store
+        .change_persona_tie(kim, Strength::VeryGood, Sentiment::Neutral, None, &at)
+        .unwrap();
+    let mut neutral = edited.clone();
+    neutral.sentiment = Some(Sentiment::Neutral);
+    store
+        .edit_persona(kim, &neutral, Some("Budget freeze"), &at)
+        .unwrap();
+    let history = persona::history(store.conn(), kim).unwrap();
+    assert_eq!(history.len(), 3);
+    assert_eq!(history[0].reason.as_deref(), Some("Budget freeze"));
+    // Once it has one, another why is its own entry.
+    store
+        .edit_persona(kim, &neutral, Some("Still frozen"), &at)
+        .unwrap();
+    let history = persona::history(store.conn(), kim).unwrap();
+    assert_eq!(history.len(), 4);
+    assert_eq!(history[0].reason.as_deref(), Some("Still frozen"));
 
     store.archive_persona(boss, &at).unwrap();
     let rec = persona::persona(store.conn(), kim).unwrap();

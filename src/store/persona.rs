@@ -179,9 +179,31 @@ impl Store {
                 ])?;
             let strength = fields.strength.unwrap_or(before.strength);
             let sentiment = fields.sentiment.unwrap_or(before.sentiment);
+            let reason = reason.map(str::trim).filter(|r| !r.is_empty());
             if (strength, sentiment) != (before.strength, before.sentiment) {
-                let reason = reason.map(str::trim).filter(|r| !r.is_empty());
                 tx.set_persona_tie(persona_id, strength, sentiment, at.now, reason, None)?;
+            } else if let Some(reason) = reason {
+                // A why for the change just made with a quick key: it goes on the newest
+                // change when that has none yet; otherwise it is kept as its own entry.
+                let updated = tx
+                    .conn()
+                    .prepare_cached(
+                        "UPDATE persona_changes SET reason = ?2
+                         WHERE id = (SELECT id FROM persona_changes WHERE persona_id = ?1
+                                     ORDER BY changed_at DESC, id DESC LIMIT 1)
+                           AND reason IS NULL",
+                    )?
+                    .execute(params![persona_id, reason])?;
+                if updated == 0 {
+                    tx.set_persona_tie(
+                        persona_id,
+                        strength,
+                        sentiment,
+                        at.now,
+                        Some(reason),
+                        None,
+                    )?;
+                }
             }
             summary::refresh_account(tx.conn(), before.account_id, at)?;
             Ok(())

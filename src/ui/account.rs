@@ -556,7 +556,10 @@ impl AccountView {
                     }),
                 );
                 let age = (now - latest.set_at).num_days();
-                let text = format!(" set {} ago", ago(Some(latest.set_at), now));
+                let text = match ago(Some(latest.set_at), now).as_str() {
+                    "today" => " set today".to_string(),
+                    age => format!(" set {age} ago"),
+                };
                 if age > stale_after_days {
                     third.push(Span::styled(
                         format!("{text} ⌛ STALE (older than {stale_after_days}d)"),

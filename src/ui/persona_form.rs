@@ -168,6 +168,8 @@ impl PersonaForm {
 
     pub fn key(&mut self, key: KeyEvent) -> FormKey {
         let n = self.fields.len();
+        // A message about the last save attempt goes once the CSM acts on it.
+        self.error = None;
         match key.code {
             KeyCode::Esc => return FormKey::Cancel,
             KeyCode::Enter => match validate(&self.values()) {

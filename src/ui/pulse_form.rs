@@ -5,6 +5,7 @@
 use crossterm::event::{Event, KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use tui_input::Input;
@@ -46,15 +47,14 @@ impl PulseForm {
 
     pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme, criteria: &Criteria) {
         let width = area.width.saturating_sub(2).min(78);
-        let height = area.height.min(24);
-        let popup = Rect::new(
-            area.x + area.width.saturating_sub(width) / 2,
-            area.y,
-            width,
-            height,
-        );
+        let all_lines: usize = ORDER
+            .iter()
+            .map(|p| 1 + criteria.of(*p).criteria.len())
+            .sum();
+        // Every color's criteria when they fit; otherwise those of the highlighted one.
+        let show_all = usize::from(area.height) >= all_lines + 6;
         let mut lines = vec![Line::styled(
-            "How is this account? (↑/↓ choose · type the reason · Enter save · Esc cancel)",
+            "↑/↓ choose · type the reason · Enter save · Esc cancel",
             theme.dim(),
         )];
         for p in ORDER {
@@ -72,9 +72,10 @@ impl PulseForm {
                 theme.pulse(Some(p))
             };
             lines.push(Line::styled(head, style));
-            if chosen {
+            if chosen || show_all {
+                let item_style = if chosen { Style::new() } else { theme.dim() };
                 for item in &c.criteria {
-                    lines.push(Line::raw(format!("     · {item}")));
+                    lines.push(Line::styled(format!("     · {item}"), item_style));
                 }
             }
         }
@@ -83,6 +84,13 @@ impl PulseForm {
             Span::styled("Reason: ", theme.header()),
             Span::raw(format!("{}▏", self.reason.value())),
         ]));
+        let height = area.height.min(lines.len() as u16 + 2);
+        let popup = Rect::new(
+            area.x + area.width.saturating_sub(width) / 2,
+            area.y,
+            width,
+            height,
+        );
         frame.render_widget(Clear, popup);
         frame.render_widget(
             Paragraph::new(lines)
