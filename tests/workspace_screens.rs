@@ -255,3 +255,23 @@ fn every_mode_renders_at_every_small_size() {
         key(&mut app, KeyCode::Esc);
     }
 }
+
+#[test]
+fn an_old_score_looks_stale_and_the_window_is_configurable() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = app(&dir, Theme::plain(), (120, 40));
+    // Halcyon Health's score is 40 days old.
+    press(&mut app, "/halcyon");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
+    let screen = text(&app, 120, 40);
+    assert!(screen.contains("⌛ STALE (older than 14d)"), "{screen}");
+    key(&mut app, KeyCode::Esc);
+    let mut config = attuned::config::Config::default();
+    config.apply("stale_after_days = 60").unwrap();
+    app.set_config(config).unwrap();
+    key(&mut app, KeyCode::Enter);
+    let screen = text(&app, 120, 40);
+    assert!(screen.contains("Halcyon Health"), "{screen}");
+    assert!(!screen.contains("STALE"), "{screen}");
+}

@@ -60,11 +60,18 @@ pub fn run(store: Store) -> Result<()> {
             Theme::from_env(),
             (size.width, size.height),
         )?;
-        app.set_config(crate::config::Config::load())?;
+        let config = crate::config::Config::load();
+        let stale_after_days = config.stale_after_days;
+        app.set_config(config)?;
         app.offer_interrupted_call()?;
         if needs_risk_refresh(&app, clock.as_ref())? {
             app.risk_refreshing = true;
-            refresh_risk_in_background(app.store().path().to_path_buf(), clock.clone(), tx.clone());
+            refresh_risk_in_background(
+                app.store().path().to_path_buf(),
+                clock.clone(),
+                stale_after_days,
+                tx.clone(),
+            );
         }
         let counted = tx.clone();
         // Without the counter (its connection failed to open) counts are synchronous.
@@ -225,11 +232,20 @@ fn needs_risk_refresh(app: &App, clock: &dyn Clock) -> Result<bool> {
 /// Risk depends on the calendar (renewals come closer, scores go stale). When the day
 /// has changed since the last computation, a second connection brings every account up
 /// to today in small transactions while the CSM already works.
-fn refresh_risk_in_background(path: PathBuf, clock: Arc<dyn Clock>, tx: Sender<Wake>) {
+fn refresh_risk_in_background(
+    path: PathBuf,
+    clock: Arc<dyn Clock>,
+    stale_after_days: i64,
+    tx: Sender<Wake>,
+) {
     thread::spawn(move || {
         let run = || -> Result<()> {
             let mut store = Store::open(&path)?;
-            let at = AsOf::new(clock.as_ref());
+            // The configured staleness window, as everywhere else.
+            let at = AsOf {
+                stale_after_days,
+                ..AsOf::new(clock.as_ref())
+            };
             loop {
                 let ids = summary::accounts_needing_refresh(store.conn(), at.today, 500)?;
                 if ids.is_empty() {
