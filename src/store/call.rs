@@ -460,7 +460,10 @@ pub fn save_retro(
             mark.execute(params![touch_id, key])?;
         }
         conn.prepare_cached(
-            "UPDATE touch_steps SET note = ?2, note_saved_at = ?3 WHERE touch_id = ?1 AND step = 6",
+            "UPDATE touch_steps SET
+                 note = CASE WHEN note = '' THEN ?2 ELSE note || char(10) || char(10) || ?2 END,
+                 note_saved_at = ?3
+             WHERE touch_id = ?1 AND step = 6",
         )?
         .execute(params![
             touch_id,

@@ -133,7 +133,11 @@ impl CallFlow {
         clock: &dyn Clock,
     ) -> Result<Outcome> {
         match self {
-            CallFlow::Live(v) => v.text_key(key, store, clock),
+            CallFlow::Live(v) => {
+                let out = v.text_key(key, store, clock)?;
+                v.checkpoint(store)?;
+                Ok(out)
+            }
             CallFlow::Retros(v) => v.text_key(key, store, clock),
             _ => Ok(Outcome::Stay),
         }
@@ -179,7 +183,13 @@ impl CallFlow {
                     Ok(Outcome::Stay)
                 }
             },
-            CallFlow::Live(v) => v.action(action, store, clock),
+            CallFlow::Live(v) => {
+                let out = v.action(action, store, clock)?;
+                if out == Outcome::Stay {
+                    v.checkpoint(store)?;
+                }
+                Ok(out)
+            }
             CallFlow::Retros(v) => v.action(action, store, clock),
         }
     }
@@ -519,7 +529,14 @@ impl CallView {
 
     pub fn tick(&mut self, store: &mut Store, clock: &dyn Clock) -> Result<()> {
         self.now = clock.now();
-        if self.checklist.call_ms(self.now) / 1000 != self.saved_ms / 1000 {
+        self.checkpoint(store)
+    }
+
+    /// Saves the times when the clock has moved on by a second since the last save, so
+    /// typing (which may keep the tick from firing) never delays it.
+    fn checkpoint(&mut self, store: &mut Store) -> Result<()> {
+        if self.checklist.call_ms(self.now) / 1000 != self.saved_ms / 1000 && !store.is_read_only()
+        {
             self.save_progress(store)?;
         }
         Ok(())
@@ -827,7 +844,16 @@ impl CallView {
                 l,
             );
         }
-        let note_h = if main.height >= 16 { 7 } else { 4 }.min(main.height / 2);
+        // The note takes room while it is written; otherwise a short preview.
+        let typing = matches!(self.focus, Focus::Note { .. });
+        let note_h = if typing {
+            if main.height >= 16 { 8 } else { 5 }
+        } else if self.note().is_empty() {
+            2
+        } else {
+            4
+        }
+        .min(main.height / 2);
         let [top, note_area] =
             Layout::vertical([Constraint::Min(0), Constraint::Length(note_h)]).areas(main);
         let mut lines = Vec::new();
@@ -898,7 +924,14 @@ impl CallView {
             phase,
             Span::raw(format!(" Step {}/6 ", step.number())),
             Span::styled(clock_text(ms), cue_style.add_modifier(Modifier::BOLD)),
-            Span::styled(format!(" of {}", step.time_box_label()), theme.dim()),
+            Span::styled(
+                if step.time_box().is_some() {
+                    format!(" of {}", step.time_box_label())
+                } else {
+                    format!(" · {}", step.time_box_label())
+                },
+                theme.dim(),
+            ),
             Span::styled(cue_text.to_string(), cue_style),
             Span::raw(format!(
                 "   Call {}",
@@ -989,8 +1022,7 @@ impl CallView {
         vec![
             Line::styled(
                 format!(
-                    "Prompt {i}/{n} (v another · u used){used} · {} · intervention {}",
-                    self.call_type.label(),
+                    "Prompt {i}/{n}{used} · v another · u used · {}",
                     self.tags.intervention.label()
                 ),
                 theme.header(),
@@ -999,7 +1031,6 @@ impl CallView {
                 format!("“{}”", p.text.trim()),
                 Style::default().add_modifier(Modifier::ITALIC),
             ),
-            Line::styled("Say it your way: a prompt, not a script.", theme.dim()),
         ]
     }
 
