@@ -291,13 +291,13 @@ const ACCOUNT: [Binding; 6] = [
         &[Key::ch('i')],
         Action::AddPersona,
         "Add a persona",
-        Some("add"),
+        None,
     ),
     bind(
         &[Key::ch('o')],
         Action::OrgChart,
         "Org chart (reports-to tree)",
-        Some("org"),
+        None,
     ),
     bind(
         &[Key::plain(KeyCode::Esc)],
@@ -337,7 +337,7 @@ const PERSONA_EDIT: [Binding; 6] = [
         &[Key::ch('e')],
         Action::EditPersona,
         "Edit the persona (fields, reports-to, why)",
-        Some("edit"),
+        None,
     ),
     bind(
         &[Key::ch('d')],
