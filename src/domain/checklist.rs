@@ -305,10 +305,8 @@ impl Checklist {
         }
         self.settle(now);
         self.phase = Phase::Ended;
-        if self.current < Step::Document {
-            self.current = Step::Document;
-            self.steps[Step::Document.index()].visited = true;
-        }
+        self.current = Step::Document;
+        self.steps[Step::Document.index()].visited = true;
         Ok(())
     }
 }
@@ -331,40 +329,37 @@ pub fn red_flags(i: &super::risk::RiskInputs) -> Vec<String> {
         && now.health() < before.health()
     {
         flags.push(format!(
-            "Sentiment dropping: {} → {}",
+            "Sentiment dropping {}→{}",
             before.label(),
             now.label()
         ));
     }
     if i.pulse == Some(Pulse::Red) {
-        flags.push("Relationship in jeopardy (Red)".to_string());
+        flags.push("Red: relationship in jeopardy".to_string());
     }
     if let Some(n) = i.open_tickets.filter(|n| *n >= 2) {
-        flags.push(format!("Repeated unresolved issues: {n} open tickets"));
+        flags.push(format!("{n} unresolved tickets"));
     }
     if i.overdue_followups > 0 {
-        flags.push(format!(
-            "{} overdue follow-up(s): promises not kept yet",
-            i.overdue_followups
-        ));
+        flags.push(format!("{} overdue follow-up(s)", i.overdue_followups));
     }
     if i.competitor_mentions_90d > 0 {
         flags.push(format!(
-            "Competitor mentioned {} time(s) in 90 days",
+            "Competitor mentioned ×{} (90 d)",
             i.competitor_mentions_90d
         ));
     }
     if let Some(d) = i.days_to_renewal.filter(|d| *d <= 90) {
         flags.push(if d < 0 {
-            format!("Renewal passed {} days ago", -d)
+            format!("Renewal passed {} d ago", -d)
         } else {
-            format!("Renewal in {d} days")
+            format!("Renewal in {d} d")
         });
     }
     if let (Some(now), Some(before)) = (i.nps, i.previous_nps)
         && now + 2.0 <= before
     {
-        flags.push(format!("NPS fell from {before:.0} to {now:.0}"));
+        flags.push(format!("NPS {before:.0}→{now:.0}"));
     }
     flags
 }
@@ -463,6 +458,13 @@ mod tests {
         assert_eq!(c.prev(at(92)), Err(Illegal::Ended));
         assert_eq!(c.next(at(92)), Ok(Step::Retro));
         assert_eq!(c.prev(at(92)), Ok(Step::Document));
+        // Ending from the last step also goes to tagging.
+        let mut c = Checklist::start(t0());
+        for _ in 0..5 {
+            c.next(at(1)).unwrap();
+        }
+        c.end(at(2)).unwrap();
+        assert_eq!(c.current(), Step::Document);
     }
 
     #[test]
@@ -488,6 +490,52 @@ mod tests {
         assert_eq!(c.call_ms(at(9999)), 52_000);
         c.resume(at(100)).unwrap();
         assert_eq!(c.step_ms(Step::Mirror, at(103)), 15_000);
+    }
+
+    #[test]
+    fn red_flags_name_what_the_seeds_watch_for() {
+        use crate::domain::model::Pulse;
+        use crate::domain::risk::RiskInputs;
+        let calm = RiskInputs {
+            pulse: Some(Pulse::Green),
+            previous_pulse: Some(Pulse::Green),
+            pulse_age_days: Some(1),
+            stale_after_days: 14,
+            personas: vec![],
+            days_to_renewal: Some(300),
+            nps: Some(9.0),
+            previous_nps: Some(9.0),
+            csat: None,
+            open_tickets: Some(1),
+            usage_trend_pct: None,
+            competitor_mentions_90d: 0,
+            days_since_last_touch: Some(3),
+            overdue_followups: 0,
+        };
+        assert!(red_flags(&calm).is_empty());
+        let worried = RiskInputs {
+            pulse: Some(Pulse::Red),
+            previous_pulse: Some(Pulse::Yellow),
+            days_to_renewal: Some(20),
+            nps: Some(4.0),
+            previous_nps: Some(8.0),
+            open_tickets: Some(3),
+            competitor_mentions_90d: 2,
+            overdue_followups: 1,
+            ..calm
+        };
+        assert_eq!(
+            red_flags(&worried),
+            [
+                "Sentiment dropping Yellow→Red",
+                "Red: relationship in jeopardy",
+                "3 unresolved tickets",
+                "1 overdue follow-up(s)",
+                "Competitor mentioned ×2 (90 d)",
+                "Renewal in 20 d",
+                "NPS 8→4"
+            ]
+        );
     }
 
     #[test]

@@ -993,7 +993,8 @@ impl CallView {
         let mut spans = Vec::new();
         for s in Step::ALL {
             let st = self.checklist.step(s);
-            let text = format!(" {} ", s.number());
+            let here = if s == self.current() { "▶" } else { " " };
+            let text = format!("{here}{} ", s.number());
             let style = if s == self.current() {
                 theme.selected()
             } else if st.visited {
@@ -1041,8 +1042,14 @@ impl CallView {
         if flags.is_empty() {
             lines.push(Line::styled("No red flags", theme.good()));
         }
+        // One wrapped line: every flag stays in view on a small screen.
+        let mut spans = Vec::new();
         for f in flags {
-            lines.push(Line::styled(format!("⚑ {f}"), theme.danger()));
+            spans.push(Span::styled(format!("⚑ {f}"), theme.danger()));
+            spans.push(Span::raw("  "));
+        }
+        if !spans.is_empty() {
+            lines.push(Line::from(spans));
         }
         let trend: Vec<String> = d
             .pulse_history
