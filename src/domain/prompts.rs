@@ -72,6 +72,14 @@ impl Library {
         })
     }
 
+    /// The text of the prompt named `key`, if the library has it.
+    pub fn text_of(&self, key: &str) -> Option<&str> {
+        self.prompts
+            .iter()
+            .find(|p| p.key == key)
+            .map(|p| p.text.as_str())
+    }
+
     pub fn len(&self) -> usize {
         self.prompts.len()
     }

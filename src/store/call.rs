@@ -583,6 +583,38 @@ mod tests {
     }
 
     #[test]
+    fn a_line_used_on_other_calls_is_counted_per_call() {
+        let (_dir, mut store, account, persona) = setup();
+        let t = Utc.with_ymd_and_hms(2026, 11, 23, 11, 0, 0).unwrap();
+        let mut ids = Vec::new();
+        for _ in 0..4 {
+            let id = start(
+                &mut store,
+                &NewCall {
+                    account_id: account,
+                    call_type: CallType::CheckIn,
+                    participants: &[persona],
+                    at: t,
+                },
+            )
+            .unwrap();
+            prompt_shown(&mut store, id, 2, "mirror.picture", t).unwrap();
+            prompt_used(&mut store, id, "mirror.picture", true).unwrap();
+            ids.push(id);
+        }
+        // Shown but not used does not count.
+        prompt_shown(&mut store, ids[0], 3, "clarify.success", t).unwrap();
+        assert_eq!(
+            prompt_use_count(store.conn(), "mirror.picture", ids[3]).unwrap(),
+            3
+        );
+        assert_eq!(
+            prompt_use_count(store.conn(), "clarify.success", ids[3]).unwrap(),
+            0
+        );
+    }
+
+    #[test]
     fn tagging_leaves_a_retro_pending_then_the_retro_closes_it() {
         let (dir, mut store, account, persona) = setup();
         let clock = FixedClock(Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap());

@@ -47,7 +47,7 @@ pub enum CallFlow {
 }
 
 /// The prompt library: the user's override in the config dir, else the built-in one.
-fn load_library() -> (Library, Option<String>) {
+pub(crate) fn load_library() -> (Library, Option<String>) {
     let Some(dir) = crate::config::config_dir() else {
         return (Library::builtin(), None);
     };

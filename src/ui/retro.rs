@@ -25,8 +25,8 @@ pub struct RetroForm {
     pub account_name: String,
     pub worked: Input,
     pub failed: Input,
-    /// Prompt key and whether it helped.
-    pub prompts: Vec<(String, bool)>,
+    /// Prompt key, its text and whether it helped (pre-marked when used on the call).
+    pub prompts: Vec<(String, String, bool)>,
     /// 0 worked, 1 failed, 2 prompts.
     pub field: usize,
     pub prompt_cursor: usize,
@@ -92,9 +92,13 @@ impl RetroView {
             Action::Bottom => self.selected = n.saturating_sub(1),
             Action::Open => {
                 if let Some(row) = self.rows.get(self.selected) {
+                    let (library, _) = super::call::load_library();
                     let prompts = call::prompts_of(store.conn(), row.touch_id)?
                         .into_iter()
-                        .map(|p| (p.key, p.used))
+                        .map(|p| {
+                            let text = library.text_of(&p.key).unwrap_or("").to_string();
+                            (p.key, text, p.used)
+                        })
                         .collect();
                     self.form = Some(RetroForm {
                         touch_id: row.touch_id,
@@ -128,8 +132,8 @@ impl RetroView {
             let helped: Vec<String> = form
                 .prompts
                 .iter()
-                .filter(|(_, h)| *h)
-                .map(|(k, _)| k.clone())
+                .filter(|(_, _, h)| *h)
+                .map(|(k, _, _)| k.clone())
                 .collect();
             call::save_retro(
                 store,
@@ -162,7 +166,7 @@ impl RetroView {
                 }
                 KeyCode::Char(' ') => {
                     if let Some(p) = form.prompts.get_mut(form.prompt_cursor) {
-                        p.1 = !p.1;
+                        p.2 = !p.2;
                     }
                 }
                 _ => {}
@@ -222,8 +226,13 @@ impl RetroView {
                     theme.dim(),
                 ));
             }
-            for (i, (key, helped)) in form.prompts.iter().enumerate() {
-                let text = format!("   [{}] {key}", if *helped { "x" } else { " " });
+            for (i, (key, text, helped)) in form.prompts.iter().enumerate() {
+                let shown = if text.is_empty() {
+                    key.as_str()
+                } else {
+                    text.as_str()
+                };
+                let text = format!("   [{}] {shown}", if *helped { "x" } else { " " });
                 lines.push(if form.field == 2 && i == form.prompt_cursor {
                     Line::styled(text, theme.selected())
                 } else {
