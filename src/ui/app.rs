@@ -376,6 +376,14 @@ impl App {
                 {
                     self.screen = *under;
                 }
+                // The account the call was on now has a new touch: read it again.
+                if let Screen::Account(view) = &self.screen {
+                    let id = view.detail.id;
+                    match AccountView::open(self.store.conn(), id, &self.as_of()) {
+                        Ok(view) => self.screen = Screen::Account(Box::new(view)),
+                        Err(e) => self.message = Some(e.to_string()),
+                    }
+                }
                 self.sync_clock();
                 let refreshed = self.portfolio.refresh_in_place(self.store.conn());
                 self.report(refreshed);

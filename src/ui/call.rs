@@ -598,6 +598,8 @@ impl CallView {
                     }
                     KeyCode::Left => *cursor = cursor.saturating_sub(1),
                     KeyCode::Right => *cursor = (*cursor + 1).min(len),
+                    KeyCode::Up => *cursor = vertical(text, *cursor, -1),
+                    KeyCode::Down => *cursor = vertical(text, *cursor, 1),
                     KeyCode::Home => *cursor = line_start(text, *cursor),
                     KeyCode::End => *cursor = line_end(text, *cursor),
                     KeyCode::Char('u') if ctrl => {
@@ -1271,6 +1273,27 @@ fn line_start(s: &str, cursor: usize) -> usize {
     before.iter().rposition(|c| *c == '\n').map_or(0, |i| i + 1)
 }
 
+/// The cursor one line up (-1) or down (1), at the same column where the line allows.
+fn vertical(s: &str, cursor: usize, dir: i32) -> usize {
+    let start = line_start(s, cursor);
+    let column = cursor - start;
+    if dir < 0 {
+        if start == 0 {
+            return cursor;
+        }
+        let prev_start = line_start(s, start - 1);
+        prev_start + column.min(start - 1 - prev_start)
+    } else {
+        let end = line_end(s, cursor);
+        if end >= s.chars().count() {
+            return cursor;
+        }
+        let next_start = end + 1;
+        let next_end = line_end(s, next_start);
+        next_start + column.min(next_end - next_start)
+    }
+}
+
 fn line_end(s: &str, cursor: usize) -> usize {
     let after = s.chars().skip(cursor).position(|c| c == '\n');
     after.map_or(s.chars().count(), |i| cursor + i)
@@ -1304,5 +1327,12 @@ mod tests {
         assert_eq!(s, "hXllo\nwörld");
         assert_eq!(line_start(&s, 8), 6);
         assert_eq!(line_end(&s, 1), 5);
+        // Up and down keep the column where the line allows.
+        let s = "abcdef\nxy\nlonger line";
+        assert_eq!(vertical(s, 4, 1), 9); // "abcd|ef" -> "xy|"
+        assert_eq!(vertical(s, 9, 1), 12); // "xy|" -> "lo|nger"
+        assert_eq!(vertical(s, 12, -1), 9);
+        assert_eq!(vertical(s, 2, -1), 2); // first line stays
+        assert_eq!(vertical(s, 14, 1), 14); // last line stays
     }
 }
