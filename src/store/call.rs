@@ -49,6 +49,10 @@ pub struct SavedCall {
     pub participants: Vec<i64>,
     /// The last moment anything of this call was saved.
     pub last_saved: Option<DateTime<Utc>>,
+    /// Tags chosen before they were saved (step 5 in progress).
+    pub draft_sentiment: Option<Pulse>,
+    pub draft_intervention: Option<Intervention>,
+    pub draft_followup: Option<NaiveDate>,
 }
 
 /// The tags of step 5.
@@ -172,6 +176,30 @@ pub fn save_progress(
             update.execute(params![touch_id, s.step, s.elapsed_ms, s.skipped_reason])?;
         }
         enter_step(tx.conn(), touch_id, current, at)?;
+        Ok(())
+    })
+}
+
+/// Keeps the tags as they are picked, so a crash during tagging loses none of them.
+pub fn save_draft_tags(
+    store: &mut Store,
+    touch_id: i64,
+    sentiment: Option<Pulse>,
+    intervention: Intervention,
+    followup_on: Option<NaiveDate>,
+) -> Result<()> {
+    store.write(|tx| {
+        tx.conn()
+            .prepare_cached(
+                "UPDATE touches SET sentiment = ?2, intervention = ?3, followup_on = ?4
+                 WHERE id = ?1 AND status = 'in_progress'",
+            )?
+            .execute(params![
+                touch_id,
+                sentiment.map(Pulse::as_str),
+                intervention.as_str(),
+                followup_on.map(day)
+            ])?;
         Ok(())
     })
 }
@@ -325,6 +353,12 @@ pub fn load(conn: &Connection, touch_id: i64) -> Result<SavedCall> {
             };
         }
     }
+    let (sentiment, intervention, followup): (Option<String>, Option<String>, Option<String>) =
+        conn.query_row(
+            "SELECT sentiment, intervention, followup_on FROM touches WHERE id = ?1",
+            [touch_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
     let participants = conn
         .prepare_cached("SELECT persona_id FROM touch_participants WHERE touch_id = ?1")?
         .query_map([touch_id], |r| r.get(0))?
@@ -340,6 +374,9 @@ pub fn load(conn: &Connection, touch_id: i64) -> Result<SavedCall> {
         steps,
         participants,
         last_saved,
+        draft_sentiment: sentiment.as_deref().map(parse_name).transpose()?,
+        draft_intervention: intervention.as_deref().map(parse_name).transpose()?,
+        draft_followup: followup.as_deref().and_then(parse_day),
     })
 }
 
@@ -558,6 +595,14 @@ mod tests {
         prompt_shown(&mut store, id, 2, "mirror.tense", t).unwrap();
         prompt_shown(&mut store, id, 2, "mirror.tense", t).unwrap();
         prompt_used(&mut store, id, "mirror.tense", true).unwrap();
+        save_draft_tags(
+            &mut store,
+            id,
+            Some(Pulse::Red),
+            Intervention::Escalation,
+            NaiveDate::from_ymd_opt(2026, 11, 30),
+        )
+        .unwrap();
         drop(store);
 
         let store = Store::open(_dir.path().join("c.db").as_path()).unwrap();
@@ -572,6 +617,9 @@ mod tests {
         assert_eq!(call.steps[0].elapsed_ms, 42_000);
         assert_eq!(call.steps[1].elapsed_ms, 7_000);
         assert_eq!(call.participants, vec![persona]);
+        assert_eq!(call.draft_sentiment, Some(Pulse::Red));
+        assert_eq!(call.draft_intervention, Some(Intervention::Escalation));
+        assert_eq!(call.draft_followup, NaiveDate::from_ymd_opt(2026, 11, 30));
         assert_eq!(
             prompts_of(store.conn(), id).unwrap(),
             vec![ShownPrompt {

@@ -409,6 +409,16 @@ impl CallView {
         let names = names_of(&detail, &saved.participants);
         let mut view = CallView::new(saved.touch_id, detail, call_type, names, checklist, clock);
         view.notes = notes;
+        if saved.draft_sentiment.is_some() {
+            view.tags.sentiment = saved.draft_sentiment;
+        }
+        if let Some(i) = saved.draft_intervention {
+            view.tags.intervention = i;
+        }
+        if let Some(d) = saved.draft_followup {
+            view.tags.followup = Some(d);
+            view.tags.preset = None;
+        }
         view.saved_ms = view.checklist.call_ms(view.now);
         view.used = call::prompts_of(store.conn(), saved.touch_id)?
             .into_iter()
@@ -651,6 +661,7 @@ impl CallView {
                             self.tags.followup = Some(d);
                             self.tags.preset = None;
                             self.focus = Focus::None;
+                            self.save_draft(store)?;
                         }
                         None => {
                             self.notice = Some(format!(
@@ -777,7 +788,26 @@ impl CallView {
             Action::CallSave => return self.save_tags(store, clock),
             _ => {}
         }
+        if matches!(
+            action,
+            Action::InterventionNext | Action::CallPulse(_) | Action::FollowupNext
+        ) {
+            self.save_draft(store)?;
+        }
         Ok(Outcome::Stay)
+    }
+
+    fn save_draft(&mut self, store: &mut Store) -> Result<()> {
+        if store.is_read_only() {
+            return Ok(());
+        }
+        call::save_draft_tags(
+            store,
+            self.touch_id,
+            self.tags.sentiment,
+            self.tags.intervention,
+            self.tags.followup,
+        )
     }
 
     fn pause_quietly(&mut self, store: &mut Store) -> Result<()> {
