@@ -558,6 +558,14 @@ impl CallView {
                 ("q", "quit (the call stays saved)"),
                 ("any key", "stay"),
             ]),
+            Focus::None if self.checklist.phase() == Phase::Ended => Some(vec![
+                ("r/y/g", "sentiment"),
+                ("i", "intervention"),
+                ("f/F", "follow-up"),
+                ("Enter", "save tags"),
+                ("a", "note"),
+                ("?", "help"),
+            ]),
             Focus::None => None,
             Focus::Note { .. } => Some(vec![
                 ("type", "note, saved as you type"),
@@ -898,6 +906,9 @@ impl CallView {
             theme.title().add_modifier(Modifier::BOLD),
         ));
         lines.push(Line::styled(step.what_to_do(), theme.dim()));
+        if let Some(reason) = &self.checklist.step(step).skipped {
+            lines.push(Line::styled(format!("Skipped: {reason}"), theme.warn()));
+        }
         if let Some(n) = &self.notice {
             lines.push(Line::styled(format!("› {n}"), theme.warn()));
         }
