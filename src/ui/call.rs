@@ -1111,28 +1111,27 @@ impl CallView {
             d.risk.score,
             d.risk.band.label()
         )));
-        let neg = d
-            .personas
+        // The relationship grid in one line: personas per shade, worst first.
+        let mut shades = [0usize; 5];
+        for p in &d.personas {
+            shades[crate::domain::grid::shade(p.strength, p.sentiment) as usize] += 1;
+        }
+        let grid: Vec<String> = ["danger", "concern", "neutral", "good", "strong"]
             .iter()
-            .filter(|p| p.sentiment == crate::domain::model::Sentiment::Negative)
-            .count();
+            .zip(shades)
+            .filter(|(_, n)| *n > 0)
+            .map(|(g, n)| format!("{n} {g}"))
+            .collect();
+        let missing: Vec<&str> = d.coverage.missing_roles.iter().map(|r| r.label()).collect();
         lines.push(Line::raw(format!(
-            "Personas: {} mapped, {} at Okay or better, {} negative{}",
+            "Personas {} ({} at Okay+): {}{}",
             d.coverage.personas,
             d.coverage.strong,
-            neg,
-            if d.coverage.missing_roles.is_empty() {
+            grid.join(", "),
+            if missing.is_empty() {
                 String::new()
             } else {
-                format!(
-                    "; missing {}",
-                    d.coverage
-                        .missing_roles
-                        .iter()
-                        .map(|r| r.label())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
+                format!(" · no {}", missing.join(", "))
             }
         )));
         for f in d.open_followups.iter().take(2) {
