@@ -254,3 +254,44 @@ fn a_fresh_file_is_private_and_reopens() {
         "origin is stable"
     );
 }
+
+/// A second connection in the same process (the match counter, the risk refresher) must
+/// not drop the first one's locks: if it did, another program closing the file would
+/// think it was the last one, checkpoint and delete the WAL, and later writes would be
+/// lost.
+#[test]
+fn a_second_connection_keeps_the_first_ones_locks() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("book.db");
+    drop(demo_store(&dir, 3));
+    let mut live = Store::open(&path).unwrap();
+    live.write(|tx| tx.set_meta("first", "1")).unwrap();
+    let _counter = Store::open_read_only(&path).unwrap();
+    // Another program reads the file and closes it again (.ci/run installs sqlite3).
+    let other = std::process::Command::new("sqlite3")
+        .arg(&path)
+        .arg("SELECT count(*) FROM accounts")
+        .output()
+        .expect("sqlite3 is installed");
+    assert!(other.status.success());
+    // A write after that must be visible to other processes while we keep running.
+    live.write(|tx| {
+        tx.conn().execute(
+            "UPDATE accounts SET name = 'Renamed Ltd' WHERE id = (SELECT min(id) FROM accounts)",
+            [],
+        )?;
+        Ok(())
+    })
+    .unwrap();
+    let export = std::process::Command::new(common::tmux::BIN)
+        .args(["export", "--format", "json", "--db"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(export.status.success());
+    let seen = String::from_utf8_lossy(&export.stdout);
+    assert!(
+        seen.contains("Renamed Ltd"),
+        "another process lost sight of our write"
+    );
+}

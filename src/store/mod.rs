@@ -11,7 +11,6 @@ pub mod timeline;
 pub mod write;
 
 use std::fs::{self, OpenOptions};
-use std::io::Read;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -140,18 +139,11 @@ impl Store {
 }
 
 /// Refuses files that are not SQLite, are damaged, or carry a newer schema.
+///
+/// Only SQLite touches the file: opening and closing a descriptor of our own would drop
+/// every POSIX lock this process holds on it (including a live connection's), and
+/// another process could then checkpoint and delete the WAL under our feet.
 fn validate_existing(path: &Path) -> Result<()> {
-    let mut header = [0u8; 16];
-    let mut file = fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
-    // An empty file is a new database; anything else must carry SQLite's header.
-    if len > 0
-        && (len < 100 || file.read_exact(&mut header).is_err() || &header != b"SQLite format 3\0")
-    {
-        return Err(Error::NotADatabase {
-            path: path.to_path_buf(),
-        });
-    }
     let conn = open_immutable(path)?;
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
