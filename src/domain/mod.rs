@@ -6,8 +6,8 @@ pub mod coverage;
 pub mod criteria;
 pub mod grid;
 pub mod model;
-pub mod prompts;
 pub mod money;
+pub mod prompts;
 pub mod risk;
 
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -372,7 +372,8 @@ impl App {
             Ok(CallOutcome::Stay) => {}
             Ok(CallOutcome::Quit) => self.quit = true,
             Ok(CallOutcome::Leave(message)) => {
-                if let Screen::Call(_, under) = std::mem::replace(&mut self.screen, Screen::Portfolio)
+                if let Screen::Call(_, under) =
+                    std::mem::replace(&mut self.screen, Screen::Portfolio)
                 {
                     self.screen = *under;
                 }

@@ -287,12 +287,7 @@ const ACCOUNT: [Binding; 6] = [
         "Set the CSM sentiment (R/Y/G) with a reason",
         Some("R/Y/G"),
     ),
-    bind(
-        &[Key::ch('i')],
-        Action::AddPersona,
-        "Add a persona",
-        None,
-    ),
+    bind(&[Key::ch('i')], Action::AddPersona, "Add a persona", None),
     bind(
         &[Key::ch('o')],
         Action::OrgChart,
@@ -419,7 +414,12 @@ const CALL_START: [Binding; 4] = [
 
 const CALL: [Binding; 15] = [
     bind(&[Key::ch('n')], Action::CallNext, "Next step", Some("next")),
-    bind(&[Key::ch('p')], Action::CallPrev, "Previous step", Some("prev")),
+    bind(
+        &[Key::ch('p')],
+        Action::CallPrev,
+        "Previous step",
+        Some("prev"),
+    ),
     bind(
         &[Key::ch('a')],
         Action::CallNote,
@@ -630,7 +630,10 @@ mod tests {
         assert_eq!(resolve(&shifted, Context::Portfolio), Some(Action::Bottom));
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert_eq!(resolve(&ctrl_c, Context::Account), Some(Action::Quit));
-        assert_eq!(resolve(&key('c'), Context::Account), Some(Action::StartCall));
+        assert_eq!(
+            resolve(&key('c'), Context::Account),
+            Some(Action::StartCall)
+        );
     }
 
     #[test]
@@ -679,7 +682,10 @@ mod tests {
         ] {
             assert_eq!(resolve(&key(c), Context::Call), Some(action));
         }
-        assert_eq!(resolve(&key('c'), Context::Portfolio), Some(Action::StartCall));
+        assert_eq!(
+            resolve(&key('c'), Context::Portfolio),
+            Some(Action::StartCall)
+        );
     }
 
     #[test]

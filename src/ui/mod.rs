@@ -12,8 +12,8 @@ pub mod palette;
 pub mod persona_form;
 pub mod persona_grid;
 pub mod portfolio;
-pub mod retro;
 pub mod pulse_form;
+pub mod retro;
 pub mod theme;
 pub mod touch_view;
 
