@@ -37,6 +37,12 @@ enum Screen {
     Call(Box<CallFlow>, Box<Screen>),
 }
 
+/// A one-line message on the status bar; the glyph tells which kind without color.
+enum Notice {
+    Done(String),
+    Problem(String),
+}
+
 enum Overlay {
     None,
     Help { scroll: u16 },
@@ -51,7 +57,7 @@ pub struct App {
     overlay: Overlay,
     portfolio: PortfolioView,
     /// One line for the status bar: an error or a confirmation.
-    message: Option<String>,
+    message: Option<Notice>,
     /// Set while a background thread brings risk up to today.
     pub risk_refreshing: bool,
     quit: bool,
@@ -90,7 +96,7 @@ impl App {
     /// portfolio re-reads with the new window.
     pub fn set_config(&mut self, config: Config) -> Result<()> {
         if let Some(warning) = config.warnings.first() {
-            self.message = Some(warning.clone());
+            self.message = Some(Notice::Problem(warning.clone()));
         }
         self.portfolio.query.stale_after_days = config.stale_after_days;
         self.config = config;
@@ -161,7 +167,7 @@ impl App {
 
     fn report(&mut self, result: Result<()>) {
         if let Err(e) = result {
-            self.message = Some(e.to_string());
+            self.message = Some(Notice::Problem(e.to_string()));
         }
     }
 
@@ -382,17 +388,17 @@ impl App {
                     let id = view.detail.id;
                     match AccountView::open(self.store.conn(), id, &self.as_of()) {
                         Ok(view) => self.screen = Screen::Account(Box::new(view)),
-                        Err(e) => self.message = Some(e.to_string()),
+                        Err(e) => self.message = Some(Notice::Problem(e.to_string())),
                     }
                 }
                 self.sync_clock();
                 let refreshed = self.portfolio.refresh_in_place(self.store.conn());
                 self.report(refreshed);
-                if message.is_some() {
-                    self.message = message;
+                if let Some(text) = message {
+                    self.message = Some(Notice::Done(text));
                 }
             }
-            Err(e) => self.message = Some(e.to_string()),
+            Err(e) => self.message = Some(Notice::Problem(e.to_string())),
         }
     }
 
@@ -488,8 +494,14 @@ impl App {
 
     /// The keys that work here, from the keymap; or the message of the last action.
     fn status_line(&self) -> Line<'static> {
-        if let Some(msg) = &self.message {
-            return Line::styled(format!(" {msg}"), self.theme.danger());
+        match &self.message {
+            Some(Notice::Problem(text)) => {
+                return Line::styled(format!(" ✗ {text}"), self.theme.danger());
+            }
+            Some(Notice::Done(text)) => {
+                return Line::styled(format!(" ✓ {text}"), self.theme.good());
+            }
+            None => {}
         }
         if let Screen::Call(flow, _) = &self.screen
             && let Some(h) = flow.hints()
