@@ -295,3 +295,46 @@ fn a_second_connection_keeps_the_first_ones_locks() {
         "another process lost sight of our write"
     );
 }
+
+#[test]
+fn the_timeline_shows_the_first_line_of_a_touchs_notes() {
+    use attuned::domain::model::{TouchKind, TouchStatus};
+    use attuned::store::timeline;
+    use attuned::store::write::NewTouch;
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = common::build(&dir.path().join("book.db"));
+    let account: i64 = store
+        .conn()
+        .query_row("SELECT min(id) FROM accounts", [], |r| r.get(0))
+        .unwrap();
+    store
+        .write(|tx| {
+            tx.insert_touch(&NewTouch {
+                account_id: account,
+                csm_id: None,
+                kind: TouchKind::Email,
+                call_type: None,
+                status: TouchStatus::Done,
+                occurred_at: common::now(),
+                ended_at: None,
+                summary: Some("Sent the plan"),
+                notes: Some("They want it by Friday\nCC the CFO"),
+                sentiment: None,
+                intervention: None,
+                followup_on: None,
+                no_followup: true,
+                outcome: None,
+                csat: None,
+                escalated: false,
+                participants: &[],
+            })
+        })
+        .unwrap();
+    let newest = timeline::touches_after(store.conn(), account, None, 5).unwrap();
+    assert_eq!(newest[0].summary.as_deref(), Some("Sent the plan"));
+    assert_eq!(
+        newest[0].notes_first_line.as_deref(),
+        Some("They want it by Friday")
+    );
+    assert!(newest[1..].iter().all(|t| t.notes_first_line.is_none()));
+}

@@ -254,7 +254,8 @@ fn the_timeline_pages_by_keyset_and_a_touch_opens_in_full() {
         .unwrap();
     assert!(!all.is_empty());
     let first = attuned::store::parse_timestamp(&all[0].1).unwrap();
-    let rest = timeline::touches_after(store.conn(), account, (first, all[0].0), 100).unwrap();
+    let rest =
+        timeline::touches_after(store.conn(), account, Some((first, all[0].0)), 100).unwrap();
     assert_eq!(rest.len(), all.len() - 1);
     let t = timeline::touch(store.conn(), all[0].0).unwrap();
     assert_eq!(t.id, all[0].0);

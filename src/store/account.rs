@@ -69,6 +69,8 @@ pub struct TouchLine {
     pub intervention: Option<Intervention>,
     pub followup_on: Option<NaiveDate>,
     pub summary: Option<String>,
+    /// The first line of the touch's notes, if it has any.
+    pub notes_first_line: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -128,7 +130,7 @@ pub fn load(conn: &Connection, id: i64, at: &AsOf) -> Result<AccountDetail> {
         parent: head.7,
         pulse_history: pulse_history(conn, id)?,
         personas: personas(conn, id)?,
-        touches: touches(conn, id)?,
+        touches: super::timeline::touches_after(conn, id, None, RECENT_TOUCHES as usize)?,
         touch_count: conn
             .prepare_cached("SELECT count(*) FROM touches WHERE account_id = ?1")?
             .query_row([id], |r| r.get(0))?,
@@ -181,41 +183,6 @@ fn personas(conn: &Connection, id: i64) -> Result<Vec<PersonaLine>> {
                 strength: parse_name(&r.get::<_, String>(5)?)?,
                 sentiment: parse_name(&r.get::<_, String>(6)?)?,
                 last_contact_at: ts(r.get(7)?),
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(rows)
-}
-
-fn touches(conn: &Connection, id: i64) -> Result<Vec<TouchLine>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT t.id, t.kind, t.call_type, t.status, t.occurred_at, t.sentiment, t.intervention,
-                t.followup_on, t.summary,
-                (SELECT group_concat(p.name, ', ') FROM touch_participants tp
-                 JOIN personas p ON p.id = tp.persona_id WHERE tp.touch_id = t.id)
-         FROM touches t WHERE t.account_id = ?1
-         ORDER BY t.occurred_at DESC, t.id DESC LIMIT ?2",
-    )?;
-    let opt = |v: Option<String>| v.filter(|s| !s.is_empty());
-    let rows = stmt
-        .query_map((id, RECENT_TOUCHES), |r| {
-            Ok(TouchLine {
-                id: r.get(0)?,
-                kind: parse_name(&r.get::<_, String>(1)?)?,
-                call_type: opt(r.get(2)?).as_deref().map(parse_name).transpose()?,
-                status: parse_name(&r.get::<_, String>(3)?)?,
-                occurred_at: ts(r.get(4)?).unwrap_or_default(),
-                sentiment: opt(r.get(5)?).as_deref().map(parse_name).transpose()?,
-                intervention: opt(r.get(6)?).as_deref().map(parse_name).transpose()?,
-                followup_on: r
-                    .get::<_, Option<String>>(7)?
-                    .as_deref()
-                    .and_then(parse_day),
-                summary: r.get(8)?,
-                participants: r
-                    .get::<_, Option<String>>(9)?
-                    .map(|s| s.split(", ").map(str::to_string).collect())
-                    .unwrap_or_default(),
             })
         })?
         .collect::<rusqlite::Result<_>>()?;

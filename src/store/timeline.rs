@@ -9,49 +9,51 @@ use super::{parse_day, parse_name, parse_timestamp, timestamp};
 use crate::domain::model::{CallType, Intervention, Pulse, TouchKind, TouchStatus};
 use crate::error::{Error, Result};
 
-/// Touches older than `after` (the last one shown), newest first, at most `limit`.
+/// Touches older than `after` (the last one shown; None for the newest), newest first,
+/// at most `limit`.
 pub fn touches_after(
     conn: &Connection,
     account_id: i64,
-    after: (DateTime<Utc>, i64),
+    after: Option<(DateTime<Utc>, i64)>,
     limit: usize,
 ) -> Result<Vec<TouchLine>> {
+    // With no cursor, start past the newest possible touch.
+    let (at, id) = after.map_or(("9999".to_string(), i64::MAX), |(t, id)| (timestamp(t), id));
     let mut stmt = conn.prepare_cached(
         "SELECT t.id, t.kind, t.call_type, t.status, t.occurred_at, t.sentiment, t.intervention,
                 t.followup_on, t.summary,
                 (SELECT group_concat(p.name, ', ') FROM touch_participants tp
-                 JOIN personas p ON p.id = tp.persona_id WHERE tp.touch_id = t.id)
+                 JOIN personas p ON p.id = tp.persona_id WHERE tp.touch_id = t.id),
+                nullif(substr(t.notes, 1, instr(t.notes || char(10), char(10)) - 1), '')
          FROM touches t
          WHERE t.account_id = ?1 AND (t.occurred_at < ?2 OR (t.occurred_at = ?2 AND t.id < ?3))
          ORDER BY t.occurred_at DESC, t.id DESC LIMIT ?4",
     )?;
     let opt = |v: Option<String>| v.filter(|s| !s.is_empty());
     let rows = stmt
-        .query_map(
-            params![account_id, timestamp(after.0), after.1, limit as i64],
-            |r| {
-                Ok(TouchLine {
-                    id: r.get(0)?,
-                    kind: parse_name(&r.get::<_, String>(1)?)?,
-                    call_type: opt(r.get(2)?).as_deref().map(parse_name).transpose()?,
-                    status: parse_name(&r.get::<_, String>(3)?)?,
-                    occurred_at: r
-                        .get::<_, String>(4)
-                        .map(|s| parse_timestamp(&s).unwrap_or_default())?,
-                    sentiment: opt(r.get(5)?).as_deref().map(parse_name).transpose()?,
-                    intervention: opt(r.get(6)?).as_deref().map(parse_name).transpose()?,
-                    followup_on: r
-                        .get::<_, Option<String>>(7)?
-                        .as_deref()
-                        .and_then(parse_day),
-                    summary: r.get(8)?,
-                    participants: r
-                        .get::<_, Option<String>>(9)?
-                        .map(|s| s.split(", ").map(str::to_string).collect())
-                        .unwrap_or_default(),
-                })
-            },
-        )?
+        .query_map(params![account_id, at, id, limit as i64], |r| {
+            Ok(TouchLine {
+                id: r.get(0)?,
+                kind: parse_name(&r.get::<_, String>(1)?)?,
+                call_type: opt(r.get(2)?).as_deref().map(parse_name).transpose()?,
+                status: parse_name(&r.get::<_, String>(3)?)?,
+                occurred_at: r
+                    .get::<_, String>(4)
+                    .map(|s| parse_timestamp(&s).unwrap_or_default())?,
+                sentiment: opt(r.get(5)?).as_deref().map(parse_name).transpose()?,
+                intervention: opt(r.get(6)?).as_deref().map(parse_name).transpose()?,
+                followup_on: r
+                    .get::<_, Option<String>>(7)?
+                    .as_deref()
+                    .and_then(parse_day),
+                summary: r.get(8)?,
+                participants: r
+                    .get::<_, Option<String>>(9)?
+                    .map(|s| s.split(", ").map(str::to_string).collect())
+                    .unwrap_or_default(),
+                notes_first_line: r.get(10)?,
+            })
+        })?
         .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }

@@ -135,7 +135,7 @@ impl AccountView {
         let more = timeline::touches_after(
             conn,
             self.detail.id,
-            (last.occurred_at, last.id),
+            Some((last.occurred_at, last.id)),
             TOUCH_PAGE,
         )?;
         self.touches_complete = more.len() < TOUCH_PAGE;
@@ -720,12 +720,13 @@ impl AccountView {
                         theme.dim(),
                     ));
                 }
-                let note = t
-                    .summary
-                    .as_deref()
-                    .and_then(|s| s.lines().next())
-                    .unwrap_or("")
-                    .to_string();
+                // The summary, then the first line of the notes.
+                let note = [t.summary.as_deref(), t.notes_first_line.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|s| s.lines().next())
+                    .collect::<Vec<_>>()
+                    .join(" — ");
                 let second = Line::styled(format!("           {note}"), theme.dim());
                 ListItem::new(vec![Line::from(first), second])
             })
