@@ -561,7 +561,11 @@ impl App {
         if context == Context::Portfolio {
             lines.push(Line::raw(""));
             lines.push(Line::styled("Reading the table", self.theme.title()));
-            for text in LEGEND {
+            let stale = format!(
+                "CSM: R/Y/G sentiment, ↗ ↘ → its trend, * stale (older than {} days)",
+                self.portfolio.query.stale_after_days
+            );
+            for text in std::iter::once(stale.as_str()).chain(LEGEND) {
                 lines.push(Line::raw(format!(" {text}")));
             }
         }
@@ -583,8 +587,8 @@ impl App {
     }
 }
 
-const LEGEND: [&str; 5] = [
-    "CSM: R/Y/G sentiment, ↗ ↘ → its trend, * stale (older than 14 days)",
+/// The help's key to the portfolio table (after the line about staleness).
+const LEGEND: [&str; 4] = [
     "Coverage: personas at Okay or better / all, -EB -CH -ES missing economic",
     "  buyer, champion, executive sponsor",
     "Risk: score 0–100 and band (Low, Medium, High, Critical); Enter shows why",
