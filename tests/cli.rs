@@ -102,7 +102,7 @@ fn demo_then_export_json_holds_every_record() {
     demo(dir.path(), &db, "12");
     let json = export_json(dir.path(), &db);
 
-    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["schema_version"], attuned::store::schema::LATEST);
     assert!(json["exported_at"].as_str().unwrap().ends_with('Z'));
     for (key, table) in [
         ("csms", "csms"),

@@ -1,6 +1,7 @@
 //! All SQL lives here: opening the file safely, migrations, reads and writes.
 
 pub mod account;
+pub mod backup;
 pub mod call;
 pub mod check;
 pub mod persona;
@@ -39,7 +40,12 @@ impl Store {
     /// attuned is refused without a single byte of it changing.
     pub fn open(path: &Path) -> Result<Store> {
         if path.exists() {
-            validate_existing(path)?;
+            let version = validate_existing(path)?;
+            if version > 0 && version < schema::LATEST {
+                // Keep the file as it was before changing its schema.
+                let dest = backup::pre_migration_path(path, version);
+                backup::copy_to(&open_immutable(path)?, path, &dest)?;
+            }
         } else {
             create_private_file(path)?;
         }
@@ -82,6 +88,11 @@ impl Store {
 
     pub fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    /// A consistent copy of the file at `dest` (0600), safe while others write.
+    pub fn backup_to(&self, dest: &Path) -> Result<PathBuf> {
+        backup::copy_to(&self.conn, &self.path, dest)
     }
 
     pub fn path(&self) -> &Path {
@@ -143,7 +154,7 @@ impl Store {
 /// Only SQLite touches the file: opening and closing a descriptor of our own would drop
 /// every POSIX lock this process holds on it (including a live connection's), and
 /// another process could then checkpoint and delete the WAL under our feet.
-fn validate_existing(path: &Path) -> Result<()> {
+fn validate_existing(path: &Path) -> Result<i64> {
     let conn = open_immutable(path)?;
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -170,7 +181,7 @@ fn validate_existing(path: &Path) -> Result<()> {
             path: path.to_path_buf(),
         });
     }
-    Ok(())
+    Ok(version)
 }
 
 /// A connection that cannot write: read-only at the SQLite level.

@@ -313,12 +313,28 @@ BEGIN
 END;
 "#;
 
-const STEPS: &[M<'static>] = &[M::up(V1)];
+/// V2: touches get CRM ids too (an imported pipeline's opportunities), so re-importing a
+/// history updates it instead of adding it again.
+const V2: &str = r#"
+CREATE TABLE external_ids_v2 (
+    entity      TEXT NOT NULL CHECK (entity = 'account' OR entity = 'persona' OR entity = 'csm' OR entity = 'touch'),
+    local_id    INTEGER NOT NULL,
+    system      TEXT NOT NULL,
+    external_id TEXT NOT NULL,
+    PRIMARY KEY (entity, system, external_id)
+) STRICT, WITHOUT ROWID;
+INSERT INTO external_ids_v2 SELECT entity, local_id, system, external_id FROM external_ids;
+DROP TABLE external_ids;
+ALTER TABLE external_ids_v2 RENAME TO external_ids;
+CREATE INDEX external_ids_local ON external_ids(entity, local_id);
+"#;
+
+const STEPS: &[M<'static>] = &[M::up(V1), M::up(V2)];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(STEPS);
 
 /// The schema version this build writes.
-pub const LATEST: i64 = 1;
+pub const LATEST: i64 = 2;
 
 #[cfg(test)]
 mod tests {
