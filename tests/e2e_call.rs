@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use common::tmux::{BIN, Tmux, demo, wait_gone};
+use common::tmux::{BIN, Tmux, demo, export_json, wait_gone};
 
 fn command(dir: &Path, db: &Path) -> String {
     // A config dir of its own, so the built-in prompt library is used.
@@ -16,20 +16,6 @@ fn command(dir: &Path, db: &Path) -> String {
         dir.join("config").display(),
         db.display()
     )
-}
-
-fn export(db: &Path) -> serde_json::Value {
-    let out = Command::new(BIN)
-        .args(["export", "--format", "json", "--db"])
-        .arg(db)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 fn calls_with_status(json: &serde_json::Value, status: &str) -> Vec<serde_json::Value> {
@@ -47,7 +33,7 @@ fn a_whole_call_survives_kill_9_and_is_tagged() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("book.db");
     demo(&db, 300);
-    assert!(calls_with_status(&export(&db), "in_progress").is_empty());
+    assert!(calls_with_status(&export_json(&db), "in_progress").is_empty());
 
     // Start a call on the first account with the defaults: `c`, Enter.
     let first = dir.path().join("first");
@@ -79,7 +65,7 @@ fn a_whole_call_survives_kill_9_and_is_tagged() {
     drop(tmux);
 
     // The file holds the call in progress with every character typed.
-    let json = export(&db);
+    let json = export_json(&db);
     let open = calls_with_status(&json, "in_progress");
     assert_eq!(open.len(), 1, "one interrupted call");
     let step1 = &open[0]["steps"][0];
@@ -144,7 +130,7 @@ fn a_whole_call_survives_kill_9_and_is_tagged() {
     drop(tmux);
 
     // The touch reads back complete.
-    let json = export(&db);
+    let json = export_json(&db);
     assert!(calls_with_status(&json, "in_progress").is_empty());
     let id = &open[0]["id"];
     let touch = json["touches"]

@@ -5,24 +5,7 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
-use common::tmux::{BIN, Tmux, demo, first_account_name, open_command, wait_gone};
-
-fn export(db: &Path) -> serde_json::Value {
-    let out = Command::new(BIN)
-        .args(["export", "--format", "json", "--db"])
-        .arg(db)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
+use common::tmux::{Tmux, demo, export_json, first_account_name, open_command, wait_gone};
 
 #[test]
 fn change_a_persona_and_the_csm_sentiment_then_export() {
@@ -86,7 +69,7 @@ fn change_a_persona_and_the_csm_sentiment_then_export() {
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_until_exited(), "0");
 
-    let json = export(&db);
+    let json = export_json(&db);
     let persona = json["personas"]
         .as_array()
         .unwrap()

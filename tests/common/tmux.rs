@@ -146,7 +146,8 @@ pub fn demo(db: &Path, accounts: usize) {
     );
 }
 
-pub fn first_account_name(db: &Path) -> String {
+/// The database read back through `attuned export --format json`.
+pub fn export_json(db: &Path) -> serde_json::Value {
     let out = Command::new(BIN)
         .args(["export", "--format", "json", "--db"])
         .arg(db)
@@ -157,8 +158,14 @@ pub fn first_account_name(db: &Path) -> String {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    json["accounts"][0]["name"].as_str().unwrap().to_string()
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+pub fn first_account_name(db: &Path) -> String {
+    export_json(db)["accounts"][0]["name"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 pub fn open_command(db: &Path) -> String {
