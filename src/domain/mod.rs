@@ -9,5 +9,6 @@ pub mod model;
 pub mod money;
 pub mod prompts;
 pub mod risk;
+pub mod tagging;
 
 pub use clock::{Clock, FixedClock, SystemClock};

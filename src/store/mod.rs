@@ -4,10 +4,12 @@ pub mod account;
 pub mod backup;
 pub mod call;
 pub mod check;
+pub mod followups;
 pub mod persona;
 pub mod portfolio;
 pub mod schema;
 pub mod summary;
+pub mod tagging;
 pub mod timeline;
 pub mod write;
 
