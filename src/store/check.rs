@@ -1,8 +1,52 @@
 //! `attuned check`: SQLite's own integrity check plus the app's invariants.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, params};
 
+use super::summary::persona_ties;
+use crate::domain::coverage::Coverage;
 use crate::error::Result;
+
+/// How many accounts have their derived columns recomputed and compared.
+const SAMPLE: i64 = 500;
+
+/// Cross-record rules SQLite's constraints cannot state, each as a count query and what
+/// a non-zero count means.
+const RULES: &[(&str, &str)] = &[
+    (
+        "SELECT count(*) FROM personas p WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = p.account_id)",
+        "personas belong to an account that does not exist",
+    ),
+    (
+        "SELECT count(*) FROM touches t WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = t.account_id)",
+        "touches belong to an account that does not exist",
+    ),
+    (
+        "SELECT count(*) FROM touch_participants tp JOIN touches t ON t.id = tp.touch_id
+         JOIN personas p ON p.id = tp.persona_id WHERE p.account_id <> t.account_id",
+        "touch participants are personas of another account",
+    ),
+    (
+        "SELECT count(*) FROM personas p JOIN personas m ON m.id = p.reports_to_id
+         WHERE m.account_id <> p.account_id OR m.id = p.id",
+        "personas report to someone at another account (or to themselves)",
+    ),
+    (
+        "SELECT count(*) FROM accounts WHERE parent_id = id",
+        "accounts are their own parent",
+    ),
+    (
+        "SELECT count(*) FROM followups f JOIN touches t ON t.id = f.touch_id WHERE t.account_id <> f.account_id",
+        "follow-ups point at a touch of another account",
+    ),
+    (
+        "SELECT count(*) FROM external_ids e WHERE NOT EXISTS (
+             SELECT 1 FROM accounts WHERE e.entity = 'account' AND id = e.local_id
+             UNION ALL SELECT 1 FROM personas WHERE e.entity = 'persona' AND id = e.local_id
+             UNION ALL SELECT 1 FROM csms WHERE e.entity = 'csm' AND id = e.local_id
+             UNION ALL SELECT 1 FROM touches WHERE e.entity = 'touch' AND id = e.local_id)",
+        "CRM ids point at records that do not exist",
+    ),
+];
 
 /// What a check found; empty `problems` means the file is healthy.
 #[derive(Debug, Default)]
@@ -54,5 +98,90 @@ pub fn run(conn: &Connection) -> Result<Report> {
             .problems
             .push("portfolio totals disagree with the accounts table".into());
     }
+    for (sql, meaning) in RULES {
+        let n = count(sql)?;
+        if n > 0 {
+            report.problems.push(format!("{n} {meaning}"));
+        }
+    }
+    derived_columns(conn, &mut report)?;
     Ok(report)
+}
+
+/// Recomputes the date-independent derived columns of a sample of accounts (spread over
+/// the whole id range) and reports the ones that disagree.
+fn derived_columns(conn: &Connection, report: &mut Report) -> Result<()> {
+    let step = (report.accounts / SAMPLE).max(1);
+    let mut stmt = conn.prepare(
+        "SELECT id, name, personas_total, personas_strong, coverage_pct, missing_roles,
+                pulse, last_touch_at, next_followup_on
+         FROM (SELECT *, row_number() OVER (ORDER BY id) AS n FROM accounts)
+         WHERE (n - 1) % ?1 = 0 LIMIT ?2",
+    )?;
+    type Kept = (
+        i64,
+        String,
+        i64,
+        i64,
+        i64,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let rows = stmt
+        .query_map(params![step, SAMPLE], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<Kept>>>()?;
+    let mut wrong = 0usize;
+    let mut first = None;
+    for (id, name, total, strong, pct, missing, pulse, last_touch, next_followup) in rows {
+        let cov = Coverage::of(&persona_ties(conn, id)?);
+        let want_missing = cov
+            .missing_roles
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
+        let (want_pulse, want_touch, want_followup): (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        ) = conn.query_row(
+            "SELECT (SELECT pulse FROM pulse_history WHERE account_id = ?1
+                     ORDER BY set_at DESC, id DESC LIMIT 1),
+                    (SELECT max(occurred_at) FROM touches WHERE account_id = ?1),
+                    (SELECT min(due_on) FROM followups WHERE account_id = ?1 AND done_at IS NULL)",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let same = total == i64::from(cov.personas)
+            && strong == i64::from(cov.strong)
+            && pct == i64::from(cov.percent())
+            && missing == want_missing
+            && pulse == want_pulse
+            && last_touch == want_touch
+            && next_followup == want_followup;
+        if !same {
+            wrong += 1;
+            first.get_or_insert(name);
+        }
+    }
+    if let Some(name) = first {
+        report.problems.push(format!(
+            "{wrong} sampled account(s) have a summary (coverage, sentiment, last touch or next follow-up) that disagrees with their records, e.g. {name:?}"
+        ));
+    }
+    Ok(())
 }
