@@ -74,11 +74,19 @@ pub struct ExportArgs {
     /// Write to FILE (created 0600) instead of standard output
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+
+    /// md: the brief of this account (name, part of it, id or CRM id) instead of the portfolio's
+    #[arg(long, value_name = "NAME_OR_ID")]
+    pub account: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Json,
+    /// Accounts with their summary, for a spreadsheet
+    Csv,
+    /// A one-page brief for a QBR document
+    Md,
 }
 
 /// Parses the command line, runs it, and turns the outcome into an exit status.
@@ -213,6 +221,8 @@ fn export(path: &Path, args: &ExportArgs) -> Result<ExitCode> {
     let store = Store::open_read_only(path)?;
     match args.format {
         Format::Json => export_json(&store, args.out.as_deref()),
+        Format::Csv => export_csv(&store, args.out.as_deref()),
+        Format::Md => export_md(&store, args.out.as_deref(), args.account.as_deref()),
     }
 }
 
@@ -234,6 +244,38 @@ fn export_json(store: &Store, out: Option<&Path>) -> Result<ExitCode> {
         started.elapsed().as_secs_f64(),
         out.display()
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export_csv(store: &Store, out: Option<&Path>) -> Result<ExitCode> {
+    if let Some(out) = out {
+        refuse_to_overwrite_db(store.path(), out)?;
+    }
+    let n = export::write_output(out, |w, shown| {
+        crate::export_csv::write(store.conn(), w, shown)
+    })?;
+    if let Some(out) = out {
+        eprintln!("exported {n} accounts -> {}", out.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export_md(store: &Store, out: Option<&Path>, account: Option<&str>) -> Result<ExitCode> {
+    if let Some(out) = out {
+        refuse_to_overwrite_db(store.path(), out)?;
+    }
+    let at = store::summary::AsOf::new(&SystemClock);
+    let text = match account {
+        Some(sel) => {
+            let id = store::exports::find_account(store.conn(), sel)?;
+            crate::export_md::account_brief(store.conn(), id, &at)?
+        }
+        None => crate::export_md::portfolio_brief(store.conn(), &at)?,
+    };
+    export::write_output(out, |w, shown| {
+        w.write_all(text.as_bytes())
+            .map_err(|e| Error::io(shown, e))
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -326,9 +368,11 @@ mod tests {
     }
 
     #[test]
-    fn export_knows_only_json_for_now() {
-        assert!(Cli::try_parse_from(["attuned", "export", "--format", "json"]).is_ok());
-        assert!(Cli::try_parse_from(["attuned", "export", "--format", "csv"]).is_err());
+    fn export_knows_json_csv_and_md() {
+        for f in ["json", "csv", "md"] {
+            assert!(Cli::try_parse_from(["attuned", "export", "--format", f]).is_ok());
+        }
+        assert!(Cli::try_parse_from(["attuned", "export", "--format", "xls"]).is_err());
         assert!(Cli::try_parse_from(["attuned", "export"]).is_err());
     }
 

@@ -66,6 +66,51 @@ pub fn json_to_file(conn: &Connection, out: &Path, clock: &dyn Clock) -> Result<
     }
 }
 
+/// Writes another format's output to `out` (or standard output) with the JSON export's
+/// care: a regular file is created 0600 beside `out` and renamed over it only when
+/// complete; a device or pipe is written into as it is. `write` gets the stream and the
+/// name to report its errors under.
+pub fn write_output<T>(
+    out: Option<&Path>,
+    write: impl FnOnce(&mut dyn Write, &Path) -> Result<T>,
+) -> Result<T> {
+    let Some(out) = out else {
+        let shown = Path::new("stdout");
+        let mut w = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+        let value = write(&mut w, shown)?;
+        w.flush().map_err(|e| Error::io(shown, e))?;
+        return Ok(value);
+    };
+    let target = match fs::metadata(out) {
+        Ok(m) if m.is_dir() => {
+            return Err(Error::Invalid(format!(
+                "{}: is a directory; --out needs a file name",
+                out.display()
+            )));
+        }
+        Ok(m) if !m.is_file() => {
+            let file = OpenOptions::new()
+                .write(true)
+                .open(out)
+                .map_err(|e| Error::io(out, e))?;
+            let mut w = BufWriter::with_capacity(1 << 16, file);
+            let value = write(&mut w, out)?;
+            w.flush().map_err(|e| Error::io(out, e))?;
+            return Ok(value);
+        }
+        Ok(_) => fs::canonicalize(out).map_err(|e| Error::io(out, e))?,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => out.to_path_buf(),
+        Err(e) => return Err(Error::io(out, e)),
+    };
+    let (temp, file) = TempFile::create(&target, out)?;
+    let mut w = BufWriter::with_capacity(1 << 16, file);
+    let value = write(&mut w, out)?;
+    let file = w.into_inner().map_err(|e| Error::io(out, e.into_error()))?;
+    file.sync_all().map_err(|e| Error::io(out, e))?;
+    temp.persist(&target, out)?;
+    Ok(value)
+}
+
 /// Writes a new file beside `target` and renames it over `target`; errors name `shown`.
 fn json_replacing(
     conn: &Connection,

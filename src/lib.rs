@@ -8,6 +8,8 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod export;
+pub mod export_csv;
+pub mod export_md;
 pub mod store;
 pub mod ui;
 

@@ -558,7 +558,7 @@ fn export_works_on_a_write_protected_copy() {
 fn usage_mistakes_exit_two() {
     let dir = tempfile::tempdir().unwrap();
     for args in [
-        &["export", "--format", "csv"][..],
+        &["export", "--format", "xls"][..],
         &["export"][..],
         &["demo", "--accounts", "0"][..],
         &["demo", "--accounts", "many"][..],

@@ -4,6 +4,7 @@ pub mod account;
 pub mod backup;
 pub mod call;
 pub mod check;
+pub mod exports;
 pub mod followups;
 pub mod persona;
 pub mod portfolio;
