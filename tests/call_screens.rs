@@ -187,6 +187,10 @@ fn tagging_needs_a_sentiment_and_leads_to_the_pending_retros() {
     key(&mut app, KeyCode::Enter);
     assert!(render(&app, 80, 24).contains("Choose the sentiment first"));
     press(&mut app, "g");
+    // Enter hands over to the wrap-up form, prefilled; Enter there saves.
+    key(&mut app, KeyCode::Enter);
+    let text = render(&app, 100, 30);
+    assert!(text.contains("Wrap-up"), "{text}");
     key(&mut app, KeyCode::Enter);
     let text = render(&app, 100, 30);
     assert!(text.contains("tagged Green"), "{text}");

@@ -117,6 +117,9 @@ fn a_whole_call_survives_kill_9_and_is_tagged() {
     tmux.wait_for("Choose the sentiment first");
     tmux.keys(&["y"]);
     tmux.wait_for("Yellow");
+    // Enter hands over to the wrap-up form (prefilled); Enter there saves it.
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Wrap-up");
     tmux.keys(&["Enter"]);
     tmux.wait_for("retrospective is pending");
 

@@ -13,10 +13,12 @@ use tui_input::backend::crossterm::EventHandler;
 
 use super::account::{AccountView, Outcome as AccountOutcome};
 use super::call::{CallFlow, Outcome as CallOutcome};
+use super::followups::{FollowupsView, Typed};
 use super::keymap::{self, Action, Context};
 use super::palette::Palette;
 use super::portfolio::PortfolioView;
 use super::theme::Theme;
+use super::wrapup::{CallPrefill, FormKey, WrapUp};
 use crate::config::Config;
 use crate::domain::Clock;
 use crate::domain::risk::DEFAULT_STALE_AFTER_DAYS;
@@ -35,6 +37,10 @@ enum Screen {
     /// A call, its start, its resume offer or the retrospectives, over the screen it
     /// came from.
     Call(Box<CallFlow>, Box<Screen>),
+    /// The wrap-up form over the screen it came from (for a call: the call at step 5).
+    WrapUp(Box<WrapUp>, Box<Screen>),
+    /// The follow-up queue over the screen it came from.
+    Followups(Box<FollowupsView>, Box<Screen>),
 }
 
 /// A one-line message on the status bar; the glyph tells which kind without color.
@@ -135,6 +141,8 @@ impl App {
             (_, Screen::Portfolio) => Context::Portfolio,
             (_, Screen::Call(flow, _)) => flow.context(),
             (_, Screen::Account(v)) => v.context(),
+            (_, Screen::WrapUp(..)) => Context::WrapUp,
+            (_, Screen::Followups(..)) => Context::Followups,
         }
     }
 
@@ -144,6 +152,8 @@ impl App {
             Screen::Portfolio => Context::Portfolio,
             Screen::Call(flow, _) => flow.context(),
             Screen::Account(v) => v.context(),
+            Screen::WrapUp(..) => Context::WrapUp,
+            Screen::Followups(..) => Context::Followups,
         }
     }
 
@@ -190,6 +200,22 @@ impl App {
         }
         if let Overlay::Palette(_) = self.overlay {
             return self.palette_key(key);
+        }
+        if let Screen::WrapUp(..) = self.screen {
+            return self.wrapup_key(key);
+        }
+        if let Screen::Followups(view, _) = &mut self.screen
+            && view.reschedule.is_some()
+        {
+            let at = self.as_of();
+            if let Screen::Followups(view, _) = &mut self.screen {
+                match view.text_key(key, &mut self.store, &at) {
+                    Ok(Typed::Done(text)) => self.message = Some(Notice::Done(text)),
+                    Ok(Typed::Stay) => {}
+                    Err(e) => self.message = Some(Notice::Problem(e.to_string())),
+                }
+            }
+            return;
         }
         if let Screen::Call(flow, _) = &mut self.screen
             && flow.text_focus()
@@ -282,7 +308,21 @@ impl App {
             self.call_outcome(result);
             return Ok(());
         }
+        if let Screen::Followups(..) = self.screen
+            && !matches!(action, Action::Help | Action::Palette | Action::Quit)
+        {
+            return self.followups_action(action);
+        }
+        if action == Action::CorrectTouch
+            && let Screen::Account(view) = &self.screen
+            && let super::account::Mode::Touch(t) = &view.mode
+        {
+            let form = WrapUp::for_correction(self.store.conn(), t.detail.id, &self.as_of())?;
+            return self.open_form(form);
+        }
         match action {
+            Action::LogTouch => return self.log_touch(),
+            Action::Followups => return self.open_followups(),
             Action::StartCall => return self.start_call(),
             Action::Retros => {
                 let flow = CallFlow::retros(&self.store, self.clock.as_ref())?;
@@ -295,7 +335,7 @@ impl App {
             Action::Help => self.overlay = Overlay::Help { scroll: 0 },
             Action::Palette => self.overlay = Overlay::Palette(Palette::new(self.screen_context())),
             _ => match &mut self.screen {
-                Screen::Call(..) => {}
+                Screen::Call(..) | Screen::WrapUp(..) | Screen::Followups(..) => {}
                 Screen::Portfolio => self.portfolio_action(action)?,
                 Screen::Account(_) => {
                     let at = self.as_of();
@@ -364,7 +404,8 @@ impl App {
         let id = match &self.screen {
             Screen::Portfolio => self.portfolio.selected_row().map(|r| r.id),
             Screen::Account(view) => Some(view.detail.id),
-            Screen::Call(..) => None,
+            Screen::Followups(view, _) => view.selected_item().map(|f| f.account_id),
+            Screen::Call(..) | Screen::WrapUp(..) => None,
         };
         let Some(id) = id else {
             return Ok(());
@@ -376,6 +417,10 @@ impl App {
     fn call_outcome(&mut self, result: Result<CallOutcome>) {
         match result {
             Ok(CallOutcome::Stay) => {}
+            Ok(CallOutcome::WrapUp(prefill)) => {
+                let r = self.hand_over(&prefill);
+                self.report(r);
+            }
             Ok(CallOutcome::Quit) => self.quit = true,
             Ok(CallOutcome::Leave(message)) => {
                 if let Screen::Call(_, under) =
@@ -383,23 +428,193 @@ impl App {
                 {
                     self.screen = *under;
                 }
-                // The account the call was on now has a new touch: read it again.
-                if let Screen::Account(view) = &self.screen {
-                    let id = view.detail.id;
-                    match AccountView::open(self.store.conn(), id, &self.as_of()) {
-                        Ok(view) => self.screen = Screen::Account(Box::new(view)),
-                        Err(e) => self.message = Some(Notice::Problem(e.to_string())),
-                    }
-                }
-                self.sync_clock();
-                let refreshed = self.portfolio.refresh_in_place(self.store.conn());
-                self.report(refreshed);
+                self.reread_under();
                 if let Some(text) = message {
                     self.message = Some(Notice::Done(text));
                 }
             }
             Err(e) => self.message = Some(Notice::Problem(e.to_string())),
         }
+    }
+
+    /// After a write from a flow: the screen underneath and the portfolio read again.
+    fn reread_under(&mut self) {
+        let at = self.as_of();
+        // The account the call was on now has a new touch: read it again.
+        if let Screen::Account(view) = &self.screen {
+            let id = view.detail.id;
+            match AccountView::open(self.store.conn(), id, &at) {
+                Ok(view) => self.screen = Screen::Account(Box::new(view)),
+                Err(e) => self.message = Some(Notice::Problem(e.to_string())),
+            }
+        }
+        if let Screen::Followups(view, _) = &mut self.screen {
+            let r = view.reload(self.store.conn(), &at);
+            self.report(r);
+        }
+        self.sync_clock();
+        let refreshed = self.portfolio.refresh_in_place(self.store.conn());
+        self.report(refreshed);
+    }
+
+    /// The call ended and its tags were picked: the wrap-up form takes over, over the call.
+    fn hand_over(&mut self, prefill: &CallPrefill) -> Result<()> {
+        let form = WrapUp::for_call(self.store.conn(), prefill, &self.as_of())?;
+        self.open_form(form)
+    }
+
+    fn open_form(&mut self, form: WrapUp) -> Result<()> {
+        let under = std::mem::replace(&mut self.screen, Screen::Portfolio);
+        self.screen = Screen::WrapUp(Box::new(form), Box::new(under));
+        Ok(())
+    }
+
+    /// `l`: log a touch on the selected (portfolio) or open (account) account.
+    fn log_touch(&mut self) -> Result<()> {
+        if self.store.is_read_only() {
+            return Err(crate::error::Error::Invalid(
+                "this file is open read-only: a touch cannot be logged".into(),
+            ));
+        }
+        let id = match &self.screen {
+            Screen::Portfolio => self.portfolio.selected_row().map(|r| r.id),
+            Screen::Account(view) => Some(view.detail.id),
+            _ => None,
+        };
+        let Some(id) = id else {
+            return Ok(());
+        };
+        let form = WrapUp::for_log(self.store.conn(), id, &self.as_of())?;
+        self.open_form(form)
+    }
+
+    fn wrapup_key(&mut self, key: KeyEvent) {
+        let at = self.as_of();
+        let Screen::WrapUp(form, _) = &mut self.screen else {
+            return;
+        };
+        match form.key(key) {
+            FormKey::Stay => {}
+            FormKey::Cancel => {
+                if let Screen::WrapUp(_, under) =
+                    std::mem::replace(&mut self.screen, Screen::Portfolio)
+                {
+                    self.screen = *under;
+                }
+                self.message = Some(Notice::Done("Nothing saved".into()));
+            }
+            FormKey::Submit => {
+                let Some((tag, ties)) = form.validate() else {
+                    self.message = Some(Notice::Problem(
+                        "Not saved: see the marked fields (nothing typed was lost)".into(),
+                    ));
+                    return;
+                };
+                let target = form.target();
+                let name = form.account_name.clone();
+                let kind = form.kind;
+                if let Err(e) = crate::store::tagging::save(&mut self.store, &target, &tag, &ties, &at)
+                {
+                    self.message = Some(Notice::Problem(e.to_string()));
+                    return;
+                }
+                let Screen::WrapUp(_, under) =
+                    std::mem::replace(&mut self.screen, Screen::Portfolio)
+                else {
+                    return;
+                };
+                // A call's wrap-up sits over the call, which sits over where it started.
+                self.screen = match *under {
+                    Screen::Call(_, below) => *below,
+                    other => other,
+                };
+                self.reread_under();
+                let due = tag
+                    .followup_on
+                    .map_or("no follow-up".to_string(), |d| {
+                        format!("follow-up {}", d.format("%a %b %d"))
+                    });
+                let text = match target {
+                    crate::store::tagging::Target::Call(_) => format!(
+                        "Call with {name} tagged {}, {due}; its retrospective is pending (R on the portfolio)",
+                        tag.sentiment.label()
+                    ),
+                    crate::store::tagging::Target::Log { .. } => format!(
+                        "{} with {name} logged {}, {due}",
+                        kind.label(),
+                        tag.sentiment.label()
+                    ),
+                    crate::store::tagging::Target::Correct(_) => {
+                        format!("Touch corrected ({due}); the earlier values are kept")
+                    }
+                };
+                self.message = Some(Notice::Done(text));
+            }
+        }
+    }
+
+    /// `f`: the follow-up queue over the current screen.
+    fn open_followups(&mut self) -> Result<()> {
+        let view = FollowupsView::load(self.store.conn(), &self.as_of())?;
+        let under = std::mem::replace(&mut self.screen, Screen::Portfolio);
+        self.screen = Screen::Followups(Box::new(view), Box::new(under));
+        Ok(())
+    }
+
+    fn followups_action(&mut self, action: Action) -> Result<()> {
+        let at = self.as_of();
+        if action == Action::StartCall {
+            return self.start_call();
+        }
+        let Screen::Followups(view, _) = &mut self.screen else {
+            return Ok(());
+        };
+        let read_only = self.store.is_read_only();
+        let writes = matches!(
+            action,
+            Action::FollowupDone | Action::FollowupSnooze | Action::FollowupReschedule
+        );
+        if read_only && writes {
+            return Err(crate::error::Error::Invalid(
+                "this file is open read-only: follow-ups cannot change".into(),
+            ));
+        }
+        match action {
+            Action::Down => view.down(),
+            Action::Up => view.up(),
+            Action::PageDown => (0..10).for_each(|_| view.down()),
+            Action::PageUp => (0..10).for_each(|_| view.up()),
+            Action::Top => view.selected = 0,
+            Action::Bottom => view.selected = view.items.len().saturating_sub(1),
+            Action::FollowupDone => {
+                if let Some(text) = view.done(&mut self.store, &at)? {
+                    self.message = Some(Notice::Done(text));
+                }
+            }
+            Action::FollowupSnooze => {
+                if let Some(text) = view.snooze(&mut self.store, &at)? {
+                    self.message = Some(Notice::Done(text));
+                }
+            }
+            Action::FollowupReschedule => view.start_reschedule(),
+            Action::Open => {
+                let Some(id) = view.selected_item().map(|f| f.account_id) else {
+                    return Ok(());
+                };
+                let account = AccountView::open(self.store.conn(), id, &at)?;
+                self.screen = Screen::Account(Box::new(account));
+            }
+            Action::Back => {
+                if let Screen::Followups(_, under) =
+                    std::mem::replace(&mut self.screen, Screen::Portfolio)
+                {
+                    self.screen = *under;
+                }
+                self.reread_under();
+            }
+            _ => {}
+        }
+        Ok(())
     }
 
     /// Offers to resume the call the last run left in progress, if any.
@@ -455,6 +670,8 @@ impl App {
         match &self.screen {
             Screen::Portfolio => self.portfolio.draw(frame, body, &self.theme),
             Screen::Call(flow, _) => flow.draw(frame, body, &self.theme),
+            Screen::WrapUp(form, _) => form.draw(frame, body, &self.theme),
+            Screen::Followups(view, _) => view.draw(frame, body, &self.theme),
             Screen::Account(view) => view.draw(
                 frame,
                 body,
@@ -478,6 +695,8 @@ impl App {
             Screen::Portfolio => "Portfolio".to_string(),
             Screen::Call(flow, _) => flow.title(),
             Screen::Account(v) => format!("Portfolio › {}", v.detail.name),
+            Screen::WrapUp(form, _) => form.title(),
+            Screen::Followups(..) => "Follow-ups".to_string(),
         };
         let mut spans = vec![
             Span::styled(" attuned ", self.theme.selected()),
@@ -507,6 +726,14 @@ impl App {
             && let Some(h) = flow.hints()
         {
             return self.hints(&h);
+        }
+        if let Screen::WrapUp(form, _) = &self.screen {
+            return self.hints(&form.hints());
+        }
+        if let Screen::Followups(view, _) = &self.screen
+            && view.reschedule.is_some()
+        {
+            return self.hints(&[("type", "new date"), ("Enter", "set"), ("Esc", "cancel")]);
         }
         if self.portfolio.filter_input.is_some() {
             return self.hints(&[
@@ -607,6 +834,8 @@ fn context_name(context: Context) -> &'static str {
         Context::Persona => "persona",
         Context::Touch => "touch",
         Context::OrgChart => "org chart",
+        Context::WrapUp => "wrap-up",
+        Context::Followups => "follow-ups",
     }
 }
 

@@ -25,7 +25,7 @@ use crate::domain::prompts::{self, Library, Prompt, PromptContext};
 use crate::error::Result;
 use crate::store::Store;
 use crate::store::account::{self, AccountDetail};
-use crate::store::call::{self, CallTags, NewCall, SavedCall, StepRecord};
+use crate::store::call::{self, NewCall, SavedCall, StepRecord};
 use crate::store::summary::AsOf;
 
 /// What the app does after a key on one of these screens.
@@ -34,6 +34,8 @@ pub enum Outcome {
     Stay,
     /// Back to the screen the flow came from, with an optional message.
     Leave(Option<String>),
+    /// The call is over and its tags picked: the wrap-up form takes over.
+    WrapUp(super::wrapup::CallPrefill),
     Quit,
 }
 
@@ -845,22 +847,15 @@ impl CallView {
             .unwrap_or("")
             .trim()
             .to_string();
-        call::tag(
-            store,
-            self.touch_id,
-            &CallTags {
-                sentiment,
-                intervention: self.tags.intervention,
-                followup_on: self.tags.followup,
-                proposed_fix: &fix,
-            },
-            clock,
-        )?;
-        Ok(Outcome::Leave(Some(format!(
-            "Call with {} tagged {}; its retrospective is pending (R on the portfolio)",
-            self.detail.name,
-            sentiment.label()
-        ))))
+        let _ = clock;
+        self.save_draft(store)?;
+        Ok(Outcome::WrapUp(super::wrapup::CallPrefill {
+            touch_id: self.touch_id,
+            sentiment: Some(sentiment),
+            intervention: self.tags.intervention,
+            followup: self.tags.followup,
+            fix,
+        }))
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme) {

@@ -25,6 +25,10 @@ pub enum Context {
     Touch,
     /// The account's reports-to tree.
     OrgChart,
+    /// The wrap-up form: tags after a call, a logged touch, a correction.
+    WrapUp,
+    /// The follow-up queue across the portfolio.
+    Followups,
 }
 
 /// Everything a key or a palette command can ask for.
@@ -78,6 +82,14 @@ pub enum Action {
     EditPersona,
     ArchivePersona,
     OrgChart,
+    LogTouch,
+    Followups,
+    FollowupDone,
+    FollowupSnooze,
+    FollowupReschedule,
+    CorrectTouch,
+    FormSave,
+    FormNextField,
 }
 
 /// A key as shown to the CSM and matched against events.
@@ -349,12 +361,87 @@ const PERSONA: [Binding; 1] = [bind(
     Some("back"),
 )];
 
-const TOUCH: [Binding; 1] = [bind(
-    &[Key::plain(KeyCode::Esc)],
-    Action::Back,
-    "Back to the account",
-    Some("back"),
-)];
+const TOUCH: [Binding; 2] = [
+    bind(
+        &[Key::plain(KeyCode::Esc)],
+        Action::Back,
+        "Back to the account",
+        Some("back"),
+    ),
+    bind(
+        &[Key::ch('e')],
+        Action::CorrectTouch,
+        "Correct this touch's tags (the earlier values are kept)",
+        Some("correct"),
+    ),
+];
+
+/// The wrap-up form handles its own keys (text fields type); these describe them.
+const WRAP_UP: [Binding; 4] = [
+    bind(
+        &[Key::plain(KeyCode::Enter)],
+        Action::FormSave,
+        "Save the touch and its effects (in the notes Enter starts a new line)",
+        Some("save"),
+    ),
+    bind(
+        &[Key::ctrl('s')],
+        Action::FormSave,
+        "Save from any field",
+        None,
+    ),
+    bind(
+        &[Key::plain(KeyCode::Tab)],
+        Action::FormNextField,
+        "Next field (Shift-Tab, arrows: previous and next); r/y/g sentiment, ←/→ choose, +/- ]/[ a participant's strength and sentiment",
+        Some("field"),
+    ),
+    bind(
+        &[Key::plain(KeyCode::Esc)],
+        Action::Back,
+        "Cancel (nothing is saved)",
+        Some("cancel"),
+    ),
+];
+
+const FOLLOWUPS: [Binding; 6] = [
+    bind(
+        &[Key::plain(KeyCode::Enter)],
+        Action::Open,
+        "Open the follow-up's account",
+        Some("open"),
+    ),
+    bind(
+        &[Key::ch('d')],
+        Action::FollowupDone,
+        "Mark the follow-up done",
+        Some("done"),
+    ),
+    bind(
+        &[Key::ch('z')],
+        Action::FollowupSnooze,
+        "Snooze it by a day",
+        Some("snooze"),
+    ),
+    bind(
+        &[Key::ch('r')],
+        Action::FollowupReschedule,
+        "Reschedule it (+2d, fri, YYYY-MM-DD)",
+        Some("reschedule"),
+    ),
+    bind(
+        &[Key::ch('c')],
+        Action::StartCall,
+        "Start a call on its account",
+        Some("call"),
+    ),
+    bind(
+        &[Key::plain(KeyCode::Esc)],
+        Action::Back,
+        "Back",
+        Some("back"),
+    ),
+];
 
 const ORG_CHART: [Binding; 1] = [bind(
     &[Key::plain(KeyCode::Esc), Key::ch('o')],
@@ -363,12 +450,24 @@ const ORG_CHART: [Binding; 1] = [bind(
     Some("back"),
 )];
 
-const PORTFOLIO_CALLS: [Binding; 2] = [
+const PORTFOLIO_CALLS: [Binding; 4] = [
     bind(
         &[Key::ch('c')],
         Action::StartCall,
         "Start a call on the account (live checklist)",
         Some("call"),
+    ),
+    bind(
+        &[Key::ch('l')],
+        Action::LogTouch,
+        "Log a touch on the account (email, meeting, QBR, note)",
+        Some("log"),
+    ),
+    bind(
+        &[Key::ch('f')],
+        Action::Followups,
+        "Follow-ups: overdue, today, this week, later",
+        Some("follow-ups"),
     ),
     bind(
         &[Key::ch('R')],
@@ -378,12 +477,26 @@ const PORTFOLIO_CALLS: [Binding; 2] = [
     ),
 ];
 
-const ACCOUNT_CALLS: [Binding; 1] = [bind(
-    &[Key::ch('c')],
-    Action::StartCall,
-    "Start a call on this account (live checklist)",
-    Some("call"),
-)];
+const ACCOUNT_CALLS: [Binding; 3] = [
+    bind(
+        &[Key::ch('c')],
+        Action::StartCall,
+        "Start a call on this account (live checklist)",
+        Some("call"),
+    ),
+    bind(
+        &[Key::ch('l')],
+        Action::LogTouch,
+        "Log a touch on this account (email, meeting, QBR, note)",
+        Some("log"),
+    ),
+    bind(
+        &[Key::ch('f')],
+        Action::Followups,
+        "Follow-ups across the portfolio",
+        None,
+    ),
+];
 
 const CALL_START: [Binding; 4] = [
     bind(
@@ -554,16 +667,18 @@ pub fn bindings(context: Context) -> Vec<&'static Binding> {
         Context::Persona => &PERSONA,
         Context::Touch => &TOUCH,
         Context::OrgChart => &ORG_CHART,
+        Context::WrapUp => &WRAP_UP,
+        Context::Followups => &FOLLOWUPS,
     };
     let mut all: Vec<&'static Binding> = specific.iter().collect();
     if matches!(context, Context::Account | Context::Persona) {
         all.extend(PERSONA_EDIT.iter());
     }
     // During a call j/k/g/G are free for the call's own keys (g is Green).
-    if context != Context::Call {
+    if !matches!(context, Context::Call | Context::WrapUp) {
         all.extend(MOVE.iter());
     }
-    if context != Context::Help {
+    if !matches!(context, Context::Help | Context::WrapUp) {
         all.extend(GLOBAL.iter());
     }
     // After the global keys, so `? help` keeps its place in a narrow status bar.
@@ -645,6 +760,8 @@ mod tests {
             Context::Persona,
             Context::Touch,
             Context::OrgChart,
+            Context::WrapUp,
+            Context::Followups,
         ] {
             let all = bindings(context);
             for (i, a) in all.iter().enumerate() {

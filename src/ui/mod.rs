@@ -5,6 +5,7 @@ pub mod app;
 pub mod call;
 pub mod call_start;
 pub mod counter;
+pub mod followups;
 pub mod format;
 pub mod keymap;
 pub mod org_chart;
@@ -16,6 +17,7 @@ pub mod pulse_form;
 pub mod retro;
 pub mod theme;
 pub mod touch_view;
+pub mod wrapup;
 
 use std::path::PathBuf;
 use std::sync::Arc;

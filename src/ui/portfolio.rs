@@ -309,6 +309,7 @@ impl PortfolioView {
                     Style::new()
                 },
             ),
+            Span::styled(" (f)", theme.key()),
         ]);
         vec![first, second]
     }

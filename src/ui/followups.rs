@@ -1,0 +1,252 @@
+//! The follow-up queue (`f`): every open follow-up across the portfolio, grouped into
+//! overdue, today, this week and later. `d` marks one done, `z` snoozes it a day, `r`
+//! reschedules it to a typed date, Enter opens its account, `c` starts the call.
+
+use crossterm::event::{Event, KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use rusqlite::Connection;
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::theme::Theme;
+use crate::domain::tagging::{Bucket, parse_day};
+use crate::error::Result;
+use crate::store::Store;
+use crate::store::followups::{self, Followup};
+use crate::store::summary::AsOf;
+
+/// At most this many open follow-ups are read (the soonest).
+pub const LIMIT: usize = 2000;
+
+pub struct FollowupsView {
+    pub items: Vec<Followup>,
+    pub total: i64,
+    pub selected: usize,
+    /// The reschedule field, while it is open.
+    pub reschedule: Option<Input>,
+    pub error: Option<String>,
+    pub today: chrono::NaiveDate,
+}
+
+/// What a key did in the reschedule field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Typed {
+    Stay,
+    Done(String),
+}
+
+impl FollowupsView {
+    pub fn load(conn: &Connection, at: &AsOf) -> Result<FollowupsView> {
+        let (items, total) = followups::open(conn, at.today, LIMIT)?;
+        Ok(FollowupsView {
+            items,
+            total,
+            selected: 0,
+            reschedule: None,
+            error: None,
+            today: at.today,
+        })
+    }
+
+    /// Reads the queue again, keeping the selection near where it was.
+    pub fn reload(&mut self, conn: &Connection, at: &AsOf) -> Result<()> {
+        let keep = self.selected_item().map(|f| f.id);
+        let (items, total) = followups::open(conn, at.today, LIMIT)?;
+        self.items = items;
+        self.total = total;
+        self.today = at.today;
+        if let Some(i) = keep.and_then(|id| self.items.iter().position(|f| f.id == id)) {
+            self.selected = i;
+        }
+        self.selected = self.selected.min(self.items.len().saturating_sub(1));
+        Ok(())
+    }
+
+    pub fn selected_item(&self) -> Option<&Followup> {
+        self.items.get(self.selected)
+    }
+
+    pub fn down(&mut self) {
+        if self.selected + 1 < self.items.len() {
+            self.selected += 1;
+        }
+    }
+
+    pub fn up(&mut self) {
+        self.selected = self.selected.saturating_sub(1);
+    }
+
+    pub fn done(&mut self, store: &mut Store, at: &AsOf) -> Result<Option<String>> {
+        let Some(f) = self.selected_item().cloned() else {
+            return Ok(None);
+        };
+        followups::mark_done(store, f.id, at)?;
+        self.reload(store.conn(), at)?;
+        Ok(Some(format!("Done: {} — {}", f.account, f.action)))
+    }
+
+    pub fn snooze(&mut self, store: &mut Store, at: &AsOf) -> Result<Option<String>> {
+        let Some(f) = self.selected_item().cloned() else {
+            return Ok(None);
+        };
+        let to = followups::snooze(store, f.id, 1, at)?;
+        self.reload(store.conn(), at)?;
+        Ok(Some(format!(
+            "Snoozed {} to {}",
+            f.account,
+            to.format("%a %b %d")
+        )))
+    }
+
+    pub fn start_reschedule(&mut self) {
+        if let Some(f) = self.selected_item() {
+            self.reschedule = Some(Input::new(f.due_on.format("%Y-%m-%d").to_string()));
+            self.error = None;
+        }
+    }
+
+    /// A key in the reschedule field; a bad date keeps what was typed and says why.
+    pub fn text_key(&mut self, key: KeyEvent, store: &mut Store, at: &AsOf) -> Result<Typed> {
+        let Some(input) = self.reschedule.as_mut() else {
+            return Ok(Typed::Stay);
+        };
+        match key.code {
+            KeyCode::Esc => {
+                self.reschedule = None;
+                self.error = None;
+            }
+            KeyCode::Enter => {
+                let typed = input.value().trim().to_string();
+                let Some(day) = parse_day(&typed, at.today) else {
+                    self.error = Some(format!(
+                        "'{typed}' is not a date: try +2d, fri or YYYY-MM-DD"
+                    ));
+                    return Ok(Typed::Stay);
+                };
+                if day < at.today {
+                    self.error = Some(format!("{day} is in the past"));
+                    return Ok(Typed::Stay);
+                }
+                let Some(f) = self.selected_item().cloned() else {
+                    self.reschedule = None;
+                    return Ok(Typed::Stay);
+                };
+                followups::reschedule(store, f.id, day, at)?;
+                self.reschedule = None;
+                self.error = None;
+                self.reload(store.conn(), at)?;
+                return Ok(Typed::Done(format!(
+                    "{} moved to {}",
+                    f.account,
+                    day.format("%a %b %d")
+                )));
+            }
+            _ => {
+                input.handle_event(&Event::Key(key));
+                self.error = None;
+            }
+        }
+        Ok(Typed::Stay)
+    }
+
+    pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        if area.width == 0 || area.height == 0 {
+            return;
+        }
+        let mut lines: Vec<Line> = Vec::new();
+        let mut selected_line = 0usize;
+        let count = |b: Bucket| self.items.iter().filter(|f| f.bucket == b).count();
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {} open", self.total), theme.title()),
+            Span::raw(format!(
+                " · {} overdue · {} today · {} this week · {} later",
+                count(Bucket::Overdue),
+                count(Bucket::Today),
+                count(Bucket::ThisWeek),
+                count(Bucket::Later)
+            )),
+        ]));
+        if let Some(input) = &self.reschedule {
+            lines.push(Line::from(vec![
+                Span::styled(" New date: ", theme.key()),
+                Span::raw(format!("{}▏", input.value())),
+                Span::styled(
+                    "  +2d, fri, YYYY-MM-DD · Enter sets · Esc cancels",
+                    theme.dim(),
+                ),
+            ]));
+        }
+        if let Some(e) = &self.error {
+            lines.push(Line::styled(format!(" ✗ {e}"), theme.danger()));
+        }
+        if self.items.is_empty() {
+            lines.push(Line::raw(""));
+            lines.push(Line::raw(
+                " Nothing to follow up. Tag a touch with a date to add one.",
+            ));
+        }
+        let name_w = (area.width as usize / 3).clamp(8, 32);
+        let mut last: Option<Bucket> = None;
+        for (i, f) in self.items.iter().enumerate() {
+            if last != Some(f.bucket) {
+                last = Some(f.bucket);
+                let style = if f.bucket == Bucket::Overdue {
+                    theme.danger()
+                } else {
+                    theme.header()
+                };
+                lines.push(Line::styled(
+                    format!(" {} ({})", f.bucket.label(), count(f.bucket)),
+                    style,
+                ));
+            }
+            let on = i == self.selected;
+            if on {
+                selected_line = lines.len();
+            }
+            let days = (f.due_on - self.today).num_days();
+            let when = match days {
+                0 => "today".to_string(),
+                d if d < 0 => format!("{}d late", -d),
+                d => format!("in {d}d"),
+            };
+            let name: String = f.account.chars().take(name_w).collect();
+            let snoozed = if f.snoozed_from.is_some() {
+                " (moved)"
+            } else {
+                ""
+            };
+            let text = format!(
+                "{} {}  {:<9} {:<name_w$}  {}{}",
+                if on { "▶" } else { " " },
+                f.due_on.format("%a %b %d"),
+                when,
+                name,
+                f.action,
+                snoozed,
+            );
+            lines.push(if on {
+                Line::styled(text, theme.selected())
+            } else {
+                Line::raw(text)
+            });
+        }
+        if (self.items.len() as i64) < self.total {
+            lines.push(Line::styled(
+                format!(" … and {} more later", self.total - self.items.len() as i64),
+                theme.dim(),
+            ));
+        }
+        let inner_h = area.height.saturating_sub(2) as usize;
+        let scroll = selected_line.saturating_sub(inner_h.saturating_sub(2)) as u16;
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(Block::new().borders(Borders::ALL).title(" Follow-ups "))
+                .scroll((scroll, 0)),
+            area,
+        );
+    }
+}

@@ -1,0 +1,621 @@
+//! The wrap-up form: tags a call that just ended, logs any other touch (`l`: email,
+//! meeting, QBR, note) or corrects an earlier one. Choice fields take single keys (r/y/g,
+//! ←/→, Space); text fields take every printable key; Tab / ↑↓ move between fields;
+//! Enter saves (in the notes it starts a new line; Ctrl-S saves from anywhere); Esc
+//! cancels. A refused save keeps everything typed and says why beside the field.
+
+use chrono::NaiveDate;
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use rusqlite::Connection;
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::theme::Theme;
+use crate::domain::model::{Intervention, Pulse, Sentiment, Strength, TouchKind};
+use crate::domain::tagging::{FollowupWhen, parse_csat, parse_followup};
+use crate::error::Result;
+use crate::store::account;
+use crate::store::summary::AsOf;
+use crate::store::tagging::{self, Tag, Target, Tie};
+
+/// What a call hands over to the wrap-up: the tags picked on step 5 and the fix of step 4.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallPrefill {
+    pub touch_id: i64,
+    pub sentiment: Option<Pulse>,
+    pub intervention: Intervention,
+    pub followup: Option<NaiveDate>,
+    pub fix: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Call(i64),
+    Log,
+    Correct(i64),
+}
+
+/// What a key did to the form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormKey {
+    Stay,
+    Cancel,
+    Submit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Kind,
+    Sentiment,
+    Intervention,
+    Followup,
+    Action,
+    Outcome,
+    Csat,
+    Escalated,
+    Notes,
+    Person(usize),
+}
+
+/// A participant's tie as the form shows it.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub id: i64,
+    pub name: String,
+    pub strength: Strength,
+    pub sentiment: Sentiment,
+    pub took_part: bool,
+}
+
+/// Touch kinds `l` can log (a call runs the checklist with `c`).
+const LOG_KINDS: [TouchKind; 4] = [
+    TouchKind::Email,
+    TouchKind::Meeting,
+    TouchKind::Qbr,
+    TouchKind::Note,
+];
+
+pub struct WrapUp {
+    pub mode: Mode,
+    pub account_id: i64,
+    pub account_name: String,
+    pub kind: TouchKind,
+    pub sentiment: Option<Pulse>,
+    pub intervention: Option<Intervention>,
+    pub followup: Input,
+    pub action: Input,
+    pub outcome: Input,
+    pub csat: Input,
+    pub escalated: bool,
+    pub notes: String,
+    pub people: Vec<Person>,
+    pub focus: usize,
+    pub errors: Vec<(Field, String)>,
+    pub today: NaiveDate,
+}
+
+fn day_text(d: Option<NaiveDate>) -> String {
+    d.map_or_else(|| "none".to_string(), |d| d.format("%Y-%m-%d").to_string())
+}
+
+impl WrapUp {
+    fn blank(conn: &Connection, account_id: i64, mode: Mode, at: &AsOf) -> Result<WrapUp> {
+        let detail = account::load(conn, account_id, at)?;
+        let people = detail
+            .personas
+            .iter()
+            .map(|p| Person {
+                id: p.id,
+                name: p.name.clone(),
+                strength: p.strength,
+                sentiment: p.sentiment,
+                took_part: false,
+            })
+            .collect();
+        Ok(WrapUp {
+            mode,
+            account_id,
+            account_name: detail.name,
+            kind: TouchKind::Email,
+            sentiment: None,
+            intervention: None,
+            followup: Input::new(day_text(at.today.checked_add_days(chrono::Days::new(7)))),
+            action: Input::default(),
+            outcome: Input::default(),
+            csat: Input::default(),
+            escalated: false,
+            notes: String::new(),
+            people,
+            focus: 0,
+            errors: Vec::new(),
+            today: at.today,
+        })
+    }
+
+    /// After a call: prefilled from what the call captured.
+    pub fn for_call(conn: &Connection, p: &CallPrefill, at: &AsOf) -> Result<WrapUp> {
+        let saved = tagging::tagged(conn, p.touch_id)?;
+        let mut form = WrapUp::blank(conn, saved.account_id, Mode::Call(p.touch_id), at)?;
+        form.kind = TouchKind::Call;
+        form.sentiment = p.sentiment;
+        form.intervention = Some(p.intervention);
+        form.escalated = p.intervention == Intervention::Escalation;
+        form.followup = Input::new(day_text(p.followup));
+        form.action = Input::new(p.fix.clone());
+        form.outcome = Input::new(p.fix.clone());
+        form.people.retain(|x| saved.participants.contains(&x.id));
+        for x in &mut form.people {
+            x.took_part = true;
+        }
+        form.focus = form.first_missing();
+        Ok(form)
+    }
+
+    /// `l`: any touch without the checklist.
+    pub fn for_log(conn: &Connection, account_id: i64, at: &AsOf) -> Result<WrapUp> {
+        WrapUp::blank(conn, account_id, Mode::Log, at)
+    }
+
+    /// A correction of an earlier touch, prefilled with its tags.
+    pub fn for_correction(conn: &Connection, touch_id: i64, at: &AsOf) -> Result<WrapUp> {
+        let t = tagging::tagged(conn, touch_id)?;
+        let mut form = WrapUp::blank(conn, t.account_id, Mode::Correct(touch_id), at)?;
+        form.kind = t.kind;
+        form.sentiment = t.sentiment;
+        form.intervention = t.intervention;
+        form.followup = Input::new(if t.no_followup || t.followup_on.is_none() {
+            "none".into()
+        } else {
+            day_text(t.followup_on)
+        });
+        form.action = Input::new(t.followup_action.unwrap_or_default());
+        form.outcome = Input::new(t.outcome);
+        form.csat = Input::new(t.csat.map(|c| c.to_string()).unwrap_or_default());
+        form.escalated = t.escalated;
+        form.notes = t.notes;
+        form.people.retain(|x| t.participants.contains(&x.id));
+        for x in &mut form.people {
+            x.took_part = true;
+        }
+        Ok(form)
+    }
+
+    pub fn fields(&self) -> Vec<Field> {
+        let mut all = Vec::new();
+        if self.mode == Mode::Log {
+            all.push(Field::Kind);
+        }
+        all.extend([
+            Field::Sentiment,
+            Field::Intervention,
+            Field::Followup,
+            Field::Action,
+            Field::Outcome,
+            Field::Csat,
+            Field::Escalated,
+            Field::Notes,
+        ]);
+        all.extend((0..self.people.len()).map(Field::Person));
+        all
+    }
+
+    pub fn focused(&self) -> Field {
+        let fields = self.fields();
+        fields
+            .get(self.focus.min(fields.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(Field::Sentiment)
+    }
+
+    fn first_missing(&self) -> usize {
+        let fields = self.fields();
+        let want = if self.sentiment.is_none() {
+            Field::Sentiment
+        } else if self.intervention.is_none() {
+            Field::Intervention
+        } else {
+            Field::Sentiment
+        };
+        fields.iter().position(|f| *f == want).unwrap_or(0)
+    }
+
+    pub fn title(&self) -> String {
+        match self.mode {
+            Mode::Call(_) => format!("{} › Wrap-up of the call", self.account_name),
+            Mode::Log => format!("{} › Log a touch", self.account_name),
+            Mode::Correct(_) => format!("{} › Correct a touch", self.account_name),
+        }
+    }
+
+    pub fn hints(&self) -> Vec<(&'static str, &'static str)> {
+        let mut h = vec![("Tab/↑↓", "field")];
+        match self.focused() {
+            Field::Sentiment => h.push(("r/y/g", "sentiment")),
+            Field::Kind | Field::Intervention | Field::Escalated => h.push(("←/→", "choose")),
+            Field::Person(_) => {
+                h.push(("+/-", "strength"));
+                h.push(("]/[", "sentiment"));
+                if self.mode == Mode::Log {
+                    h.push(("Space", "took part"));
+                }
+            }
+            Field::Notes => h.push(("Enter", "new line")),
+            _ => h.push(("type", "text")),
+        }
+        if self.focused() == Field::Notes {
+            h.push(("Ctrl-S", "save"));
+        } else {
+            h.push(("Enter", "save"));
+        }
+        h.push(("Esc", "cancel"));
+        h
+    }
+
+    pub fn key(&mut self, key: KeyEvent) -> FormKey {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let alt = key.modifiers.contains(KeyModifiers::ALT);
+        let n = self.fields().len().max(1);
+        let field = self.focused();
+        match key.code {
+            KeyCode::Esc => return FormKey::Cancel,
+            KeyCode::Char('s') if ctrl => return FormKey::Submit,
+            KeyCode::Enter if field == Field::Notes && !ctrl && !alt => {
+                self.notes.push('\n');
+            }
+            KeyCode::Enter => return FormKey::Submit,
+            KeyCode::Tab => self.focus = (self.focus + 1) % n,
+            KeyCode::BackTab => self.focus = (self.focus + n - 1) % n,
+            KeyCode::Down if field != Field::Notes => self.focus = (self.focus + 1) % n,
+            KeyCode::Up if field != Field::Notes => self.focus = (self.focus + n - 1) % n,
+            _ if ctrl || alt => {}
+            _ => self.field_key(field, key),
+        }
+        self.errors.retain(|(f, _)| *f != field);
+        FormKey::Stay
+    }
+
+    fn field_key(&mut self, field: Field, key: KeyEvent) {
+        let step = match key.code {
+            KeyCode::Right | KeyCode::Char(' ') => 1,
+            KeyCode::Left => -1,
+            _ => 0,
+        };
+        match field {
+            Field::Kind => {
+                self.kind = match key.code {
+                    KeyCode::Char('e') => TouchKind::Email,
+                    KeyCode::Char('m') => TouchKind::Meeting,
+                    KeyCode::Char('q') => TouchKind::Qbr,
+                    KeyCode::Char('n') => TouchKind::Note,
+                    _ => cycle(&LOG_KINDS, Some(self.kind), step).unwrap_or(self.kind),
+                }
+            }
+            Field::Sentiment => {
+                self.sentiment = match key.code {
+                    KeyCode::Char('r' | 'R') => Some(Pulse::Red),
+                    KeyCode::Char('y' | 'Y') => Some(Pulse::Yellow),
+                    KeyCode::Char('g' | 'G') => Some(Pulse::Green),
+                    _ => cycle(Pulse::ALL, self.sentiment, step),
+                }
+            }
+            Field::Intervention => {
+                let picked = match key.code {
+                    KeyCode::Char(c @ '1'..='4') => {
+                        Intervention::ALL.get(c as usize - '1' as usize).copied()
+                    }
+                    _ => cycle(Intervention::ALL, self.intervention, step),
+                };
+                if picked != self.intervention {
+                    self.intervention = picked;
+                    if picked == Some(Intervention::Escalation) {
+                        self.escalated = true;
+                    }
+                }
+            }
+            Field::Escalated => match key.code {
+                KeyCode::Char('y') => self.escalated = true,
+                KeyCode::Char('n') => self.escalated = false,
+                _ if step != 0 => self.escalated = !self.escalated,
+                _ => {}
+            },
+            Field::Followup => {
+                self.followup.handle_event(&Event::Key(key));
+            }
+            Field::Action => {
+                self.action.handle_event(&Event::Key(key));
+            }
+            Field::Outcome => {
+                self.outcome.handle_event(&Event::Key(key));
+            }
+            Field::Csat => {
+                self.csat.handle_event(&Event::Key(key));
+            }
+            Field::Notes => match key.code {
+                KeyCode::Backspace => {
+                    self.notes.pop();
+                }
+                KeyCode::Char(c) => self.notes.push(c),
+                _ => {}
+            },
+            Field::Person(i) => {
+                let log = self.mode == Mode::Log;
+                let Some(p) = self.people.get_mut(i) else {
+                    return;
+                };
+                match key.code {
+                    KeyCode::Char('+' | '=') => p.strength = step_up(Strength::ALL, p.strength, 1),
+                    KeyCode::Char('-') => p.strength = step_up(Strength::ALL, p.strength, -1),
+                    KeyCode::Char(']') => p.sentiment = step_up(Sentiment::ALL, p.sentiment, 1),
+                    KeyCode::Char('[') => p.sentiment = step_up(Sentiment::ALL, p.sentiment, -1),
+                    KeyCode::Char(' ') if log => p.took_part = !p.took_part,
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// The tags, or every problem beside its field (nothing typed is touched).
+    pub fn validate(&mut self) -> Option<(Tag, Vec<Tie>)> {
+        self.errors.clear();
+        if self.sentiment.is_none() {
+            self.errors.push((
+                Field::Sentiment,
+                "required: r Red, y Yellow, g Green".into(),
+            ));
+        }
+        if self.intervention.is_none() {
+            self.errors
+                .push((Field::Intervention, "required: ←/→ to choose".into()));
+        }
+        let followup = match parse_followup(self.followup.value(), self.today) {
+            Ok(FollowupWhen::On(d)) => Some(d),
+            Ok(FollowupWhen::None) => None,
+            Err(e) => {
+                self.errors.push((Field::Followup, e));
+                None
+            }
+        };
+        let csat = match parse_csat(self.csat.value()) {
+            Ok(c) => c,
+            Err(e) => {
+                self.errors.push((Field::Csat, e));
+                None
+            }
+        };
+        if let (Some(sentiment), Some(intervention), true) =
+            (self.sentiment, self.intervention, self.errors.is_empty())
+        {
+            let tag = Tag {
+                sentiment,
+                intervention,
+                followup_on: followup,
+                followup_action: self.action.value().to_string(),
+                outcome: self.outcome.value().to_string(),
+                notes: self.notes.clone(),
+                csat,
+                escalated: self.escalated,
+            };
+            let ties = self
+                .people
+                .iter()
+                .map(|p| Tie {
+                    persona_id: p.id,
+                    strength: p.strength,
+                    sentiment: p.sentiment,
+                })
+                .collect();
+            return Some((tag, ties));
+        }
+        let fields = self.fields();
+        if let Some((f, _)) = self.errors.first() {
+            self.focus = fields.iter().position(|x| x == f).unwrap_or(self.focus);
+        }
+        None
+    }
+
+    pub fn target(&self) -> Target {
+        match self.mode {
+            Mode::Call(id) => Target::Call(id),
+            Mode::Correct(id) => Target::Correct(id),
+            Mode::Log => Target::Log {
+                account_id: self.account_id,
+                kind: self.kind,
+                participants: self
+                    .people
+                    .iter()
+                    .filter(|p| p.took_part)
+                    .map(|p| p.id)
+                    .collect(),
+            },
+        }
+    }
+
+    fn error_of(&self, f: Field) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(x, _)| *x == f)
+            .map(|(_, e)| e.as_str())
+    }
+
+    pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        if area.width == 0 || area.height == 0 {
+            return;
+        }
+        let focused = self.focused();
+        let mut lines: Vec<Line> = Vec::new();
+        let row = |f: Field, label: &str, value: Vec<Span<'static>>| {
+            let on = f == focused;
+            let mut spans = vec![
+                Span::raw(if on { "▶ " } else { "  " }),
+                Span::styled(
+                    format!("{label:<13}"),
+                    if on { theme.selected() } else { theme.header() },
+                ),
+                Span::raw(" "),
+            ];
+            spans.extend(value);
+            Line::from(spans)
+        };
+        let text = |input: &Input, f: Field| {
+            let v = input.value().to_string();
+            if f == focused { format!("{v}▏") } else { v }
+        };
+        let choice = |v: String, f: Field| {
+            if f == focused {
+                format!("◀ {v} ▶")
+            } else {
+                v
+            }
+        };
+        for f in self.fields() {
+            let line = match f {
+                Field::Kind => row(
+                    f,
+                    "Touch",
+                    vec![Span::raw(choice(self.kind.label().into(), f))],
+                ),
+                Field::Sentiment => {
+                    let v = match self.sentiment {
+                        Some(p) => Span::styled(
+                            choice(p.label().into(), f),
+                            theme.pulse(Some(p)).add_modifier(Modifier::BOLD),
+                        ),
+                        None => Span::styled("— r/y/g".to_string(), theme.warn()),
+                    };
+                    row(f, "Sentiment *", vec![v])
+                }
+                Field::Intervention => {
+                    let v = self
+                        .intervention
+                        .map_or("— ←/→".to_string(), |i| choice(i.label().into(), f));
+                    row(f, "Intervention*", vec![Span::raw(v)])
+                }
+                Field::Followup => {
+                    let typed = text(&self.followup, f);
+                    let mut spans = vec![Span::raw(typed)];
+                    if let Ok(FollowupWhen::On(d)) =
+                        parse_followup(self.followup.value(), self.today)
+                    {
+                        spans.push(Span::styled(
+                            format!("  {}", d.format("%a %b %d")),
+                            theme.dim(),
+                        ));
+                    }
+                    if f == focused {
+                        spans.push(Span::styled("  +2d fri YYYY-MM-DD none", theme.dim()));
+                    }
+                    row(f, "Follow-up *", spans)
+                }
+                Field::Action => row(f, "Action", vec![Span::raw(text(&self.action, f))]),
+                Field::Outcome => row(f, "Outcome", vec![Span::raw(text(&self.outcome, f))]),
+                Field::Csat => row(f, "CSAT (1-5)", vec![Span::raw(text(&self.csat, f))]),
+                Field::Escalated => row(
+                    f,
+                    "Escalated",
+                    vec![Span::raw(choice(
+                        if self.escalated { "yes" } else { "no" }.into(),
+                        f,
+                    ))],
+                ),
+                Field::Notes => {
+                    let mut notes = self.notes.clone();
+                    if f == focused {
+                        notes.push('▏');
+                    }
+                    let mut it = notes.split('\n');
+                    let first = it.next().unwrap_or("").to_string();
+                    lines.push(row(f, "Notes", vec![Span::raw(first)]));
+                    for more in it {
+                        lines.push(Line::raw(format!("{:16}{more}", "")));
+                    }
+                    if let Some(e) = self.error_of(f) {
+                        lines.push(Line::styled(format!("{:16}✗ {e}", ""), theme.danger()));
+                    }
+                    continue;
+                }
+                Field::Person(i) => {
+                    let Some(p) = self.people.get(i) else {
+                        continue;
+                    };
+                    if i == 0 {
+                        lines.push(Line::styled(
+                            "  Participants (strength +/-, sentiment ]/[)",
+                            theme.header(),
+                        ));
+                    }
+                    let mark = if self.mode == Mode::Log {
+                        if p.took_part { "[x] " } else { "[ ] " }
+                    } else {
+                        ""
+                    };
+                    row(
+                        f,
+                        &format!("{mark}{}", p.name)
+                            .chars()
+                            .take(13)
+                            .collect::<String>(),
+                        vec![
+                            Span::styled(
+                                p.strength.label().to_string(),
+                                theme.strength(p.strength),
+                            ),
+                            Span::raw(" · "),
+                            Span::styled(
+                                p.sentiment.label().to_string(),
+                                theme.sentiment(p.sentiment),
+                            ),
+                        ],
+                    )
+                }
+            };
+            lines.push(line);
+            if let Some(e) = self.error_of(f) {
+                lines.push(Line::styled(format!("{:16}✗ {e}", ""), theme.danger()));
+            }
+        }
+        // Keep the focused field in view on short screens.
+        let focus_line = lines
+            .iter()
+            .position(|l| l.spans.first().is_some_and(|s| s.content == "▶ "))
+            .unwrap_or(0) as u16;
+        let inner_h = area.height.saturating_sub(2);
+        let scroll = focus_line.saturating_sub(inner_h.saturating_sub(2));
+        let title = match self.mode {
+            Mode::Call(_) => " Wrap-up · Enter saves ",
+            Mode::Log => " Log a touch · Enter saves ",
+            Mode::Correct(_) => " Correct the touch (earlier values are kept) · Enter saves ",
+        };
+        frame.render_widget(Clear, area);
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(Block::new().borders(Borders::ALL).title(title))
+                .wrap(Wrap { trim: false })
+                .scroll((scroll, 0)),
+            area,
+        );
+    }
+}
+
+fn cycle<T: Copy + PartialEq>(all: &[T], current: Option<T>, step: i32) -> Option<T> {
+    if step == 0 || all.is_empty() {
+        return current;
+    }
+    let n = all.len() as i32;
+    let i = match current.and_then(|c| all.iter().position(|x| *x == c)) {
+        Some(i) => (i as i32 + step).rem_euclid(n),
+        None if step > 0 => 0,
+        None => n - 1,
+    };
+    all.get(i as usize).copied()
+}
+
+fn step_up<T: Copy + PartialEq>(all: &[T], current: T, step: i32) -> T {
+    let i = all.iter().position(|x| *x == current).unwrap_or(0) as i32;
+    let j = (i + step).clamp(0, all.len() as i32 - 1);
+    all.get(j as usize).copied().unwrap_or(current)
+}
