@@ -44,6 +44,15 @@ pub enum Command {
     Check,
     /// A consistent copy of the database (0600), safe while the app runs
     Backup(BackupArgs),
+    /// What is due: open follow-ups, overdue, today, this week, later (the database is only read)
+    Followups(FollowupsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FollowupsArgs {
+    /// One JSON object for scripts instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -87,6 +96,8 @@ pub enum Format {
     Csv,
     /// A one-page brief for a QBR document
     Md,
+    /// Open follow-ups as an iCalendar file (RFC 5545) for a calendar app
+    Ics,
 }
 
 /// Parses the command line, runs it, and turns the outcome into an exit status.
@@ -136,6 +147,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Export(args)) => export(&path, &args),
         Some(Command::Check) => check(&path),
         Some(Command::Backup(args)) => backup(&path, &args),
+        Some(Command::Followups(args)) => followups(&path, &args),
     }
 }
 
@@ -223,7 +235,88 @@ fn export(path: &Path, args: &ExportArgs) -> Result<ExitCode> {
         Format::Json => export_json(&store, args.out.as_deref()),
         Format::Csv => export_csv(&store, args.out.as_deref()),
         Format::Md => export_md(&store, args.out.as_deref(), args.account.as_deref()),
+        Format::Ics => export_ics(&store, args.out.as_deref()),
     }
+}
+
+fn export_ics(store: &Store, out: Option<&Path>) -> Result<ExitCode> {
+    if let Some(out) = out {
+        refuse_to_overwrite_db(store.path(), out)?;
+    }
+    let now = chrono::Utc::now();
+    let n = export::write_output(out, |w, shown| {
+        crate::export_ics::write(store.conn(), now, w, shown)
+    })?;
+    if let Some(out) = out {
+        eprintln!("exported {n} follow-ups -> {}", out.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `attuned followups`: the queue of the `f` screen, for scripts and shell prompts.
+fn followups(path: &Path, args: &FollowupsArgs) -> Result<ExitCode> {
+    use crate::domain::Clock;
+    use crate::domain::tagging::Bucket;
+    use std::io::Write as _;
+    let store = Store::open_read_only(path)?;
+    let today = SystemClock.today();
+    let (items, total) = store::followups::open(store.conn(), today, usize::MAX >> 1)?;
+    let mut stdout = io::stdout().lock();
+    let shown = Path::new("stdout");
+    let text = if args.json {
+        let list: Vec<serde_json::Value> = items
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "id": f.id,
+                    "account_id": f.account_id,
+                    "account": f.account,
+                    "touch_id": f.touch_id,
+                    "due_on": f.due_on.format("%Y-%m-%d").to_string(),
+                    "action": f.action,
+                    "snoozed_from": f.snoozed_from.map(|d| d.format("%Y-%m-%d").to_string()),
+                    "bucket": f.bucket.as_str(),
+                })
+            })
+            .collect();
+        let count = |b: Bucket| items.iter().filter(|f| f.bucket == b).count();
+        let v = serde_json::json!({
+            "today": today.format("%Y-%m-%d").to_string(),
+            "open": total,
+            "overdue": count(Bucket::Overdue),
+            "due_today": count(Bucket::Today),
+            "this_week": count(Bucket::ThisWeek),
+            "later": count(Bucket::Later),
+            "followups": list,
+        });
+        format!("{v}\n")
+    } else {
+        let mut t = String::new();
+        if items.is_empty() {
+            t.push_str("No open follow-ups.\n");
+        }
+        for b in Bucket::ALL {
+            let group: Vec<_> = items.iter().filter(|f| f.bucket == b).collect();
+            if group.is_empty() {
+                continue;
+            }
+            t.push_str(&format!("{} ({})\n", b.label(), group.len()));
+            for f in group {
+                t.push_str(&format!(
+                    "  {}  {}  {}\n",
+                    f.due_on.format("%Y-%m-%d"),
+                    one_line(&f.account),
+                    one_line(&f.action)
+                ));
+            }
+        }
+        t
+    };
+    match stdout.write_all(text.as_bytes()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        other => other.map_err(|e| Error::io(shown, e))?,
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn export_json(store: &Store, out: Option<&Path>) -> Result<ExitCode> {

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod error;
 pub mod export;
 pub mod export_csv;
+pub mod export_ics;
 pub mod export_md;
 pub mod store;
 pub mod ui;

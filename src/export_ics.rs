@@ -1,0 +1,158 @@
+//! `attuned export --format ics`: the open follow-ups as an iCalendar file (RFC 5545)
+//! a calendar app can import. One all-day VEVENT per follow-up on its due date, with a
+//! stable UID so importing again updates rather than duplicates. Lines end in CRLF, text
+//! is escaped (backslash, semicolon, comma, newline) and lines longer than 75 octets are
+//! folded without splitting a UTF-8 character.
+
+use std::io::Write;
+use std::path::Path;
+
+use chrono::{DateTime, Days, Utc};
+use rusqlite::Connection;
+
+use crate::error::{Error, Result};
+use crate::store::followups::{self, Followup};
+
+/// Every open follow-up is exported (the queue reads at most this many).
+const LIMIT: usize = 1_000_000;
+
+/// Writes the calendar; returns how many events it holds.
+pub fn write(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    w: &mut dyn Write,
+    shown: &Path,
+) -> Result<usize> {
+    let (items, _) = followups::open(conn, now.date_naive(), LIMIT)?;
+    let text = calendar(&items, now);
+    w.write_all(text.as_bytes())
+        .map_err(|e| Error::io(shown, e))?;
+    Ok(items.len())
+}
+
+/// The whole calendar as text.
+pub fn calendar(items: &[Followup], now: DateTime<Utc>) -> String {
+    let mut out = String::new();
+    let stamp = now.format("%Y%m%dT%H%M%SZ").to_string();
+    line(&mut out, "BEGIN:VCALENDAR");
+    line(&mut out, "VERSION:2.0");
+    line(&mut out, "PRODID:-//attuned//follow-ups//EN");
+    line(&mut out, "CALSCALE:GREGORIAN");
+    line(&mut out, "METHOD:PUBLISH");
+    line(&mut out, "X-WR-CALNAME:attuned follow-ups");
+    for f in items {
+        let end = f.due_on.checked_add_days(Days::new(1)).unwrap_or(f.due_on);
+        line(&mut out, "BEGIN:VEVENT");
+        line(&mut out, &format!("UID:followup-{}@attuned", f.id));
+        line(&mut out, &format!("DTSTAMP:{stamp}"));
+        line(
+            &mut out,
+            &format!("DTSTART;VALUE=DATE:{}", f.due_on.format("%Y%m%d")),
+        );
+        line(
+            &mut out,
+            &format!("DTEND;VALUE=DATE:{}", end.format("%Y%m%d")),
+        );
+        line(
+            &mut out,
+            &format!(
+                "SUMMARY:{}",
+                escape(&format!("{}: {}", f.account, f.action))
+            ),
+        );
+        let mut description = format!("Follow-up on {}", f.account);
+        if let Some(from) = f.snoozed_from {
+            description.push_str(&format!("\nFirst due {from}"));
+        }
+        line(&mut out, &format!("DESCRIPTION:{}", escape(&description)));
+        line(&mut out, "TRANSP:TRANSPARENT");
+        line(&mut out, "END:VEVENT");
+    }
+    line(&mut out, "END:VCALENDAR");
+    out
+}
+
+/// TEXT value escaping (RFC 5545 3.3.11).
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ';' => out.push_str("\\;"),
+            ',' => out.push_str("\\,"),
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push_str("\\n");
+            }
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Appends one content line, folded at 75 octets (RFC 5545 3.1), with CRLF.
+fn line(out: &mut String, content: &str) {
+    let mut width = 0;
+    for c in content.chars() {
+        let n = c.len_utf8();
+        if width + n > 75 {
+            out.push_str("\r\n ");
+            // The leading space of a continuation line counts toward its 75 octets.
+            width = 1;
+        }
+        out.push(c);
+        width += n;
+    }
+    out.push_str("\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::tagging::Bucket;
+    use chrono::{NaiveDate, TimeZone};
+
+    fn item(account: &str, action: &str) -> Followup {
+        let due = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
+        Followup {
+            id: 42,
+            account_id: 1,
+            account: account.into(),
+            touch_id: None,
+            due_on: due,
+            action: action.into(),
+            snoozed_from: None,
+            bucket: Bucket::Later,
+        }
+    }
+
+    #[test]
+    fn conforms_line_by_line() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 9, 30, 0).unwrap();
+        let long = "Send the rollout plan, the pricing; and a note \\ about Zürich ✓ ".repeat(4);
+        let text = calendar(&[item("Acme, Inc.", &long)], now);
+        assert!(text.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"));
+        assert!(text.ends_with("END:VCALENDAR\r\n"));
+        assert!(!text.replace("\r\n", "").contains('\n'), "bare LF");
+        for l in text.split("\r\n") {
+            assert!(l.len() <= 75, "{} octets: {l}", l.len());
+        }
+        assert!(text.contains("UID:followup-42@attuned\r\n"));
+        assert!(text.contains("DTSTAMP:20261123T093000Z\r\n"));
+        assert!(text.contains("DTSTART;VALUE=DATE:20261231\r\n"));
+        assert!(text.contains("DTEND;VALUE=DATE:20270101\r\n"));
+        // Unfolded, the summary is the escaped text.
+        let unfolded = text.replace("\r\n ", "");
+        assert!(unfolded.contains("SUMMARY:Acme\\, Inc.: Send the rollout plan\\, the pricing\\; and a note \\\\ about Zürich ✓"));
+    }
+
+    #[test]
+    fn escaping() {
+        assert_eq!(escape("a,b;c\\d\ne\r\nf"), "a\\,b\\;c\\\\d\\ne\\nf");
+    }
+}
