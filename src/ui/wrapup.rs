@@ -272,7 +272,8 @@ impl WrapUp {
             KeyCode::BackTab => self.focus = (self.focus + n - 1) % n,
             KeyCode::Down if field != Field::Notes => self.focus = (self.focus + 1) % n,
             KeyCode::Up if field != Field::Notes => self.focus = (self.focus + n - 1) % n,
-            _ if ctrl || alt => {}
+            // Ctrl chords edit a text field (Ctrl-U clears, Ctrl-W a word); elsewhere nothing.
+            _ if (ctrl || alt) && !is_text(field) => {}
             _ => self.field_key(field, key),
         }
         self.errors.retain(|(f, _)| *f != field);
@@ -553,24 +554,22 @@ impl WrapUp {
                     } else {
                         ""
                     };
-                    row(
-                        f,
-                        &format!("{mark}{}", p.name)
-                            .chars()
-                            .take(13)
-                            .collect::<String>(),
-                        vec![
-                            Span::styled(
-                                p.strength.label().to_string(),
-                                theme.strength(p.strength),
-                            ),
-                            Span::raw(" · "),
-                            Span::styled(
-                                p.sentiment.label().to_string(),
-                                theme.sentiment(p.sentiment),
-                            ),
-                        ],
-                    )
+                    let on = f == focused;
+                    let name: String = format!("{mark}{}", p.name).chars().take(26).collect();
+                    Line::from(vec![
+                        Span::raw(if on { "▶ " } else { "  " }),
+                        Span::styled(
+                            format!("{name:<26}"),
+                            if on { theme.selected() } else { theme.header() },
+                        ),
+                        Span::raw(" "),
+                        Span::styled(p.strength.label().to_string(), theme.strength(p.strength)),
+                        Span::raw(" · "),
+                        Span::styled(
+                            p.sentiment.label().to_string(),
+                            theme.sentiment(p.sentiment),
+                        ),
+                    ])
                 }
             };
             lines.push(line);
@@ -599,6 +598,13 @@ impl WrapUp {
             area,
         );
     }
+}
+
+fn is_text(f: Field) -> bool {
+    matches!(
+        f,
+        Field::Followup | Field::Action | Field::Outcome | Field::Csat
+    )
 }
 
 fn cycle<T: Copy + PartialEq>(all: &[T], current: Option<T>, step: i32) -> Option<T> {
