@@ -44,6 +44,8 @@ pub enum Command {
     Check,
     /// A consistent copy of the database (0600), safe while the app runs
     Backup(BackupArgs),
+    /// Salesforce / HubSpot / Maven CRM / other CSV exports, or an attuned JSON export
+    Import(ImportArgs),
     /// What is due: open follow-ups, overdue, today, this week, later (the database is only read)
     Followups(FollowupsArgs),
 }
@@ -53,6 +55,25 @@ pub struct FollowupsArgs {
     /// One JSON object for scripts instead of text
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The files to import, all in one transaction
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+
+    /// Report what would be added, updated and rejected; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Map a column to a field, e.g. --map 'Revenue=contract_value' (repeatable)
+    #[arg(long = "map", value_name = "HEADER=FIELD")]
+    pub maps: Vec<String>,
+
+    /// Import the good rows even when others are rejected (default: all or nothing)
+    #[arg(long)]
+    pub keep_good: bool,
 }
 
 #[derive(Debug, Args)]
@@ -147,6 +168,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Export(args)) => export(&path, &args),
         Some(Command::Check) => check(&path),
         Some(Command::Backup(args)) => backup(&path, &args),
+        Some(Command::Import(args)) => import(&path, cli.read_only, &args),
         Some(Command::Followups(args)) => followups(&path, &args),
     }
 }
@@ -385,6 +407,121 @@ fn refuse_to_overwrite_db(db: &Path, out: &Path) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
+    use crate::import::{self, MapRule};
+    use crate::store::import::{Counts, Mode};
+    if read_only {
+        return Err(Error::Invalid(
+            "import writes into the database; drop --read-only (or use --dry-run)".into(),
+        ));
+    }
+    let maps = args
+        .maps
+        .iter()
+        .map(|m| MapRule::parse(m))
+        .collect::<Result<Vec<_>>>()?;
+    let started = Instant::now();
+    let mut parsed = Vec::new();
+    let mut json = None;
+    for file in &args.files {
+        let bytes = fs::read(file).map_err(|e| Error::io(file, e))?;
+        let shown = file.display().to_string();
+        if import::looks_like_json(&bytes) {
+            if args.files.len() > 1 {
+                return Err(Error::Invalid(format!(
+                    "{shown}: an attuned JSON export is imported on its own"
+                )));
+            }
+            json = Some((shown, bytes));
+            break;
+        }
+        parsed.push(import::parse_file(&shown, &bytes, &maps)?);
+    }
+    let mode = if args.dry_run {
+        Mode::DryRun
+    } else if args.keep_good {
+        Mode::KeepGood
+    } else {
+        Mode::AllOrNothing
+    };
+    if let Some((shown, bytes)) = json {
+        let mut store = Store::open(path)?;
+        let n = store::import::apply_json(&mut store, &shown, &bytes, mode == Mode::DryRun)?;
+        println!(
+            "import{}: {shown}: {} accounts, {} personas, {} touches, {} follow-ups in {:.2} s",
+            if args.dry_run { " (dry run, nothing changed)" } else { "" },
+            n.accounts,
+            n.personas,
+            n.touches,
+            n.followups,
+            started.elapsed().as_secs_f64()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    for p in &parsed {
+        if p.guessed && !args.dry_run {
+            return Err(Error::Invalid(format!(
+                "{}: not a Salesforce, HubSpot or Maven export; the guessed mapping is {} (check it with --dry-run, then pass it); nothing was imported",
+                p.file,
+                if p.mapping.iter().any(|(_, f)| *f != import::Field::Ignore) {
+                    p.map_args()
+                } else {
+                    "empty".into()
+                }
+            )));
+        }
+    }
+    let mut store = Store::open(path)?;
+    let out = store::import::apply(&mut store, &parsed, mode, &SystemClock)?;
+    for p in &parsed {
+        let rows = p.accounts.len() + p.contacts.len() + p.csms.len() + p.deals.len()
+            + p.rejected.len() + p.skipped.len();
+        println!("{}: {:?} from {}, {rows} rows", p.file, p.kind, p.system.as_str());
+        if p.guessed {
+            println!("  guessed mapping: {}", p.map_args());
+        }
+    }
+    let counts = |c: &Counts| {
+        format!(
+            "{} accounts, {} personas, {} CSMs, {} touches",
+            c.accounts, c.personas, c.csms, c.touches
+        )
+    };
+    let verb = if out.committed { "" } else { "would be " };
+    println!("{verb}added: {}", counts(&out.added));
+    println!("{verb}updated: {}", counts(&out.updated));
+    println!("unchanged: {}", counts(&out.unchanged));
+    if !out.skipped.is_empty() {
+        println!("skipped on purpose: {} rows", out.skipped.len());
+        for s in out.skipped.iter().take(3) {
+            println!("  {}", one_line(&s.to_string()));
+        }
+        if out.skipped.len() > 3 {
+            println!("  ...");
+        }
+    }
+    for w in &out.warnings {
+        println!("warning: {}", one_line(&w.to_string()));
+    }
+    println!("rejected: {} rows", out.rejected.len());
+    for r in &out.rejected {
+        println!("  {}", one_line(&r.to_string()));
+    }
+    println!("in {:.2} s", started.elapsed().as_secs_f64());
+    if args.dry_run {
+        println!("dry run: nothing was changed");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !out.committed {
+        eprintln!(
+            "attuned: {} row(s) rejected, so nothing was imported; fix them, or pass --keep-good to import the rest",
+            out.rejected.len()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Backups only read the database, so they work on a write-protected file too.

@@ -206,7 +206,7 @@ fn a_participant_update_and_no_followup() {
     let mut app = setup(&dir);
     let mut k = keys(&mut app);
     // The first account in risk order, its first persona from the bottom of the form.
-    k.text("l").text("n"); // kind: note
+    k.text("l").code(KeyCode::BackTab).text("n"); // kind: note
     k.code(KeyCode::Tab).text("g").code(KeyCode::Tab).text("1");
     k.code(KeyCode::Tab).ctrl('u').text("none");
     k.code(KeyCode::BackTab)
@@ -286,11 +286,7 @@ fn a_correction_from_the_touch_view_keeps_the_earlier_values() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = setup(&dir);
     let mut k = keys(&mut app);
-    k.text("l")
-        .code(KeyCode::Tab)
-        .text("r")
-        .code(KeyCode::Tab)
-        .text("2");
+    k.text("l").text("r").code(KeyCode::Tab).text("2");
     k.code(KeyCode::Enter);
     // Open the account, the touches pane, the newest touch, and correct it.
     k.code(KeyCode::Enter)

@@ -5,6 +5,7 @@ pub mod backup;
 pub mod call;
 pub mod check;
 pub mod exports;
+pub mod import;
 pub mod followups;
 pub mod persona;
 pub mod portfolio;

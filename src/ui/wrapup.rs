@@ -158,7 +158,10 @@ impl WrapUp {
 
     /// `l`: any touch without the checklist.
     pub fn for_log(conn: &Connection, account_id: i64, at: &AsOf) -> Result<WrapUp> {
-        WrapUp::blank(conn, account_id, Mode::Log, at)
+        let mut form = WrapUp::blank(conn, account_id, Mode::Log, at)?;
+        // An email is the most common touch: start on the sentiment (Shift-Tab: the type).
+        form.focus = form.first_missing();
+        Ok(form)
     }
 
     /// A correction of an earlier touch, prefilled with its tags.

@@ -1,0 +1,1 @@
+//! Placeholder: the JSON export is read back by `store::import_json`.

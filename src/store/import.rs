@@ -1,0 +1,647 @@
+//! Writing imported records: every file of one `attuned import` in one transaction,
+//! updating records found by their CRM id (`external_ids`) and adding the rest.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Months, NaiveDate, Utc};
+use rusqlite::{OptionalExtension, params};
+
+use super::Store;
+use super::summary::{AsOf, refresh_account};
+use super::write::{NewAccount, NewCsm, NewPersona, NewTouch, Tx};
+use crate::domain::Clock;
+use crate::domain::model::{Role, Segment, Sentiment, Strength, TouchKind, TouchStatus};
+use crate::error::{Error, Result};
+use crate::import::{AccountRec, ContactRec, DealRec, Kind, Parsed, Rejected, System};
+
+/// How many records of each kind an import added or updated.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub accounts: u64,
+    pub personas: u64,
+    pub csms: u64,
+    pub touches: u64,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Outcome {
+    pub added: Counts,
+    pub updated: Counts,
+    pub unchanged: Counts,
+    /// Rows not imported (file, line, reason), from parsing and from writing.
+    pub rejected: Vec<Rejected>,
+    /// Rows left out on purpose.
+    pub skipped: Vec<Rejected>,
+    /// Imported, with something left out (an unknown parent or manager).
+    pub warnings: Vec<Rejected>,
+    /// Whether the changes were kept.
+    pub committed: bool,
+}
+
+/// What to do with the rows that could be imported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Report only; change nothing.
+    DryRun,
+    /// All rows or none.
+    AllOrNothing,
+    /// The good rows, even when others are rejected.
+    KeepGood,
+}
+
+/// Imports `files` (already parsed) into `store`.
+pub fn apply(
+    store: &mut Store,
+    files: &[Parsed],
+    mode: Mode,
+    clock: &dyn Clock,
+) -> Result<Outcome> {
+    if store.read_only {
+        return Err(Error::Invalid(format!(
+            "{} is open read-only; nothing was imported",
+            store.path.display()
+        )));
+    }
+    let origin = store.origin;
+    let mut out = Outcome::default();
+    for f in files {
+        out.rejected.extend(f.rejected.iter().cloned());
+        out.skipped.extend(f.skipped.iter().cloned());
+    }
+    let tx = store
+        .conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let touched = {
+        let w = Tx::new(&tx, origin);
+        let mut im = Importer {
+            tx: &w,
+            now: clock.now(),
+            out: &mut out,
+            csm_cache: HashMap::new(),
+            names: HashMap::new(),
+            touched: HashSet::new(),
+        };
+        // Whatever order the files were named in: people, then accounts, then their
+        // contacts and history.
+        for kind in [Kind::MavenTeams] {
+            for f in files.iter().filter(|f| f.kind == kind) {
+                im.csms(f)?;
+            }
+        }
+        for kind in [Kind::MavenAccounts, Kind::Accounts] {
+            for f in files.iter().filter(|f| f.kind == kind) {
+                im.accounts(f)?;
+            }
+        }
+        for f in files
+            .iter()
+            .filter(|f| matches!(f.kind, Kind::MavenAccounts | Kind::Accounts))
+        {
+            im.parents(f)?;
+        }
+        for f in files.iter().filter(|f| f.kind == Kind::Contacts) {
+            im.contacts(f)?;
+        }
+        for f in files.iter().filter(|f| f.kind == Kind::MavenPipeline) {
+            im.deals(f)?;
+        }
+        im.touched
+    };
+    let keep = match mode {
+        Mode::DryRun => false,
+        Mode::AllOrNothing => out.rejected.is_empty(),
+        Mode::KeepGood => true,
+    };
+    if !keep {
+        tx.rollback()?;
+        return Ok(out);
+    }
+    let at = AsOf::new(clock);
+    let mut ids: Vec<i64> = touched.into_iter().collect();
+    ids.sort_unstable();
+    for id in ids {
+        refresh_account(&tx, id, &at)?;
+    }
+    tx.commit()?;
+    out.committed = true;
+    store.optimize()?;
+    Ok(out)
+}
+
+struct Importer<'a, 't> {
+    tx: &'a Tx<'t>,
+    now: DateTime<Utc>,
+    out: &'a mut Outcome,
+    csm_cache: HashMap<(System, String), i64>,
+    /// Account names (lowercase) seen in this import, per system.
+    names: HashMap<String, i64>,
+    touched: HashSet<i64>,
+}
+
+impl Importer<'_, '_> {
+    fn find(&self, entity: &str, system: System, ext: &str) -> Result<Option<i64>> {
+        Ok(self
+            .tx
+            .conn()
+            .prepare_cached(
+                "SELECT local_id FROM external_ids WHERE entity = ?1 AND system = ?2 AND external_id = ?3",
+            )?
+            .query_row(params![entity, system.as_str(), ext], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn account_by_name(&self, name: &str) -> Result<Option<i64>> {
+        if let Some(id) = self.names.get(&name.to_lowercase()) {
+            return Ok(Some(*id));
+        }
+        Ok(self
+            .tx
+            .conn()
+            .prepare_cached(
+                "SELECT id FROM accounts WHERE name = ?1 COLLATE NOCASE AND archived_at IS NULL
+                 ORDER BY id LIMIT 1",
+            )?
+            .query_row([name], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn reject(&mut self, file: &str, line: u64, reason: String) {
+        self.out.rejected.push(Rejected {
+            file: file.to_string(),
+            line,
+            reason,
+        });
+    }
+
+    fn warn(&mut self, file: &str, line: u64, reason: String) {
+        self.out.warnings.push(Rejected {
+            file: file.to_string(),
+            line,
+            reason,
+        });
+    }
+
+    /// The CSM called `name` (or with that CRM user id), created when new.
+    fn csm(
+        &mut self,
+        system: System,
+        name: &str,
+        lead: Option<i64>,
+        is_lead: bool,
+        region: Option<&str>,
+    ) -> Result<i64> {
+        let key = (system, name.to_lowercase());
+        if let Some(id) = self.csm_cache.get(&key) {
+            return Ok(*id);
+        }
+        let found = match self.find("csm", system, &key.1)? {
+            Some(id) => Some(id),
+            None => self
+                .tx
+                .conn()
+                .prepare_cached(
+                    "SELECT id FROM csms WHERE name = ?1 COLLATE NOCASE ORDER BY id LIMIT 1",
+                )?
+                .query_row([name], |r| r.get(0))
+                .optional()?,
+        };
+        let id = match found {
+            Some(id) => {
+                let n = self
+                    .tx
+                    .conn()
+                    .prepare_cached(
+                        "UPDATE csms SET team_lead_id = coalesce(?2, team_lead_id),
+                             is_team_lead = max(is_team_lead, ?3), region = coalesce(?4, region)
+                         WHERE id = ?1 AND (team_lead_id IS NOT coalesce(?2, team_lead_id)
+                             OR is_team_lead < ?3 OR region IS NOT coalesce(?4, region))",
+                    )?
+                    .execute(params![id, lead, is_lead, region])?;
+                if n > 0 {
+                    self.out.updated.csms += 1;
+                } else {
+                    self.out.unchanged.csms += 1;
+                }
+                id
+            }
+            None => {
+                let id = self.tx.insert_csm(
+                    &NewCsm {
+                        name,
+                        email: None,
+                        region,
+                        team_lead_id: lead,
+                        is_team_lead: is_lead,
+                        is_me: false,
+                    },
+                    self.now,
+                )?;
+                self.out.added.csms += 1;
+                id
+            }
+        };
+        self.tx
+            .add_external_id("csm", id, system.as_str(), &key.1)?;
+        self.csm_cache.insert(key, id);
+        Ok(id)
+    }
+
+    fn csms(&mut self, f: &Parsed) -> Result<()> {
+        for c in &f.csms {
+            let lead = match &c.team_lead {
+                Some(m) => Some(self.csm(f.system, m, None, true, c.region.as_deref())?),
+                None => None,
+            };
+            self.csm(f.system, &c.name, lead, false, c.region.as_deref())?;
+        }
+        Ok(())
+    }
+
+    fn accounts(&mut self, f: &Parsed) -> Result<()> {
+        for a in &f.accounts {
+            self.account(f.system, a)?;
+        }
+        Ok(())
+    }
+
+    fn account(&mut self, system: System, a: &AccountRec) -> Result<i64> {
+        let owner = match &a.owner {
+            Some(o) => Some(self.csm(system, o, None, false, None)?),
+            None => None,
+        };
+        let id = match self.find("account", system, &a.external_id)? {
+            Some(id) => {
+                let n = self
+                    .tx
+                    .conn()
+                    .prepare_cached(
+                        "UPDATE accounts SET name = ?2, segment = coalesce(?3, segment),
+                             tier = coalesce(?4, tier), industry = coalesce(?5, industry),
+                             contract_value = coalesce(?6, contract_value),
+                             renewal_date = coalesce(?7, renewal_date),
+                             owner_csm_id = coalesce(?8, owner_csm_id)
+                         WHERE id = ?1 AND (name IS NOT ?2 OR segment IS NOT coalesce(?3, segment)
+                             OR tier IS NOT coalesce(?4, tier) OR industry IS NOT coalesce(?5, industry)
+                             OR contract_value IS NOT coalesce(?6, contract_value)
+                             OR renewal_date IS NOT coalesce(?7, renewal_date)
+                             OR owner_csm_id IS NOT coalesce(?8, owner_csm_id))",
+                    )?
+                    .execute(params![
+                        id,
+                        a.name,
+                        a.segment.map(Segment::as_str),
+                        a.tier,
+                        a.industry,
+                        a.contract_value_cents,
+                        a.renewal_date.map(super::day),
+                        owner
+                    ])?;
+                if n > 0 {
+                    self.out.updated.accounts += 1;
+                } else {
+                    self.out.unchanged.accounts += 1;
+                }
+                id
+            }
+            None => {
+                let id = self.tx.insert_account(&NewAccount {
+                    name: &a.name,
+                    segment: a.segment.unwrap_or(Segment::Smb),
+                    tier: a.tier.unwrap_or(2),
+                    industry: a.industry.as_deref(),
+                    contract_value_cents: a.contract_value_cents.unwrap_or(0),
+                    renewal_date: a.renewal_date,
+                    owner_csm_id: owner,
+                    parent_id: None,
+                    created_at: self.now,
+                })?;
+                self.tx
+                    .add_external_id("account", id, system.as_str(), &a.external_id)?;
+                self.out.added.accounts += 1;
+                id
+            }
+        };
+        self.names.insert(a.name.to_lowercase(), id);
+        self.touched.insert(id);
+        Ok(id)
+    }
+
+    fn parents(&mut self, f: &Parsed) -> Result<()> {
+        for a in &f.accounts {
+            if a.parent_id.is_none() && a.parent_name.is_none() {
+                continue;
+            }
+            let Some(child) = self.find("account", f.system, &a.external_id)? else {
+                continue;
+            };
+            let parent = match (&a.parent_id, &a.parent_name) {
+                (Some(pid), _) => self.find("account", f.system, pid)?,
+                (None, Some(name)) => self.account_by_name(name)?,
+                (None, None) => None,
+            };
+            let shown = a
+                .parent_id
+                .as_ref()
+                .or(a.parent_name.as_ref())
+                .cloned()
+                .unwrap_or_default();
+            match parent {
+                Some(p) if p != child && !self.is_ancestor(child, p)? => {
+                    self.tx
+                        .conn()
+                        .prepare_cached("UPDATE accounts SET parent_id = ?2 WHERE id = ?1")?
+                        .execute(params![child, p])?;
+                }
+                Some(_) => self.warn(&f.file, a.line, format!("parent {shown:?} would make a loop; left without a parent")),
+                None => self.warn(
+                    &f.file,
+                    a.line,
+                    format!("parent {shown:?} is neither in this import nor in the database; imported without it"),
+                ),
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `ancestor` is `id` or above it in the parent chain (to refuse loops).
+    fn is_ancestor(&self, ancestor: i64, id: i64) -> Result<bool> {
+        let found: Option<i64> = self
+            .tx
+            .conn()
+            .prepare_cached(
+                "WITH RECURSIVE up(id, depth) AS (SELECT ?2, 0 UNION ALL
+                     SELECT a.parent_id, depth + 1 FROM accounts a JOIN up ON a.id = up.id
+                     WHERE a.parent_id IS NOT NULL AND depth < 100)
+                 SELECT 1 FROM up WHERE id = ?1 LIMIT 1",
+            )?
+            .query_row(params![ancestor, id], |r| r.get(0))
+            .optional()?;
+        Ok(found.is_some())
+    }
+
+    fn contacts(&mut self, f: &Parsed) -> Result<()> {
+        let mut placed: Vec<(&ContactRec, i64, i64)> = Vec::with_capacity(f.contacts.len());
+        for c in &f.contacts {
+            let account = match (&c.account_id, &c.account_name) {
+                (Some(id), _) => self.find("account", f.system, id)?,
+                (None, Some(name)) => self.account_by_name(name)?,
+                (None, None) => None,
+            };
+            let Some(account) = account else {
+                let what = match (&c.account_id, &c.account_name) {
+                    (Some(id), _) => format!("account id {id:?}"),
+                    (None, Some(n)) => format!("account {n:?}"),
+                    (None, None) => "no account".into(),
+                };
+                self.reject(
+                    &f.file,
+                    c.line,
+                    format!("{what} is neither in this import nor in the database"),
+                );
+                continue;
+            };
+            let id = self.persona(f.system, c, account)?;
+            placed.push((c, id, account));
+        }
+        for (c, id, account) in placed {
+            let Some(boss) = &c.reports_to_id else {
+                continue;
+            };
+            let manager = match self.find("persona", f.system, boss)? {
+                Some(m) => m,
+                None => {
+                    self.warn(&f.file, c.line, format!("reports to {boss:?}, who is not among the contacts; imported without a manager"));
+                    continue;
+                }
+            };
+            let n = self
+                .tx
+                .conn()
+                .prepare_cached(
+                    "UPDATE personas SET reports_to_id = ?2 WHERE id = ?1 AND account_id = ?3
+                         AND ?2 <> ?1 AND reports_to_id IS NOT ?2
+                         AND (SELECT account_id FROM personas WHERE id = ?2) = ?3",
+                )?
+                .execute(params![id, manager, account])?;
+            if n == 0 {
+                let same: Option<i64> = self
+                    .tx
+                    .conn()
+                    .prepare_cached("SELECT 1 FROM personas WHERE id = ?1 AND reports_to_id IS ?2")?
+                    .query_row(params![id, manager], |r| r.get(0))
+                    .optional()?;
+                if same.is_none() {
+                    self.warn(
+                        &f.file,
+                        c.line,
+                        format!(
+                            "reports to {boss:?} at another account; imported without a manager"
+                        ),
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn persona(&mut self, system: System, c: &ContactRec, account: i64) -> Result<i64> {
+        self.touched.insert(account);
+        if let Some(id) = self.find("persona", system, &c.external_id)? {
+            let n = self
+                .tx
+                .conn()
+                .prepare_cached(
+                    "UPDATE personas SET account_id = ?2, name = ?3, title = coalesce(?4, title),
+                         email = coalesce(?5, email), role = coalesce(?6, role)
+                     WHERE id = ?1 AND (account_id IS NOT ?2 OR name IS NOT ?3
+                         OR title IS NOT coalesce(?4, title) OR email IS NOT coalesce(?5, email)
+                         OR role IS NOT coalesce(?6, role))",
+                )?
+                .execute(params![
+                    id,
+                    account,
+                    c.name,
+                    c.title,
+                    c.email,
+                    c.role.map(Role::as_str)
+                ])?;
+            let (strength, sentiment): (String, String) = self
+                .tx
+                .conn()
+                .prepare_cached("SELECT strength, sentiment FROM personas WHERE id = ?1")?
+                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let old_strength = strength.parse::<Strength>().unwrap_or(Strength::None);
+            let old_sentiment = sentiment.parse::<Sentiment>().unwrap_or(Sentiment::Neutral);
+            let new_strength = c.strength.unwrap_or(old_strength);
+            let new_sentiment = c.sentiment.unwrap_or(old_sentiment);
+            let tie_changed = new_strength != old_strength || new_sentiment != old_sentiment;
+            if tie_changed {
+                self.tx.set_persona_tie(
+                    id,
+                    new_strength,
+                    new_sentiment,
+                    self.now,
+                    Some("import"),
+                    None,
+                )?;
+            }
+            if n > 0 || tie_changed {
+                self.out.updated.personas += 1;
+            } else {
+                self.out.unchanged.personas += 1;
+            }
+            return Ok(id);
+        }
+        let id = self.tx.insert_persona(&NewPersona {
+            account_id: account,
+            name: &c.name,
+            title: c.title.as_deref(),
+            email: c.email.as_deref(),
+            role: c.role.unwrap_or(Role::Other),
+            reports_to_id: None,
+            strength: c.strength.unwrap_or(Strength::None),
+            sentiment: c.sentiment.unwrap_or(Sentiment::Neutral),
+            created_at: self.now,
+        })?;
+        self.tx
+            .add_external_id("persona", id, system.as_str(), &c.external_id)?;
+        self.out.added.personas += 1;
+        Ok(id)
+    }
+
+    fn deals(&mut self, f: &Parsed) -> Result<()> {
+        // Per account: won value, latest win, and the agent who won the most.
+        let mut won: HashMap<i64, (i64, Option<NaiveDate>, HashMap<i64, i64>)> = HashMap::new();
+        for d in &f.deals {
+            let account = match self.find("account", f.system, &d.account_name.to_lowercase())? {
+                Some(id) => Some(id),
+                None => self.account_by_name(&d.account_name)?,
+            };
+            let Some(account) = account else {
+                self.reject(
+                    &f.file,
+                    d.line,
+                    format!(
+                        "account {:?} is neither in this import nor in the database",
+                        d.account_name
+                    ),
+                );
+                continue;
+            };
+            let csm = match &d.csm {
+                Some(n) => Some(self.csm(f.system, n, None, false, None)?),
+                None => None,
+            };
+            self.touch(f.system, d, account, csm)?;
+            if d.stage.eq_ignore_ascii_case("won") {
+                let e = won.entry(account).or_default();
+                let v = d.value_cents.unwrap_or(0);
+                e.0 += v;
+                e.1 = e.1.max(d.closed_on);
+                if let Some(c) = csm {
+                    *e.2.entry(c).or_default() += v;
+                }
+            }
+        }
+        let mut accounts: Vec<_> = won.into_iter().collect();
+        accounts.sort_by_key(|(id, _)| *id);
+        for (id, (value, last_win, by_csm)) in accounts {
+            let owner = by_csm
+                .into_iter()
+                .max_by_key(|(c, v)| (*v, -c))
+                .map(|(c, _)| c);
+            let renewal = last_win.and_then(|d| d.checked_add_months(Months::new(12)));
+            self.tx
+                .conn()
+                .prepare_cached(
+                    "UPDATE accounts SET contract_value = ?2, renewal_date = coalesce(?3, renewal_date),
+                         owner_csm_id = coalesce(?4, owner_csm_id) WHERE id = ?1",
+                )?
+                .execute(params![id, value, renewal.map(super::day), owner])?;
+            self.touched.insert(id);
+        }
+        Ok(())
+    }
+
+    fn touch(&mut self, system: System, d: &DealRec, account: i64, csm: Option<i64>) -> Result<()> {
+        let day = d
+            .closed_on
+            .or(d.engaged_on)
+            .unwrap_or(self.now.date_naive());
+        let at = day.and_hms_opt(12, 0, 0).map_or(self.now, |t| t.and_utc());
+        let value = d
+            .value_cents
+            .map(|c| format!(", {}", crate::domain::money::full(c)))
+            .unwrap_or_default();
+        let summary = format!(
+            "Opportunity {}: {} — {}{value}",
+            d.external_id,
+            d.product.as_deref().unwrap_or("no product"),
+            d.stage
+        );
+        let outcome = d.stage.to_lowercase();
+        self.touched.insert(account);
+        if let Some(id) = self.find("touch", system, &d.external_id)? {
+            let n = self
+                .tx
+                .conn()
+                .prepare_cached(
+                    "UPDATE touches SET account_id = ?2, csm_id = ?3, occurred_at = ?4, summary = ?5,
+                         outcome = ?6, updated_at = ?7
+                     WHERE id = ?1 AND (account_id IS NOT ?2 OR csm_id IS NOT ?3
+                         OR occurred_at IS NOT ?4 OR summary IS NOT ?5 OR outcome IS NOT ?6)",
+                )?
+                .execute(params![id, account, csm, super::timestamp(at), summary, outcome, super::timestamp(self.now)])?;
+            if n > 0 {
+                self.out.updated.touches += 1;
+            } else {
+                self.out.unchanged.touches += 1;
+            }
+            return Ok(());
+        }
+        let id = self.tx.insert_touch(&NewTouch {
+            account_id: account,
+            csm_id: csm,
+            kind: TouchKind::Note,
+            call_type: None,
+            status: TouchStatus::Done,
+            occurred_at: at,
+            ended_at: None,
+            summary: Some(&summary),
+            notes: None,
+            sentiment: None,
+            intervention: None,
+            followup_on: None,
+            no_followup: true,
+            outcome: Some(&outcome),
+            csat: None,
+            escalated: false,
+            participants: &[],
+        })?;
+        self.tx
+            .add_external_id("touch", id, system.as_str(), &d.external_id)?;
+        self.out.added.touches += 1;
+        Ok(())
+    }
+}
+
+/// What a JSON import read.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct JsonCounts {
+    pub accounts: u64,
+    pub personas: u64,
+    pub touches: u64,
+    pub followups: u64,
+}
+
+/// Reads back `attuned export --format json`.
+pub fn apply_json(
+    _store: &mut Store,
+    file: &str,
+    _bytes: &[u8],
+    _dry_run: bool,
+) -> Result<JsonCounts> {
+    Err(Error::Invalid(format!(
+        "{file}: importing attuned's JSON export is not supported yet"
+    )))
+}

@@ -1,0 +1,387 @@
+//! `attuned import` on the built binary: every known format from fixtures written here,
+//! re-imports, dry runs, all-or-nothing, messy files, and the Maven CRM sample.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_attuned");
+
+fn attuned(home: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env_remove("ATTUNED_DB")
+        .env_remove("RUST_BACKTRACE")
+        .env("HOME", home)
+        .output()
+        .unwrap()
+}
+
+fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn ok(o: &Output) -> String {
+    assert!(o.status.success(), "stderr: {}\nstdout: {}", err(o), out(o));
+    out(o)
+}
+
+fn write(dir: &Path, name: &str, body: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    fs::write(&p, body).unwrap();
+    p
+}
+
+fn import(home: &Path, db: &Path, files: &[&Path], extra: &[&str]) -> Output {
+    let mut args = vec!["import", "--db", db.to_str().unwrap()];
+    args.extend(files.iter().map(|f| f.to_str().unwrap()));
+    args.extend(extra);
+    attuned(home, &args)
+}
+
+fn export(home: &Path, db: &Path) -> Value {
+    let o = attuned(
+        home,
+        &["export", "--db", db.to_str().unwrap(), "--format", "json"],
+    );
+    serde_json::from_slice(ok(&o).as_bytes()).unwrap()
+}
+
+fn arr<'a>(v: &'a Value, k: &str) -> &'a Vec<Value> {
+    v[k].as_array().unwrap()
+}
+
+fn by_name<'a>(v: &'a Value, k: &str, name: &str) -> &'a Value {
+    arr(v, k)
+        .iter()
+        .find(|x| x["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {k}"))
+}
+
+const SF_ACCOUNTS: &str = "Id,Name,ParentId,AnnualRevenue,OwnerId,Industry\r\n\
+001000000000001AAA,Acme,,\"$2,000,000,000\",005000000000001,Manufacturing\r\n\
+001000000000002AAA,Acme Europe,001000000000001AAA,\"$60,000,000.50 \",005000000000001,\r\n";
+
+const SF_CONTACTS: &str = "Id,AccountId,FirstName,LastName,Title,ReportsToId,Email\n\
+003000000000001,001000000000001AAA,Ann,Lee,CFO,,ann@acme.com\n\
+003000000000002,001000000000001,Bo,Chen,IT Director,003000000000001,bo@acme.com\n";
+
+#[test]
+fn salesforce_accounts_and_contacts_and_a_reimport_that_updates() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let db = home.join("a.db");
+    let a = write(home, "Account.csv", SF_ACCOUNTS.as_bytes());
+    let c = write(home, "Contact.csv", SF_CONTACTS.as_bytes());
+    // Contacts named first: the accounts still go in first.
+    let text = ok(&import(home, &db, &[&c, &a], &[]));
+    assert!(text.contains("added: 2 accounts, 2 personas"), "{text}");
+    let j = export(home, &db);
+    let acme = by_name(&j, "accounts", "Acme");
+    let eu = by_name(&j, "accounts", "Acme Europe");
+    assert_eq!(eu["parent_id"], acme["id"]);
+    assert_eq!(acme["segment"], "enterprise");
+    assert_eq!(eu["segment"], "mid_market");
+    assert_eq!(acme["external_ids"][0]["system"], "salesforce");
+    assert_eq!(acme["external_ids"][0]["external_id"], "001000000000001");
+    let bo = by_name(&j, "personas", "Bo Chen");
+    let ann = by_name(&j, "personas", "Ann Lee");
+    assert_eq!(bo["reports_to_id"], ann["id"]);
+    assert_eq!(bo["strength"], "none");
+    assert_eq!(bo["sentiment"], "neutral");
+    assert_eq!(bo["account_id"], acme["id"]);
+    assert_eq!(acme["summary"]["personas_total"], 2);
+
+    // The same files again: nothing new, nothing changed.
+    let text = ok(&import(home, &db, &[&a, &c], &[]));
+    assert!(text.contains("added: 0 accounts, 0 personas"), "{text}");
+    assert!(text.contains("updated: 0 accounts, 0 personas"), "{text}");
+    // A newer export: a new title and a renamed account update in place.
+    let c2 = write(
+        home,
+        "Contact2.csv",
+        SF_CONTACTS
+            .replace("CFO", "Chief Financial Officer")
+            .as_bytes(),
+    );
+    let a2 = write(
+        home,
+        "Account2.csv",
+        SF_ACCOUNTS.replace("Acme Europe", "Acme EMEA").as_bytes(),
+    );
+    let text = ok(&import(home, &db, &[&a2, &c2], &[]));
+    assert!(text.contains("added: 0 accounts, 0 personas"), "{text}");
+    assert!(text.contains("updated: 1 accounts, 1 personas"), "{text}");
+    let j = export(home, &db);
+    assert_eq!(arr(&j, "accounts").len(), 2);
+    assert_eq!(arr(&j, "personas").len(), 2);
+    assert_eq!(
+        by_name(&j, "personas", "Ann Lee")["title"],
+        "Chief Financial Officer"
+    );
+    by_name(&j, "accounts", "Acme EMEA");
+    ok(&attuned(home, &["check", "--db", db.to_str().unwrap()]));
+}
+
+#[test]
+fn salesforce_report_labels_and_hubspot_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let db = home.join("a.db");
+    let labels = write(
+        home,
+        "report.csv",
+        b"Account ID,Account Name,Parent Account ID,Account Owner,Annual Revenue,Industry\n\
+          0015000000ABCDE,Globex,,Kim Park,\"1,500,000\",Energy\n",
+    );
+    let label_contacts = write(
+        home,
+        "report_contacts.csv",
+        b"Contact ID,Account ID,First Name,Last Name,Title,Reports To ID,Email\n\
+          0035000000AAAAA,0015000000ABCDE,Hank,Scorpio,CEO,,hank@globex.com\n",
+    );
+    let companies = write(
+        home,
+        "hubspot-companies.csv",
+        b"Record ID,Company name,Company owner,Annual Revenue,Industry\n\
+          9001,Initech,Kim Park,250000000,COMPUTER_SOFTWARE\n",
+    );
+    let contacts = write(
+        home,
+        "hubspot-contacts.csv",
+        b"Record ID,First Name,Last Name,Email,Associated Company,Job Title,Lead Status\n\
+          501,Bill,Lumbergh,bill@initech.com,Initech,VP,Open\n\
+          502,Peter,Gibbons,peter@initech.com,initech,Engineer,\n",
+    );
+    let text = ok(&import(
+        home,
+        &db,
+        &[&labels, &label_contacts, &companies, &contacts],
+        &[],
+    ));
+    assert!(
+        text.contains("added: 2 accounts, 3 personas, 1 CSMs"),
+        "{text}"
+    );
+    let j = export(home, &db);
+    let initech = by_name(&j, "accounts", "Initech");
+    assert_eq!(initech["external_ids"][0]["system"], "hubspot");
+    assert_eq!(initech["segment"], "mid_market");
+    let globex = by_name(&j, "accounts", "Globex");
+    assert_eq!(
+        globex["owner_csm_id"], initech["owner_csm_id"],
+        "one CSM, Kim Park"
+    );
+    assert_eq!(
+        by_name(&j, "personas", "Peter Gibbons")["account_id"],
+        initech["id"]
+    );
+    assert_eq!(
+        by_name(&j, "personas", "Hank Scorpio")["account_id"],
+        globex["id"]
+    );
+}
+
+#[test]
+fn other_csvs_need_a_confirmed_mapping_and_a_dry_run_shows_the_guess() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let db = home.join("a.db");
+    // BOM, semicolons, CRLF, a quoted newline, stray header spaces, money as typed.
+    let f = write(
+        home,
+        "book.csv",
+        "\u{feff} Customer ; ARR ;Renewal Date; Notes \r\n\"Umbrella\r\nCorp\";\"$1,100.04 \";2027-01-31;x\r\nStark;;;\r\n"
+            .as_bytes(),
+    );
+    let o = import(home, &db, &[&f], &[]);
+    assert!(!o.status.success());
+    let e = err(&o);
+    assert_eq!(e.lines().count(), 1, "{e}");
+    assert!(e.contains("--map 'Customer=account_name'"), "{e}");
+    let text = ok(&import(home, &db, &[&f], &["--dry-run"]));
+    assert!(text.contains("guessed mapping"), "{text}");
+    assert!(text.contains("would be added: 2 accounts"), "{text}");
+    assert_eq!(
+        arr(&export(home, &db), "accounts").len(),
+        0,
+        "a dry run changes nothing"
+    );
+    ok(&import(
+        home,
+        &db,
+        &[&f],
+        &[
+            "--map",
+            "Customer=account_name",
+            "--map",
+            "ARR=contract_value",
+            "--map",
+            "Renewal Date=renewal_date",
+        ],
+    ));
+    let j = export(home, &db);
+    let u = by_name(&j, "accounts", "Umbrella Corp");
+    assert_eq!(u["contract_value_cents"], 110004);
+    assert_eq!(u["renewal_date"], "2027-01-31");
+    assert_eq!(by_name(&j, "accounts", "Stark")["contract_value_cents"], 0);
+}
+
+#[test]
+fn rejected_rows_are_listed_and_the_default_is_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let db = home.join("a.db");
+    let long = "x".repeat(100_000);
+    let body = format!(
+        "Account Name,ARR,Tier\nGood One,100,1\n,5,1\nNegative,-5,1\nHuge,\"{long}\",2\nGood Two,\"$2,000\",3\n"
+    );
+    let f = write(home, "accounts.csv", body.as_bytes());
+    let maps = ["--map", "Account Name=account_name"];
+    let dry = ok(&import(
+        home,
+        &db,
+        &[&f],
+        &[&maps[..], &["--dry-run"]].concat(),
+    ));
+    assert!(dry.contains("would be added: 2 accounts"), "{dry}");
+    let o = import(home, &db, &[&f], &maps);
+    assert_eq!(o.status.code(), Some(1));
+    let text = out(&o);
+    assert!(text.contains("rejected: 3 rows"), "{text}");
+    let f_name = f.to_str().unwrap();
+    assert!(
+        text.contains(&format!("{f_name}:3: no account name")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("{f_name}:4: contract value \"-5\" is negative")),
+        "{text}"
+    );
+    assert!(text.contains(&format!("{f_name}:5: ")), "{text}");
+    assert_eq!(err(&o).lines().count(), 1);
+    assert_eq!(
+        arr(&export(home, &db), "accounts").len(),
+        0,
+        "all or nothing"
+    );
+    let text = ok(&import(
+        home,
+        &db,
+        &[&f],
+        &[&maps[..], &["--keep-good"]].concat(),
+    ));
+    assert!(text.contains("added: 2 accounts"), "{text}");
+    assert_eq!(
+        by_name(&export(home, &db), "accounts", "Good Two")["contract_value_cents"],
+        200000
+    );
+}
+
+#[test]
+fn bytes_that_are_not_utf8_or_not_csv_get_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let db = home.join("a.db");
+    let f = write(home, "latin1.csv", b"Name,Industry\nCaf\xe9 Ltd,food\n");
+    let o = import(home, &db, &[&f], &[]);
+    assert!(!o.status.success());
+    let e = err(&o);
+    assert_eq!(e.lines().count(), 1, "{e}");
+    assert!(e.contains("line 2 is not UTF-8"), "{e}");
+    let empty = write(home, "empty.csv", b"");
+    let o = import(home, &db, &[&empty], &[]);
+    assert!(!o.status.success());
+    assert!(err(&o).contains("empty"));
+    let o = import(home, &db, &[&home.join("missing.csv")], &[]);
+    assert!(!o.status.success());
+    assert_eq!(err(&o).lines().count(), 1);
+    // Random bytes: never a panic, always a status and at most one stderr line.
+    let mut x: u32 = 12345;
+    for n in 0..40 {
+        let bytes: Vec<u8> = (0..(n * 37 % 500))
+            .map(|_| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                ALPHABET[(x >> 16) as usize % ALPHABET.len()]
+            })
+            .collect();
+        let f = write(home, "fuzz.csv", &bytes);
+        let o = import(
+            home,
+            &db,
+            &[&f],
+            &["--keep-good", "--map", "a=account_name"],
+        );
+        assert!(o.status.code().is_some(), "killed by a signal");
+        assert!(!err(&o).contains("panicked"), "{}", err(&o));
+        assert!(err(&o).lines().count() <= 1, "{}", err(&o));
+    }
+}
+
+const ALPHABET: &[u8] = b"\"a,;\n\r\xff=x1 ";
+
+fn maven_dir() -> Option<PathBuf> {
+    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets/maven-crm");
+    if d.join("sales_pipeline.csv").exists() {
+        Some(d)
+    } else {
+        eprintln!(
+            "SKIPPED: {} is absent; the Maven CRM import was not tested",
+            d.display()
+        );
+        None
+    }
+}
+
+#[test]
+fn the_maven_crm_sample_becomes_a_usable_portfolio() {
+    let Some(d) = maven_dir() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let db = home.join("maven.db");
+    let files = [
+        d.join("accounts.csv"),
+        d.join("sales_teams.csv"),
+        d.join("sales_pipeline.csv"),
+    ];
+    let refs: Vec<&Path> = files.iter().map(|p| p.as_path()).collect();
+    let text = ok(&import(home, &db, &refs, &[]));
+    assert!(
+        text.contains("added: 85 accounts, 0 personas, 41 CSMs"),
+        "{text}"
+    );
+    assert!(text.contains("rejected: 0 rows"), "{text}");
+    let j = export(home, &db);
+    assert_eq!(arr(&j, "accounts").len(), 85);
+    // Agents under their managers.
+    let anna = by_name(&j, "csms", "Anna Snelling");
+    let dustin = by_name(&j, "csms", "Dustin Brinkmann");
+    assert_eq!(anna["team_lead_id"], dustin["id"]);
+    assert_eq!(dustin["is_team_lead"], true);
+    // Parents, contract values from the won deals, owners, history.
+    let codehow = by_name(&j, "accounts", "Codehow");
+    let acme = by_name(&j, "accounts", "Acme Corporation");
+    assert_eq!(codehow["parent_id"], acme["id"]);
+    assert!(codehow["contract_value_cents"].as_i64().unwrap() > 0);
+    assert!(codehow["owner_csm_id"].is_i64());
+    assert!(codehow["renewal_date"].is_string());
+    let touches = arr(&j, "touches");
+    assert!(touches.len() > 7000, "{}", touches.len());
+    assert!(touches.iter().all(|t| t["account_id"].is_i64()));
+    // Again: nothing duplicated.
+    let again = ok(&import(home, &db, &refs, &[]));
+    assert!(
+        again.contains("added: 0 accounts, 0 personas, 0 CSMs, 0 touches"),
+        "{again}"
+    );
+    assert_eq!(arr(&export(home, &db), "touches").len(), touches.len());
+    ok(&attuned(home, &["check", "--db", db.to_str().unwrap()]));
+}
