@@ -79,11 +79,26 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Table> {
         .collect::<Vec<_>>();
     let mut rows = Vec::new();
     let mut record = ::csv::StringRecord::new();
+    // The reader's own line numbers are off after CRLF and blank lines; count from the
+    // record's byte offset instead (skipping the line breaks before it).
+    let bytes = text.as_bytes();
+    let (mut seen, mut line_at) = (0usize, 1u64);
+    let mut line_of = |offset: u64| -> u64 {
+        let mut at = usize::try_from(offset).unwrap_or(bytes.len()).min(bytes.len());
+        while at < bytes.len() && (bytes[at] == b'\r' || bytes[at] == b'\n') {
+            at += 1;
+        }
+        if at >= seen {
+            line_at += bytes[seen..at].iter().filter(|&&b| b == b'\n').count() as u64;
+            seen = at;
+        }
+        line_at
+    };
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                let line = record.position().map_or(0, |p| p.line());
+                let line = record.position().map_or(0, |p| line_of(p.byte()));
                 if record.iter().all(|c| c.trim().is_empty()) {
                     continue;
                 }
@@ -93,7 +108,7 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Table> {
                 });
             }
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = e.position().map_or(0, |p| line_of(p.byte()));
                 return Err(Error::Invalid(format!(
                     "{file}: line {line}: the CSV cannot be read ({})",
                     e.kind_text()
