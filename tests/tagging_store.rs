@@ -117,7 +117,7 @@ fn logging_an_email_lands_every_effect_at_once() {
         )
         .unwrap();
     assert_eq!(pulse, "red", "the account's CSM sentiment follows the tag");
-    assert!(next <= "2026-11-25".to_string(), "{next}");
+    assert!(next.as_str() <= "2026-11-25", "{next}");
     let (queue, _) = followups::open(store.conn(), common::today(), 100).unwrap();
     assert!(
         queue
