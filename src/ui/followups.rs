@@ -51,16 +51,13 @@ impl FollowupsView {
         })
     }
 
-    /// Reads the queue again, keeping the selection near where it was.
+    /// Reads the queue again, keeping the selection at the same place in the list (after
+    /// done, snooze or reschedule the next follow-up moves up under it).
     pub fn reload(&mut self, conn: &Connection, at: &AsOf) -> Result<()> {
-        let keep = self.selected_item().map(|f| f.id);
         let (items, total) = followups::open(conn, at.today, LIMIT)?;
         self.items = items;
         self.total = total;
         self.today = at.today;
-        if let Some(i) = keep.and_then(|id| self.items.iter().position(|f| f.id == id)) {
-            self.selected = i;
-        }
         self.selected = self.selected.min(self.items.len().saturating_sub(1));
         Ok(())
     }
