@@ -71,6 +71,7 @@ fn a_minimal_call_tag_takes_four_keys_from_the_end_of_the_call() {
     k.text("x").text("g").code(KeyCode::Enter);
     let form = render(k.app, 80, 24);
     assert!(form.contains("Wrap-up of the call"), "{form}");
+    insta::assert_snapshot!("wrap_up_after_a_call_80x24", form);
     assert!(
         form.contains("Follow-up *   2026-11-30"),
         "prefilled +1 week: {form}"

@@ -36,6 +36,7 @@ pub fn parse_day(t: &str, today: NaiveDate) -> Option<NaiveDate> {
     match t.as_str() {
         "today" => return Some(today),
         "tomorrow" | "tmr" => return today.checked_add_days(Days::new(1)),
+        "yesterday" => return today.checked_sub_days(Days::new(1)),
         _ => {}
     }
     if let Some(rest) = t.strip_prefix('+') {
@@ -171,6 +172,7 @@ mod tests {
         assert_eq!(on(" none "), Ok(FollowupWhen::None));
         assert!(on("").unwrap_err().contains("required"));
         assert!(on("2026-11-22").unwrap_err().contains("in the past"));
+        assert!(on("yesterday").unwrap_err().contains("in the past"));
         assert!(on("next tuesday").unwrap_err().contains("is not a date"));
         assert!(on("2026-13-01").unwrap_err().contains("is not a date"));
         assert!(on("+x").is_err());
