@@ -282,7 +282,7 @@ fn followups(path: &Path, args: &FollowupsArgs) -> Result<ExitCode> {
     use std::io::Write as _;
     let store = Store::open_read_only(path)?;
     let today = SystemClock.today();
-    let (items, total) = store::followups::open(store.conn(), today, usize::MAX >> 1)?;
+    let (items, _) = store::followups::open(store.conn(), today, usize::MAX >> 1)?;
     let mut stdout = io::stdout().lock();
     let shown = Path::new("stdout");
     let text = if args.json {
@@ -304,7 +304,7 @@ fn followups(path: &Path, args: &FollowupsArgs) -> Result<ExitCode> {
         let count = |b: Bucket| items.iter().filter(|f| f.bucket == b).count();
         let v = serde_json::json!({
             "today": today.format("%Y-%m-%d").to_string(),
-            "open": total,
+            "open": list.len(),
             "overdue": count(Bucket::Overdue),
             "due_today": count(Bucket::Today),
             "this_week": count(Bucket::ThisWeek),

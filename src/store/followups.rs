@@ -25,7 +25,7 @@ pub struct Followup {
 }
 
 /// The open follow-ups of live accounts, soonest first, at most `limit`; and how many
-/// are open in all.
+/// are open in all (counted from the index, like the portfolio header's counts).
 pub fn open(conn: &Connection, today: NaiveDate, limit: usize) -> Result<(Vec<Followup>, i64)> {
     let mut stmt = conn.prepare_cached(
         "SELECT f.id, f.account_id, a.name, f.touch_id, f.due_on, f.action, f.snoozed_from
@@ -68,12 +68,41 @@ pub fn open(conn: &Connection, today: NaiveDate, limit: usize) -> Result<(Vec<Fo
         )
         .collect();
     let total: i64 = conn
-        .prepare_cached(
-            "SELECT count(*) FROM followups f JOIN accounts a ON a.id = f.account_id
-             WHERE f.done_at IS NULL AND a.archived_at IS NULL",
-        )?
+        .prepare_cached("SELECT count(*) FROM followups WHERE done_at IS NULL")?
         .query_row([], |r| r.get(0))?;
     Ok((list, total))
+}
+
+/// How many open follow-ups fall in each bucket, counted on the index of open ones (a
+/// range count each, never a scan), like the portfolio header.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub overdue: i64,
+    pub today: i64,
+    pub this_week: i64,
+    pub later: i64,
+}
+
+pub fn counts(conn: &Connection, today: NaiveDate) -> Result<Counts> {
+    let sunday = today
+        .checked_add_days(Days::new(
+            6 - u64::from(chrono::Datelike::weekday(&today).num_days_from_monday()),
+        ))
+        .unwrap_or(today);
+    let range = |from: &str, to: &str| -> Result<i64> {
+        Ok(conn
+            .prepare_cached(
+                "SELECT count(*) FROM followups WHERE done_at IS NULL AND due_on >= ?1 AND due_on < ?2",
+            )?
+            .query_row(params![from, to], |r| r.get(0))?)
+    };
+    let day_after = |d: NaiveDate| day(d.checked_add_days(Days::new(1)).unwrap_or(d));
+    Ok(Counts {
+        overdue: range("", &day(today))?,
+        today: range(&day(today), &day_after(today))?,
+        this_week: range(&day_after(today), &day_after(sunday))?,
+        later: range(&day_after(sunday), "9999-99-99")?,
+    })
 }
 
 fn account_of(conn: &Connection, id: i64) -> Result<(i64, NaiveDate)> {

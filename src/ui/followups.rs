@@ -24,6 +24,7 @@ pub const LIMIT: usize = 2000;
 pub struct FollowupsView {
     pub items: Vec<Followup>,
     pub total: i64,
+    pub counts: followups::Counts,
     pub selected: usize,
     /// The reschedule field, while it is open.
     pub reschedule: Option<Input>,
@@ -44,6 +45,7 @@ impl FollowupsView {
         Ok(FollowupsView {
             items,
             total,
+            counts: followups::counts(conn, at.today)?,
             selected: 0,
             reschedule: None,
             error: None,
@@ -57,6 +59,7 @@ impl FollowupsView {
         let (items, total) = followups::open(conn, at.today, LIMIT)?;
         self.items = items;
         self.total = total;
+        self.counts = followups::counts(conn, at.today)?;
         self.today = at.today;
         self.selected = self.selected.min(self.items.len().saturating_sub(1));
         Ok(())
@@ -155,7 +158,13 @@ impl FollowupsView {
         }
         let mut lines: Vec<Line> = Vec::new();
         let mut selected_line = 0usize;
-        let count = |b: Bucket| self.items.iter().filter(|f| f.bucket == b).count();
+        let c = self.counts;
+        let count = |b: Bucket| match b {
+            Bucket::Overdue => c.overdue,
+            Bucket::Today => c.today,
+            Bucket::ThisWeek => c.this_week,
+            Bucket::Later => c.later,
+        };
         lines.push(Line::from(vec![
             Span::styled(format!(" {} open", self.total), theme.title()),
             Span::raw(format!(
