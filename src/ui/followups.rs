@@ -19,7 +19,7 @@ use crate::store::followups::{self, Followup};
 use crate::store::summary::AsOf;
 
 /// At most this many open follow-ups are read (the soonest).
-pub const LIMIT: usize = 2000;
+pub const LIMIT: usize = 500;
 
 pub struct FollowupsView {
     pub items: Vec<Followup>,
