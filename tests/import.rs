@@ -385,3 +385,38 @@ fn the_maven_crm_sample_becomes_a_usable_portfolio() {
     assert_eq!(arr(&export(home, &db), "touches").len(), touches.len());
     ok(&attuned(home, &["check", "--db", db.to_str().unwrap()]));
 }
+
+#[test]
+fn a_large_import_keeps_the_name_search_index_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let db = home.join("a.db");
+    let mut body = String::from("Account ID,Account Name\n");
+    for i in 0..2500 {
+        body.push_str(&format!("A{i},Zebra{i:05} Ltd\n"));
+    }
+    let f = write(home, "many.csv", body.as_bytes());
+    ok(&import(home, &db, &[&f], &[]));
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let n: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM account_names WHERE account_names MATCH 'ebra01'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n, 1000, "Zebra01000..Zebra01999");
+    let trigger: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name = 'account_names_insert'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(trigger, 1, "the insert trigger is back");
+    conn.execute(
+        "INSERT INTO account_names (account_names, rank) VALUES ('integrity-check', 1)",
+        [],
+    )
+    .unwrap();
+}

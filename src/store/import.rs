@@ -14,6 +14,9 @@ use crate::domain::model::{Role, Segment, Sentiment, Strength, TouchKind, TouchS
 use crate::error::{Error, Result};
 use crate::import::{AccountRec, ContactRec, DealRec, Kind, Parsed, Rejected, System};
 
+/// Above this many accounts in one import, the name index is fed in one statement.
+const BULK_ACCOUNTS: usize = 2000;
+
 /// How many records of each kind an import added or updated.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Counts {
@@ -62,15 +65,68 @@ pub fn apply(
             store.path.display()
         )));
     }
-    let origin = store.origin;
     let mut out = Outcome::default();
     for f in files {
         out.rejected.extend(f.rejected.iter().cloned());
         out.skipped.extend(f.skipped.iter().cloned());
     }
+    // A large import touches far more pages than the default 2 MB cache holds; spilling
+    // them to the WAL mid-transaction made it I/O bound. The cache shrinks back after.
+    // Statement journals (the accounts triggers need them) in memory, not temp files.
+    store.conn.pragma_update(None, "cache_size", -256 * 1024)?;
+    store.conn.pragma_update(None, "temp_store", 2)?;
+    let result = apply_in_tx(store, files, mode, clock, out);
+    store.conn.pragma_update(None, "temp_store", 0)?;
+    store.conn.pragma_update(None, "cache_size", -2000)?;
+    let out = result?;
+    if out.committed {
+        store.optimize()?;
+    }
+    Ok(out)
+}
+
+fn apply_in_tx(
+    store: &mut Store,
+    files: &[Parsed],
+    mode: Mode,
+    clock: &dyn Clock,
+    mut out: Outcome,
+) -> Result<Outcome> {
+    let origin = store.origin;
     let tx = store
         .conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    phase("start");
+    // The account-name search index (FTS5) writes itself out at every statement when
+    // fed by its insert trigger, which made a 100k-account import spend a third of its
+    // time there. For a large batch the trigger is set aside inside this transaction and
+    // the new names are indexed in one statement at the end; a rollback restores it.
+    let many_accounts = files.iter().map(|f| f.accounts.len()).sum::<usize>() > BULK_ACCOUNTS;
+    let trigger: Option<(String, i64)> = if many_accounts {
+        let sql: Option<String> = tx
+            .query_row(
+                "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = 'account_names_insert'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match sql {
+            Some(sql) => {
+                // New accounts get ids above this file's highest (see `Tx::next_id`).
+                let low = origin << 32;
+                let max: i64 = tx.query_row(
+                    "SELECT ifnull(max(id), ?1) FROM accounts WHERE id BETWEEN ?1 AND ?2",
+                    [low, low | 0xffff_ffff],
+                    |r| r.get(0),
+                )?;
+                tx.execute_batch("DROP TRIGGER account_names_insert")?;
+                Some((sql, max))
+            }
+            None => None,
+        }
+    } else {
+        None
+    };
     let touched = {
         let w = Tx::new(&tx, origin);
         let mut im = Importer {
@@ -99,14 +155,24 @@ pub fn apply(
         {
             im.parents(f)?;
         }
+        phase("accounts");
         for f in files.iter().filter(|f| f.kind == Kind::Contacts) {
             im.contacts(f)?;
         }
+        phase("contacts");
         for f in files.iter().filter(|f| f.kind == Kind::MavenPipeline) {
             im.deals(f)?;
         }
         im.touched
     };
+    if let Some((sql, max)) = trigger {
+        tx.execute_batch(&sql)?;
+        tx.execute(
+            "INSERT INTO account_names (rowid, name) SELECT id, name FROM accounts
+             WHERE id > ?1 AND id <= ?2",
+            [max, (origin << 32) | 0xffff_ffff],
+        )?;
+    }
     let keep = match mode {
         Mode::DryRun => false,
         Mode::AllOrNothing => out.rejected.is_empty(),
@@ -119,13 +185,28 @@ pub fn apply(
     let at = AsOf::new(clock);
     let mut ids: Vec<i64> = touched.into_iter().collect();
     ids.sort_unstable();
+    phase("before refresh");
     for id in ids {
         refresh_account(&tx, id, &at)?;
     }
+    phase("refresh");
     tx.commit()?;
+    phase("commit");
     out.committed = true;
-    store.optimize()?;
     Ok(out)
+}
+
+fn phase(name: &str) {
+    if std::env::var_os("ATTUNED_IMPORT_TIMING").is_some() {
+        thread_local!(static T: std::cell::Cell<Option<std::time::Instant>> = const { std::cell::Cell::new(None) });
+        T.with(|t| {
+            let now = std::time::Instant::now();
+            if let Some(prev) = t.get() {
+                eprintln!("  {name}: {:.2} s", (now - prev).as_secs_f64());
+            }
+            t.set(Some(now));
+        });
+    }
 }
 
 struct Importer<'a, 't> {
