@@ -420,3 +420,86 @@ fn a_large_import_keeps_the_name_search_index_complete() {
     )
     .unwrap();
 }
+
+#[test]
+fn the_json_export_imports_into_an_empty_database_and_exports_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let a = home.join("a.db");
+    let b = home.join("b.db");
+    ok(&attuned(
+        home,
+        &["demo", "--db", a.to_str().unwrap(), "--accounts", "40"],
+    ));
+    // Give it CRM ids too.
+    let f = write(
+        home,
+        "acc.csv",
+        b"Account ID,Account Name\nSF1,Imported Co\n",
+    );
+    ok(&import(home, &a, &[&f], &[]));
+    // And a call's step note and prompt.
+    let conn = rusqlite::Connection::open(&a).unwrap();
+    conn.execute_batch(
+        "INSERT INTO touch_steps (id, touch_id, step, elapsed_ms, note)
+             SELECT 99, min(id), 2, 61000, 'mirrored the frustration' FROM touches;
+         INSERT INTO touch_prompts (id, touch_id, step, prompt_key, shown_at, used)
+             SELECT 98, min(id), 2, 'mirror.1', '2026-01-01T00:00:00Z', 1 FROM touches;",
+    )
+    .unwrap();
+    drop(conn);
+    let json = home.join("a.json");
+    ok(&attuned(
+        home,
+        &[
+            "export",
+            "--db",
+            a.to_str().unwrap(),
+            "--format",
+            "json",
+            "--out",
+            json.to_str().unwrap(),
+        ],
+    ));
+    let dry = ok(&import(home, &b, &[&json], &["--dry-run"]));
+    assert!(dry.contains("dry run"), "{dry}");
+    assert_eq!(arr(&export(home, &b), "accounts").len(), 0);
+    ok(&import(home, &b, &[&json], &[]));
+    let mut first = export(home, &a);
+    let mut second = export(home, &b);
+    first["exported_at"] = Value::Null;
+    second["exported_at"] = Value::Null;
+    assert!(
+        arr(&first, "touches")
+            .iter()
+            .any(|t| !t["steps"].as_array().unwrap().is_empty() && !t["prompts"].as_array().unwrap().is_empty())
+    );
+    for k in [
+        "csms",
+        "accounts",
+        "personas",
+        "persona_changes",
+        "pulse_history",
+        "touches",
+        "followups",
+        "signals",
+    ] {
+        assert_eq!(first[k], second[k], "{k} differs after the round trip");
+    }
+    assert_eq!(first, second);
+    // Again: updated in place, nothing doubled.
+    ok(&import(home, &b, &[&json], &[]));
+    let mut third = export(home, &b);
+    third["exported_at"] = Value::Null;
+    assert_eq!(first, third);
+    ok(&attuned(home, &["check", "--db", b.to_str().unwrap()]));
+    // A damaged file is one clear line and changes nothing.
+    let bad = write(
+        home,
+        "bad.json",
+        b"{\"schema_version\":1,\"accounts\":[{\"id\":1,",
+    );
+    let o = import(home, &b, &[&bad], &[]);
+    assert!(!o.status.success());
+    assert_eq!(err(&o).lines().count(), 1, "{}", err(&o));
+}

@@ -715,14 +715,360 @@ pub struct JsonCounts {
     pub followups: u64,
 }
 
-/// Reads back `attuned export --format json`.
+/// A table's columns and the export's key for each (they differ only where the export
+/// names the unit).
+struct TableSpec {
+    section: &'static str,
+    table: &'static str,
+    columns: &'static [(&'static str, &'static str)],
+    /// `external_ids.entity` of the section's records, if they carry CRM ids.
+    entity: Option<&'static str>,
+}
+
+macro_rules! cols {
+    ($($c:literal),* $(,)?) => { &[$(($c, $c)),*] };
+}
+
+const TABLES: &[TableSpec] = &[
+    TableSpec {
+        section: "csms",
+        table: "csms",
+        columns: cols![
+            "id",
+            "name",
+            "email",
+            "region",
+            "team_lead_id",
+            "is_team_lead",
+            "is_me",
+            "created_at"
+        ],
+        entity: Some("csm"),
+    },
+    TableSpec {
+        section: "accounts",
+        table: "accounts",
+        columns: &[
+            ("id", "id"),
+            ("name", "name"),
+            ("segment", "segment"),
+            ("tier", "tier"),
+            ("industry", "industry"),
+            ("contract_value", "contract_value_cents"),
+            ("renewal_date", "renewal_date"),
+            ("owner_csm_id", "owner_csm_id"),
+            ("parent_id", "parent_id"),
+            ("created_at", "created_at"),
+            ("archived_at", "archived_at"),
+        ],
+        entity: Some("account"),
+    },
+    TableSpec {
+        section: "personas",
+        table: "personas",
+        columns: cols![
+            "id",
+            "account_id",
+            "name",
+            "title",
+            "email",
+            "phone",
+            "role",
+            "reports_to_id",
+            "strength",
+            "sentiment",
+            "last_contact_at",
+            "notes",
+            "created_at",
+            "archived_at"
+        ],
+        entity: Some("persona"),
+    },
+    TableSpec {
+        section: "touches",
+        table: "touches",
+        columns: cols![
+            "id",
+            "account_id",
+            "csm_id",
+            "kind",
+            "call_type",
+            "status",
+            "occurred_at",
+            "ended_at",
+            "summary",
+            "notes",
+            "sentiment",
+            "intervention",
+            "followup_on",
+            "no_followup",
+            "outcome",
+            "csat",
+            "escalated",
+            "retro_worked",
+            "retro_failed",
+            "retro_at",
+            "created_at",
+            "updated_at"
+        ],
+        entity: Some("touch"),
+    },
+    TableSpec {
+        section: "persona_changes",
+        table: "persona_changes",
+        columns: cols![
+            "id",
+            "persona_id",
+            "changed_at",
+            "strength",
+            "sentiment",
+            "reason",
+            "touch_id"
+        ],
+        entity: None,
+    },
+    TableSpec {
+        section: "pulse_history",
+        table: "pulse_history",
+        columns: cols![
+            "id",
+            "account_id",
+            "pulse",
+            "reason",
+            "set_at",
+            "csm_id",
+            "touch_id"
+        ],
+        entity: None,
+    },
+    TableSpec {
+        section: "followups",
+        table: "followups",
+        columns: cols![
+            "id",
+            "account_id",
+            "touch_id",
+            "persona_id",
+            "due_on",
+            "action",
+            "created_at",
+            "done_at",
+            "snoozed_from"
+        ],
+        entity: None,
+    },
+    TableSpec {
+        section: "signals",
+        table: "signals",
+        columns: cols!["id", "account_id", "kind", "value", "note", "observed_at"],
+        entity: None,
+    },
+];
+
+fn sql_value(v: Option<&serde_json::Value>) -> rusqlite::types::Value {
+    use rusqlite::types::Value as V;
+    use serde_json::Value as J;
+    match v {
+        None | Some(J::Null) => V::Null,
+        Some(J::Bool(b)) => V::Integer(i64::from(*b)),
+        Some(J::Number(n)) => match n.as_i64() {
+            Some(i) => V::Integer(i),
+            None => V::Real(n.as_f64().unwrap_or(0.0)),
+        },
+        Some(J::String(s)) => V::Text(s.clone()),
+        Some(other) => V::Text(other.to_string()),
+    }
+}
+
+/// Reads back `attuned export --format json`: every record keeps its id, so importing
+/// into an empty database and exporting again gives the same data, and importing the
+/// same file twice updates instead of duplicating. Summaries are recomputed.
 pub fn apply_json(
-    _store: &mut Store,
+    store: &mut Store,
     file: &str,
-    _bytes: &[u8],
-    _dry_run: bool,
+    bytes: &[u8],
+    dry_run: bool,
 ) -> Result<JsonCounts> {
-    Err(Error::Invalid(format!(
-        "{file}: importing attuned's JSON export is not supported yet"
-    )))
+    if store.read_only {
+        return Err(Error::Invalid(format!(
+            "{} is open read-only; nothing was imported",
+            store.path.display()
+        )));
+    }
+    let v = crate::import::json::parse(file, bytes, super::schema::LATEST)?;
+    let origin = store.origin;
+    let tx = store
+        .conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    // Records may point forward (a persona's manager, a change made on a later touch).
+    tx.pragma_update(None, "defer_foreign_keys", true)?;
+    let empty = Vec::new();
+    let section = |name: &str| v.get(name).and_then(|x| x.as_array()).unwrap_or(&empty);
+    let mut n = JsonCounts::default();
+    for spec in TABLES {
+        let names: Vec<&str> = spec.columns.iter().map(|(c, _)| *c).collect();
+        let marks: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
+        let sets: Vec<String> = names[1..]
+            .iter()
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect();
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT (id) DO UPDATE SET {}",
+            spec.table,
+            names.join(", "),
+            marks.join(", "),
+            sets.join(", ")
+        );
+        let mut stmt = tx.prepare(&sql)?;
+        let records = section(spec.section);
+        for (i, r) in records.iter().enumerate() {
+            let values: Vec<rusqlite::types::Value> = spec
+                .columns
+                .iter()
+                .map(|(_, key)| sql_value(r.get(*key)))
+                .collect();
+            stmt.execute(rusqlite::params_from_iter(values)).map_err(|e| {
+                Error::Invalid(format!(
+                    "{file}: {} record {} (id {}) cannot be imported: {e}; nothing was imported",
+                    spec.section,
+                    i + 1,
+                    r.get("id").map(|x| x.to_string()).unwrap_or_default()
+                ))
+            })?;
+            let id = r.get("id").and_then(|x| x.as_i64()).unwrap_or(0);
+            if let (Some(entity), Some(ids)) = (
+                spec.entity,
+                r.get("external_ids").and_then(|x| x.as_array()),
+            ) {
+                for e in ids {
+                    if let (Some(system), Some(ext)) = (
+                        e.get("system").and_then(|x| x.as_str()),
+                        e.get("external_id").and_then(|x| x.as_str()),
+                    ) {
+                        tx.execute(
+                            "INSERT OR REPLACE INTO external_ids (entity, local_id, system, external_id)
+                             VALUES (?1, ?2, ?3, ?4)",
+                            params![entity, id, system, ext],
+                        )?;
+                    }
+                }
+            }
+            if spec.table == "touches" {
+                touch_children(&tx, origin, id, r)?;
+            }
+        }
+        let count = records.len() as u64;
+        match spec.section {
+            "accounts" => n.accounts = count,
+            "personas" => n.personas = count,
+            "touches" => n.touches = count,
+            "followups" => n.followups = count,
+            _ => {}
+        }
+    }
+    let broken: i64 = tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+        r.get(0)
+    })?;
+    if broken > 0 {
+        return Err(Error::Invalid(format!(
+            "{file}: {broken} record(s) point at records the file does not hold; nothing was imported"
+        )));
+    }
+    if dry_run {
+        tx.rollback()?;
+        return Ok(n);
+    }
+    let at = AsOf::new(&crate::domain::SystemClock);
+    let ids: Vec<i64> = section("accounts")
+        .iter()
+        .filter_map(|a| a.get("id").and_then(|x| x.as_i64()))
+        .collect();
+    for id in ids {
+        refresh_account(&tx, id, &at)?;
+    }
+    tx.commit()?;
+    store.optimize()?;
+    Ok(n)
+}
+
+fn touch_children(
+    tx: &rusqlite::Connection,
+    origin: i64,
+    touch: i64,
+    r: &serde_json::Value,
+) -> Result<()> {
+    let list = |k: &str| {
+        r.get(k)
+            .and_then(|x| x.as_array())
+            .cloned()
+            .unwrap_or_default()
+    };
+    for p in list("participants") {
+        if let Some(p) = p.as_i64() {
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO touch_participants (touch_id, persona_id) VALUES (?1, ?2)",
+            )?
+            .execute(params![touch, p])?;
+        }
+    }
+    let w = Tx::new(tx, origin);
+    for s in list("steps") {
+        let existing: Option<i64> = tx
+            .prepare_cached("SELECT id FROM touch_steps WHERE touch_id = ?1 AND step = ?2")?
+            .query_row(params![touch, sql_value(s.get("step"))], |r| r.get(0))
+            .optional()?;
+        let id = match existing {
+            Some(id) => id,
+            None => w.next_id("touch_steps")?,
+        };
+        tx.prepare_cached(
+            "INSERT INTO touch_steps (id, touch_id, step, started_at, ended_at, elapsed_ms,
+                 skipped_reason, note, note_saved_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT (id) DO UPDATE SET started_at = excluded.started_at,
+                 ended_at = excluded.ended_at, elapsed_ms = excluded.elapsed_ms,
+                 skipped_reason = excluded.skipped_reason, note = excluded.note,
+                 note_saved_at = excluded.note_saved_at",
+        )?
+        .execute(params![
+            id,
+            touch,
+            sql_value(s.get("step")),
+            sql_value(s.get("started_at")),
+            sql_value(s.get("ended_at")),
+            sql_value(s.get("elapsed_ms")),
+            sql_value(s.get("skipped_reason")),
+            sql_value(s.get("note")),
+            sql_value(s.get("note_saved_at"))
+        ])?;
+    }
+    for p in list("prompts") {
+        tx.prepare_cached(
+            "INSERT INTO touch_prompts (id, touch_id, step, prompt_key, shown_at, used)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (id) DO UPDATE SET step = excluded.step, prompt_key = excluded.prompt_key,
+                 shown_at = excluded.shown_at, used = excluded.used",
+        )?
+        .execute(params![
+            sql_value(p.get("id")),
+            touch,
+            sql_value(p.get("step")),
+            sql_value(p.get("prompt_key")),
+            sql_value(p.get("shown_at")),
+            sql_value(p.get("used"))
+        ])?;
+    }
+    for v in list("revisions") {
+        tx.prepare_cached(
+            "INSERT INTO touch_revisions (id, touch_id, revised_at, previous) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (id) DO UPDATE SET revised_at = excluded.revised_at, previous = excluded.previous",
+        )?
+        .execute(params![
+            sql_value(v.get("id")),
+            touch,
+            sql_value(v.get("revised_at")),
+            sql_value(v.get("previous"))
+        ])?;
+    }
+    Ok(())
 }
