@@ -619,9 +619,9 @@ pub fn segment_for(revenue_dollars: Option<i64>, contract_cents: Option<i64>) ->
         });
     }
     contract_cents.map(|c| {
-        if c >= 100_000_00 {
+        if c >= 10_000_000 {
             Segment::Enterprise
-        } else if c >= 20_000_00 {
+        } else if c >= 2_000_000 {
             Segment::MidMarket
         } else {
             Segment::Smb

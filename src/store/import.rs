@@ -1,6 +1,7 @@
 //! Writing imported records: every file of one `attuned import` in one transaction,
 //! updating records found by their CRM id (`external_ids`) and adding the rest.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
@@ -136,6 +137,8 @@ fn apply_in_tx(
             csm_cache: HashMap::new(),
             names: HashMap::new(),
             touched: HashSet::new(),
+            known: RefCell::new(HashMap::new()),
+            none_before: RefCell::new(HashMap::new()),
         };
         // Whatever order the files were named in: people, then accounts, then their
         // contacts and history.
@@ -196,6 +199,9 @@ fn apply_in_tx(
     Ok(out)
 }
 
+/// Per account: won value, latest win, and won value per CSM.
+type Won = (i64, Option<NaiveDate>, HashMap<i64, i64>);
+
 fn phase(name: &str) {
     if std::env::var_os("ATTUNED_IMPORT_TIMING").is_some() {
         thread_local!(static T: std::cell::Cell<Option<std::time::Instant>> = const { std::cell::Cell::new(None) });
@@ -217,18 +223,58 @@ struct Importer<'a, 't> {
     /// Account names (lowercase) seen in this import, per system.
     names: HashMap<String, i64>,
     touched: HashSet<i64>,
+    /// CRM ids resolved or created in this import: (entity, system, id) → local id.
+    known: RefCell<HashMap<(&'static str, System, String), i64>>,
+    /// (entity, system) pairs the database held no CRM ids for when the import began:
+    /// a miss in `known` is then certain without asking SQLite.
+    none_before: RefCell<HashMap<(&'static str, System), bool>>,
 }
 
 impl Importer<'_, '_> {
-    fn find(&self, entity: &str, system: System, ext: &str) -> Result<Option<i64>> {
-        Ok(self
+    fn find(&self, entity: &'static str, system: System, ext: &str) -> Result<Option<i64>> {
+        let key = (entity, system, ext.to_string());
+        if let Some(id) = self.known.borrow().get(&key) {
+            return Ok(Some(*id));
+        }
+        let none_before = match self.none_before.borrow().get(&(entity, system)) {
+            Some(v) => *v,
+            None => {
+                let v: bool = self.tx.conn().query_row(
+                    "SELECT NOT EXISTS (SELECT 1 FROM external_ids WHERE entity = ?1 AND system = ?2)",
+                    params![entity, system.as_str()],
+                    |r| r.get(0),
+                )?;
+                v
+            }
+        };
+        self.none_before
+            .borrow_mut()
+            .insert((entity, system), none_before);
+        if none_before {
+            return Ok(None);
+        }
+        let found: Option<i64> = self
             .tx
             .conn()
             .prepare_cached(
                 "SELECT local_id FROM external_ids WHERE entity = ?1 AND system = ?2 AND external_id = ?3",
             )?
             .query_row(params![entity, system.as_str(), ext], |r| r.get(0))
-            .optional()?)
+            .optional()?;
+        if let Some(id) = found {
+            self.known.borrow_mut().insert(key, id);
+        }
+        Ok(found)
+    }
+
+    /// Records a CRM id for a local record, in the database and in `known`.
+    fn link(&self, entity: &'static str, local_id: i64, system: System, ext: &str) -> Result<()> {
+        self.tx
+            .add_external_id(entity, local_id, system.as_str(), ext)?;
+        self.known
+            .borrow_mut()
+            .insert((entity, system, ext.to_string()), local_id);
+        Ok(())
     }
 
     fn account_by_name(&self, name: &str) -> Result<Option<i64>> {
@@ -321,8 +367,7 @@ impl Importer<'_, '_> {
                 id
             }
         };
-        self.tx
-            .add_external_id("csm", id, system.as_str(), &key.1)?;
+        self.link("csm", id, system, &key.1)?;
         self.csm_cache.insert(key, id);
         Ok(id)
     }
@@ -396,8 +441,7 @@ impl Importer<'_, '_> {
                     parent_id: None,
                     created_at: self.now,
                 })?;
-                self.tx
-                    .add_external_id("account", id, system.as_str(), &a.external_id)?;
+                self.link("account", id, system, &a.external_id)?;
                 self.out.added.accounts += 1;
                 id
             }
@@ -584,15 +628,14 @@ impl Importer<'_, '_> {
             sentiment: c.sentiment.unwrap_or(Sentiment::Neutral),
             created_at: self.now,
         })?;
-        self.tx
-            .add_external_id("persona", id, system.as_str(), &c.external_id)?;
+        self.link("persona", id, system, &c.external_id)?;
         self.out.added.personas += 1;
         Ok(id)
     }
 
     fn deals(&mut self, f: &Parsed) -> Result<()> {
         // Per account: won value, latest win, and the agent who won the most.
-        let mut won: HashMap<i64, (i64, Option<NaiveDate>, HashMap<i64, i64>)> = HashMap::new();
+        let mut won: HashMap<i64, Won> = HashMap::new();
         for d in &f.deals {
             let account = match self.find("account", f.system, &d.account_name.to_lowercase())? {
                 Some(id) => Some(id),
@@ -699,8 +742,7 @@ impl Importer<'_, '_> {
             escalated: false,
             participants: &[],
         })?;
-        self.tx
-            .add_external_id("touch", id, system.as_str(), &d.external_id)?;
+        self.link("touch", id, system, &d.external_id)?;
         self.out.added.touches += 1;
         Ok(())
     }
