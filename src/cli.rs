@@ -414,7 +414,7 @@ fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
     use crate::store::import::{Counts, Mode};
     if read_only {
         return Err(Error::Invalid(
-            "import writes into the database; drop --read-only (or use --dry-run)".into(),
+            "import writes into the database; drop --read-only".into(),
         ));
     }
     let maps = args

@@ -139,6 +139,7 @@ fn apply_in_tx(
             touched: HashSet::new(),
             known: RefCell::new(HashMap::new()),
             none_before: RefCell::new(HashMap::new()),
+            persona_account: HashMap::new(),
         };
         // Whatever order the files were named in: people, then accounts, then their
         // contacts and history.
@@ -228,6 +229,8 @@ struct Importer<'a, 't> {
     /// (entity, system) pairs the database held no CRM ids for when the import began:
     /// a miss in `known` is then certain without asking SQLite.
     none_before: RefCell<HashMap<(&'static str, System), bool>>,
+    /// The account of each persona added or updated in this import.
+    persona_account: HashMap<i64, i64>,
 }
 
 impl Importer<'_, '_> {
@@ -525,8 +528,16 @@ impl Importer<'_, '_> {
                 );
                 continue;
             };
-            let id = self.persona(f.system, c, account)?;
-            placed.push((c, id, account));
+            // A manager already placed at the same account (exports list them first
+            // more often than not) is linked as the persona is added.
+            let boss_now = c.reports_to_id.as_ref().and_then(|b| {
+                let m = *self.known.borrow().get(&("persona", f.system, b.clone()))?;
+                (self.persona_account.get(&m) == Some(&account)).then_some(m)
+            });
+            let (id, linked) = self.persona(f.system, c, account, boss_now)?;
+            if !linked {
+                placed.push((c, id, account));
+            }
         }
         for (c, id, account) in placed {
             let Some(boss) = &c.reports_to_id else {
@@ -569,7 +580,15 @@ impl Importer<'_, '_> {
         Ok(())
     }
 
-    fn persona(&mut self, system: System, c: &ContactRec, account: i64) -> Result<i64> {
+    /// Adds or updates a persona; `boss` is its manager when already known to be at the
+    /// same account. Returns its id and whether a new persona got `boss` as its manager.
+    fn persona(
+        &mut self,
+        system: System,
+        c: &ContactRec,
+        account: i64,
+        boss: Option<i64>,
+    ) -> Result<(i64, bool)> {
         self.touched.insert(account);
         if let Some(id) = self.find("persona", system, &c.external_id)? {
             let n = self
@@ -615,7 +634,8 @@ impl Importer<'_, '_> {
             } else {
                 self.out.unchanged.personas += 1;
             }
-            return Ok(id);
+            self.persona_account.insert(id, account);
+            return Ok((id, false));
         }
         let id = self.tx.insert_persona(&NewPersona {
             account_id: account,
@@ -623,14 +643,15 @@ impl Importer<'_, '_> {
             title: c.title.as_deref(),
             email: c.email.as_deref(),
             role: c.role.unwrap_or(Role::Other),
-            reports_to_id: None,
+            reports_to_id: boss,
             strength: c.strength.unwrap_or(Strength::None),
             sentiment: c.sentiment.unwrap_or(Sentiment::Neutral),
             created_at: self.now,
         })?;
         self.link("persona", id, system, &c.external_id)?;
+        self.persona_account.insert(id, account);
         self.out.added.personas += 1;
-        Ok(id)
+        Ok((id, boss.is_some()))
     }
 
     fn deals(&mut self, f: &Parsed) -> Result<()> {
