@@ -451,7 +451,11 @@ fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
         let n = store::import::apply_json(&mut store, &shown, &bytes, mode == Mode::DryRun)?;
         println!(
             "import{}: {shown}: {} accounts, {} personas, {} touches, {} follow-ups in {:.2} s",
-            if args.dry_run { " (dry run, nothing changed)" } else { "" },
+            if args.dry_run {
+                " (dry run, nothing changed)"
+            } else {
+                ""
+            },
             n.accounts,
             n.personas,
             n.touches,
@@ -476,9 +480,18 @@ fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
     let mut store = Store::open(path)?;
     let out = store::import::apply(&mut store, &parsed, mode, &SystemClock)?;
     for p in &parsed {
-        let rows = p.accounts.len() + p.contacts.len() + p.csms.len() + p.deals.len()
-            + p.rejected.len() + p.skipped.len();
-        println!("{}: {:?} from {}, {rows} rows", p.file, p.kind, p.system.as_str());
+        let rows = p.accounts.len()
+            + p.contacts.len()
+            + p.csms.len()
+            + p.deals.len()
+            + p.rejected.len()
+            + p.skipped.len();
+        println!(
+            "{}: {:?} from {}, {rows} rows",
+            p.file,
+            p.kind,
+            p.system.as_str()
+        );
         if p.guessed {
             println!("  guessed mapping: {}", p.map_args());
         }

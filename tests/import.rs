@@ -472,7 +472,8 @@ fn the_json_export_imports_into_an_empty_database_and_exports_the_same() {
     assert!(
         arr(&first, "touches")
             .iter()
-            .any(|t| !t["steps"].as_array().unwrap().is_empty() && !t["prompts"].as_array().unwrap().is_empty())
+            .any(|t| !t["steps"].as_array().unwrap().is_empty()
+                && !t["prompts"].as_array().unwrap().is_empty())
     );
     for k in [
         "csms",

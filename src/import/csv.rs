@@ -84,7 +84,9 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Table> {
     let bytes = text.as_bytes();
     let (mut seen, mut line_at) = (0usize, 1u64);
     let mut line_of = |offset: u64| -> u64 {
-        let mut at = usize::try_from(offset).unwrap_or(bytes.len()).min(bytes.len());
+        let mut at = usize::try_from(offset)
+            .unwrap_or(bytes.len())
+            .min(bytes.len());
         while at < bytes.len() && (bytes[at] == b'\r' || bytes[at] == b'\n') {
             at += 1;
         }

@@ -513,7 +513,8 @@ impl App {
                 let target = form.target();
                 let name = form.account_name.clone();
                 let kind = form.kind;
-                if let Err(e) = crate::store::tagging::save(&mut self.store, &target, &tag, &ties, &at)
+                if let Err(e) =
+                    crate::store::tagging::save(&mut self.store, &target, &tag, &ties, &at)
                 {
                     self.message = Some(Notice::Problem(e.to_string()));
                     return;
@@ -529,11 +530,9 @@ impl App {
                     other => other,
                 };
                 self.reread_under();
-                let due = tag
-                    .followup_on
-                    .map_or("no follow-up".to_string(), |d| {
-                        format!("follow-up {}", d.format("%a %b %d"))
-                    });
+                let due = tag.followup_on.map_or("no follow-up".to_string(), |d| {
+                    format!("follow-up {}", d.format("%a %b %d"))
+                });
                 let text = match target {
                     crate::store::tagging::Target::Call(_) => format!(
                         "Call with {name} tagged {}, {due}; its retrospective is pending (R on the portfolio)",
