@@ -37,7 +37,12 @@ pub fn renewal(on: Option<NaiveDate>, today: NaiveDate) -> String {
         None => "—".into(),
         Some(d) => {
             let days = (d - today).num_days();
-            format!("{} {days}d", d.format("%b %d"))
+            // Beyond three digits of days the month and year say more (and still fit).
+            if days.abs() > 999 {
+                d.format("%b %Y").to_string()
+            } else {
+                format!("{} {days}d", d.format("%b %d"))
+            }
         }
     }
 }
@@ -83,6 +88,7 @@ mod tests {
         let today = d("2026-11-23");
         assert_eq!(renewal(Some(d("2027-03-04")), today), "Mar 04 101d");
         assert_eq!(renewal(Some(d("2026-11-20")), today), "Nov 20 -3d");
+        assert_eq!(renewal(Some(d("2018-12-01")), today), "Dec 2018");
     }
 
     #[test]
