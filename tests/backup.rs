@@ -1,23 +1,15 @@
 //! `attuned backup` and the copy kept before a schema migration.
 
+mod common;
+
+use common::cli::attuned;
+
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Command, Output};
 
 use attuned::store::{Store, schema};
 use rusqlite::Connection;
-
-const BIN: &str = env!("CARGO_BIN_EXE_attuned");
-
-fn attuned(home: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env_remove("ATTUNED_DB")
-        .env("HOME", home)
-        .output()
-        .unwrap()
-}
 
 fn mode(p: &Path) -> u32 {
     fs::metadata(p).unwrap().permissions().mode() & 0o777

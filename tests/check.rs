@@ -1,20 +1,10 @@
 //! `attuned check`: the app's own invariants beside SQLite's integrity check.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
+
+use common::cli::attuned;
 
 use rusqlite::Connection;
-
-const BIN: &str = env!("CARGO_BIN_EXE_attuned");
-
-fn attuned(home: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env_remove("ATTUNED_DB")
-        .env("HOME", home)
-        .output()
-        .unwrap()
-}
 
 #[test]
 fn check_finds_broken_invariants_a_demo_does_not_have() {

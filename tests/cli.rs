@@ -1,5 +1,9 @@
 //! The command-line contract, tested on the built binary.
 
+mod common;
+
+use common::cli::{BIN, attuned};
+
 use std::collections::HashSet;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -8,20 +12,6 @@ use std::process::{Command, Output};
 
 use attuned::store::Store;
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_attuned");
-
-/// Runs the binary with no inherited `ATTUNED_DB` and a home that is not the user's.
-fn attuned(home: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env_remove("ATTUNED_DB")
-        .env_remove("XDG_DATA_HOME")
-        .env_remove("RUST_BACKTRACE")
-        .env("HOME", home)
-        .output()
-        .unwrap()
-}
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

@@ -1,22 +1,14 @@
 //! `export --format csv` and `--format md` on the built binary.
 
+mod common;
+
+use common::cli::attuned;
+
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use rusqlite::Connection;
-
-const BIN: &str = env!("CARGO_BIN_EXE_attuned");
-
-fn attuned(home: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env_remove("ATTUNED_DB")
-        .env("HOME", home)
-        .output()
-        .unwrap()
-}
 
 fn ok(o: &Output) -> String {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

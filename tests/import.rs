@@ -1,23 +1,15 @@
 //! `attuned import` on the built binary: every known format from fixtures written here,
 //! re-imports, dry runs, all-or-nothing, messy files, and the Maven CRM sample.
 
+mod common;
+
+use common::cli::attuned;
+
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_attuned");
-
-fn attuned(home: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env_remove("ATTUNED_DB")
-        .env_remove("RUST_BACKTRACE")
-        .env("HOME", home)
-        .output()
-        .unwrap()
-}
 
 fn out(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

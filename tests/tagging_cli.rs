@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 use attuned::store::summary::AsOf;
 use attuned::store::tagging::{self, Tag, Target};
 
-const BIN: &str = env!("CARGO_BIN_EXE_attuned");
+use common::cli::BIN;
 
 fn attuned(db: &Path, args: &[&str]) -> Output {
     Command::new(BIN)

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_attuned");
+pub use super::cli::BIN;
 
 /// A detached tmux session on its own server socket, killed on drop.
 ///
