@@ -298,7 +298,7 @@ fn a_second_connection_keeps_the_first_ones_locks() {
 
 #[test]
 fn the_timeline_shows_the_first_line_of_a_touchs_notes() {
-    use attuned::domain::model::{TouchKind, TouchStatus};
+    use attuned::domain::model::TouchKind;
     use attuned::store::timeline;
     use attuned::store::write::NewTouch;
     let dir = tempfile::tempdir().unwrap();
@@ -310,23 +310,10 @@ fn the_timeline_shows_the_first_line_of_a_touchs_notes() {
     store
         .write(|tx| {
             tx.insert_touch(&NewTouch {
-                account_id: account,
-                csm_id: None,
-                kind: TouchKind::Email,
-                call_type: None,
-                status: TouchStatus::Done,
-                occurred_at: common::now(),
-                ended_at: None,
                 summary: Some("Sent the plan"),
                 notes: Some("They want it by Friday\nCC the CFO"),
-                sentiment: None,
-                intervention: None,
-                followup_on: None,
                 no_followup: true,
-                outcome: None,
-                csat: None,
-                escalated: false,
-                participants: &[],
+                ..NewTouch::new(account, TouchKind::Email, common::now())
             })
         })
         .unwrap();

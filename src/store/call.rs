@@ -88,23 +88,11 @@ pub fn start(store: &mut Store, call: &NewCall<'_>) -> Result<i64> {
     store.write(|tx| {
         let csm = tx.my_csm_id()?;
         let touch_id = tx.insert_touch(&NewTouch {
-            account_id: call.account_id,
             csm_id: csm,
-            kind: TouchKind::Call,
             call_type: Some(call.call_type),
             status: TouchStatus::InProgress,
-            occurred_at: call.at,
-            ended_at: None,
-            summary: None,
-            notes: None,
-            sentiment: None,
-            intervention: None,
-            followup_on: None,
-            no_followup: false,
-            outcome: None,
-            csat: None,
-            escalated: false,
             participants: call.participants,
+            ..NewTouch::new(call.account_id, TouchKind::Call, call.at)
         })?;
         for step in 1..=6u8 {
             insert_step(tx, touch_id, step)?;

@@ -11,7 +11,7 @@ use super::Store;
 use super::summary::{AsOf, refresh_account};
 use super::write::{NewAccount, NewCsm, NewPersona, NewTouch, Tx};
 use crate::domain::Clock;
-use crate::domain::model::{Role, Segment, Sentiment, Strength, TouchKind, TouchStatus};
+use crate::domain::model::{Role, Segment, Sentiment, Strength, TouchKind};
 use crate::error::{Error, Result};
 use crate::import::{AccountRec, ContactRec, DealRec, Kind, Parsed, Rejected, System};
 
@@ -745,23 +745,11 @@ impl Importer<'_, '_> {
             return Ok(());
         }
         let id = self.tx.insert_touch(&NewTouch {
-            account_id: account,
             csm_id: csm,
-            kind: TouchKind::Note,
-            call_type: None,
-            status: TouchStatus::Done,
-            occurred_at: at,
-            ended_at: None,
             summary: Some(&summary),
-            notes: None,
-            sentiment: None,
-            intervention: None,
-            followup_on: None,
             no_followup: true,
             outcome: Some(&outcome),
-            csat: None,
-            escalated: false,
-            participants: &[],
+            ..NewTouch::new(account, TouchKind::Note, at)
         })?;
         self.link("touch", id, system, &d.external_id)?;
         self.out.added.touches += 1;

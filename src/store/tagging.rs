@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::summary::{self, AsOf};
 use super::write::{NewFollowup, NewTouch, Tx};
 use super::{Store, day, timestamp};
-use crate::domain::model::{Intervention, Pulse, Sentiment, Strength, TouchKind, TouchStatus};
+use crate::domain::model::{Intervention, Pulse, Sentiment, Strength, TouchKind};
 use crate::error::{Error, Result};
 
 /// The tags of one touch, validated.
@@ -89,23 +89,9 @@ fn save_in(tx: &Tx<'_>, target: &Target, tag: &Tag, ties: &[Tie], at: &AsOf) -> 
             participants,
         } => {
             let id = tx.insert_touch(&NewTouch {
-                account_id: *account_id,
                 csm_id: csm,
-                kind: *kind,
-                call_type: None,
-                status: TouchStatus::Done,
-                occurred_at: now,
-                ended_at: None,
-                summary: None,
-                notes: None,
-                sentiment: None,
-                intervention: None,
-                followup_on: None,
-                no_followup: false,
-                outcome: None,
-                csat: None,
-                escalated: false,
                 participants,
+                ..NewTouch::new(*account_id, *kind, now)
             })?;
             (id, *account_id, *kind)
         }

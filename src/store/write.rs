@@ -72,6 +72,31 @@ pub struct NewTouch<'a> {
     pub participants: &'a [i64],
 }
 
+impl<'a> NewTouch<'a> {
+    /// A finished touch with nothing tagged yet; set the fields that apply on top.
+    pub fn new(account_id: i64, kind: TouchKind, occurred_at: DateTime<Utc>) -> NewTouch<'a> {
+        NewTouch {
+            account_id,
+            csm_id: None,
+            kind,
+            call_type: None,
+            status: TouchStatus::Done,
+            occurred_at,
+            ended_at: None,
+            summary: None,
+            notes: None,
+            sentiment: None,
+            intervention: None,
+            followup_on: None,
+            no_followup: false,
+            outcome: None,
+            csat: None,
+            escalated: false,
+            participants: &[],
+        }
+    }
+}
+
 pub struct NewFollowup<'a> {
     pub account_id: i64,
     pub touch_id: Option<i64>,
