@@ -95,38 +95,6 @@ fn first_frame(dir: &Path, db: &Path) {
 /// Sends a CSM's worth of keys to the workstation in tmux; the app records each key's
 /// time from arrival to the finished frame, and its peak resident memory.
 fn keystrokes(dir: &Path, db: &Path) {
-    let out = dir.join("keys.txt");
-    let _ = std::fs::remove_file(&out);
-    let socket = dir.join("tmux.sock");
-    let tmux = |args: &[&str]| {
-        Command::new("tmux")
-            .arg("-S")
-            .arg(&socket)
-            .args(args)
-            .env_remove("TMUX")
-            .output()
-            .expect("tmux is installed")
-    };
-    let cmd = format!(
-        "ATTUNED_BENCH_OUT='{}' {BIN} --db '{}'",
-        out.display(),
-        db.display()
-    );
-    tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        "bench",
-        "-x",
-        "120",
-        "-y",
-        "35",
-        &cmd,
-    ]);
-    wait_for(|| {
-        let screen = tmux(&["capture-pane", "-p", "-t", "bench"]);
-        String::from_utf8_lossy(&screen.stdout).contains("accounts")
-    });
     let mut keys: Vec<&str> = Vec::new();
     keys.extend(["j"; 40]);
     keys.extend(["PageDown"; 10]);
@@ -137,21 +105,7 @@ fn keystrokes(dir: &Path, db: &Path) {
     for _ in 0..5 {
         keys.extend(["Enter", "j", "Tab", "j", "Escape", "j"]);
     }
-    for key in &keys {
-        tmux(&["send-keys", "-t", "bench", key]);
-        std::thread::sleep(Duration::from_millis(25));
-    }
-    tmux(&["send-keys", "-t", "bench", "q"]);
-    wait_for(|| out.exists());
-    std::thread::sleep(Duration::from_millis(100));
-    tmux(&["kill-server"]);
-    let text = std::fs::read_to_string(&out).unwrap_or_default();
-    let mut lat: Vec<Duration> = text
-        .lines()
-        .filter_map(|l| l.strip_prefix("key_us "))
-        .filter_map(|v| v.parse().ok())
-        .map(Duration::from_micros)
-        .collect();
+    let (mut lat, text) = drive(dir, db, "accounts", &keys, &[]);
     // Keys arrive in the order sent (the last one, q, draws no frame).
     let mut slowest: Vec<(Duration, &str)> =
         lat.iter().copied().zip(keys.iter().copied()).collect();
@@ -186,6 +140,66 @@ fn keystrokes(dir: &Path, db: &Path) {
         ms(*lat.last().unwrap_or(&Duration::ZERO))
     );
     println!("peak RSS: {:.1} MB", peak / 1024.0);
+}
+
+/// Runs the workstation on `db` in tmux, waits for `ready` on screen, sends `keys` (and
+/// then `closing` and `q`) as a CSM would, and returns the app's time from each key to its
+/// frame (in the order sent) with everything else it recorded.
+fn drive(
+    dir: &Path,
+    db: &Path,
+    ready: &str,
+    keys: &[&str],
+    closing: &[&str],
+) -> (Vec<Duration>, String) {
+    let out = dir.join("keys.txt");
+    let _ = std::fs::remove_file(&out);
+    let socket = dir.join("tmux.sock");
+    let tmux = |args: &[&str]| {
+        Command::new("tmux")
+            .arg("-S")
+            .arg(&socket)
+            .args(args)
+            .env_remove("TMUX")
+            .output()
+            .expect("tmux is installed")
+    };
+    let cmd = format!(
+        "ATTUNED_BENCH_OUT='{}' {BIN} --db '{}'",
+        out.display(),
+        db.display()
+    );
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        "bench",
+        "-x",
+        "120",
+        "-y",
+        "35",
+        &cmd,
+    ]);
+    wait_for(|| {
+        let screen = tmux(&["capture-pane", "-p", "-t", "bench"]);
+        String::from_utf8_lossy(&screen.stdout).contains(ready)
+    });
+    for key in keys.iter().chain(closing) {
+        tmux(&["send-keys", "-t", "bench", key]);
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    tmux(&["send-keys", "-t", "bench", "q"]);
+    wait_for(|| out.exists());
+    std::thread::sleep(Duration::from_millis(100));
+    tmux(&["kill-server"]);
+    let text = std::fs::read_to_string(&out).unwrap_or_default();
+    let lat = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("key_us "))
+        .filter_map(|v| v.parse().ok())
+        .map(Duration::from_micros)
+        .collect();
+    (lat, text)
 }
 
 fn wait_for(mut ready: impl FnMut() -> bool) {
@@ -343,37 +357,6 @@ fn big_account(dir: &Path) {
     drop(store);
 
     // The real binary: Enter, scroll the timeline, open a touch, back.
-    let out = dir.join("big-keys.txt");
-    let _ = std::fs::remove_file(&out);
-    let socket = dir.join("tmux-big.sock");
-    let tmux = |args: &[&str]| {
-        Command::new("tmux")
-            .arg("-S")
-            .arg(&socket)
-            .args(args)
-            .env_remove("TMUX")
-            .output()
-            .expect("tmux is installed")
-    };
-    let cmd = format!(
-        "ATTUNED_BENCH_OUT='{}' {BIN} --db '{}'",
-        out.display(),
-        db.display()
-    );
-    tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        "big",
-        "-x",
-        "120",
-        "-y",
-        "35",
-        &cmd,
-    ]);
-    let screen =
-        || String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", "big"]).stdout).into_owned();
-    wait_for(|| screen().contains("1 accounts") || screen().contains("1 account"));
     let mut keys: Vec<&str> = Vec::new();
     for _ in 0..5 {
         keys.extend(["Enter", "Escape"]);
@@ -384,23 +367,7 @@ fn big_account(dir: &Path) {
     keys.extend(["PageDown"; 40]);
     keys.extend(["Enter", "Escape", "j", "k"]);
     keys.extend(["Tab", "+", "-", "]", "["]);
-    for key in &keys {
-        tmux(&["send-keys", "-t", "big", key]);
-        std::thread::sleep(Duration::from_millis(25));
-    }
-    tmux(&["send-keys", "-t", "big", "Escape"]);
-    std::thread::sleep(Duration::from_millis(50));
-    tmux(&["send-keys", "-t", "big", "q"]);
-    wait_for(|| out.exists());
-    std::thread::sleep(Duration::from_millis(100));
-    tmux(&["kill-server"]);
-    let text = std::fs::read_to_string(&out).unwrap_or_default();
-    let lat: Vec<Duration> = text
-        .lines()
-        .filter_map(|l| l.strip_prefix("key_us "))
-        .filter_map(|v| v.parse().ok())
-        .map(Duration::from_micros)
-        .collect();
+    let (lat, _) = drive(dir, &db, "1 account", &keys, &["Escape"]);
     let by_key: Vec<(Duration, &str)> = lat.iter().copied().zip(keys.iter().copied()).collect();
     let pick = |f: &dyn Fn(usize, &str) -> bool| -> Vec<Duration> {
         by_key

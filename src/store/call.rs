@@ -272,7 +272,9 @@ pub fn tag(
 pub fn interrupted(conn: &Connection) -> Result<Option<SavedCall>> {
     let id: Option<i64> = conn
         .prepare_cached(
-            "SELECT id FROM touches WHERE status = 'in_progress' AND kind = 'call'
+            // `status <> 'done'` lets SQLite use the partial index of open touches.
+            "SELECT id FROM touches
+             WHERE status <> 'done' AND status = 'in_progress' AND kind = 'call'
              ORDER BY occurred_at DESC, id DESC LIMIT 1",
         )?
         .query_row([], |r| r.get(0))
@@ -442,7 +444,7 @@ pub fn pending_retros(conn: &Connection, limit: usize) -> Result<Vec<PendingRetr
         .prepare_cached(
             "SELECT t.id, a.name, t.call_type, t.occurred_at, t.sentiment
              FROM touches t JOIN accounts a ON a.id = t.account_id
-             WHERE t.status = 'retro_pending'
+             WHERE t.status <> 'done' AND t.status = 'retro_pending'
              ORDER BY t.occurred_at, t.id LIMIT ?1",
         )?
         .query_map([limit as i64], |r| {
