@@ -13,7 +13,6 @@ use std::collections::HashSet;
 use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rusqlite::Connection;
 
 use crate::domain::Clock;
 use crate::domain::model::{
@@ -76,12 +75,7 @@ pub fn generate(store: &mut Store, opts: &DemoOptions, clock: &dyn Clock) -> Res
             opts.accounts
         )));
     }
-    let before = BulkLoad::begin(store.conn())?;
-    let filled = fill(store, opts, clock);
-    let restored = before.end(store.conn());
-    let summary = filled?;
-    restored?;
-    Ok(summary)
+    store.bulk_load(DEMO_SETTINGS, |store| fill(store, opts, clock))
 }
 
 /// The instant the demo's history runs up to: the start of the CSM's day (or of the day
@@ -124,56 +118,14 @@ fn fill(store: &mut Store, opts: &DemoOptions, clock: &dyn Clock) -> Result<Demo
     Ok(total)
 }
 
-/// Connection settings for the load, each with its value during the load. They belong
-/// to this connection only, change nothing in the file, and are restored afterwards.
-const BULK_PRAGMAS: &[(&str, i64)] = &[
-    // 256 MiB of page cache, so the randomly ordered indexes of a 100k-account file
-    // stay in memory (the demo command's memory, not the workstation's).
-    ("cache_size", -262_144),
-    // Statement journals (the accounts triggers need them) in memory, not temp files.
-    ("temp_store", 2),
+/// Besides the store's bulk settings: the demo writes in many transactions.
+const DEMO_SETTINGS: &[(&str, i64)] = &[
     // NORMAL: still crash-safe in WAL mode; a power cut loses at most the last batch.
     ("synchronous", 1),
     // Every reference points at a row this run just wrote or at the file's own CSM;
     // tests run `PRAGMA foreign_key_check` on the result.
     ("foreign_keys", 0),
 ];
-
-/// What the bulk pragmas were before the load.
-struct BulkLoad {
-    previous: Vec<(&'static str, i64)>,
-}
-
-impl BulkLoad {
-    fn begin(conn: &Connection) -> Result<BulkLoad> {
-        let mut load = BulkLoad {
-            previous: Vec::with_capacity(BULK_PRAGMAS.len()),
-        };
-        for &(name, value) in BULK_PRAGMAS {
-            let before: i64 = conn.pragma_query_value(None, name, |r| r.get(0))?;
-            load.previous.push((name, before));
-            if let Err(e) = conn.pragma_update(None, name, value) {
-                // Leave the connection as it was found.
-                let _ = load.end(conn);
-                return Err(e.into());
-            }
-        }
-        Ok(load)
-    }
-
-    /// Restores every setting, reporting the first failure.
-    fn end(self, conn: &Connection) -> Result<()> {
-        let mut outcome = Ok(());
-        for (name, value) in self.previous.into_iter().rev() {
-            if let Err(e) = conn.pragma_update(None, name, value)
-                && outcome.is_ok()
-            {
-                outcome = Err(e.into());
-            }
-        }
-        outcome
-    }
-}
 
 fn add(total: &mut DemoSummary, more: &DemoSummary) {
     total.accounts += more.accounts;

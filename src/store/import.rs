@@ -72,14 +72,8 @@ pub fn apply(
         out.skipped.extend(f.skipped.iter().cloned());
     }
     // A large import touches far more pages than the default 2 MB cache holds; spilling
-    // them to the WAL mid-transaction made it I/O bound. The cache shrinks back after.
-    // Statement journals (the accounts triggers need them) in memory, not temp files.
-    store.conn.pragma_update(None, "cache_size", -256 * 1024)?;
-    store.conn.pragma_update(None, "temp_store", 2)?;
-    let result = apply_in_tx(store, files, mode, clock, out);
-    store.conn.pragma_update(None, "temp_store", 0)?;
-    store.conn.pragma_update(None, "cache_size", -2000)?;
-    let out = result?;
+    // them to the WAL mid-transaction made it I/O bound.
+    let out = store.bulk_load(&[], |store| apply_in_tx(store, files, mode, clock, out))?;
     if out.committed {
         store.optimize()?;
     }

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod backup;
+pub mod bulk;
 pub mod call;
 pub mod check;
 pub mod exports;
