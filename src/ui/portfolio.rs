@@ -7,7 +7,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, Table, TableState};
 use tui_input::Input;
 
 use super::counter::{COUNT_CAP, Counter};
@@ -357,7 +357,7 @@ impl PortfolioView {
         let sort = self.query.sort;
         let header = Row::new(columns.iter().map(|c| {
             let mut title = c.title().to_string();
-            if c.sort_column() == Some(sort.column) {
+            if *c == sort.column {
                 title.push(if sort.descending { '↓' } else { '↑' });
             }
             Cell::from(title)
@@ -372,7 +372,9 @@ impl PortfolioView {
             let [head, body] =
                 Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
             frame.render_widget(
-                Table::new(Vec::<Row>::new(), columns.iter().map(|c| c.width())).header(header),
+                Table::new(Vec::<Row>::new(), columns.iter().map(|c| c.width()))
+                    .header(header)
+                    .highlight_spacing(HighlightSpacing::Always),
                 head,
             );
             frame.render_widget(Paragraph::new(msg).style(theme.dim()), body);
@@ -384,20 +386,18 @@ impl PortfolioView {
             stale_cutoff: self.query.stale_cutoff(),
             theme,
         };
-        let rows = self.rows.iter().enumerate().map(|(i, row)| {
-            let selected = i == self.selected;
-            let cells = columns.iter().map(|c| c.cell(row, selected, &ctx));
-            let r = Row::new(cells);
-            if selected {
-                r.style(theme.selected())
-            } else {
-                r
-            }
-        });
+        let rows = self
+            .rows
+            .iter()
+            .map(|row| Row::new(columns.iter().map(|c| c.cell(row, &ctx))));
         let table = Table::new(rows, columns.iter().map(|c| c.width()))
             .header(header)
-            .column_spacing(1);
-        frame.render_widget(table, area);
+            .column_spacing(1)
+            .row_highlight_style(theme.selected())
+            .highlight_symbol("▶ ")
+            .highlight_spacing(HighlightSpacing::Always);
+        let mut state = TableState::default().with_selected(Some(self.selected));
+        frame.render_stateful_widget(table, area, &mut state);
     }
 }
 
@@ -413,91 +413,69 @@ struct CellContext<'a> {
     theme: &'a Theme,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Column {
-    Marker,
-    Name,
-    Segment,
-    Value,
-    Renewal,
-    Pulse,
-    Coverage,
-    Risk,
-    LastTouch,
-    Followup,
+/// How each sortable column shows in the table; the ▶ marker is the table's highlight.
+trait ColumnView {
+    fn title(self) -> &'static str;
+    fn width(self) -> Constraint;
+    fn min_width(self) -> u16;
+    fn cell(self, row: &PortfolioRow, ctx: &CellContext<'_>) -> Cell<'static>;
 }
 
-impl Column {
+impl ColumnView for SortColumn {
     fn title(self) -> &'static str {
         match self {
-            Column::Marker => "",
-            Column::Name => "Account",
-            Column::Segment => "Seg",
-            Column::Value => "Value",
-            Column::Renewal => "Renewal",
-            Column::Pulse => "CSM",
-            Column::Coverage => "Coverage",
-            Column::Risk => "Risk",
-            Column::LastTouch => "Touch",
-            Column::Followup => "Follow-up",
+            SortColumn::Name => "Account",
+            SortColumn::Segment => "Seg",
+            SortColumn::Value => "Value",
+            SortColumn::Renewal => "Renewal",
+            SortColumn::Pulse => "CSM",
+            SortColumn::Coverage => "Coverage",
+            SortColumn::Risk => "Risk",
+            SortColumn::LastTouch => "Touch",
+            SortColumn::NextFollowup => "Follow-up",
         }
     }
 
     fn width(self) -> Constraint {
         match self {
-            Column::Marker => Constraint::Length(1),
-            Column::Name => Constraint::Min(12),
-            Column::Segment => Constraint::Length(5),
-            Column::Value => Constraint::Length(6),
-            Column::Renewal => Constraint::Length(11),
-            Column::Pulse => Constraint::Length(4),
-            Column::Coverage => Constraint::Length(10),
-            Column::Risk => Constraint::Length(5),
-            Column::LastTouch => Constraint::Length(5),
-            Column::Followup => Constraint::Length(9),
+            SortColumn::Name => Constraint::Min(12),
+            SortColumn::Segment => Constraint::Length(5),
+            SortColumn::Value => Constraint::Length(6),
+            SortColumn::Renewal => Constraint::Length(11),
+            SortColumn::Pulse => Constraint::Length(4),
+            SortColumn::Coverage => Constraint::Length(10),
+            SortColumn::Risk => Constraint::Length(5),
+            SortColumn::LastTouch => Constraint::Length(5),
+            SortColumn::NextFollowup => Constraint::Length(9),
         }
     }
 
     /// Room a column needs, with its spacing; names get enough to be read.
     fn min_width(self) -> u16 {
         match (self, self.width()) {
-            (Column::Name, _) => 20,
+            (SortColumn::Name, _) => 20,
             (_, Constraint::Length(n) | Constraint::Min(n)) => n + 1,
             _ => 1,
         }
     }
 
-    fn sort_column(self) -> Option<SortColumn> {
-        Some(match self {
-            Column::Marker => return None,
-            Column::Name => SortColumn::Name,
-            Column::Segment => SortColumn::Segment,
-            Column::Value => SortColumn::Value,
-            Column::Renewal => SortColumn::Renewal,
-            Column::Pulse => SortColumn::Pulse,
-            Column::Coverage => SortColumn::Coverage,
-            Column::Risk => SortColumn::Risk,
-            Column::LastTouch => SortColumn::LastTouch,
-            Column::Followup => SortColumn::NextFollowup,
-        })
-    }
-
-    fn cell(self, row: &PortfolioRow, selected: bool, ctx: &CellContext<'_>) -> Cell<'static> {
+    fn cell(self, row: &PortfolioRow, ctx: &CellContext<'_>) -> Cell<'static> {
         let theme = ctx.theme;
         match self {
-            Column::Marker => Cell::from(if selected { "▶" } else { " " }),
-            Column::Name => Cell::from(row.name.clone()),
-            Column::Segment => Cell::from(format!("{} {}", segment_short(row.segment), row.tier)),
-            Column::Value => Cell::from(money::compact(row.contract_value)),
-            Column::Renewal => {
+            SortColumn::Name => Cell::from(row.name.clone()),
+            SortColumn::Segment => {
+                Cell::from(format!("{} {}", segment_short(row.segment), row.tier))
+            }
+            SortColumn::Value => Cell::from(money::compact(row.contract_value)),
+            SortColumn::Renewal => {
                 let soon = row
                     .renewal_date
                     .is_some_and(|d| (d - ctx.today).num_days() <= 90);
                 let style = if soon { theme.warn() } else { Style::new() };
                 Cell::from(Span::styled(renewal(row.renewal_date, ctx.today), style))
             }
-            Column::Pulse => pulse_cell(row, ctx),
-            Column::Coverage => {
+            SortColumn::Pulse => pulse_cell(row, ctx),
+            SortColumn::Coverage => {
                 let missing: Vec<&str> = row.missing_roles.iter().map(|r| role_short(*r)).collect();
                 let mut text = format!("{}/{}", row.personas_strong, row.personas_total);
                 if !missing.is_empty() {
@@ -510,13 +488,13 @@ impl Column {
                 };
                 Cell::from(Span::styled(text, style))
             }
-            Column::Risk => {
+            SortColumn::Risk => {
                 let band = RiskBand::of(row.risk);
                 let text = format!("{:>2} {}", row.risk, &band.label()[..1]);
                 Cell::from(Span::styled(text, theme.risk(band)))
             }
-            Column::LastTouch => Cell::from(ago(row.last_touch_at, ctx.now)),
-            Column::Followup => {
+            SortColumn::LastTouch => Cell::from(ago(row.last_touch_at, ctx.now)),
+            SortColumn::NextFollowup => {
                 let late = row.next_followup_on.is_some_and(|d| d < ctx.today);
                 let style = if late { theme.danger() } else { Style::new() };
                 Cell::from(Span::styled(due(row.next_followup_on, ctx.today), style))
@@ -571,18 +549,22 @@ pub fn role_short(r: Role) -> &'static str {
     }
 }
 
-/// The columns that fit in `width`, dropping the least needed first.
-fn visible_columns(width: u16) -> Vec<Column> {
-    use Column::*;
-    let all = [
-        Marker, Name, Segment, Value, Renewal, Pulse, Coverage, Risk, LastTouch, Followup,
-    ];
+/// The columns that fit in `width` (beside the 2-cell marker), dropping the least
+/// needed first.
+fn visible_columns(width: u16) -> Vec<SortColumn> {
+    use SortColumn::*;
     // Dropped in this order as the terminal narrows.
     let drop_order = [
-        Segment, LastTouch, Coverage, Renewal, Value, Followup, Pulse,
+        Segment,
+        LastTouch,
+        Coverage,
+        Renewal,
+        Value,
+        NextFollowup,
+        Pulse,
     ];
-    let mut cols: Vec<Column> = all.to_vec();
-    let needed = |cols: &[Column]| cols.iter().map(|c| c.min_width()).sum::<u16>();
+    let mut cols: Vec<SortColumn> = SortColumn::ALL.to_vec();
+    let needed = |cols: &[SortColumn]| 2 + cols.iter().map(|c| c.min_width()).sum::<u16>();
     for victim in drop_order {
         if needed(&cols) <= width {
             break;
@@ -598,9 +580,9 @@ mod tests {
 
     #[test]
     fn narrow_terminals_keep_the_most_needed_columns() {
-        assert_eq!(visible_columns(200).len(), 10);
+        assert_eq!(visible_columns(200).len(), 9);
         let narrow = visible_columns(40);
-        assert!(narrow.contains(&Column::Name) && narrow.contains(&Column::Risk));
-        assert!(!narrow.contains(&Column::Segment));
+        assert!(narrow.contains(&SortColumn::Name) && narrow.contains(&SortColumn::Risk));
+        assert!(!narrow.contains(&SortColumn::Segment));
     }
 }
