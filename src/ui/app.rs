@@ -21,7 +21,6 @@ use super::theme::Theme;
 use super::wrapup::{CallPrefill, FormKey, WrapUp};
 use crate::config::Config;
 use crate::domain::Clock;
-use crate::domain::risk::DEFAULT_STALE_AFTER_DAYS;
 use crate::error::Result;
 use crate::store::Store;
 use crate::store::portfolio::{PortfolioQuery, QuickFilters, Sort};
@@ -74,16 +73,28 @@ pub struct App {
 impl App {
     /// Builds the first screen: totals and the first page of the portfolio.
     pub fn new(store: Store, clock: Arc<dyn Clock>, theme: Theme, size: (u16, u16)) -> Result<App> {
+        App::with_config(store, clock, theme, size, Config::default())
+    }
+
+    /// The first screen read once, with the config directory's settings already applied.
+    pub fn with_config(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        theme: Theme,
+        size: (u16, u16),
+        config: Config,
+    ) -> Result<App> {
         let query = PortfolioQuery {
             sort: Sort::default(),
             name_contains: String::new(),
             quick: QuickFilters::default(),
             now: clock.now(),
             today: clock.today(),
-            stale_after_days: DEFAULT_STALE_AFTER_DAYS,
+            stale_after_days: config.stale_after_days,
         };
         let mut portfolio = PortfolioView::new(query, size.1);
         portfolio.reload(store.conn())?;
+        let message = config.warnings.first().map(|w| Notice::Problem(w.clone()));
         Ok(App {
             store,
             clock,
@@ -91,10 +102,10 @@ impl App {
             screen: Screen::Portfolio,
             overlay: Overlay::None,
             portfolio,
-            message: None,
+            message,
             risk_refreshing: false,
             quit: false,
-            config: Config::default(),
+            config,
         })
     }
 

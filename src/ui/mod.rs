@@ -56,15 +56,15 @@ pub fn run(store: Store) -> Result<()> {
     let mut terminal = ratatui::try_init().map_err(Error::Terminal)?;
     let result = (|| {
         let size = terminal.size().map_err(Error::Terminal)?;
-        let mut app = App::new(
+        let config = crate::config::Config::load();
+        let stale_after_days = config.stale_after_days;
+        let mut app = App::with_config(
             store,
             clock.clone(),
             Theme::from_env(),
             (size.width, size.height),
+            config,
         )?;
-        let config = crate::config::Config::load();
-        let stale_after_days = config.stale_after_days;
-        app.set_config(config)?;
         app.offer_interrupted_call()?;
         if needs_risk_refresh(&app, clock.as_ref())? {
             app.risk_refreshing = true;
