@@ -7,6 +7,7 @@ pub mod criteria;
 pub mod grid;
 pub mod model;
 pub mod money;
+pub mod outcome;
 pub mod prompts;
 pub mod risk;
 pub mod tagging;
