@@ -343,3 +343,39 @@ fn the_queue_moves_done_snoozed_and_rescheduled() {
         "done twice"
     );
 }
+
+#[test]
+fn a_draft_is_kept_until_the_tags_are_saved_and_gone_with_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let mut store = common::build(&path);
+    let account = id_of(&store, "accounts", "Bluepeak Analytics");
+    tagging::save_draft(&mut store, r#"{"typed":"half a sentence"}"#).unwrap();
+    drop(store);
+
+    // A new process finds it, character for character.
+    let mut store = Store::open(&path).unwrap();
+    assert_eq!(
+        tagging::draft(&store).unwrap().as_deref(),
+        Some(r#"{"typed":"half a sentence"}"#)
+    );
+    // Saving the tags drops the draft in the same transaction.
+    tagging::save(
+        &mut store,
+        &Target::Log {
+            account_id: account,
+            kind: TouchKind::Note,
+            participants: vec![],
+        },
+        &tag(Pulse::Green, None),
+        &[],
+        &at(),
+    )
+    .unwrap();
+    assert_eq!(tagging::draft(&store).unwrap(), None);
+
+    // Cancelling drops it too.
+    tagging::save_draft(&mut store, "{}").unwrap();
+    tagging::discard_draft(&mut store).unwrap();
+    assert_eq!(tagging::draft(&store).unwrap(), None);
+}

@@ -66,9 +66,40 @@ struct Previous {
 
 const DEFAULT_ACTION: &str = "Follow up";
 
-/// Saves `tag` (and the participants' `ties`) onto `target`; returns the touch id.
+/// Where the wrap-up form keeps what is typed but not yet saved (one form at a time).
+const DRAFT_KEY: &str = "wrapup_draft";
+
+/// Saves `tag` (and the participants' `ties`) onto `target`; returns the touch id. The
+/// form's draft goes in the same transaction: saved tags never come back as a draft.
 pub fn save(store: &mut Store, target: &Target, tag: &Tag, ties: &[Tie], at: &AsOf) -> Result<i64> {
-    store.write(|tx| save_in(tx, target, tag, ties, at))
+    store.write(|tx| {
+        let id = save_in(tx, target, tag, ties, at)?;
+        clear_draft(tx)?;
+        Ok(id)
+    })
+}
+
+/// Keeps the wrap-up form's state (JSON) as it is typed, so a crash or a closed terminal
+/// loses nothing.
+pub fn save_draft(store: &mut Store, json: &str) -> Result<()> {
+    store.write(|tx| tx.set_meta(DRAFT_KEY, json))
+}
+
+/// The unsaved wrap-up form a previous run left, if any.
+pub fn draft(store: &Store) -> Result<Option<String>> {
+    store.meta(DRAFT_KEY)
+}
+
+/// Forgets the draft (the CSM cancelled the form).
+pub fn discard_draft(store: &mut Store) -> Result<()> {
+    store.write(clear_draft)
+}
+
+fn clear_draft(tx: &Tx<'_>) -> Result<()> {
+    tx.conn()
+        .prepare_cached("DELETE FROM meta WHERE key = ?1")?
+        .execute([DRAFT_KEY])?;
+    Ok(())
 }
 
 fn save_in(tx: &Tx<'_>, target: &Target, tag: &Tag, ties: &[Tie], at: &AsOf) -> Result<i64> {

@@ -18,7 +18,7 @@ use super::keymap::{self, Action, Context};
 use super::palette::Palette;
 use super::portfolio::PortfolioView;
 use super::theme::Theme;
-use super::wrapup::{CallPrefill, FormKey, WrapUp};
+use super::wrapup::{CallPrefill, Draft, FormKey, Mode as WrapUpMode, WrapUp};
 use crate::config::Config;
 use crate::domain::Clock;
 use crate::error::Result;
@@ -470,8 +470,47 @@ impl App {
 
     /// The call ended and its tags were picked: the wrap-up form takes over, over the call.
     fn hand_over(&mut self, prefill: &CallPrefill) -> Result<()> {
-        let form = WrapUp::for_call(self.store.conn(), prefill, &self.as_of())?;
+        let mut form = WrapUp::for_call(self.store.conn(), prefill, &self.as_of())?;
+        // The wrap-up of this call was being typed when the app last closed: keep it.
+        if let Some(draft) = self.saved_draft()? {
+            if form.restore(&draft) {
+                self.message = Some(Notice::Done(
+                    "Restored the wrap-up you were typing (nothing was lost)".into(),
+                ));
+            }
+        }
         self.open_form(form)
+    }
+
+    fn saved_draft(&self) -> Result<Option<Draft>> {
+        Ok(crate::store::tagging::draft(&self.store)?
+            .as_deref()
+            .and_then(Draft::from_json))
+    }
+
+    /// A logged touch or a correction left unsaved by the last run opens again as it was.
+    fn offer_draft(&mut self) -> Result<()> {
+        let Some(draft) = self.saved_draft()? else {
+            return Ok(());
+        };
+        let at = self.as_of();
+        let conn = self.store.conn();
+        let form = match draft.mode {
+            // A call's draft comes back when its wrap-up opens again (resume the call).
+            WrapUpMode::Call(_) => return Ok(()),
+            WrapUpMode::Log => WrapUp::for_log(conn, draft.account_id, &at),
+            WrapUpMode::Correct(id) => WrapUp::for_correction(conn, id, &at),
+        };
+        // The account or touch is gone: the draft has nowhere to go.
+        let Ok(mut form) = form else {
+            return crate::store::tagging::discard_draft(&mut self.store);
+        };
+        form.restore(&draft);
+        self.open_form(form)?;
+        self.message = Some(Notice::Done(
+            "Restored the unsaved form from when attuned last closed (Esc discards it)".into(),
+        ));
+        Ok(())
     }
 
     fn open_form(&mut self, form: WrapUp) -> Result<()> {
@@ -505,8 +544,16 @@ impl App {
             return;
         };
         match form.key(key) {
-            FormKey::Stay => {}
+            FormKey::Stay => {
+                let json = form.draft().to_json();
+                if let Err(e) = crate::store::tagging::save_draft(&mut self.store, &json) {
+                    self.message = Some(Notice::Problem(e.to_string()));
+                }
+            }
             FormKey::Cancel => {
+                if let Err(e) = crate::store::tagging::discard_draft(&mut self.store) {
+                    self.message = Some(Notice::Problem(e.to_string()));
+                }
                 if let Screen::WrapUp(_, under) =
                     std::mem::replace(&mut self.screen, Screen::Portfolio)
                 {
@@ -634,8 +681,9 @@ impl App {
         }
         if let Some(saved) = crate::store::call::interrupted(self.store.conn())? {
             self.open_flow(CallFlow::offer_resume(saved))?;
+            return Ok(());
         }
-        Ok(())
+        self.offer_draft()
     }
 
     /// How long the loop may sleep before the call's clock changes (None: no call runs).

@@ -33,7 +33,7 @@ pub struct CallPrefill {
     pub fix: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Mode {
     Call(i64),
     Log,
@@ -97,6 +97,43 @@ pub struct WrapUp {
     pub focus: usize,
     pub errors: Vec<(Field, String)>,
     pub today: NaiveDate,
+}
+
+/// What the form holds, kept in the file as it is typed (see `store::tagging::save_draft`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Draft {
+    pub mode: Mode,
+    pub account_id: i64,
+    kind: TouchKind,
+    sentiment: Option<Pulse>,
+    intervention: Option<Intervention>,
+    followup: String,
+    action: String,
+    outcome: String,
+    csat: String,
+    escalated: bool,
+    notes: String,
+    people: Vec<DraftTie>,
+    focus: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct DraftTie {
+    id: i64,
+    strength: Strength,
+    sentiment: Sentiment,
+    took_part: bool,
+}
+
+impl Draft {
+    pub fn to_json(&self) -> String {
+        // Plain data with string keys: serialising it cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    pub fn from_json(json: &str) -> Option<Draft> {
+        serde_json::from_str(json).ok()
+    }
 }
 
 fn day_text(d: Option<NaiveDate>) -> String {
@@ -186,6 +223,60 @@ impl WrapUp {
             x.took_part = true;
         }
         Ok(form)
+    }
+
+    /// The form as a draft to keep.
+    pub fn draft(&self) -> Draft {
+        Draft {
+            mode: self.mode,
+            account_id: self.account_id,
+            kind: self.kind,
+            sentiment: self.sentiment,
+            intervention: self.intervention,
+            followup: self.followup.value().to_string(),
+            action: self.action.value().to_string(),
+            outcome: self.outcome.value().to_string(),
+            csat: self.csat.value().to_string(),
+            escalated: self.escalated,
+            notes: self.notes.clone(),
+            people: self
+                .people
+                .iter()
+                .map(|p| DraftTie {
+                    id: p.id,
+                    strength: p.strength,
+                    sentiment: p.sentiment,
+                    took_part: p.took_part,
+                })
+                .collect(),
+            focus: self.focus,
+        }
+    }
+
+    /// Puts back what a draft of this same form held; a draft of another form is ignored.
+    /// Returns whether it applied.
+    pub fn restore(&mut self, d: &Draft) -> bool {
+        if d.mode != self.mode || d.account_id != self.account_id {
+            return false;
+        }
+        self.kind = d.kind;
+        self.sentiment = d.sentiment;
+        self.intervention = d.intervention;
+        self.followup = Input::new(d.followup.clone());
+        self.action = Input::new(d.action.clone());
+        self.outcome = Input::new(d.outcome.clone());
+        self.csat = Input::new(d.csat.clone());
+        self.escalated = d.escalated;
+        self.notes = d.notes.clone();
+        for p in &mut self.people {
+            if let Some(t) = d.people.iter().find(|t| t.id == p.id) {
+                p.strength = t.strength;
+                p.sentiment = t.sentiment;
+                p.took_part = t.took_part;
+            }
+        }
+        self.focus = d.focus.min(self.fields().len().saturating_sub(1));
+        true
     }
 
     pub fn fields(&self) -> Vec<Field> {
