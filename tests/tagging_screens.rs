@@ -308,3 +308,22 @@ fn a_correction_from_the_touch_view_keeps_the_earlier_values() {
         .unwrap();
     assert!(previous.contains("\"sentiment\":\"red\""), "{previous}");
 }
+
+#[test]
+fn question_mark_shows_the_form_keys_except_where_it_is_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = setup(&dir);
+    let mut k = keys(&mut app);
+    k.text("l").text("?");
+    let text = render(k.app, 100, 40);
+    assert!(text.contains("Save from any field"), "{text}");
+    // Any key closes help and the form is as it was.
+    k.code(KeyCode::Esc);
+    let text = render(k.app, 100, 40);
+    assert!(text.contains("Log a touch"), "{text}");
+    // In a text field `?` is a character.
+    k.text("y").code(KeyCode::Tab).code(KeyCode::Right);
+    k.code(KeyCode::Tab).code(KeyCode::Tab).text("why?");
+    let text = render(k.app, 100, 40);
+    assert!(text.contains("why?"), "{text}");
+}

@@ -212,7 +212,17 @@ impl App {
         if let Overlay::Palette(_) = self.overlay {
             return self.palette_key(key);
         }
-        if let Screen::WrapUp(..) = self.screen {
+        if let Screen::WrapUp(form, _) = &self.screen {
+            // Help over the form: any key closes it; `?` opens it unless a text field
+            // would take it as a character.
+            if let Overlay::Help { .. } = self.overlay {
+                self.overlay = Overlay::None;
+                return;
+            }
+            if key.code == KeyCode::Char('?') && !form.takes_text() {
+                self.overlay = Overlay::Help { scroll: 0 };
+                return;
+            }
             return self.wrapup_key(key);
         }
         if let Screen::Followups(view, _) = &mut self.screen

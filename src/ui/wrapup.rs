@@ -279,6 +279,12 @@ impl WrapUp {
         true
     }
 
+    /// Whether the focused field takes printable keys as text.
+    pub fn takes_text(&self) -> bool {
+        let f = self.focused();
+        is_text(f) || f == Field::Notes
+    }
+
     pub fn fields(&self) -> Vec<Field> {
         let mut all = Vec::new();
         if self.mode == Mode::Log {
