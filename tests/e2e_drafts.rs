@@ -42,7 +42,7 @@ fn a_logged_touch_typed_before_kill_9_opens_again_as_it_was() {
     let db = dir.path().join("book.db");
     demo(&db, 200);
     let tmux = fresh_pane(dir.path(), "first", &db);
-    tmux.wait_for("200 accounts");
+    tmux.wait_for(" accounts · ");
 
     // `l`: Yellow, coaching, then a two-line note; killed before saving.
     tmux.keys(&["l"]);
@@ -61,9 +61,9 @@ fn a_logged_touch_typed_before_kill_9_opens_again_as_it_was() {
     // The next start reopens the form with everything typed.
     let tmux = fresh_pane(dir.path(), "second", &db);
     tmux.wait_for("Restored the unsaved form");
-    let screen = tmux.wait_for("wants a demo ✓");
-    assert!(screen.contains("Asked about SSO"), "{screen}");
-    assert!(screen.contains("Coaching"), "{screen}");
+    tmux.wait_for("wants a demo ✓");
+    tmux.wait_for("Asked about SSO");
+    tmux.wait_for("Coaching");
     tmux.keys(&["C-s"]);
     tmux.wait_for("logged Yellow");
     tmux.keys(&["q"]);
@@ -82,7 +82,7 @@ fn a_logged_touch_typed_before_kill_9_opens_again_as_it_was() {
 
     // Saved: the next start opens on the portfolio, no form.
     let tmux = fresh_pane(dir.path(), "third", &db);
-    let screen = tmux.wait_for("200 accounts");
+    let screen = tmux.wait_for(" accounts · ");
     assert!(!screen.contains("Log a touch"), "{screen}");
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_until_exited(), "0");
@@ -94,7 +94,7 @@ fn a_call_wrap_up_typed_before_kill_9_comes_back_on_resume() {
     let db = dir.path().join("book.db");
     demo(&db, 200);
     let tmux = fresh_pane(dir.path(), "first", &db);
-    tmux.wait_for("200 accounts");
+    tmux.wait_for(" accounts · ");
     tmux.keys(&["c"]);
     tmux.wait_for("New call with");
     tmux.keys(&["Enter"]);
@@ -116,8 +116,8 @@ fn a_call_wrap_up_typed_before_kill_9_comes_back_on_resume() {
     tmux.wait_for("■ ended");
     tmux.keys(&["Enter"]);
     tmux.wait_for("Wrap-up of the call");
-    let screen = tmux.wait_for("Agreed to a pilot in Q1");
-    assert!(screen.contains("Restored the wrap-up"), "{screen}");
+    tmux.wait_for("Agreed to a pilot in Q1");
+    tmux.wait_for("Restored the wrap-up");
     tmux.keys(&["Enter"]);
     tmux.wait_for("retrospective is pending");
     tmux.keys(&["q"]);

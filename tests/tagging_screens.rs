@@ -327,3 +327,42 @@ fn question_mark_shows_the_form_keys_except_where_it_is_text() {
     let text = render(k.app, 100, 40);
     assert!(text.contains("why?"), "{text}");
 }
+
+#[test]
+fn the_notes_edit_anywhere_and_arrows_leave_them_at_their_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = setup(&dir);
+    let mut k = keys(&mut app);
+    k.text("l")
+        .text("g")
+        .code(KeyCode::Tab)
+        .code(KeyCode::Right);
+    for _ in 0..6 {
+        k.code(KeyCode::Tab);
+    }
+    k.text("first").code(KeyCode::Enter).text("third");
+    // Up to the first line, to its end, a new line in between.
+    k.code(KeyCode::Up)
+        .code(KeyCode::End)
+        .code(KeyCode::Enter)
+        .text("second");
+    let text = render(k.app, 100, 40);
+    assert!(text.contains("Notes          first"), "{text}");
+    assert!(text.contains("second▏"), "{text}");
+    assert!(text.contains("third"), "{text}");
+    // ↑ on the first line leaves the notes for the field above (CSAT): typing goes there.
+    k.code(KeyCode::Up).code(KeyCode::Up).text("4");
+    let text = render(k.app, 100, 40);
+    assert!(text.contains("CSAT (1-5)    4"), "{text}");
+    k.ctrl('s');
+    let store = store_of(&dir);
+    let notes: String = store
+        .conn()
+        .query_row(
+            "SELECT notes FROM touches WHERE csat = 4 ORDER BY created_at DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(notes, "first\nsecond\nthird");
+}

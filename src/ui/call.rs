@@ -16,6 +16,7 @@ use tui_input::backend::crossterm::EventHandler;
 
 use super::call_start::StartView;
 use super::keymap::{Action, Context};
+use super::note_editor::{self, Edit};
 use super::retro::RetroView;
 use super::theme::Theme;
 use crate::domain::Clock;
@@ -589,59 +590,22 @@ impl CallView {
 
     fn text_key(&mut self, key: KeyEvent, store: &mut Store, clock: &dyn Clock) -> Result<Outcome> {
         self.now = clock.now();
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match &mut self.focus {
             Focus::None => {}
             Focus::Note { cursor } => {
                 let i = usize::from(self.checklist.current().number() - 1);
                 let text = &mut self.notes[i];
-                let len = text.chars().count();
-                let mut changed = false;
-                match key.code {
-                    KeyCode::Esc => {
-                        self.focus = Focus::None;
-                        return Ok(Outcome::Stay);
-                    }
-                    KeyCode::Enter => {
-                        insert_at(text, *cursor, '\n');
-                        *cursor += 1;
-                        changed = true;
-                    }
-                    KeyCode::Backspace if *cursor > 0 => {
-                        remove_at(text, *cursor - 1);
-                        *cursor -= 1;
-                        changed = true;
-                    }
-                    KeyCode::Delete if *cursor < len => {
-                        remove_at(text, *cursor);
-                        changed = true;
-                    }
-                    KeyCode::Left => *cursor = cursor.saturating_sub(1),
-                    KeyCode::Right => *cursor = (*cursor + 1).min(len),
-                    KeyCode::Up => *cursor = vertical(text, *cursor, -1),
-                    KeyCode::Down => *cursor = vertical(text, *cursor, 1),
-                    KeyCode::Home => *cursor = line_start(text, *cursor),
-                    KeyCode::End => *cursor = line_end(text, *cursor),
-                    KeyCode::Char('u') if ctrl => {
-                        let start = line_start(text, *cursor);
-                        for _ in start..*cursor {
-                            remove_at(text, start);
-                        }
-                        *cursor = start;
-                        changed = true;
-                    }
-                    KeyCode::Char(c) if !ctrl && !key.modifiers.contains(KeyModifiers::ALT) => {
-                        insert_at(text, *cursor, c);
-                        *cursor += 1;
-                        changed = true;
-                    }
-                    KeyCode::Tab => {
-                        insert_at(text, *cursor, ' ');
-                        *cursor += 1;
-                        changed = true;
-                    }
-                    _ => {}
+                if key.code == KeyCode::Esc {
+                    self.focus = Focus::None;
+                    return Ok(Outcome::Stay);
                 }
+                // Tab indents here: the note is the only field while it is open.
+                let key = if key.code == KeyCode::Tab {
+                    KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE)
+                } else {
+                    key
+                };
+                let changed = note_editor::edit(text, cursor, key) == Edit::Changed;
                 if changed && !store.is_read_only() {
                     self.save_note(store)?;
                 }
@@ -1232,7 +1196,7 @@ impl CallView {
         frame.render_widget(block, area);
         let mut text = self.note().to_string();
         if let Focus::Note { cursor } = self.focus {
-            insert_at(&mut text, cursor, '█');
+            note_editor::insert_at(&mut text, cursor, '█');
         }
         let lines: Vec<Line> = text.split('\n').map(|l| Line::raw(l.to_string())).collect();
         // Keep the end (where one types) in view.
@@ -1287,53 +1251,6 @@ pub fn parse_followup(s: &str, today: NaiveDate) -> Option<NaiveDate> {
     (d >= today).then_some(d)
 }
 
-fn byte_at(s: &str, char_idx: usize) -> usize {
-    s.char_indices().nth(char_idx).map_or(s.len(), |(b, _)| b)
-}
-
-fn insert_at(s: &mut String, char_idx: usize, c: char) {
-    let b = byte_at(s, char_idx);
-    s.insert(b, c);
-}
-
-fn remove_at(s: &mut String, char_idx: usize) {
-    let b = byte_at(s, char_idx);
-    if b < s.len() {
-        s.remove(b);
-    }
-}
-
-fn line_start(s: &str, cursor: usize) -> usize {
-    let before: Vec<char> = s.chars().take(cursor).collect();
-    before.iter().rposition(|c| *c == '\n').map_or(0, |i| i + 1)
-}
-
-/// The cursor one line up (-1) or down (1), at the same column where the line allows.
-fn vertical(s: &str, cursor: usize, dir: i32) -> usize {
-    let start = line_start(s, cursor);
-    let column = cursor - start;
-    if dir < 0 {
-        if start == 0 {
-            return cursor;
-        }
-        let prev_start = line_start(s, start - 1);
-        prev_start + column.min(start - 1 - prev_start)
-    } else {
-        let end = line_end(s, cursor);
-        if end >= s.chars().count() {
-            return cursor;
-        }
-        let next_start = end + 1;
-        let next_end = line_end(s, next_start);
-        next_start + column.min(next_end - next_start)
-    }
-}
-
-fn line_end(s: &str, cursor: usize) -> usize {
-    let after = s.chars().skip(cursor).position(|c| c == '\n');
-    after.map_or(s.chars().count(), |i| cursor + i)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1351,23 +1268,5 @@ mod tests {
         );
         assert_eq!(parse_followup("2026-11-01", today), None);
         assert_eq!(parse_followup("soon", today), None);
-    }
-
-    #[test]
-    fn editing_by_char_index_handles_multibyte_text() {
-        let mut s = String::from("héllo\nwörld");
-        insert_at(&mut s, 2, 'X');
-        assert_eq!(s, "héXllo\nwörld");
-        remove_at(&mut s, 1);
-        assert_eq!(s, "hXllo\nwörld");
-        assert_eq!(line_start(&s, 8), 6);
-        assert_eq!(line_end(&s, 1), 5);
-        // Up and down keep the column where the line allows.
-        let s = "abcdef\nxy\nlonger line";
-        assert_eq!(vertical(s, 4, 1), 9); // "abcd|ef" -> "xy|"
-        assert_eq!(vertical(s, 9, 1), 12); // "xy|" -> "lo|nger"
-        assert_eq!(vertical(s, 12, -1), 9);
-        assert_eq!(vertical(s, 2, -1), 2); // first line stays
-        assert_eq!(vertical(s, 14, 1), 14); // last line stays
     }
 }

@@ -8,6 +8,7 @@ pub mod counter;
 pub mod followups;
 pub mod format;
 pub mod keymap;
+pub mod note_editor;
 pub mod org_chart;
 pub mod palette;
 pub mod persona_form;

@@ -15,6 +15,7 @@ use rusqlite::Connection;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
+use super::note_editor::{self, Edit};
 use super::theme::Theme;
 use crate::domain::model::{Intervention, Pulse, Sentiment, Strength, TouchKind};
 use crate::domain::tagging::{FollowupWhen, parse_csat, parse_followup};
@@ -93,6 +94,8 @@ pub struct WrapUp {
     pub csat: Input,
     pub escalated: bool,
     pub notes: String,
+    /// Where typing goes in the notes (a char index).
+    pub notes_cursor: usize,
     pub people: Vec<Person>,
     pub focus: usize,
     pub errors: Vec<(Field, String)>,
@@ -167,6 +170,7 @@ impl WrapUp {
             csat: Input::default(),
             escalated: false,
             notes: String::new(),
+            notes_cursor: 0,
             people,
             focus: 0,
             errors: Vec::new(),
@@ -217,6 +221,7 @@ impl WrapUp {
         form.outcome = Input::new(t.outcome);
         form.csat = Input::new(t.csat.map(|c| c.to_string()).unwrap_or_default());
         form.escalated = t.escalated;
+        form.notes_cursor = t.notes.chars().count();
         form.notes = t.notes;
         form.people.retain(|x| t.participants.contains(&x.id));
         for x in &mut form.people {
@@ -268,6 +273,7 @@ impl WrapUp {
         self.csat = Input::new(d.csat.clone());
         self.escalated = d.escalated;
         self.notes = d.notes.clone();
+        self.notes_cursor = self.notes.chars().count();
         for p in &mut self.people {
             if let Some(t) = d.people.iter().find(|t| t.id == p.id) {
                 p.strength = t.strength;
@@ -365,15 +371,20 @@ impl WrapUp {
             KeyCode::Esc => return FormKey::Cancel,
             KeyCode::Char('s') if ctrl => return FormKey::Submit,
             KeyCode::Enter if field == Field::Notes && !ctrl && !alt => {
-                self.notes.push('\n');
+                note_editor::edit(&mut self.notes, &mut self.notes_cursor, key);
             }
             KeyCode::Enter => return FormKey::Submit,
             KeyCode::Tab => self.focus = (self.focus + 1) % n,
             KeyCode::BackTab => self.focus = (self.focus + n - 1) % n,
-            KeyCode::Down if field != Field::Notes => self.focus = (self.focus + 1) % n,
-            KeyCode::Up if field != Field::Notes => self.focus = (self.focus + n - 1) % n,
+            // In the notes, ↑/↓ move between lines and leave the field at its ends.
+            KeyCode::Down | KeyCode::Up
+                if field == Field::Notes
+                    && note_editor::edit(&mut self.notes, &mut self.notes_cursor, key)
+                        != Edit::Ignored => {}
+            KeyCode::Down => self.focus = (self.focus + 1) % n,
+            KeyCode::Up => self.focus = (self.focus + n - 1) % n,
             // Ctrl chords edit a text field (Ctrl-U clears, Ctrl-W a word); elsewhere nothing.
-            _ if (ctrl || alt) && !is_text(field) => {}
+            _ if (ctrl || alt) && !self.takes_text() => {}
             _ => self.field_key(field, key),
         }
         self.errors.retain(|(f, _)| *f != field);
@@ -436,13 +447,9 @@ impl WrapUp {
             Field::Csat => {
                 self.csat.handle_event(&Event::Key(key));
             }
-            Field::Notes => match key.code {
-                KeyCode::Backspace => {
-                    self.notes.pop();
-                }
-                KeyCode::Char(c) => self.notes.push(c),
-                _ => {}
-            },
+            Field::Notes => {
+                note_editor::edit(&mut self.notes, &mut self.notes_cursor, key);
+            }
             Field::Person(i) => {
                 let log = self.mode == Mode::Log;
                 let Some(p) = self.people.get_mut(i) else {
@@ -626,7 +633,7 @@ impl WrapUp {
                 Field::Notes => {
                     let mut notes = self.notes.clone();
                     if f == focused {
-                        notes.push('▏');
+                        note_editor::insert_at(&mut notes, self.notes_cursor, '▏');
                     }
                     let mut it = notes.split('\n');
                     let first = it.next().unwrap_or("").to_string();
