@@ -48,6 +48,93 @@ pub enum Command {
     Import(ImportArgs),
     /// What is due: open follow-ups, overdue, today, this week, later (the database is only read)
     Followups(FollowupsArgs),
+    /// Adaptability audits: draw a reproducible sample of touches per CSM and quarter, or summarise the scores
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// The team lead's file
+    #[command(subcommand)]
+    Team(TeamCommand),
+    /// Coaching KPIs per CSM, segment and month, with flags, as Markdown (the database is only read)
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// How many months, ending with this one
+    #[arg(long, value_name = "N", default_value_t = 12,
+          value_parser = clap::value_parser!(u32).range(1..=60))]
+    pub months: u32,
+
+    /// Only this CSM (name, or part of it)
+    #[arg(long, value_name = "NAME", conflicts_with = "team")]
+    pub csm: Option<String>,
+
+    /// Only the team of this team lead (name, or part of it)
+    #[arg(long, value_name = "LEAD")]
+    pub team: Option<String>,
+
+    /// The last month covered [default: this month], e.g. 2017-12 for an old CRM history
+    #[arg(long, value_name = "YYYY-MM", value_parser = parse_month)]
+    pub until: Option<chrono::NaiveDate>,
+}
+
+/// `YYYY-MM` as the first day of that month.
+fn parse_month(s: &str) -> std::result::Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(&format!("{}-01", s.trim()), "%Y-%m-%d")
+        .map_err(|_| format!("'{s}' is not a month; expected YYYY-MM, e.g. 2026-06"))
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TeamCommand {
+    /// Combine CSMs' files into one team file; merging newer copies again replaces each CSM's records (the CSMs' files are only read)
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The team file (created if missing)
+    #[arg(long, value_name = "PATH")]
+    pub into: PathBuf,
+
+    /// The CSMs' files; the same CSM's file given twice: the last one is merged
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Draw (or top up) each CSM's sample of calls, meetings and QBRs and print it; scored audits are kept
+    Draw(AuditDrawArgs),
+    /// Mean rubric and pillar scores per CSM beside renewal outcomes, as Markdown (the database is only read)
+    Summary(AuditSummaryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditDrawArgs {
+    /// The quarter, e.g. 2026Q4 [default: this quarter]
+    #[arg(long, value_name = "YYYYQn", value_parser = parse_quarter)]
+    pub quarter: Option<crate::domain::audit::Quarter>,
+
+    /// Touches per CSM
+    #[arg(long, value_name = "N", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub per_csm: u32,
+
+    /// The seed; the same seed draws the same touches [default: the quarter's last one, else the quarter itself, e.g. 20264]
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditSummaryArgs {
+    /// The quarter, e.g. 2026Q4 [default: this quarter]
+    #[arg(long, value_name = "YYYYQn", value_parser = parse_quarter)]
+    pub quarter: Option<crate::domain::audit::Quarter>,
+}
+
+fn parse_quarter(s: &str) -> std::result::Result<crate::domain::audit::Quarter, String> {
+    crate::domain::audit::Quarter::parse(s)
+        .ok_or_else(|| format!("'{s}' is not a quarter: write it like 2026Q4"))
 }
 
 #[derive(Debug, Args)]
@@ -170,6 +257,10 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Backup(args)) => backup(&path, &args),
         Some(Command::Import(args)) => import(&path, cli.read_only, &args),
         Some(Command::Followups(args)) => followups(&path, &args),
+        Some(Command::Audit(AuditCommand::Draw(args))) => audit_draw(&path, cli.read_only, &args),
+        Some(Command::Audit(AuditCommand::Summary(args))) => audit_summary(&path, &args),
+        Some(Command::Team(TeamCommand::Merge(args))) => team_merge(cli.read_only, &args),
+        Some(Command::Report(args)) => kpi_report(&path, &args),
     }
 }
 
@@ -201,7 +292,8 @@ fn workstation(path: &Path, read_only: bool) -> Result<ExitCode> {
     let store = if read_only {
         Store::open_read_only(path)?
     } else {
-        Store::open(path)?
+        // A file this user cannot write opens read-only, with a notice, instead of failing.
+        Store::open_or_read_only(path)?
     };
     crate::ui::run(store)?;
     Ok(ExitCode::SUCCESS)
@@ -213,7 +305,7 @@ fn demo(path: &Path, read_only: bool, args: &DemoArgs) -> Result<ExitCode> {
             "demo writes a portfolio into the database; drop --read-only".into(),
         ));
     }
-    let mut store = Store::open(path)?;
+    let mut store = Store::open_for_writing(path)?;
     // Running the README's first command again keeps the demo it made.
     if let Some(made) = store.meta(demo::DEMO_META_KEY)? {
         println!(
@@ -447,7 +539,7 @@ fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
         Mode::AllOrNothing
     };
     if let Some((shown, bytes)) = json {
-        let mut store = Store::open(path)?;
+        let mut store = Store::open_for_writing(path)?;
         let n = store::import::apply_json(&mut store, &shown, &bytes, mode == Mode::DryRun)?;
         println!(
             "import{}: {shown}: {} accounts, {} personas, {} touches, {} follow-ups in {:.2} s",
@@ -477,7 +569,7 @@ fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
             )));
         }
     }
-    let mut store = Store::open(path)?;
+    let mut store = Store::open_for_writing(path)?;
     let out = store::import::apply(&mut store, &parsed, mode, &SystemClock)?;
     for p in &parsed {
         let rows = p.accounts.len()
@@ -537,6 +629,133 @@ fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `attuned team merge --into TEAM.db A.db B.db ...`: one line per CSM's file.
+fn team_merge(read_only: bool, args: &MergeArgs) -> Result<ExitCode> {
+    use crate::domain::money::grouped;
+    if read_only {
+        return Err(Error::Invalid(
+            "team merge writes into the team file; drop --read-only".into(),
+        ));
+    }
+    let started = Instant::now();
+    let out = store::merge::merge(&args.into, &args.files, chrono::Utc::now())?;
+    for (skipped, later) in &out.skipped {
+        println!(
+            "Skipped {}: the same CSM's file as {}, given later",
+            skipped.display(),
+            later.display()
+        );
+    }
+    let n = |v: i64| grouped(u64::try_from(v).unwrap_or(0));
+    for m in &out.merged {
+        let who = m
+            .csm
+            .as_deref()
+            .map_or(String::new(), |c| format!(" ({})", one_line(c)));
+        let was = match (&m.replaced, m.replaced_newer) {
+            (Some(day), false) => format!("replaced the copy of {day}"),
+            (Some(day), true) => {
+                format!("replaced the copy of {day}, which was newer than this one")
+            }
+            (None, _) => "new in the team file".into(),
+        };
+        let migrated = m.migrated_from.map_or(String::new(), |v| {
+            format!(" (schema {v}, migrated in a copy)")
+        });
+        println!(
+            "Merged {}{who}: {} accounts, {} personas, {} touches — {was}{migrated}",
+            m.path.display(),
+            n(m.accounts),
+            n(m.personas),
+            n(m.touches),
+        );
+    }
+    println!(
+        "-> {} in {:.2} s",
+        args.into.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `attuned report`: the KPI screen's figures as Markdown on stdout; only reads.
+fn kpi_report(path: &Path, args: &ReportArgs) -> Result<ExitCode> {
+    use crate::domain::Clock;
+    use crate::domain::kpi::{THRESHOLDS, Window};
+    use crate::store::kpi::{self, Who};
+    use std::io::Write as _;
+    let store = Store::open_read_only(path)?;
+    let conn = store.conn();
+    let all = kpi::csms(conn)?;
+    let find = |wanted: &str, leads: bool| -> Result<&kpi::CsmRow> {
+        let w = wanted.trim().to_lowercase();
+        let pool: Vec<&kpi::CsmRow> = if leads {
+            kpi::teams(&all)
+        } else {
+            all.iter().collect()
+        };
+        let hits: Vec<&kpi::CsmRow> = match pool.iter().find(|c| c.name.to_lowercase() == w) {
+            Some(exact) => vec![*exact],
+            None => pool
+                .into_iter()
+                .filter(|c| c.name.to_lowercase().contains(&w))
+                .collect(),
+        };
+        match hits.as_slice() {
+            [one] => Ok(*one),
+            [] => Err(Error::Invalid(format!(
+                "no {} named '{}' in {}",
+                if leads { "team lead" } else { "CSM" },
+                one_line(wanted),
+                path.display()
+            ))),
+            many => Err(Error::Invalid(format!(
+                "'{}' matches {}; be more precise",
+                one_line(wanted),
+                many.iter()
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    };
+    let (who, scope) = match (&args.csm, &args.team) {
+        (Some(name), _) => {
+            let c = find(name, false)?;
+            (Who::Csm(c.id), c.name.clone())
+        }
+        (None, Some(name)) => {
+            let c = find(name, true)?;
+            (Who::Team(c.id), format!("{}'s team", c.name))
+        }
+        (None, None) => (Who::All, "everyone in the file".to_string()),
+    };
+    let window = Window::ending(
+        args.until.unwrap_or_else(|| SystemClock.today()),
+        args.months,
+    );
+    let started = Instant::now();
+    let k = kpi::load(conn, who, window)?;
+    let elapsed = started.elapsed();
+    let source = path.display().to_string();
+    let text = crate::report::markdown(
+        &k,
+        &crate::report::Heading {
+            scope: &scope,
+            source: &source,
+        },
+        &THRESHOLDS,
+    );
+    match io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        other => other.map_err(|e| Error::io(Path::new("stdout"), e))?,
+    }
+    if std::env::var_os("ATTUNED_TIMING").is_some() {
+        eprintln!("report: KPIs computed in {:.3} s", elapsed.as_secs_f64());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Backups only read the database, so they work on a write-protected file too.
 fn backup(path: &Path, args: &BackupArgs) -> Result<ExitCode> {
     let store = Store::open_read_only(path)?;
@@ -547,6 +766,90 @@ fn backup(path: &Path, args: &BackupArgs) -> Result<ExitCode> {
         path.display(),
         written.display(),
         started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `attuned audit draw`: draws or tops up the quarter's sample and prints it per CSM.
+fn audit_draw(path: &Path, read_only: bool, args: &AuditDrawArgs) -> Result<ExitCode> {
+    use crate::domain::Clock;
+    use crate::domain::audit::Quarter;
+    use crate::store::audit::{self as audits, DrawRequest};
+    if read_only {
+        return Err(Error::Invalid(
+            "drawing audits writes into the file; drop --read-only".into(),
+        ));
+    }
+    if !path.exists() {
+        return Err(Error::io(
+            path,
+            io::Error::new(io::ErrorKind::NotFound, "no such database"),
+        ));
+    }
+    let mut store = Store::open(path)?;
+    let quarter = args.quarter.unwrap_or(Quarter::of(SystemClock.today()));
+    let seed = match args.seed {
+        Some(s) => s,
+        None => audits::default_seed(store.conn(), quarter)?,
+    };
+    let req = DrawRequest {
+        quarter,
+        per_csm: args.per_csm as usize,
+        seed: Some(seed),
+        csm_id: None,
+    };
+    let drawn = audits::draw(&mut store, &req, SystemClock.now())?;
+    println!(
+        "Adaptability audits, {quarter}, seed {seed}, {} per CSM",
+        args.per_csm
+    );
+    if drawn.is_empty() {
+        println!("No calls, meetings or QBRs in {quarter} to draw from.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let items = audits::list(store.conn(), quarter, None)?;
+    for d in &drawn {
+        println!(
+            "\n{}: {} drawn of {} calls, meetings and QBRs ({} new, {} kept, {} unscored replaced)",
+            one_line(&d.csm),
+            d.kept + d.added,
+            d.candidates,
+            d.added,
+            d.kept,
+            d.dropped
+        );
+        for a in items.iter().filter(|a| a.csm_id == d.csm_id) {
+            let status = match a.score.rubric {
+                Some(r) => format!("scored {r}"),
+                None => a.score.status().label().to_string(),
+            };
+            match &a.touch {
+                Some(t) => println!(
+                    "  {}  {}  {}  {}  [{status}]",
+                    t.occurred_at.format("%Y-%m-%d"),
+                    one_line(&t.account),
+                    t.kind.label(),
+                    one_line(t.summary.as_deref().unwrap_or("")),
+                ),
+                None => println!(
+                    "  touch {} is no longer in the CSM's file  [{status}]",
+                    a.touch_id
+                ),
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `attuned audit summary`: the quarter's per-CSM audit summary as Markdown; only reads.
+fn audit_summary(path: &Path, args: &AuditSummaryArgs) -> Result<ExitCode> {
+    use crate::domain::Clock;
+    use crate::domain::audit::Quarter;
+    let store = Store::open_read_only(path)?;
+    let quarter = args.quarter.unwrap_or(Quarter::of(SystemClock.today()));
+    print!(
+        "{}",
+        crate::store::audit::summary_markdown(store.conn(), quarter)?
     );
     Ok(ExitCode::SUCCESS)
 }

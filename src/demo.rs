@@ -19,6 +19,8 @@ use crate::domain::model::{
     CallType, Intervention, Pulse, Role, Segment, Sentiment, SignalKind, Strength, TouchKind,
     TouchStatus,
 };
+use crate::domain::outcome::RenewalResult;
+use crate::domain::prompts::{Library, PromptContext};
 use crate::error::{Error, Result};
 use crate::store::Store;
 use crate::store::summary::{self, AsOf};
@@ -43,7 +45,11 @@ impl Default for DemoOptions {
 /// The rows a run added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct DemoSummary {
+    /// Live accounts: the portfolio.
     pub accounts: usize,
+    /// Former customers, archived: they churned at a renewal inside the history, which
+    /// they keep (on top of `accounts`).
+    pub former: usize,
     pub personas: usize,
     pub touches: usize,
     pub followups: usize,
@@ -95,8 +101,18 @@ fn fill(store: &mut Store, opts: &DemoOptions, clock: &dyn Clock) -> Result<Demo
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let now = anchor(clock);
     let team = draw_team(&mut rng);
+    let style = Style::draw(&mut rng);
     let me = store.write(|tx| ensure_team(tx, &team, now))?;
     let mut generator = Generator {
+        style,
+        library: Library::builtin(),
+        // At most one former customer per ten accounts; a demo of fewer than 100 accounts
+        // (the tests' small files) has none, so it holds exactly the accounts asked for.
+        former_left: if opts.accounts >= 100 {
+            opts.accounts / 10
+        } else {
+            0
+        },
         rng,
         ctx: Ctx {
             now,
@@ -129,6 +145,7 @@ const DEMO_SETTINGS: &[(&str, i64)] = &[
 
 fn add(total: &mut DemoSummary, more: &DemoSummary) {
     total.accounts += more.accounts;
+    total.former += more.former;
     total.personas += more.personas;
     total.touches += more.touches;
     total.followups += more.followups;
@@ -182,6 +199,42 @@ fn ensure_team(tx: &Tx<'_>, team: &TeamDraw, now: DateTime<Utc>) -> Result<i64> 
         },
         now,
     )
+}
+
+// ---------------------------------------------------------------------------------------
+// The CSM's habits
+
+/// How this CSM works, drawn from the seed: files made with different seeds and merged
+/// into a team file give a team lead CSMs to compare (and some to coach).
+#[derive(Debug, Clone, Copy)]
+struct Style {
+    /// Share of accounts on which the CSM runs calls with the checklist.
+    checklist_accounts: f64,
+    /// Share of calls on such accounts run with the checklist.
+    checklist_calls: f64,
+    /// Chance of reading the same generic prompt line rather than one fitted to the call.
+    scripted: f64,
+    /// How readily the CSM escalates or hands off (1.0: the usual).
+    escalates: f64,
+    /// Chance that a complex touch (escalation, renewal) leaves the customer a point less
+    /// satisfied than it would: doing well only when it is easy.
+    complex_penalty: f64,
+    /// Chance of leaving a touch's sentiment, intervention or follow-up untagged.
+    sloppy: f64,
+}
+
+impl Style {
+    fn draw(rng: &mut ChaCha8Rng) -> Style {
+        let rigid = rng.random_range(0.0..1.0);
+        Style {
+            checklist_accounts: rng.random_range(0.35..0.75),
+            checklist_calls: rng.random_range(0.4..0.8),
+            scripted: 0.05 + 0.85 * rigid * rigid,
+            escalates: 0.7 + 1.2 * rigid * rigid,
+            complex_penalty: 0.9 * rigid * rigid,
+            sloppy: rng.random_range(0.02..0.3),
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -284,6 +337,20 @@ impl Archetype {
     fn is_quiet(self) -> bool {
         self == Archetype::Drifting
     }
+
+    /// Chance that the account churned at a renewal inside the history (before coaching).
+    fn churn_share(self) -> f64 {
+        match self {
+            Archetype::ChampionGoneNegative => 0.3,
+            Archetype::InfluentialDetractor => 0.25,
+            Archetype::Drifting => 0.2,
+            Archetype::SingleThreaded => 0.1,
+            Archetype::ColdEconomicBuyer => 0.1,
+            Archetype::Recovering => 0.07,
+            Archetype::Healthy => 0.02,
+            Archetype::Onboarding => 0.0,
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -298,6 +365,10 @@ struct Ctx {
 
 struct Generator {
     rng: ChaCha8Rng,
+    style: Style,
+    library: Library,
+    /// Former customers still to make.
+    former_left: usize,
     ctx: Ctx,
     /// Company names used so far, to keep duplicates rare.
     names: HashSet<String>,
@@ -313,11 +384,19 @@ struct Acct {
     /// Start of its visible history: signing, or 18 months ago.
     since: DateTime<Utc>,
     personas: Vec<PersonaRow>,
+    /// The CSM runs calls on it with the checklist.
+    coached: bool,
+    /// A renewal decided inside the history: when, and how it ended.
+    renewal_result: Option<(DateTime<Utc>, RenewalResult)>,
+    /// A former customer: its history ends with the lost renewal.
+    churned: bool,
 }
 
 /// An account just written, as its subsidiaries need it.
 struct Made {
     id: i64,
+    /// A former customer (archived), not part of the portfolio.
+    former: bool,
     name: String,
     segment: Segment,
     industry: Industry,
@@ -360,7 +439,8 @@ impl Generator {
         let mut sum = DemoSummary::default();
         while sum.accounts < goal {
             let parent = self.account(tx, None, &mut sum)?;
-            if parent.segment == Segment::Enterprise && self.rng.random_bool(0.05) {
+            if parent.segment == Segment::Enterprise && !parent.former && self.rng.random_bool(0.05)
+            {
                 let subsidiaries = self.rng.random_range(1..=3usize);
                 for _ in 0..subsidiaries.min(goal - sum.accounts) {
                     self.account(tx, Some(&parent), &mut sum)?;
@@ -395,7 +475,12 @@ impl Generator {
             }
         };
         let created_at = self.created_at(archetype);
-        let renewal = self.renewal(archetype, created_at);
+        let coached = self.rng.random_bool(self.style.checklist_accounts);
+        let churn_at = self.churn_at(archetype, coached, created_at, parent.is_some());
+        let renewal = match churn_at {
+            Some(at) => at.date_naive(),
+            None => self.renewal(archetype, created_at),
+        };
         let id = tx.insert_account(&NewAccount {
             name: &name,
             segment,
@@ -408,29 +493,124 @@ impl Generator {
             created_at,
         })?;
         let window = self.ctx.now - Duration::days(HISTORY_DAYS);
+        let since = created_at.max(window);
+        let renewal_result = match churn_at {
+            Some(at) => Some((at, RenewalResult::Lost)),
+            None => self.last_renewal(archetype, renewal, since),
+        };
+        let mut arc = archetype.arc(&mut self.rng);
+        if churn_at.is_some() {
+            arc[2] = Pulse::Red;
+        }
         let mut acct = Acct {
             id,
             archetype,
-            arc: archetype.arc(&mut self.rng),
+            arc,
             segment,
             renewal,
-            since: created_at.max(window),
+            since,
             personas: Vec::new(),
+            coached,
+            renewal_result,
+            churned: churn_at.is_some(),
         };
-        sum.accounts += 1;
-        sum.personas += self.personas(tx, &mut acct, &name, created_at)?;
-        let (touches, followups) = self.touches(tx, &acct)?;
-        sum.touches += touches;
-        sum.followups += followups;
-        self.pulses(tx, &acct)?;
-        sum.signals += self.signals(tx, &acct)?;
+        // A former customer's story is told as of the day it left.
+        let real = (self.ctx.now, self.ctx.today);
+        if let Some(at) = churn_at {
+            self.ctx.now = at;
+            self.ctx.today = at.date_naive();
+        }
+        if churn_at.is_some() {
+            sum.former += 1;
+        } else {
+            sum.accounts += 1;
+        }
+        let result = self.history(tx, &mut acct, &name, created_at, sum);
+        (self.ctx.now, self.ctx.today) = real;
+        result?;
+        if let Some(at) = churn_at {
+            tx.archive_account(id, at)?;
+        }
         summary::refresh_account(tx.conn(), id, &self.ctx.as_of)?;
         Ok(Made {
             id,
+            former: churn_at.is_some(),
             name,
             segment,
             industry,
         })
+    }
+
+    /// Personas, touches, CSM sentiment and signals of one account.
+    fn history(
+        &mut self,
+        tx: &Tx<'_>,
+        acct: &mut Acct,
+        name: &str,
+        created_at: DateTime<Utc>,
+        sum: &mut DemoSummary,
+    ) -> Result<()> {
+        sum.personas += self.personas(tx, acct, name, created_at)?;
+        let (touches, followups) = self.touches(tx, acct)?;
+        sum.touches += touches;
+        sum.followups += followups;
+        self.pulses(tx, acct)?;
+        // A former customer's signals would never be shown: it is archived.
+        if !acct.churned {
+            sum.signals += self.signals(tx, acct)?;
+        }
+        Ok(())
+    }
+
+    /// When the account left at a renewal inside the history, if it did: troubled
+    /// accounts more often, coached ones less.
+    fn churn_at(
+        &mut self,
+        archetype: Archetype,
+        coached: bool,
+        created_at: DateTime<Utc>,
+        subsidiary: bool,
+    ) -> Option<DateTime<Utc>> {
+        let share = archetype.churn_share() * if coached { 0.35 } else { 1.0 };
+        if subsidiary || !self.rng.random_bool(share) || self.former_left == 0 {
+            return None;
+        }
+        let now = self.ctx.now;
+        let at = now - Duration::days(self.rng.random_range(3..HISTORY_DAYS - 30));
+        // A customer for at least half a year before leaving.
+        let at = at.max(created_at + Duration::days(183));
+        let at = self.snap(at, at - Duration::hours(12), now - Duration::days(2));
+        let churned = at < now - Duration::days(2);
+        if churned {
+            self.former_left -= 1;
+        }
+        churned.then_some(at)
+    }
+
+    /// The renewal a year before the next one, when it falls inside the history: the
+    /// account is still a customer, so it renewed (some grew).
+    fn last_renewal(
+        &mut self,
+        archetype: Archetype,
+        next: NaiveDate,
+        since: DateTime<Utc>,
+    ) -> Option<(DateTime<Utc>, RenewalResult)> {
+        let day = next.checked_sub_months(Months::new(12))?;
+        let early = Duration::days(self.rng.random_range(0..10));
+        let at = self.business_time(day - early);
+        if at < since + Duration::days(60) || at > self.ctx.now - Duration::days(2) {
+            return None;
+        }
+        let grows = match archetype {
+            Archetype::Healthy | Archetype::Recovering => 0.3,
+            _ => 0.12,
+        };
+        let result = if self.rng.random_bool(grows) {
+            RenewalResult::Expanded
+        } else {
+            RenewalResult::Renewed
+        };
+        Some((at, result))
     }
 
     fn created_at(&mut self, archetype: Archetype) -> DateTime<Utc> {
@@ -594,17 +774,44 @@ impl Generator {
 
     /// The touch history with its follow-ups; returns (touches, follow-ups) added.
     fn touches(&mut self, tx: &Tx<'_>, acct: &Acct) -> Result<(usize, usize)> {
-        let times = self.touch_times(acct);
-        let open = self.open_followups(acct, &times);
+        let mut times = self.touch_times(acct);
+        let renewal_at = acct.renewal_result.map(|(at, _)| at);
+        // The renewal call takes the place of the touch nearest to it (the history keeps
+        // its size, and the demo its speed).
+        if let Some(at) = renewal_at {
+            let nearest = (0..times.len()).min_by_key(|&i| (times[i] - at).num_seconds().abs());
+            match nearest {
+                Some(i) => times[i] = at,
+                None => times.push(at),
+            }
+            times.sort();
+        }
+        let open = if acct.churned {
+            Vec::new()
+        } else {
+            self.open_followups(acct, &times)
+        };
         let mut followups = 0;
         for (i, at) in times.iter().enumerate() {
-            let draft = self.draft_touch(acct, *at);
+            let mut draft = match acct.renewal_result {
+                Some((when, result)) if when == *at => self.renewal_touch(acct, *at, result),
+                _ => self.draft_touch(acct, *at),
+            };
             let due = open.iter().find(|o| o.touch == Some(i)).map(|o| o.due);
+            // Some touches are left half tagged (never one that promised a follow-up).
+            let untagged = if due.is_none() && self.rng.random_bool(self.style.sloppy) {
+                Some(weighted(&mut self.rng, &[(0u8, 2), (1, 5), (2, 3)]))
+            } else {
+                None
+            };
             let followup_on = match due {
                 Some(day) => Some(day),
-                None if draft.no_followup => None,
+                None if draft.no_followup || untagged == Some(2) => None,
                 None => Some(at.date_naive() + Duration::days(draft.followup_in_days)),
             };
+            if untagged == Some(2) {
+                draft.no_followup = false;
+            }
             let participants: Vec<i64> = draft
                 .participants
                 .iter()
@@ -620,15 +827,21 @@ impl Generator {
                 ended_at: draft.ended_at,
                 summary: Some(draft.summary),
                 notes: None,
-                sentiment: Some(draft.pulse),
-                intervention: Some(draft.intervention),
+                sentiment: Some(draft.pulse).filter(|_| untagged != Some(0)),
+                intervention: Some(draft.intervention).filter(|_| untagged != Some(1)),
                 followup_on,
-                no_followup: followup_on.is_none(),
+                no_followup: followup_on.is_none() && untagged != Some(2),
                 outcome: Some(draft.outcome),
                 csat: draft.csat,
                 escalated: draft.escalated,
                 participants: &participants,
             })?;
+            if draft.kind == TouchKind::Call
+                && acct.coached
+                && self.rng.random_bool(self.style.checklist_calls)
+            {
+                self.checklist(tx, acct, touch_id, *at, &draft)?;
+            }
             if let (Some(day), None) = (followup_on, due) {
                 self.done_followup(tx, acct, touch_id, *at, day, participants.first())?;
                 followups += 1;
@@ -658,7 +871,9 @@ impl Generator {
             Segment::MidMarket => 11.0,
             Segment::Smb => 8.0,
         };
-        let mean = base * acct.archetype.touch_factor();
+        // A former customer's file thins out: fewer touches before it left.
+        let former = if acct.churned { 0.5 } else { 1.0 };
+        let mean = base * acct.archetype.touch_factor() * former;
         let n = ((mean * self.rng.random_range(0.5..1.5)) as usize).max(2);
         let mut times = Vec::with_capacity(n);
         let end = if acct.archetype.is_quiet() {
@@ -762,12 +977,14 @@ impl Generator {
         let kind = weighted(&mut self.rng, kind_mix(acct.segment));
         let call_type = (kind == TouchKind::Call).then(|| self.call_type(acct, at, pulse));
         let intervention = self.intervention(pulse, call_type);
-        let escalated = match (intervention, call_type) {
-            (Intervention::Escalation, _) => self.rng.random_bool(0.7),
-            (_, Some(CallType::Escalation)) => self.rng.random_bool(0.4),
+        let hands_off = self.style.escalates;
+        let escalated = match (intervention, call_type, pulse) {
+            (Intervention::Escalation, _, _) => self.rng.random_bool((0.7 * hands_off).min(0.95)),
+            (_, Some(CallType::Escalation), _) => self.rng.random_bool((0.4 * hands_off).min(0.9)),
+            (_, _, Pulse::Red | Pulse::Yellow) => self.rng.random_bool(0.04 * hands_off),
             _ => false,
         };
-        let recent = now - at < Duration::days(5);
+        let recent = now - at < Duration::days(5) && !acct.churned;
         let status = if kind == TouchKind::Call && recent && self.rng.random_bool(0.5) {
             TouchStatus::RetroPending
         } else {
@@ -797,10 +1014,138 @@ impl Generator {
                 _ => self.rng.random_range(2..=14),
             },
             outcome: pick(&mut self.rng, outcomes(kind, intervention)),
-            csat: self.csat(pulse),
+            csat: self.csat(
+                pulse,
+                escalated || matches!(call_type, Some(CallType::Escalation | CallType::Renewal)),
+            ),
             escalated,
             participants: self.participants(acct, kind, call_type),
         }
+    }
+
+    /// The call where the renewal was decided, with its result in the outcome.
+    fn renewal_touch(
+        &mut self,
+        acct: &Acct,
+        at: DateTime<Utc>,
+        result: RenewalResult,
+    ) -> TouchDraft {
+        let (pulse, intervention, summaries, outcomes): (_, _, &[&'static str], &[&'static str]) =
+            match result {
+                RenewalResult::Lost => (
+                    Pulse::Red,
+                    Intervention::Empathy,
+                    &[
+                        "Renewal: customer decided not to renew",
+                        "Renewal: final call with the economic buyer",
+                    ],
+                    &[
+                        "Churned: moved to a competitor",
+                        "Churned: budget cut, did not renew",
+                        "Cancelled at renewal: project shelved",
+                        "Churned: consolidated onto an in-house tool",
+                    ],
+                ),
+                RenewalResult::Expanded => (
+                    Pulse::Green,
+                    Intervention::Coaching,
+                    &[
+                        "Renewal: signed with growth",
+                        "Renewal: expansion agreed with the sponsor",
+                    ],
+                    &[
+                        "Renewed and expanded: +15 seats",
+                        "Renewed with an upsell to the enterprise plan",
+                        "Renewed and upgraded to premium support",
+                        "Renewed and expanded to a second team",
+                    ],
+                ),
+                RenewalResult::Renewed => (
+                    if self.rng.random_bool(0.7) {
+                        Pulse::Green
+                    } else {
+                        Pulse::Yellow
+                    },
+                    Intervention::Empathy,
+                    &[
+                        "Renewal: signed for another year",
+                        "Renewal: paperwork and pricing agreed",
+                    ],
+                    &[
+                        "Renewed for 12 months",
+                        "Renewed for two years at the same price",
+                        "Renewed; procurement signed on time",
+                    ],
+                ),
+            };
+        TouchDraft {
+            kind: TouchKind::Call,
+            call_type: Some(CallType::Renewal),
+            status: TouchStatus::Done,
+            ended_at: Some(
+                (at + Duration::minutes(self.rng.random_range(25..50))).min(self.ctx.now),
+            ),
+            summary: pick(&mut self.rng, summaries),
+            pulse,
+            intervention,
+            no_followup: result == RenewalResult::Lost,
+            followup_in_days: self.rng.random_range(7..=21),
+            outcome: pick(&mut self.rng, outcomes),
+            csat: self.csat(pulse, true),
+            escalated: false,
+            participants: self.participants(acct, TouchKind::Call, Some(CallType::Renewal)),
+        }
+    }
+
+    /// The call ran with the checklist: each step's time (the odd one skipped) and the
+    /// prompt lines the CSM used on steps 2 and 3, fitted to the call or always the same.
+    fn checklist(
+        &mut self,
+        tx: &Tx<'_>,
+        acct: &Acct,
+        touch_id: i64,
+        at: DateTime<Utc>,
+        draft: &TouchDraft,
+    ) -> Result<()> {
+        let mut t = at;
+        for step in 1..=5u8 {
+            let (lo, hi) = match step {
+                1 => (20, 75),
+                2 => (45, 215),
+                3 => (90, 360),
+                4 => (60, 300),
+                _ => (30, 200),
+            };
+            let secs: i64 = self.rng.random_range(lo..=hi);
+            let skipped = step == 3 && self.rng.random_bool(0.06);
+            let (ms, reason) = if skipped {
+                (0, Some("Customer short on time"))
+            } else {
+                (secs * 1000, None)
+            };
+            tx.upsert_step(touch_id, step, Some(t), ms, "", reason)?;
+            t += Duration::seconds(secs);
+        }
+        let ctx = PromptContext {
+            call_type: draft.call_type.unwrap_or(CallType::CheckIn),
+            segment: acct.segment,
+            sentiment: Some(draft.pulse),
+            intervention: draft.intervention,
+        };
+        for step in [2u8, 3] {
+            let options = self.library.for_step(step, &ctx);
+            if options.is_empty() {
+                continue;
+            }
+            let chosen = if self.rng.random_bool(self.style.scripted) {
+                options[options.len() - 1]
+            } else {
+                options[self.rng.random_range(0..options.len().min(2))]
+            };
+            let shown = at + Duration::seconds(60 * i64::from(step));
+            tx.insert_prompt(touch_id, step, &chosen.key, shown.min(self.ctx.now), true)?;
+        }
+        Ok(())
     }
 
     /// The touch's tag mostly follows the arc, with the odd better or worse day.
@@ -845,6 +1190,11 @@ impl Generator {
 
     fn intervention(&mut self, pulse: Pulse, call_type: Option<CallType>) -> Intervention {
         use Intervention::{Coaching, Empathy, Escalation, ProductFix};
+        // A CSM quick to hand off escalates some troubles others would work through.
+        let extra = ((self.style.escalates - 1.0) * 0.2).clamp(0.0, 1.0);
+        if pulse != Pulse::Green && self.rng.random_bool(extra) {
+            return Escalation;
+        }
         let weights: &[(Intervention, u32)] = match (call_type, pulse) {
             (Some(CallType::Escalation), _) => &[(Escalation, 6), (ProductFix, 3), (Empathy, 1)],
             (_, Pulse::Green) => &[(Empathy, 3), (Coaching, 5), (ProductFix, 1)],
@@ -864,8 +1214,9 @@ impl Generator {
         weighted(&mut self.rng, weights)
     }
 
-    /// Sometimes the customer answered a survey after the touch.
-    fn csat(&mut self, pulse: Pulse) -> Option<u8> {
+    /// Sometimes the customer answered a survey after the touch; a rigid CSM leaves
+    /// complex situations (escalations, renewals) a point worse.
+    fn csat(&mut self, pulse: Pulse, complex: bool) -> Option<u8> {
         if !self.rng.random_bool(0.3) {
             return None;
         }
@@ -874,7 +1225,11 @@ impl Generator {
             Pulse::Yellow => &[(3, 3), (4, 2), (2, 1)],
             Pulse::Red => &[(1, 2), (2, 3), (3, 2)],
         };
-        Some(weighted(&mut self.rng, weights))
+        let score = weighted(&mut self.rng, weights);
+        if complex && score > 1 && self.rng.random_bool(self.style.complex_penalty) {
+            return Some(score - 1);
+        }
+        Some(score)
     }
 
     /// 1–3 people the CSM actually knows, the closer ones more often; escalations and

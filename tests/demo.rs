@@ -92,12 +92,24 @@ fn portfolio_is_believable_and_consistent() {
     let conn = store.conn();
     let today = clock().today();
 
-    // The summary counts what was written.
+    // The summary counts what was written: 400 live accounts, and the former customers
+    // (archived) who churned at a renewal inside the history.
     assert_eq!(summary.accounts, 400);
     assert_eq!(
         summary.accounts as i64,
-        count(conn, "SELECT count(*) FROM accounts")
+        count(
+            conn,
+            "SELECT count(*) FROM accounts WHERE archived_at IS NULL"
+        )
     );
+    assert_eq!(
+        summary.former as i64,
+        count(
+            conn,
+            "SELECT count(*) FROM accounts WHERE archived_at IS NOT NULL"
+        )
+    );
+    let all = (summary.accounts + summary.former) as f64;
     assert_eq!(
         summary.personas as i64,
         count(conn, "SELECT count(*) FROM personas")
@@ -116,8 +128,8 @@ fn portfolio_is_believable_and_consistent() {
     );
 
     // Averages near the product's benchmark shape: ~5 personas and ~10 touches each.
-    let personas = summary.personas as f64 / 400.0;
-    let touches = summary.touches as f64 / 400.0;
+    let personas = summary.personas as f64 / all;
+    let touches = summary.touches as f64 / all;
     assert!(
         (4.5..5.8).contains(&personas),
         "{personas} personas per account"
@@ -138,16 +150,17 @@ fn portfolio_is_believable_and_consistent() {
     assert!(min >= 3 && max <= 8, "personas per account {min}..{max}");
     assert_eq!(
         count(conn, "SELECT count(DISTINCT account_id) FROM personas"),
-        400
+        all as i64
     );
 
-    // Renewals from a month ago to 18 months out, a few already passed.
+    // Renewals of the live portfolio from a month ago to 18 months out, a few already
+    // passed. Former customers (archived) keep the renewal they lost, inside the history.
     let earliest = attuned::store::day(today - Duration::days(30));
     let latest = attuned::store::day(today.checked_add_months(Months::new(18)).unwrap());
     let outside = conn
         .query_row(
-            "SELECT count(*) FROM accounts
-             WHERE renewal_date IS NULL OR renewal_date < ?1 OR renewal_date > ?2",
+            "SELECT count(*) FROM accounts WHERE archived_at IS NULL
+             AND (renewal_date IS NULL OR renewal_date < ?1 OR renewal_date > ?2)",
             [&earliest, &latest],
             |r| r.get::<_, i64>(0),
         )
@@ -155,12 +168,26 @@ fn portfolio_is_believable_and_consistent() {
     assert_eq!(outside, 0);
     let passed = conn
         .query_row(
-            "SELECT count(*) FROM accounts WHERE renewal_date < ?1",
+            "SELECT count(*) FROM accounts WHERE renewal_date < ?1 AND archived_at IS NULL",
             [attuned::store::day(today)],
             |r| r.get::<_, i64>(0),
         )
         .unwrap();
     assert!(passed > 0 && passed < 40, "{passed} renewals passed");
+    let (churned, lost_in_history): (i64, i64) = conn
+        .query_row(
+            "SELECT count(*), sum(renewal_date < ?1 AND renewal_date >= ?2
+                                  AND substr(archived_at, 1, 10) = renewal_date)
+             FROM accounts WHERE archived_at IS NOT NULL",
+            [
+                attuned::store::day(today),
+                attuned::store::day(today - Duration::days(548)),
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!((10..80).contains(&churned), "{churned} churned of 400");
+    assert_eq!(churned, lost_in_history);
 
     // A spread of segments, and values that fit them.
     for (segment, lo, hi) in [
@@ -407,7 +434,13 @@ fn filling_an_existing_file_adds_to_it_under_the_same_csm() {
     let (store, second) = fill(&path, 25, 2);
     let conn = store.conn();
     assert_eq!(second.accounts, 25);
-    assert_eq!(count(conn, "SELECT count(*) FROM accounts"), 55);
+    assert_eq!(
+        count(
+            conn,
+            "SELECT count(*) FROM accounts WHERE archived_at IS NULL"
+        ),
+        55
+    );
     assert_eq!(count(conn, "SELECT count(*) FROM csms"), 2);
     assert_eq!(
         count(conn, "SELECT count(DISTINCT owner_csm_id) FROM accounts"),

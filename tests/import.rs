@@ -430,13 +430,15 @@ fn the_json_export_imports_into_an_empty_database_and_exports_the_same() {
         b"Account ID,Account Name\nSF1,Imported Co\n",
     );
     ok(&import(home, &a, &[&f], &[]));
-    // And a call's step note and prompt.
+    // And a call's step note and prompt (on a touch the demo ran without the checklist).
     let conn = rusqlite::Connection::open(&a).unwrap();
     conn.execute_batch(
         "INSERT INTO touch_steps (id, touch_id, step, elapsed_ms, note)
-             SELECT 99, min(id), 2, 61000, 'mirrored the frustration' FROM touches;
+             SELECT 99, min(id), 2, 61000, 'mirrored the frustration' FROM touches
+             WHERE id NOT IN (SELECT touch_id FROM touch_steps);
          INSERT INTO touch_prompts (id, touch_id, step, prompt_key, shown_at, used)
-             SELECT 98, min(id), 2, 'mirror.1', '2026-01-01T00:00:00Z', 1 FROM touches;",
+             SELECT 98, touch_id, 2, 'mirror.1', '2026-01-01T00:00:00Z', 1
+             FROM touch_steps WHERE id = 99;",
     )
     .unwrap();
     drop(conn);

@@ -23,6 +23,7 @@ fn query(sort: Sort) -> PortfolioQuery {
         now: common::now(),
         today: common::today(),
         stale_after_days: 14,
+        owners: None,
     }
 }
 

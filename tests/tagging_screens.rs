@@ -347,11 +347,14 @@ fn the_notes_edit_anywhere_and_arrows_leave_them_at_their_ends() {
         .code(KeyCode::Enter)
         .text("second");
     let text = render(k.app, 100, 40);
-    assert!(text.contains("Notes          first"), "{text}");
+    assert!(text.contains("Notes         first"), "{text}");
     assert!(text.contains("second▏"), "{text}");
     assert!(text.contains("third"), "{text}");
-    // ↑ on the first line leaves the notes for the field above (CSAT): typing goes there.
-    k.code(KeyCode::Up).code(KeyCode::Up).text("4");
+    // ↑ on the first line leaves the notes for the field above (Escalated), one more
+    // reaches CSAT: typing goes there.
+    k.code(KeyCode::Up).code(KeyCode::Up);
+    assert!(render(k.app, 100, 40).contains("▶ Escalated"));
+    k.code(KeyCode::Up).text("4");
     let text = render(k.app, 100, 40);
     assert!(text.contains("CSAT (1-5)    4"), "{text}");
     k.ctrl('s');

@@ -1,10 +1,12 @@
 //! Pure rules of the product: no SQL, no terminal, the clock passed in.
 
+pub mod audit;
 pub mod checklist;
 pub mod clock;
 pub mod coverage;
 pub mod criteria;
 pub mod grid;
+pub mod kpi;
 pub mod model;
 pub mod money;
 pub mod outcome;

@@ -508,8 +508,20 @@ pub fn looks_like_json(bytes: &[u8]) -> bool {
 const MAX_CELL: usize = 2000;
 
 fn text(row: &Row, i: Option<usize>) -> Option<String> {
-    i.and_then(|i| row.get(i))
-        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+    i.and_then(|i| row.get(i)).map(|s| {
+        // Most cells have nothing to collapse: no run of spaces, no other white space.
+        let plain = s
+            .as_bytes()
+            .windows(2)
+            .all(|w| w[0] != b' ' || w[1] != b' ')
+            && s.bytes()
+                .all(|b| b.is_ascii() && (b == b' ' || !b.is_ascii_whitespace()));
+        if plain {
+            s.to_string()
+        } else {
+            s.split_whitespace().collect::<Vec<_>>().join(" ")
+        }
+    })
 }
 
 /// Salesforce ids come as 15 characters (case-sensitive) or 18 (the 15 plus a checksum);
@@ -524,29 +536,76 @@ fn crm_id(system: System, s: &str) -> String {
     }
 }
 
+/// From this many rows on, a file's rows are turned into records on two threads.
+const SPLIT_ROWS: usize = 20_000;
+
 fn mapped(p: &mut Parsed, table: &Table, fields: &[Option<Field>]) {
+    let (kind, system) = (p.kind, p.system);
+    let rows = &table.rows[..];
+    let (first, second) = if rows.len() >= SPLIT_ROWS {
+        let (a, b) = rows.split_at(rows.len() / 2);
+        std::thread::scope(|s| {
+            let second = s.spawn(|| records(table, b, fields, kind, system));
+            let first = records(table, a, fields, kind, system);
+            let second = second
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (first, second)
+        })
+    } else {
+        (
+            records(table, rows, fields, kind, system),
+            Records::default(),
+        )
+    };
+    for part in [first, second] {
+        p.accounts.extend(part.accounts);
+        p.contacts.extend(part.contacts);
+        p.rejected
+            .extend(part.rejected.into_iter().map(|(line, reason)| Rejected {
+                file: p.file.clone(),
+                line,
+                reason,
+            }));
+    }
+}
+
+/// What a run of rows became: records, and (line, reason) of the rows rejected.
+#[derive(Default)]
+struct Records {
+    accounts: Vec<AccountRec>,
+    contacts: Vec<ContactRec>,
+    rejected: Vec<(u64, String)>,
+}
+
+fn records(
+    table: &Table,
+    rows: &[Row],
+    fields: &[Option<Field>],
+    kind: Kind,
+    system: System,
+) -> Records {
     let col = |f: Field| fields.iter().position(|x| *x == Some(f));
-    let system = p.system;
-    for row in &table.rows {
+    let mut out = Records::default();
+    for row in rows {
         if let Some(i) = row.cells.iter().position(|c| c.len() > MAX_CELL) {
             let h = table.headers.get(i).map_or("?", |s| s.as_str());
-            p.reject(
+            let len = row.cells.get(i).map_or(0, str::len);
+            out.rejected.push((
                 row.line,
-                format!(
-                    "the {h:?} cell is {} characters long (at most {MAX_CELL})",
-                    row.cells[i].len()
-                ),
-            );
+                format!("the {h:?} cell is {len} characters long (at most {MAX_CELL})"),
+            ));
             continue;
         }
-        let r = match p.kind {
-            Kind::Contacts => contact_row(row, &col, system).map(|c| p.contacts.push(c)),
-            _ => account_row(row, &col, system).map(|a| p.accounts.push(a)),
+        let r = match kind {
+            Kind::Contacts => contact_row(row, &col, system).map(|c| out.contacts.push(c)),
+            _ => account_row(row, &col, system).map(|a| out.accounts.push(a)),
         };
         if let Err(reason) = r {
-            p.reject(row.line, reason);
+            out.rejected.push((row.line, reason));
         }
     }
+    out
 }
 
 type Col<'a> = dyn Fn(Field) -> Option<usize> + 'a;

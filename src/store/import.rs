@@ -8,8 +8,8 @@ use chrono::{DateTime, Months, NaiveDate, Utc};
 use rusqlite::{OptionalExtension, params};
 
 use super::Store;
-use super::summary::{AsOf, refresh_account};
-use super::write::{NewAccount, NewCsm, NewPersona, NewTouch, Tx};
+use super::summary::{AsOf, refresh_account, refresh_accounts};
+use super::write::{NewCsm, NewTouch, Tx};
 use crate::domain::Clock;
 use crate::domain::model::{Role, Segment, Sentiment, Strength, TouchKind};
 use crate::error::{Error, Result};
@@ -17,6 +17,18 @@ use crate::import::{AccountRec, ContactRec, DealRec, Kind, Parsed, Rejected, Sys
 
 /// Above this many accounts in one import, the name index is fed in one statement.
 const BULK_ACCOUNTS: usize = 2000;
+
+/// A table getting at least this many new rows, and at least as many as it holds, has
+/// its indexes built after the load instead of row by row (see `SetAside`).
+const BULK_MIN: usize = 5000;
+
+/// From this many records on, CRM ids, account names and parents are read into memory
+/// once rather than looked up row by row.
+const LOAD_ALL: usize = 5000;
+
+/// Connection settings of an import beside `Store::bulk_load`'s own: `CREATE INDEX`
+/// sorts with a helper thread.
+const BULK_SETTINGS: &[(&str, i64)] = &[("threads", 2)];
 
 /// How many records of each kind an import added or updated.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +72,18 @@ pub fn apply(
     mode: Mode,
     clock: &dyn Clock,
 ) -> Result<Outcome> {
+    apply_with(store, files, mode, clock, BULK_MIN)
+}
+
+/// `apply`, setting indexes aside for tables getting at least `bulk_min` new rows (see
+/// `SetAside`); tests compare the two ways of loading.
+fn apply_with(
+    store: &mut Store,
+    files: &[Parsed],
+    mode: Mode,
+    clock: &dyn Clock,
+    bulk_min: usize,
+) -> Result<Outcome> {
     if store.read_only {
         return Err(Error::Invalid(format!(
             "{} is open read-only; nothing was imported",
@@ -73,7 +97,9 @@ pub fn apply(
     }
     // A large import touches far more pages than the default 2 MB cache holds; spilling
     // them to the WAL mid-transaction made it I/O bound.
-    let out = store.bulk_load(&[], |store| apply_in_tx(store, files, mode, clock, out))?;
+    let out = store.bulk_load(BULK_SETTINGS, |store| {
+        apply_in_tx(store, files, mode, clock, out, bulk_min)
+    })?;
     if out.committed {
         store.optimize()?;
     }
@@ -86,55 +112,38 @@ fn apply_in_tx(
     mode: Mode,
     clock: &dyn Clock,
     mut out: Outcome,
+    bulk_min: usize,
 ) -> Result<Outcome> {
     let origin = store.origin;
     let tx = store
         .conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     phase("start");
-    // The account-name search index (FTS5) writes itself out at every statement when
-    // fed by its insert trigger, which made a 100k-account import spend a third of its
-    // time there. For a large batch the trigger is set aside inside this transaction and
-    // the new names are indexed in one statement at the end; a rollback restores it.
-    let many_accounts = files.iter().map(|f| f.accounts.len()).sum::<usize>() > BULK_ACCOUNTS;
-    let trigger: Option<(String, i64)> = if many_accounts {
-        let sql: Option<String> = tx
-            .query_row(
-                "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = 'account_names_insert'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?;
-        match sql {
-            Some(sql) => {
-                // New accounts get ids above this file's highest (see `Tx::next_id`).
-                let low = origin << 32;
-                let max: i64 = tx.query_row(
-                    "SELECT ifnull(max(id), ?1) FROM accounts WHERE id BETWEEN ?1 AND ?2",
-                    [low, low | 0xffff_ffff],
-                    |r| r.get(0),
-                )?;
-                tx.execute_batch("DROP TRIGGER account_names_insert")?;
-                Some((sql, max))
-            }
-            None => None,
-        }
-    } else {
-        None
-    };
-    let touched = {
+    let records: usize = files
+        .iter()
+        .map(|f| f.accounts.len() + f.contacts.len() + f.deals.len() + f.csms.len())
+        .sum();
+    let (touched, aside) = {
         let w = Tx::new(&tx, origin);
         let mut im = Importer {
             tx: &w,
+            // (Statements prepared before the set-aside below re-prepare themselves.)
+            sql: Held::new(&tx, clock.now())?,
             now: clock.now(),
             out: &mut out,
             csm_cache: HashMap::new(),
-            names: HashMap::new(),
-            touched: HashSet::new(),
+            names: FastMap::default(),
+            touched: HashSet::default(),
             known: RefCell::new(HashMap::new()),
-            none_before: RefCell::new(HashMap::new()),
-            persona_account: HashMap::new(),
+            load_all: records >= LOAD_ALL.min(bulk_min),
+            names_in_db: None,
+            parent_of: None,
+            persona_account: FastMap::default(),
         };
+        let fresh = im.new_rows(files)?;
+        phase("lookups");
+        let aside = SetAside::take(&tx, origin, &fresh, bulk_min)?;
+        phase("set aside");
         // Whatever order the files were named in: people, then accounts, then their
         // contacts and history.
         for kind in [Kind::MavenTeams] {
@@ -147,13 +156,14 @@ fn apply_in_tx(
                 im.accounts(f)?;
             }
         }
+        phase("accounts");
         for f in files
             .iter()
             .filter(|f| matches!(f.kind, Kind::MavenAccounts | Kind::Accounts))
         {
             im.parents(f)?;
         }
-        phase("accounts");
+        phase("parents");
         for f in files.iter().filter(|f| f.kind == Kind::Contacts) {
             im.contacts(f)?;
         }
@@ -161,37 +171,216 @@ fn apply_in_tx(
         for f in files.iter().filter(|f| f.kind == Kind::MavenPipeline) {
             im.deals(f)?;
         }
-        im.touched
+        (im.touched, aside)
     };
-    if let Some((sql, max)) = trigger {
-        tx.execute_batch(&sql)?;
-        tx.execute(
-            "INSERT INTO account_names (rowid, name) SELECT id, name FROM accounts
-             WHERE id > ?1 AND id <= ?2",
-            [max, (origin << 32) | 0xffff_ffff],
-        )?;
-    }
     let keep = match mode {
         Mode::DryRun => false,
         Mode::AllOrNothing => out.rejected.is_empty(),
         Mode::KeepGood => true,
     };
     if !keep {
+        // Also brings back whatever was set aside.
         tx.rollback()?;
         return Ok(out);
     }
+    // The summaries read personas, touches and the rest by account: their indexes first.
+    aside.restore_indexes(&tx, |table| table != "accounts")?;
+    phase("indexes");
     let at = AsOf::new(clock);
     let mut ids: Vec<i64> = touched.into_iter().collect();
     ids.sort_unstable();
-    phase("before refresh");
-    for id in ids {
-        refresh_account(&tx, id, &at)?;
+    if ids.len() >= LOAD_ALL.min(bulk_min) {
+        refresh_accounts(&tx, &ids, &at)?;
+    } else {
+        for id in ids {
+            refresh_account(&tx, id, &at)?;
+        }
     }
     phase("refresh");
+    aside.restore_indexes(&tx, |table| table == "accounts")?;
+    aside.restore_triggers(&tx)?;
+    phase("accounts indexes");
     tx.commit()?;
     phase("commit");
     out.committed = true;
     Ok(out)
+}
+
+/// Rows an import is about to add, per table.
+#[derive(Debug, Default)]
+struct NewRows {
+    accounts: usize,
+    personas: usize,
+    touches: usize,
+}
+
+impl NewRows {
+    /// (table, rows it is about to get).
+    fn per_table(&self) -> [(&'static str, usize); 5] {
+        [
+            ("accounts", self.accounts),
+            ("personas", self.personas),
+            // Every new persona opens its history.
+            ("persona_changes", self.personas),
+            ("touches", self.touches),
+            ("external_ids", self.accounts + self.personas + self.touches),
+        ]
+    }
+}
+
+/// Indexes and triggers set aside for a large load, inside its transaction (so a rollback
+/// brings them back as they were), and how to put them back.
+///
+/// Adding rows one by one to a dozen indexes costs far more than building each index once
+/// from the finished table, so when an import at least doubles a table (or fills an empty
+/// one) that table's indexes are dropped and recreated after the load from their own
+/// `CREATE INDEX` text in `sqlite_schema`: whatever indexes a later schema adds are
+/// handled the same way. UNIQUE indexes stay, as they check the rows as they come.
+///
+/// Of the triggers, two kinds are set aside, each made good in one statement afterwards:
+/// the one feeding the account-name search index (it writes the FTS index out at every
+/// statement), and, with the accounts' indexes, those keeping `portfolio_totals` (then
+/// recomputed from the accounts). Every other trigger keeps running.
+struct SetAside {
+    /// (table, CREATE INDEX statement) of each dropped index.
+    indexes: Vec<(String, String)>,
+    /// The name-index insert trigger's text, and the highest account id of this file's
+    /// range before the load (the new accounts are above it, see `Tx::next_id`).
+    fts: Option<(String, i64)>,
+    /// The text of the dropped triggers on accounts that keep `portfolio_totals`.
+    totals: Vec<String>,
+    origin: i64,
+}
+
+/// `portfolio_totals` from the accounts themselves: what its triggers add up row by row.
+const RECOMPUTE_TOTALS: &str = "UPDATE portfolio_totals SET
+        (accounts, contract_value, value_at_risk, red, yellow, green, unrated) = (
+            SELECT count(*), ifnull(sum(contract_value), 0),
+                ifnull(sum(CASE WHEN risk >= 50 THEN contract_value ELSE 0 END), 0),
+                ifnull(sum(pulse IS 'red'), 0), ifnull(sum(pulse IS 'yellow'), 0),
+                ifnull(sum(pulse IS 'green'), 0), ifnull(sum(pulse IS NULL), 0)
+            FROM accounts WHERE archived_at IS NULL)
+    WHERE id = 1";
+
+impl SetAside {
+    fn take(
+        tx: &rusqlite::Connection,
+        origin: i64,
+        fresh: &NewRows,
+        bulk_min: usize,
+    ) -> Result<SetAside> {
+        let mut aside = SetAside {
+            indexes: Vec::new(),
+            fts: None,
+            totals: Vec::new(),
+            origin,
+        };
+        for (table, adding) in fresh.per_table() {
+            if adding < bulk_min.max(1) {
+                continue;
+            }
+            let had: i64 = tx.query_row(&format!("SELECT count(*) FROM \"{table}\""), [], |r| {
+                r.get(0)
+            })?;
+            if (adding as i64) < had {
+                continue;
+            }
+            let mut stmt = tx.prepare(
+                "SELECT name, sql FROM sqlite_schema
+                 WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL ORDER BY name",
+            )?;
+            let found = stmt
+                .query_map([table], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            for (name, sql) in found {
+                if is_unique_index(&sql) {
+                    continue;
+                }
+                tx.execute_batch(&format!("DROP INDEX {}", quoted(&name)))?;
+                aside.indexes.push((table.to_string(), sql));
+            }
+            if table == "accounts" {
+                let mut stmt = tx.prepare(
+                    "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger'
+                     AND tbl_name = 'accounts' AND sql LIKE '%portfolio_totals%' ORDER BY name",
+                )?;
+                let found = stmt
+                    .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                for (name, sql) in found {
+                    tx.execute_batch(&format!("DROP TRIGGER {}", quoted(&name)))?;
+                    aside.totals.push(sql);
+                }
+            }
+        }
+        if fresh.accounts > BULK_ACCOUNTS.min(bulk_min) {
+            let sql: Option<String> = tx
+                .query_row(
+                    "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = 'account_names_insert'",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(sql) = sql {
+                let low = origin << 32;
+                let max: i64 = tx.query_row(
+                    "SELECT ifnull(max(id), ?1) FROM accounts WHERE id BETWEEN ?1 AND ?2",
+                    [low, low | 0xffff_ffff],
+                    |r| r.get(0),
+                )?;
+                tx.execute_batch("DROP TRIGGER account_names_insert")?;
+                aside.fts = Some((sql, max));
+            }
+        }
+        Ok(aside)
+    }
+
+    /// Recreates the dropped indexes of the tables `which` picks.
+    fn restore_indexes(
+        &self,
+        tx: &rusqlite::Connection,
+        which: impl Fn(&str) -> bool,
+    ) -> Result<()> {
+        for (table, sql) in &self.indexes {
+            if which(table) {
+                tx.execute_batch(sql)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Puts the name-index trigger back and indexes the names it missed.
+    fn restore_triggers(&self, tx: &rusqlite::Connection) -> Result<()> {
+        for sql in &self.totals {
+            tx.execute_batch(sql)?;
+        }
+        if !self.totals.is_empty() {
+            tx.execute_batch(RECOMPUTE_TOTALS)?;
+        }
+        if let Some((sql, max)) = &self.fts {
+            tx.execute_batch(sql)?;
+            tx.execute(
+                "INSERT INTO account_names (rowid, name) SELECT id, name FROM accounts
+                 WHERE id > ?1 AND id <= ?2",
+                [*max, (self.origin << 32) | 0xffff_ffff],
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// An SQL identifier, quoted.
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Whether `CREATE INDEX` text makes a UNIQUE index.
+fn is_unique_index(sql: &str) -> bool {
+    sql.split_whitespace()
+        .nth(1)
+        .is_some_and(|w| w.eq_ignore_ascii_case("unique"))
 }
 
 /// Per account: won value, latest win, and won value per CSM.
@@ -216,38 +405,191 @@ struct Importer<'a, 't> {
     out: &'a mut Outcome,
     csm_cache: HashMap<(System, String), i64>,
     /// Account names (lowercase) seen in this import, per system.
-    names: HashMap<String, i64>,
-    touched: HashSet<i64>,
-    /// CRM ids resolved or created in this import: (entity, system, id) → local id.
-    known: RefCell<HashMap<(&'static str, System, String), i64>>,
-    /// (entity, system) pairs the database held no CRM ids for when the import began:
-    /// a miss in `known` is then certain without asking SQLite.
-    none_before: RefCell<HashMap<(&'static str, System), bool>>,
+    names: FastMap<String, i64>,
+    touched: HashSet<i64, std::hash::BuildHasherDefault<FxHasher>>,
+    /// CRM ids per (entity, system): those resolved or created in this import, or all the
+    /// database holds (see `IdMap::complete`).
+    known: RefCell<HashMap<(&'static str, System), IdMap>>,
+    /// A large import reads each (entity, system)'s CRM ids, live account names and
+    /// parents once instead of asking SQLite row by row.
+    load_all: bool,
+    /// Live account names in the database (ASCII lowercase, as `COLLATE NOCASE` compares
+    /// them) → the lowest id, read once by `account_by_name` when `load_all`.
+    names_in_db: Option<FastMap<String, i64>>,
+    /// Every account's parent, read once by `is_ancestor` when `load_all`, then kept
+    /// current as parents are set.
+    parent_of: Option<FastMap<i64, i64>>,
     /// The account of each persona added or updated in this import.
-    persona_account: HashMap<i64, i64>,
+    persona_account: FastMap<i64, i64>,
+    /// Statements of the per-row work, prepared once.
+    sql: Held<'a>,
+}
+
+/// The statements run for every row of a file, prepared once for the whole import:
+/// `prepare_cached` hashes a statement's text at every use, which was a tenth of a large
+/// import. The inserts write what `Tx::insert_account`, `Tx::insert_persona` (with the
+/// first entry of the persona's history) and `Tx::add_external_id` write.
+struct Held<'c> {
+    add_account: rusqlite::Statement<'c>,
+    add_persona: rusqlite::Statement<'c>,
+    add_persona_change: rusqlite::Statement<'c>,
+    add_external_id: rusqlite::Statement<'c>,
+    update_account: rusqlite::Statement<'c>,
+    update_persona: rusqlite::Statement<'c>,
+    persona_tie: rusqlite::Statement<'c>,
+    set_parent: rusqlite::Statement<'c>,
+    /// The import's time as stored.
+    now: String,
+}
+
+impl<'c> Held<'c> {
+    fn new(conn: &'c rusqlite::Connection, now: DateTime<Utc>) -> Result<Held<'c>> {
+        Ok(Held {
+            add_account: conn.prepare(
+                "INSERT INTO accounts (id, name, segment, tier, industry, contract_value,
+                     renewal_date, owner_csm_id, parent_id, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, ?9)",
+            )?,
+            add_persona: conn.prepare(
+                "INSERT INTO personas (id, account_id, name, title, email, role, reports_to_id,
+                     strength, sentiment, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?,
+            add_persona_change: conn.prepare(
+                "INSERT INTO persona_changes (id, persona_id, changed_at, strength, sentiment, reason, touch_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, NULL, NULL)",
+            )?,
+            // `find` has just missed the id, so a plain insert (cheaper than REPLACE).
+            add_external_id: conn.prepare(
+                "INSERT INTO external_ids (entity, local_id, system, external_id)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?,
+            update_account: conn.prepare(
+                "UPDATE accounts SET name = ?2, segment = coalesce(?3, segment),
+                     tier = coalesce(?4, tier), industry = coalesce(?5, industry),
+                     contract_value = coalesce(?6, contract_value),
+                     renewal_date = coalesce(?7, renewal_date),
+                     owner_csm_id = coalesce(?8, owner_csm_id)
+                 WHERE id = ?1 AND (name IS NOT ?2 OR segment IS NOT coalesce(?3, segment)
+                     OR tier IS NOT coalesce(?4, tier) OR industry IS NOT coalesce(?5, industry)
+                     OR contract_value IS NOT coalesce(?6, contract_value)
+                     OR renewal_date IS NOT coalesce(?7, renewal_date)
+                     OR owner_csm_id IS NOT coalesce(?8, owner_csm_id))",
+            )?,
+            update_persona: conn.prepare(
+                "UPDATE personas SET account_id = ?2, name = ?3, title = coalesce(?4, title),
+                     email = coalesce(?5, email), role = coalesce(?6, role)
+                 WHERE id = ?1 AND (account_id IS NOT ?2 OR name IS NOT ?3
+                     OR title IS NOT coalesce(?4, title) OR email IS NOT coalesce(?5, email)
+                     OR role IS NOT coalesce(?6, role))",
+            )?,
+            persona_tie: conn.prepare("SELECT strength, sentiment FROM personas WHERE id = ?1")?,
+            set_parent: conn.prepare(
+                "UPDATE accounts SET parent_id = ?2 WHERE id = ?1 AND parent_id IS NOT ?2",
+            )?,
+            now: super::timestamp(now),
+        })
+    }
+}
+
+/// A `HashMap` with a cheaper hash than std's SipHash (the import's maps hold every CRM
+/// id of a file: hashing them was a tenth of a large import). Keys come from the user's
+/// own files, so flooding is not a concern.
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
+
+/// The Firefox/rustc hash (a rotate, xor and multiply per 8 bytes), finalised.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    fn write_i64(&mut self, i: i64) {
+        self.add(i as u64);
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        // The multiply only carries bits upwards; the table indexes by the low bits, so
+        // mix the high ones down (murmur3's finaliser).
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
+    }
+}
+
+/// The CRM ids of one (entity, system) known so far.
+#[derive(Default)]
+struct IdMap {
+    ids: FastMap<String, i64>,
+    /// Whether `ids` holds every such id of the database (it held none when the import
+    /// began, or all were read at once), so a miss is certain without asking SQLite.
+    complete: bool,
+    /// Whether the database was asked yet.
+    checked: bool,
 }
 
 impl Importer<'_, '_> {
     fn find(&self, entity: &'static str, system: System, ext: &str) -> Result<Option<i64>> {
-        let key = (entity, system, ext.to_string());
-        if let Some(id) = self.known.borrow().get(&key) {
-            return Ok(Some(*id));
-        }
-        let none_before = match self.none_before.borrow().get(&(entity, system)) {
-            Some(v) => *v,
-            None => {
-                let v: bool = self.tx.conn().query_row(
+        let mut known = self.known.borrow_mut();
+        let map = known.entry((entity, system)).or_default();
+        if !map.checked {
+            map.checked = true;
+            let conn = self.tx.conn();
+            if self.load_all {
+                let mut stmt = conn.prepare(
+                    "SELECT external_id, local_id FROM external_ids WHERE entity = ?1 AND system = ?2",
+                )?;
+                let mut rows = stmt.query(params![entity, system.as_str()])?;
+                while let Some(r) = rows.next()? {
+                    map.ids.entry(r.get(0)?).or_insert(r.get(1)?);
+                }
+                map.complete = true;
+            } else {
+                map.complete = conn.query_row(
                     "SELECT NOT EXISTS (SELECT 1 FROM external_ids WHERE entity = ?1 AND system = ?2)",
                     params![entity, system.as_str()],
                     |r| r.get(0),
                 )?;
-                v
             }
-        };
-        self.none_before
-            .borrow_mut()
-            .insert((entity, system), none_before);
-        if none_before {
+        }
+        if let Some(id) = map.ids.get(ext) {
+            return Ok(Some(*id));
+        }
+        if map.complete {
             return Ok(None);
         }
         let found: Option<i64> = self
@@ -259,24 +601,75 @@ impl Importer<'_, '_> {
             .query_row(params![entity, system.as_str(), ext], |r| r.get(0))
             .optional()?;
         if let Some(id) = found {
-            self.known.borrow_mut().insert(key, id);
+            map.ids.insert(ext.to_string(), id);
         }
         Ok(found)
     }
 
-    /// Records a CRM id for a local record, in the database and in `known`.
-    fn link(&self, entity: &'static str, local_id: i64, system: System, ext: &str) -> Result<()> {
-        self.tx
-            .add_external_id(entity, local_id, system.as_str(), ext)?;
+    /// Records a CRM id `find` did not know for a local record, in the database and in
+    /// `known`.
+    fn link(
+        &mut self,
+        entity: &'static str,
+        local_id: i64,
+        system: System,
+        ext: &str,
+    ) -> Result<()> {
+        self.sql
+            .add_external_id
+            .execute(params![entity, local_id, system.as_str(), ext])?;
         self.known
             .borrow_mut()
-            .insert((entity, system, ext.to_string()), local_id);
+            .entry((entity, system))
+            .or_default()
+            .ids
+            .insert(ext.to_string(), local_id);
         Ok(())
     }
 
-    fn account_by_name(&self, name: &str) -> Result<Option<i64>> {
+    /// How many accounts, personas and touches the files would add (records whose CRM
+    /// id the database does not hold yet).
+    fn new_rows(&self, files: &[Parsed]) -> Result<NewRows> {
+        let mut n = NewRows::default();
+        // A record listed twice counts twice: an estimate is enough.
+        for f in files {
+            let count = |entity: &'static str, ext: &str| -> Result<usize> {
+                Ok(usize::from(self.find(entity, f.system, ext)?.is_none()))
+            };
+            for a in &f.accounts {
+                n.accounts += count("account", &a.external_id)?;
+            }
+            for c in &f.contacts {
+                n.personas += count("persona", &c.external_id)?;
+            }
+            for d in &f.deals {
+                n.touches += count("touch", &d.external_id)?;
+            }
+        }
+        Ok(n)
+    }
+
+    fn account_by_name(&mut self, name: &str) -> Result<Option<i64>> {
         if let Some(id) = self.names.get(&name.to_lowercase()) {
             return Ok(Some(*id));
+        }
+        if self.load_all {
+            if self.names_in_db.is_none() {
+                let mut all = FastMap::default();
+                let mut stmt = self.tx.conn().prepare(
+                    "SELECT name, id FROM accounts WHERE archived_at IS NULL ORDER BY id",
+                )?;
+                let mut rows = stmt.query([])?;
+                while let Some(r) = rows.next()? {
+                    let n: String = r.get(0)?;
+                    all.entry(n.to_ascii_lowercase()).or_insert(r.get(1)?);
+                }
+                self.names_in_db = Some(all);
+            }
+            return Ok(self
+                .names_in_db
+                .as_ref()
+                .and_then(|m| m.get(&name.to_ascii_lowercase()).copied()));
         }
         Ok(self
             .tx
@@ -318,7 +711,8 @@ impl Importer<'_, '_> {
         if let Some(id) = self.csm_cache.get(&key) {
             return Ok(*id);
         }
-        let found = match self.find("csm", system, &key.1)? {
+        let by_crm_id = self.find("csm", system, &key.1)?;
+        let found = match by_crm_id {
             Some(id) => Some(id),
             None => self
                 .tx
@@ -364,7 +758,9 @@ impl Importer<'_, '_> {
                 id
             }
         };
-        self.link("csm", id, system, &key.1)?;
+        if by_crm_id.is_none() {
+            self.link("csm", id, system, &key.1)?;
+        }
         self.csm_cache.insert(key, id);
         Ok(id)
     }
@@ -394,31 +790,16 @@ impl Importer<'_, '_> {
         };
         let id = match self.find("account", system, &a.external_id)? {
             Some(id) => {
-                let n = self
-                    .tx
-                    .conn()
-                    .prepare_cached(
-                        "UPDATE accounts SET name = ?2, segment = coalesce(?3, segment),
-                             tier = coalesce(?4, tier), industry = coalesce(?5, industry),
-                             contract_value = coalesce(?6, contract_value),
-                             renewal_date = coalesce(?7, renewal_date),
-                             owner_csm_id = coalesce(?8, owner_csm_id)
-                         WHERE id = ?1 AND (name IS NOT ?2 OR segment IS NOT coalesce(?3, segment)
-                             OR tier IS NOT coalesce(?4, tier) OR industry IS NOT coalesce(?5, industry)
-                             OR contract_value IS NOT coalesce(?6, contract_value)
-                             OR renewal_date IS NOT coalesce(?7, renewal_date)
-                             OR owner_csm_id IS NOT coalesce(?8, owner_csm_id))",
-                    )?
-                    .execute(params![
-                        id,
-                        a.name,
-                        a.segment.map(Segment::as_str),
-                        a.tier,
-                        a.industry,
-                        a.contract_value_cents,
-                        a.renewal_date.map(super::day),
-                        owner
-                    ])?;
+                let n = self.sql.update_account.execute(params![
+                    id,
+                    a.name,
+                    a.segment.map(Segment::as_str),
+                    a.tier,
+                    a.industry,
+                    a.contract_value_cents,
+                    a.renewal_date.map(super::day),
+                    owner
+                ])?;
                 if n > 0 {
                     self.out.updated.accounts += 1;
                 } else {
@@ -427,17 +808,18 @@ impl Importer<'_, '_> {
                 id
             }
             None => {
-                let id = self.tx.insert_account(&NewAccount {
-                    name: &a.name,
-                    segment: a.segment.unwrap_or(Segment::Smb),
-                    tier: a.tier.unwrap_or(2),
-                    industry: a.industry.as_deref(),
-                    contract_value_cents: a.contract_value_cents.unwrap_or(0),
-                    renewal_date: a.renewal_date,
-                    owner_csm_id: owner,
-                    parent_id: None,
-                    created_at: self.now,
-                })?;
+                let id = self.tx.next_id("accounts")?;
+                self.sql.add_account.execute(params![
+                    id,
+                    a.name,
+                    a.segment.unwrap_or(Segment::Smb).as_str(),
+                    a.tier.unwrap_or(2),
+                    a.industry,
+                    a.contract_value_cents.unwrap_or(0),
+                    a.renewal_date.map(super::day),
+                    owner,
+                    self.sql.now
+                ])?;
                 self.link("account", id, system, &a.external_id)?;
                 self.out.added.accounts += 1;
                 id
@@ -469,10 +851,10 @@ impl Importer<'_, '_> {
                 .unwrap_or_default();
             match parent {
                 Some(p) if p != child && !self.is_ancestor(child, p)? => {
-                    self.tx
-                        .conn()
-                        .prepare_cached("UPDATE accounts SET parent_id = ?2 WHERE id = ?1")?
-                        .execute(params![child, p])?;
+                    self.sql.set_parent.execute(params![child, p])?;
+                    if let Some(m) = self.parent_of.as_mut() {
+                        m.insert(child, p);
+                    }
                 }
                 Some(_) => self.warn(&f.file, a.line, format!("parent {shown:?} would make a loop; left without a parent")),
                 None => self.warn(
@@ -486,7 +868,34 @@ impl Importer<'_, '_> {
     }
 
     /// Whether `ancestor` is `id` or above it in the parent chain (to refuse loops).
-    fn is_ancestor(&self, ancestor: i64, id: i64) -> Result<bool> {
+    fn is_ancestor(&mut self, ancestor: i64, id: i64) -> Result<bool> {
+        if self.load_all {
+            if self.parent_of.is_none() {
+                let mut all = FastMap::default();
+                let mut stmt = self
+                    .tx
+                    .conn()
+                    .prepare("SELECT id, parent_id FROM accounts WHERE parent_id IS NOT NULL")?;
+                let mut rows = stmt.query([])?;
+                while let Some(r) = rows.next()? {
+                    all.insert(r.get(0)?, r.get(1)?);
+                }
+                self.parent_of = Some(all);
+            }
+            let parent_of = self.parent_of.as_ref();
+            // The same walk as the query below: `id` and up to 100 levels above it.
+            let mut at = id;
+            for _ in 0..=100 {
+                if at == ancestor {
+                    return Ok(true);
+                }
+                match parent_of.and_then(|m| m.get(&at)) {
+                    Some(p) => at = *p,
+                    None => break,
+                }
+            }
+            return Ok(false);
+        }
         let found: Option<i64> = self
             .tx
             .conn()
@@ -525,7 +934,12 @@ impl Importer<'_, '_> {
             // A manager already placed at the same account (exports list them first
             // more often than not) is linked as the persona is added.
             let boss_now = c.reports_to_id.as_ref().and_then(|b| {
-                let m = *self.known.borrow().get(&("persona", f.system, b.clone()))?;
+                let m = *self
+                    .known
+                    .borrow()
+                    .get(&("persona", f.system))?
+                    .ids
+                    .get(b)?;
                 (self.persona_account.get(&m) == Some(&account)).then_some(m)
             });
             let (id, linked) = self.persona(f.system, c, account, boss_now)?;
@@ -585,28 +999,17 @@ impl Importer<'_, '_> {
     ) -> Result<(i64, bool)> {
         self.touched.insert(account);
         if let Some(id) = self.find("persona", system, &c.external_id)? {
-            let n = self
-                .tx
-                .conn()
-                .prepare_cached(
-                    "UPDATE personas SET account_id = ?2, name = ?3, title = coalesce(?4, title),
-                         email = coalesce(?5, email), role = coalesce(?6, role)
-                     WHERE id = ?1 AND (account_id IS NOT ?2 OR name IS NOT ?3
-                         OR title IS NOT coalesce(?4, title) OR email IS NOT coalesce(?5, email)
-                         OR role IS NOT coalesce(?6, role))",
-                )?
-                .execute(params![
-                    id,
-                    account,
-                    c.name,
-                    c.title,
-                    c.email,
-                    c.role.map(Role::as_str)
-                ])?;
+            let n = self.sql.update_persona.execute(params![
+                id,
+                account,
+                c.name,
+                c.title,
+                c.email,
+                c.role.map(Role::as_str)
+            ])?;
             let (strength, sentiment): (String, String) = self
-                .tx
-                .conn()
-                .prepare_cached("SELECT strength, sentiment FROM personas WHERE id = ?1")?
+                .sql
+                .persona_tie
                 .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
             let old_strength = strength.parse::<Strength>().unwrap_or(Strength::None);
             let old_sentiment = sentiment.parse::<Sentiment>().unwrap_or(Sentiment::Neutral);
@@ -631,17 +1034,29 @@ impl Importer<'_, '_> {
             self.persona_account.insert(id, account);
             return Ok((id, false));
         }
-        let id = self.tx.insert_persona(&NewPersona {
-            account_id: account,
-            name: &c.name,
-            title: c.title.as_deref(),
-            email: c.email.as_deref(),
-            role: c.role.unwrap_or(Role::Other),
-            reports_to_id: boss,
-            strength: c.strength.unwrap_or(Strength::None),
-            sentiment: c.sentiment.unwrap_or(Sentiment::Neutral),
-            created_at: self.now,
-        })?;
+        let id = self.tx.next_id("personas")?;
+        let strength = c.strength.unwrap_or(Strength::None).as_str();
+        let sentiment = c.sentiment.unwrap_or(Sentiment::Neutral).as_str();
+        self.sql.add_persona.execute(params![
+            id,
+            account,
+            c.name,
+            c.title,
+            c.email,
+            c.role.unwrap_or(Role::Other).as_str(),
+            boss,
+            strength,
+            sentiment,
+            self.sql.now
+        ])?;
+        let change = self.tx.next_id("persona_changes")?;
+        self.sql.add_persona_change.execute(params![
+            change,
+            id,
+            self.sql.now,
+            strength,
+            sentiment
+        ])?;
         self.link("persona", id, system, &c.external_id)?;
         self.persona_account.insert(id, account);
         self.out.added.personas += 1;
@@ -1116,4 +1531,258 @@ fn touch_children(
         ])?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::FixedClock;
+    use crate::import::parse_file;
+
+    fn clock() -> FixedClock {
+        FixedClock::on(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default())
+    }
+
+    /// Salesforce exports of accounts `from..to` (every tenth a parent of the next nine,
+    /// the first pointing at a later one, making a loop) and three contacts each (two
+    /// reporting to the first, one to a manager listed after them), and `extra` rows.
+    fn files(from: usize, to: usize, title: &str, extra: &str) -> Vec<Parsed> {
+        let mut a = String::from("Id,Name,ParentId,AnnualRevenue,OwnerId,Industry\n");
+        let mut c = String::from("Id,AccountId,FirstName,LastName,Title,ReportsToId,Email\n");
+        for i in from..to {
+            let parent = match i % 10 {
+                0 if i == from => format!("001{:012}", from + 1),
+                0 => String::new(),
+                _ => format!("001{:012}", i / 10 * 10),
+            };
+            a.push_str(&format!(
+                "001{i:012},Account {i:04},{parent},\"${}\",005{:03},Industry {}\n",
+                i * 7919 % 5_000_000,
+                i % 4,
+                i % 3
+            ));
+            let p = |k: usize| format!("003{:012}", i * 3 + k);
+            c.push_str(&format!(
+                "{},001{i:012},Ann,A{i},{title},,a{i}@x.com\n",
+                p(0)
+            ));
+            c.push_str(&format!("{},001{i:012},Bo,B{i},{title},{},\n", p(1), p(2)));
+            c.push_str(&format!("{},001{i:012},Cy,C{i},Boss,{},\n", p(2), p(0)));
+        }
+        c.push_str(extra);
+        vec![
+            parse_file("Account.csv", a.as_bytes(), &[]).unwrap(),
+            parse_file("Contact.csv", c.as_bytes(), &[]).unwrap(),
+        ]
+    }
+
+    fn import(store: &mut Store, files: &[Parsed], mode: Mode, bulk_min: usize) -> Outcome {
+        apply_with(store, files, mode, &clock(), bulk_min).unwrap()
+    }
+
+    /// Every row of every table but `meta` and the search index's own, sorted, with ids
+    /// reduced to their sequence (each file has its own origin).
+    fn dump(store: &Store) -> Vec<String> {
+        let conn = store.conn();
+        let tables: Vec<String> = conn
+            .prepare(
+                "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite%'
+                 AND name <> 'meta' AND name NOT LIKE 'account_names%' ORDER BY name",
+            )
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let mut out = Vec::new();
+        for t in tables {
+            let mut stmt = conn
+                .prepare(&format!("SELECT * FROM {}", quoted(&t)))
+                .unwrap();
+            let n = stmt.column_count();
+            let mut rows = stmt.query([]).unwrap();
+            let mut lines = Vec::new();
+            while let Some(r) = rows.next().unwrap() {
+                let cells: Vec<String> = (0..n)
+                    .map(|i| match r.get::<_, rusqlite::types::Value>(i).unwrap() {
+                        rusqlite::types::Value::Integer(v) if v > u32::MAX as i64 => {
+                            format!("#{}", v & 0xffff_ffff)
+                        }
+                        v => format!("{v:?}"),
+                    })
+                    .collect();
+                lines.push(format!("{t}: {}", cells.join("|")));
+            }
+            lines.sort();
+            out.extend(lines);
+        }
+        out
+    }
+
+    fn schema(store: &Store) -> Vec<(String, String, Option<String>)> {
+        store
+            .conn()
+            .prepare("SELECT type, name, sql FROM sqlite_schema ORDER BY type, name")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    fn healthy(store: &Store) {
+        let report = crate::store::check::run(store.conn()).unwrap();
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        store
+            .conn()
+            .execute(
+                "INSERT INTO account_names (account_names, rank) VALUES ('integrity-check', 1)",
+                [],
+            )
+            .unwrap();
+    }
+
+    #[test]
+    fn a_bulk_load_gives_what_a_row_by_row_load_gives() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut bulk = Store::open(&dir.path().join("bulk.db")).unwrap();
+        let mut rows = Store::open(&dir.path().join("rows.db")).unwrap();
+        // Into empty files, then as many again (doubling them: bulk again), then the same
+        // files with changes (nothing new: row by row in both).
+        let steps = [
+            files(0, 300, "VP", ""),
+            files(300, 600, "VP", ""),
+            files(0, 600, "CTO", ""),
+        ];
+        for f in &steps {
+            let a = import(&mut bulk, f, Mode::AllOrNothing, 1);
+            let b = import(&mut rows, f, Mode::AllOrNothing, usize::MAX);
+            assert!(a.committed && b.committed);
+            assert_eq!(
+                (a.added, a.updated, a.unchanged),
+                (b.added, b.updated, b.unchanged)
+            );
+            assert_eq!(a.warnings, b.warnings);
+            assert_eq!(dump(&bulk), dump(&rows));
+            assert_eq!(schema(&bulk), schema(&rows));
+            healthy(&bulk);
+        }
+        assert_eq!(bulk.account_count().unwrap(), 600);
+        let loops = import(&mut bulk, &steps[0], Mode::AllOrNothing, 1).warnings;
+        assert!(loops.iter().any(|w| w.reason.contains("loop")), "{loops:?}");
+    }
+
+    #[test]
+    fn after_a_bulk_load_into_an_empty_file_every_index_is_back_and_names_are_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("a.db")).unwrap();
+        let before = schema(&store);
+        let out = import(
+            &mut store,
+            &files(0, 2500, "VP", ""),
+            Mode::AllOrNothing,
+            BULK_MIN,
+        );
+        assert!(out.committed);
+        assert_eq!(out.added.personas, 7500);
+        assert_eq!(
+            schema(&store),
+            before,
+            "every index and trigger is back as it was"
+        );
+        healthy(&store);
+        let day = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default();
+        let q = crate::store::portfolio::PortfolioQuery {
+            sort: crate::store::portfolio::Sort::default(),
+            name_contains: "ount 1234".into(),
+            quick: Default::default(),
+            now: clock().now(),
+            today: day,
+            stale_after_days: 14,
+            owners: None,
+        };
+        assert_eq!(
+            crate::store::portfolio::count_matching(store.conn(), &q, 10).unwrap(),
+            1
+        );
+        let via_index: i64 = store
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM accounts INDEXED BY accounts_by_name
+                 WHERE name = 'account 2222' COLLATE NOCASE AND archived_at IS NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(via_index, 1);
+        // The same files again: found by their CRM ids, nothing added.
+        let again = import(
+            &mut store,
+            &files(0, 2500, "VP", ""),
+            Mode::AllOrNothing,
+            BULK_MIN,
+        );
+        assert_eq!(again.added, Counts::default());
+        assert_eq!(again.unchanged.personas, 7500);
+        assert_eq!(store.account_count().unwrap(), 2500);
+    }
+
+    #[test]
+    fn summaries_refreshed_together_are_those_refreshed_one_by_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("a.db")).unwrap();
+        // A demo has every kind of record: sentiments, signals, touches, follow-ups.
+        let opts = crate::demo::DemoOptions {
+            accounts: 120,
+            ..Default::default()
+        };
+        crate::demo::generate(&mut store, &opts, &clock()).unwrap();
+        // A later day, so that every derived column moves.
+        let later = FixedClock::on(NaiveDate::from_ymd_opt(2027, 2, 1).unwrap_or_default());
+        let at = AsOf::new(&later);
+        let ids: Vec<i64> = store
+            .conn()
+            .prepare("SELECT id FROM accounts ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let (some, _) = ids.split_at(ids.len() / 2);
+        store
+            .write(|tx| refresh_accounts(tx.conn(), some, &at))
+            .unwrap();
+        let together = dump(&store);
+        store
+            .write(|tx| {
+                for id in some {
+                    refresh_account(tx.conn(), *id, &at)?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(dump(&store), together);
+    }
+
+    #[test]
+    fn a_bulk_load_that_is_not_kept_leaves_the_file_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("a.db")).unwrap();
+        import(&mut store, &files(0, 10, "VP", ""), Mode::AllOrNothing, 1);
+        let (schema_before, rows_before) = (schema(&store), dump(&store));
+        let bad = "003999999999999,001999999999999,No,Account,,,\n";
+        let f = files(10, 400, "VP", bad);
+        for mode in [Mode::DryRun, Mode::AllOrNothing] {
+            let out = import(&mut store, &f, mode, 1);
+            assert!(!out.committed);
+            assert_eq!(out.rejected.len(), 1);
+            assert_eq!(schema(&store), schema_before);
+            assert_eq!(dump(&store), rows_before);
+        }
+        let kept = import(&mut store, &f, Mode::KeepGood, 1);
+        assert!(kept.committed);
+        assert_eq!(kept.added.accounts, 390);
+        assert_eq!(schema(&store), schema_before);
+        healthy(&store);
+    }
 }

@@ -1,6 +1,7 @@
 //! All SQL lives here: opening the file safely, migrations, reads and writes.
 
 pub mod account;
+pub mod audit;
 pub mod backup;
 pub mod bulk;
 pub mod call;
@@ -8,11 +9,14 @@ pub mod check;
 pub mod exports;
 pub mod followups;
 pub mod import;
+pub mod kpi;
+pub mod merge;
 pub mod persona;
 pub mod portfolio;
 pub mod schema;
 pub mod summary;
 pub mod tagging;
+pub mod team;
 pub mod timeline;
 pub mod write;
 
@@ -35,6 +39,8 @@ pub struct Store {
     path: PathBuf,
     origin: i64,
     read_only: bool,
+    /// Why a file was opened read-only without `--read-only` (it cannot be written).
+    read_only_reason: Option<String>,
 }
 
 impl Store {
@@ -67,6 +73,7 @@ impl Store {
             path: path.to_path_buf(),
             origin,
             read_only: false,
+            read_only_reason: None,
         };
         store.optimize()?;
         Ok(store)
@@ -88,7 +95,63 @@ impl Store {
             path: path.to_path_buf(),
             origin,
             read_only: true,
+            read_only_reason: None,
         })
+    }
+
+    /// Opens the file for reading and writing, or read-only with a notice when it cannot
+    /// be written (a write-protected file or folder, another user's file): a file shared
+    /// read-only is browsed, never changed, and opening it does not fail.
+    pub fn open_or_read_only(path: &Path) -> Result<Store> {
+        if path.exists()
+            && let Some(why) = write_protected(path)
+        {
+            return Store::open_read_only_because(path, why);
+        }
+        let cannot_write = || format!("{} cannot be written by this user", path.display());
+        match Store::open(path) {
+            Ok(store) if store.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) => {
+                drop(store);
+                Store::open_read_only_because(path, cannot_write())
+            }
+            Err(Error::Sqlite(e))
+                if path.exists()
+                    && matches!(
+                        e.sqlite_error_code(),
+                        Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen)
+                    ) =>
+            {
+                Store::open_read_only_because(path, cannot_write())
+            }
+            other => other,
+        }
+    }
+
+    /// Opens (creating if needed) the file to change it, refusing a write-protected file
+    /// or folder: even a superuser, whom the system would let write, keeps it as it is.
+    pub fn open_for_writing(path: &Path) -> Result<Store> {
+        if let Some(why) = write_protected(path) {
+            return Err(Error::Invalid(format!("{why}; nothing was changed")));
+        }
+        Store::open(path)
+    }
+
+    fn open_read_only_because(path: &Path, why: String) -> Result<Store> {
+        let version = validate_existing(path)?;
+        if version < schema::LATEST {
+            return Err(Error::Invalid(format!(
+                "{why}, and it needs upgrading from schema {version} first; make it writable or open a copy"
+            )));
+        }
+        let mut store = Store::open_read_only(path)?;
+        store.read_only_reason = Some(why);
+        Ok(store)
+    }
+
+    /// Why the file was opened read-only without being asked to: it cannot be written
+    /// ("a.db is write-protected (mode 0400)").
+    pub fn read_only_reason(&self) -> Option<&str> {
+        self.read_only_reason.as_deref()
     }
 
     pub fn conn(&self) -> &Connection {
@@ -221,6 +284,34 @@ fn sidecar(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(suffix);
     PathBuf::from(name)
+}
+
+/// Why an existing file cannot be written, judged by its permission bits (even a
+/// superuser, whom the system would let write, keeps a write-protected file as it is).
+fn write_protected(path: &Path) -> Option<String> {
+    if let Ok(file) = fs::metadata(path)
+        && file.permissions().mode() & 0o222 == 0
+    {
+        return Some(format!(
+            "{} is write-protected (mode {:04o})",
+            path.display(),
+            file.permissions().mode() & 0o7777
+        ));
+    }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let dir_mode = fs::metadata(dir).ok()?.permissions().mode();
+    if dir_mode & 0o222 == 0 {
+        // SQLite needs the folder for the file's -wal and -shm.
+        return Some(format!(
+            "the folder of {} is write-protected (mode {:04o})",
+            path.display(),
+            dir_mode & 0o7777
+        ));
+    }
+    None
 }
 
 /// Creates the database file 0600 (and its directory 0700 when we make it).

@@ -126,6 +126,8 @@ pub struct PortfolioQuery {
     pub now: DateTime<Utc>,
     pub today: NaiveDate,
     pub stale_after_days: i64,
+    /// Only the accounts these CSMs own (a CSM's or a team's portfolio); None: all.
+    pub owners: Option<Vec<i64>>,
 }
 
 /// Where a page starts: the sort key and id of the row just outside it.
@@ -173,6 +175,11 @@ const COLUMNS: &str = "id, name, segment, tier, contract_value, renewal_date, pu
 /// matches are found within a few rows).
 const RARE_NAME_MATCHES: i64 = 2_000;
 
+/// Up to this many owned accounts, an owner filter reads them through the owners' index
+/// and sorts them; above it, the sort index is walked and owners compared on the way
+/// (then they own a large share, so matches come within a few rows).
+const FEW_OWNED: i64 = 5_000;
+
 impl PortfolioQuery {
     /// The WHERE clause (without cursor) and its parameters. Every quick filter is a
     /// range on one of the (partial) sort indexes.
@@ -208,13 +215,50 @@ impl PortfolioQuery {
             sql.push_str(" AND followup_key < ?");
             args.push(Value::Text(day(self.today)));
         }
+        if let Some(owners) = &self.owners {
+            sql.push_str(&format!(
+                " AND owner_csm_id IN ({})",
+                placeholders(owners.len())
+            ));
+            args.extend(owners.iter().map(|id| Value::Integer(*id)));
+        }
         Ok((sql, args))
     }
 
     /// A CSM sentiment set at or before this instant is stale.
     pub fn stale_cutoff(&self) -> DateTime<Utc> {
-        self.now - Duration::days(self.stale_after_days + 1)
+        stale_cutoff(self.now, self.stale_after_days)
     }
+}
+
+/// A CSM sentiment set at or before the returned instant is stale at `now` with a
+/// staleness window of `stale_after_days`.
+pub fn stale_cutoff(now: DateTime<Utc>, stale_after_days: i64) -> DateTime<Utc> {
+    now - Duration::days(stale_after_days + 1)
+}
+
+/// `?, ?, ?` for an `IN` list of `n` values (`NULL` for none: matches nothing).
+fn placeholders(n: usize) -> String {
+    if n == 0 {
+        return "NULL".to_string();
+    }
+    vec!["?"; n].join(", ")
+}
+
+/// Whether `owners` own few enough live accounts to read them by owner and sort them.
+fn owned_are_few(conn: &Connection, owners: &[i64]) -> Result<bool> {
+    let sql = format!(
+        "SELECT count(*) FROM (SELECT 1 FROM accounts INDEXED BY {}
+             WHERE archived_at IS NULL AND owner_csm_id IN ({}) LIMIT ?)",
+        super::team::owner_index(conn)?,
+        placeholders(owners.len())
+    );
+    let mut args: Vec<Value> = owners.iter().map(|id| Value::Integer(*id)).collect();
+    args.push(Value::Integer(FEW_OWNED));
+    let n: i64 = conn
+        .prepare_cached(&sql)?
+        .query_row(params_from_iter(args), |r| r.get(0))?;
+    Ok(n < FEW_OWNED)
 }
 
 /// Whether few enough names contain `text` to fetch them through the trigram index
@@ -270,8 +314,14 @@ pub fn page(
     // least a few percent of accounts, so that is quick, while reading a filter's whole
     // range and sorting it is not. Rare name matches are the exception: few enough to
     // read by id and sort.
+    let few_owned = match &q.owners {
+        Some(owners) => owned_are_few(conn, owners)?,
+        None => false,
+    };
     let source = if filter.contains("account_names") {
         "accounts".to_string()
+    } else if few_owned {
+        format!("accounts INDEXED BY {}", super::team::owner_index(conn)?)
     } else {
         format!("accounts INDEXED BY {}", q.sort.column.index())
     };
@@ -360,6 +410,64 @@ pub struct Totals {
     pub unrated: i64,
     pub followups_due_today: i64,
     pub followups_overdue: i64,
+}
+
+/// The header strip's figures for the query's accounts: the whole file's from the
+/// summary row, an owner filter's from the owners' rows of `csm_totals`.
+pub fn totals_for(conn: &Connection, q: &PortfolioQuery) -> Result<Totals> {
+    match &q.owners {
+        Some(owners) => owner_totals(conn, owners, q.today),
+        None => totals(conn, q.today),
+    }
+}
+
+/// The header strip's figures for the accounts `owners` own: their trigger-kept
+/// `csm_totals` (overdue follow-ups as of each account's last summary refresh, as in the
+/// team view), and the follow-ups due today counted on the open ones' index.
+pub fn owner_totals(conn: &Connection, owners: &[i64], today: NaiveDate) -> Result<Totals> {
+    let list = placeholders(owners.len());
+    let ids = || owners.iter().map(|id| Value::Integer(*id));
+    let mut t = conn
+        .prepare_cached(&format!(
+            "SELECT ifnull(sum(accounts), 0), ifnull(sum(contract_value), 0),
+                 ifnull(sum(value_at_risk), 0), ifnull(sum(red), 0), ifnull(sum(yellow), 0),
+                 ifnull(sum(green), 0), ifnull(sum(unrated), 0), ifnull(sum(overdue_followups), 0)
+             FROM {} WHERE csm_id IN ({list})",
+            super::team::totals_source(conn)?
+        ))?
+        .query_row(params_from_iter(ids()), |r| {
+            Ok(Totals {
+                accounts: r.get(0)?,
+                contract_value: r.get(1)?,
+                value_at_risk: r.get(2)?,
+                red: r.get(3)?,
+                yellow: r.get(4)?,
+                green: r.get(5)?,
+                unrated: r.get(6)?,
+                followups_overdue: r.get(7)?,
+                ..Totals::default()
+            })
+        })?;
+    // A few thousand accounts: each one's follow-ups by account; more: the day's open
+    // follow-ups, each with its account.
+    let from = if owned_are_few(conn, owners)? {
+        format!(
+            "accounts a INDEXED BY {} CROSS JOIN followups f",
+            super::team::owner_index(conn)?
+        )
+    } else {
+        "followups f JOIN accounts a".to_string()
+    };
+    let sql = format!(
+        "SELECT count(*) FROM {from} ON a.id = f.account_id
+         WHERE f.done_at IS NULL AND f.due_on = ? AND a.archived_at IS NULL
+             AND a.owner_csm_id IN ({list})"
+    );
+    let args = std::iter::once(Value::Text(day(today))).chain(ids());
+    t.followups_due_today = conn
+        .prepare_cached(&sql)?
+        .query_row(params_from_iter(args), |r| r.get(0))?;
+    Ok(t)
 }
 
 pub fn totals(conn: &Connection, today: NaiveDate) -> Result<Totals> {

@@ -329,12 +329,179 @@ ALTER TABLE external_ids_v2 RENAME TO external_ids;
 CREATE INDEX external_ids_local ON external_ids(entity, local_id);
 "#;
 
-const STEPS: &[M<'static>] = &[M::up(V1), M::up(V2)];
+/// V3: adaptability audits. A team lead draws a sample of each CSM's touches per quarter
+/// and scores each on the 1–5 rubric and the six pillars (NULL until scored).
+///
+/// No foreign keys on `touch_id` and `csm_id`, on purpose: audits live in the team lead's
+/// merged team file, and `team merge` replaces each CSM's touches wholesale with foreign
+/// keys off. An audit must survive that (and an audit whose touch vanished says so on
+/// screen), so a cascade or a dangling-reference check would be wrong here.
+const V3: &str = r#"
+CREATE TABLE audits (
+    id              INTEGER PRIMARY KEY,
+    touch_id        INTEGER NOT NULL,
+    csm_id          INTEGER NOT NULL,
+    quarter         TEXT NOT NULL CHECK (quarter GLOB '[0-9][0-9][0-9][0-9]Q[1-4]'),
+    seed            INTEGER NOT NULL,
+    drawn_at        TEXT NOT NULL,
+    rubric          INTEGER CHECK (rubric BETWEEN 1 AND 5),
+    personalization INTEGER CHECK (personalization BETWEEN 1 AND 5),
+    integrity       INTEGER CHECK (integrity BETWEEN 1 AND 5),
+    expectations    INTEGER CHECK (expectations BETWEEN 1 AND 5),
+    empathy         INTEGER CHECK (empathy BETWEEN 1 AND 5),
+    time_to_value   INTEGER CHECK (time_to_value BETWEEN 1 AND 5),
+    responsibility  INTEGER CHECK (responsibility BETWEEN 1 AND 5),
+    comment         TEXT NOT NULL DEFAULT '',
+    scored_at       TEXT,
+    UNIQUE (touch_id, quarter)
+) STRICT;
+CREATE INDEX audits_by_csm ON audits(csm_id, quarter);
+"#;
+
+/// V4: the team view's figures per CSM without reading the accounts: `csm_totals` is
+/// kept by triggers, like `portfolio_totals`: per owner, their live accounts' figures
+/// (overdue follow-ups as of each account's last summary refresh, like its risk), and per
+/// CSM the calls they ran; key 0 holds the accounts without an owner. No foreign key:
+/// `team merge` replaces a CSM's rows with foreign keys off. Stale sentiments depend on
+/// the day, so they are counted per owner on an index range; the open follow-ups' index
+/// carries their account (those due today per owner).
+const V4: &str = r#"
+CREATE TABLE csm_totals (
+    csm_id            INTEGER PRIMARY KEY,
+    accounts          INTEGER NOT NULL DEFAULT 0,
+    contract_value    INTEGER NOT NULL DEFAULT 0,
+    value_at_risk     INTEGER NOT NULL DEFAULT 0,
+    red               INTEGER NOT NULL DEFAULT 0,
+    yellow            INTEGER NOT NULL DEFAULT 0,
+    green             INTEGER NOT NULL DEFAULT 0,
+    unrated           INTEGER NOT NULL DEFAULT 0,
+    overdue_followups INTEGER NOT NULL DEFAULT 0,
+    calls             INTEGER NOT NULL DEFAULT 0
+) STRICT;
+
+INSERT INTO csm_totals (csm_id, accounts, contract_value, value_at_risk, red, yellow, green,
+    unrated, overdue_followups)
+SELECT ifnull(owner_csm_id, 0), count(*), sum(contract_value),
+    sum(CASE WHEN risk >= 50 THEN contract_value ELSE 0 END),
+    sum(pulse IS 'red'), sum(pulse IS 'yellow'), sum(pulse IS 'green'), sum(pulse IS NULL),
+    sum(overdue_followups)
+FROM accounts WHERE archived_at IS NULL GROUP BY 1;
+
+INSERT INTO csm_totals (csm_id, calls)
+SELECT csm_id, count(*) FROM touches WHERE kind = 'call' AND csm_id IS NOT NULL GROUP BY csm_id
+ON CONFLICT (csm_id) DO UPDATE SET calls = excluded.calls;
+
+CREATE TRIGGER csm_totals_account_insert AFTER INSERT ON accounts WHEN NEW.archived_at IS NULL
+BEGIN
+    INSERT INTO csm_totals (csm_id, accounts, contract_value, value_at_risk, red, yellow,
+        green, unrated, overdue_followups)
+    VALUES (ifnull(NEW.owner_csm_id, 0), 1, NEW.contract_value,
+        CASE WHEN NEW.risk >= 50 THEN NEW.contract_value ELSE 0 END,
+        NEW.pulse IS 'red', NEW.pulse IS 'yellow', NEW.pulse IS 'green', NEW.pulse IS NULL,
+        NEW.overdue_followups)
+    ON CONFLICT (csm_id) DO UPDATE SET
+        accounts = accounts + 1,
+        contract_value = contract_value + excluded.contract_value,
+        value_at_risk = value_at_risk + excluded.value_at_risk,
+        red = red + excluded.red,
+        yellow = yellow + excluded.yellow,
+        green = green + excluded.green,
+        unrated = unrated + excluded.unrated,
+        overdue_followups = overdue_followups + excluded.overdue_followups;
+END;
+
+CREATE TRIGGER csm_totals_account_delete AFTER DELETE ON accounts WHEN OLD.archived_at IS NULL
+BEGIN
+    UPDATE csm_totals SET
+        accounts = accounts - 1,
+        contract_value = contract_value - OLD.contract_value,
+        value_at_risk = value_at_risk - (CASE WHEN OLD.risk >= 50 THEN OLD.contract_value ELSE 0 END),
+        red = red - (OLD.pulse IS 'red'),
+        yellow = yellow - (OLD.pulse IS 'yellow'),
+        green = green - (OLD.pulse IS 'green'),
+        unrated = unrated - (OLD.pulse IS NULL),
+        overdue_followups = overdue_followups - OLD.overdue_followups
+    WHERE csm_id = ifnull(OLD.owner_csm_id, 0);
+END;
+
+CREATE TRIGGER csm_totals_account_update
+AFTER UPDATE OF owner_csm_id, contract_value, risk, pulse, archived_at, overdue_followups ON accounts
+WHEN OLD.archived_at IS NULL OR NEW.archived_at IS NULL
+BEGIN
+    UPDATE csm_totals SET
+        accounts = accounts - 1,
+        contract_value = contract_value - OLD.contract_value,
+        value_at_risk = value_at_risk - (CASE WHEN OLD.risk >= 50 THEN OLD.contract_value ELSE 0 END),
+        red = red - (OLD.pulse IS 'red'),
+        yellow = yellow - (OLD.pulse IS 'yellow'),
+        green = green - (OLD.pulse IS 'green'),
+        unrated = unrated - (OLD.pulse IS NULL),
+        overdue_followups = overdue_followups - OLD.overdue_followups
+    WHERE csm_id = ifnull(OLD.owner_csm_id, 0) AND OLD.archived_at IS NULL;
+    INSERT INTO csm_totals (csm_id, accounts, contract_value, value_at_risk, red, yellow,
+        green, unrated, overdue_followups)
+    SELECT ifnull(NEW.owner_csm_id, 0), 1, NEW.contract_value,
+        CASE WHEN NEW.risk >= 50 THEN NEW.contract_value ELSE 0 END,
+        NEW.pulse IS 'red', NEW.pulse IS 'yellow', NEW.pulse IS 'green', NEW.pulse IS NULL,
+        NEW.overdue_followups
+    WHERE NEW.archived_at IS NULL
+    ON CONFLICT (csm_id) DO UPDATE SET
+        accounts = accounts + 1,
+        contract_value = contract_value + excluded.contract_value,
+        value_at_risk = value_at_risk + excluded.value_at_risk,
+        red = red + excluded.red,
+        yellow = yellow + excluded.yellow,
+        green = green + excluded.green,
+        unrated = unrated + excluded.unrated,
+        overdue_followups = overdue_followups + excluded.overdue_followups;
+END;
+
+CREATE TRIGGER csm_totals_call_insert AFTER INSERT ON touches
+WHEN NEW.kind = 'call' AND NEW.csm_id IS NOT NULL
+BEGIN
+    INSERT INTO csm_totals (csm_id, calls) VALUES (NEW.csm_id, 1)
+    ON CONFLICT (csm_id) DO UPDATE SET calls = calls + 1;
+END;
+
+CREATE TRIGGER csm_totals_call_delete AFTER DELETE ON touches
+WHEN OLD.kind = 'call' AND OLD.csm_id IS NOT NULL
+BEGIN
+    UPDATE csm_totals SET calls = calls - 1 WHERE csm_id = OLD.csm_id;
+END;
+
+CREATE TRIGGER csm_totals_call_update AFTER UPDATE OF kind, csm_id ON touches
+WHEN (OLD.kind = 'call' AND OLD.csm_id IS NOT NULL) OR (NEW.kind = 'call' AND NEW.csm_id IS NOT NULL)
+BEGIN
+    UPDATE csm_totals SET calls = calls - 1
+    WHERE csm_id = OLD.csm_id AND OLD.kind = 'call';
+    INSERT INTO csm_totals (csm_id, calls) SELECT NEW.csm_id, 1
+    WHERE NEW.kind = 'call' AND NEW.csm_id IS NOT NULL
+    ON CONFLICT (csm_id) DO UPDATE SET calls = calls + 1;
+END;
+
+CREATE INDEX accounts_by_owner_stale ON accounts(owner_csm_id, pulse_at_key)
+    WHERE archived_at IS NULL;
+DROP INDEX followups_open_by_due;
+CREATE INDEX followups_open_by_due ON followups(due_on, account_id) WHERE done_at IS NULL;
+"#;
+
+/// V5: coaching KPIs read every touch once in (account, time) order: the account index
+/// carries what the KPIs need (tags, CSAT, outcome), so the pass never reads the touches
+/// themselves. It replaces `touches_by_account`, whose columns it starts with.
+const V5: &str = r#"
+DROP INDEX touches_by_account;
+CREATE INDEX touches_by_account ON touches(
+    account_id, occurred_at, csm_id, kind, call_type, status, sentiment, intervention,
+    escalated, csat, followup_on, no_followup, outcome
+);
+"#;
+
+const STEPS: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5)];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(STEPS);
 
 /// The schema version this build writes.
-pub const LATEST: i64 = 2;
+pub const LATEST: i64 = 5;
 
 #[cfg(test)]
 mod tests {

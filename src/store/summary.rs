@@ -105,22 +105,27 @@ fn read_signals(conn: &Connection, account_id: i64, at: &AsOf, i: &mut RiskInput
     let mut rows = stmt.query([account_id])?;
     let since = timestamp(at.now - Duration::days(90));
     while let Some(r) = rows.next()? {
-        let kind = parse_name::<SignalKind>(&r.get::<_, String>(0)?)?;
-        let value: f64 = r.get(1)?;
-        let observed: String = r.get(2)?;
-        match kind {
-            SignalKind::Nps if i.nps.is_none() => i.nps = Some(value),
-            SignalKind::Nps if i.previous_nps.is_none() => i.previous_nps = Some(value),
-            SignalKind::Csat if i.csat.is_none() => i.csat = Some(value),
-            SignalKind::OpenTickets if i.open_tickets.is_none() => {
-                i.open_tickets = Some(value as i64)
-            }
-            SignalKind::UsageTrend if i.usage_trend_pct.is_none() => {
-                i.usage_trend_pct = Some(value)
-            }
-            SignalKind::CompetitorMention if observed >= since => i.competitor_mentions_90d += 1,
-            _ => {}
+        add_signal(i, r, 0, &since)?;
+    }
+    Ok(())
+}
+
+/// Takes one signal (`kind, value, observed_at` from column `first` on), newest first per
+/// kind, into the inputs.
+fn add_signal(i: &mut RiskInputs, r: &rusqlite::Row<'_>, first: usize, since: &str) -> Result<()> {
+    let kind = parse_name::<SignalKind>(&r.get::<_, String>(first)?)?;
+    let value: f64 = r.get(first + 1)?;
+    let observed: String = r.get(first + 2)?;
+    match kind {
+        SignalKind::Nps if i.nps.is_none() => i.nps = Some(value),
+        SignalKind::Nps if i.previous_nps.is_none() => i.previous_nps = Some(value),
+        SignalKind::Csat if i.csat.is_none() => i.csat = Some(value),
+        SignalKind::OpenTickets if i.open_tickets.is_none() => i.open_tickets = Some(value as i64),
+        SignalKind::UsageTrend if i.usage_trend_pct.is_none() => i.usage_trend_pct = Some(value),
+        SignalKind::CompetitorMention if observed.as_str() >= since => {
+            i.competitor_mentions_90d += 1
         }
+        _ => {}
     }
     Ok(())
 }
@@ -128,7 +133,167 @@ fn read_signals(conn: &Connection, account_id: i64, at: &AsOf, i: &mut RiskInput
 /// Recomputes an account's derived columns; returns its risk.
 pub fn refresh_account(conn: &Connection, account_id: i64, at: &AsOf) -> Result<Risk> {
     let inputs = risk_inputs(conn, account_id, at)?;
-    let risk = risk::assess(&inputs);
+    let mut write = conn.prepare_cached(WRITE_SUMMARY)?;
+    write_summary(&mut write, account_id, &inputs, at)
+}
+
+/// `refresh_account` for many accounts at once (a large import): the same inputs, read in
+/// one pass over each table instead of six queries per account. Cheaper than the one by
+/// one refresh once `ids` are a good part of the accounts.
+pub fn refresh_accounts(conn: &Connection, ids: &[i64], at: &AsOf) -> Result<()> {
+    let mut inputs: std::collections::HashMap<i64, RiskInputs> = ids
+        .iter()
+        .map(|id| {
+            let i = RiskInputs {
+                stale_after_days: at.stale_after_days,
+                ..RiskInputs::default()
+            };
+            (*id, i)
+        })
+        .collect();
+    scan(
+        conn,
+        &mut inputs,
+        "SELECT id, renewal_date FROM accounts",
+        &[],
+        |i, r| {
+            i.days_to_renewal = r
+                .get::<_, Option<String>>(1)?
+                .as_deref()
+                .and_then(parse_day)
+                .map(|d| (d - at.today).num_days());
+            Ok(())
+        },
+    )?;
+    // In `persona_ties`' order: its index is by account, then id.
+    scan(
+        conn,
+        &mut inputs,
+        "SELECT account_id, role, strength, sentiment, last_contact_at IS NOT NULL FROM personas
+         WHERE archived_at IS NULL ORDER BY account_id, id",
+        &[],
+        |i, r| {
+            i.personas.push(PersonaTie {
+                role: parse_name::<Role>(&r.get::<_, String>(1)?)?,
+                strength: parse_name::<Strength>(&r.get::<_, String>(2)?)?,
+                sentiment: parse_name::<Sentiment>(&r.get::<_, String>(3)?)?,
+                contacted: r.get(4)?,
+            });
+            Ok(())
+        },
+    )?;
+    // `read_pulse`: the latest two.
+    let mut seen = 0usize;
+    let mut last = None;
+    scan(
+        conn,
+        &mut inputs,
+        "SELECT account_id, pulse, set_at FROM pulse_history
+         ORDER BY account_id, set_at DESC, id DESC",
+        &[],
+        |i, r| {
+            let account: i64 = r.get(0)?;
+            if last != Some(account) {
+                (last, seen) = (Some(account), 0);
+            }
+            seen += 1;
+            let pulse = parse_name::<Pulse>(&r.get::<_, String>(1)?)?;
+            if seen == 1 {
+                i.pulse = Some(pulse);
+                i.pulse_age_days =
+                    parse_timestamp(&r.get::<_, String>(2)?).map(|t| (at.now - t).num_days());
+            } else if seen == 2 {
+                i.previous_pulse = Some(pulse);
+            }
+            Ok(())
+        },
+    )?;
+    let since = timestamp(at.now - Duration::days(90));
+    scan(
+        conn,
+        &mut inputs,
+        "SELECT account_id, kind, value, observed_at FROM signals
+         ORDER BY account_id, kind, observed_at DESC",
+        &[],
+        |i, r| add_signal(i, r, 1, &since),
+    )?;
+    scan(
+        conn,
+        &mut inputs,
+        "SELECT account_id, max(occurred_at) FROM touches GROUP BY account_id",
+        &[],
+        |i, r| {
+            i.days_since_last_touch = r
+                .get::<_, Option<String>>(1)?
+                .as_deref()
+                .and_then(parse_timestamp)
+                .map(|t| (at.now - t).num_days());
+            Ok(())
+        },
+    )?;
+    let today = day(at.today);
+    scan(
+        conn,
+        &mut inputs,
+        "SELECT account_id, count(*) FROM followups
+         WHERE done_at IS NULL AND due_on < ?1 GROUP BY account_id",
+        &[&today],
+        |i, r| {
+            i.overdue_followups = r.get(1)?;
+            Ok(())
+        },
+    )?;
+    // Prepared once: the cache would hash this long statement's text twice per account.
+    let mut write = conn.prepare(WRITE_SUMMARY)?;
+    for id in ids {
+        if let Some(i) = inputs.get(id) {
+            write_summary(&mut write, *id, i, at)?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs `sql` (the account id first) and hands each row of the wanted accounts to `take`.
+fn scan(
+    conn: &Connection,
+    inputs: &mut std::collections::HashMap<i64, RiskInputs>,
+    sql: &str,
+    args: &[&dyn rusqlite::ToSql],
+    mut take: impl FnMut(&mut RiskInputs, &rusqlite::Row<'_>) -> Result<()>,
+) -> Result<()> {
+    let mut stmt = conn.prepare(sql)?;
+    let mut rows = stmt.query(args)?;
+    while let Some(r) = rows.next()? {
+        if let Some(i) = inputs.get_mut(&r.get::<_, i64>(0)?) {
+            take(i, r)?;
+        }
+    }
+    Ok(())
+}
+
+const WRITE_SUMMARY: &str = "UPDATE accounts SET
+    pulse = (SELECT pulse FROM pulse_history WHERE account_id = ?1
+             ORDER BY set_at DESC, id DESC LIMIT 1),
+    pulse_at = (SELECT set_at FROM pulse_history WHERE account_id = ?1
+                ORDER BY set_at DESC, id DESC LIMIT 1),
+    pulse_prev = ?2,
+    personas_total = ?3, personas_strong = ?4, coverage_pct = ?5, missing_roles = ?6,
+    risk = ?7, risk_as_of = ?8,
+    last_touch_at = (SELECT max(occurred_at) FROM touches WHERE account_id = ?1),
+    next_followup_on = (SELECT min(due_on) FROM followups
+                        WHERE account_id = ?1 AND done_at IS NULL),
+    overdue_followups = ?9
+ WHERE id = ?1";
+
+/// Writes an account's derived columns from its inputs (`write` is `WRITE_SUMMARY`);
+/// returns its risk.
+fn write_summary(
+    write: &mut rusqlite::Statement<'_>,
+    account_id: i64,
+    inputs: &RiskInputs,
+    at: &AsOf,
+) -> Result<Risk> {
+    let risk = risk::assess(inputs);
     let coverage = Coverage::of(&inputs.personas);
     let missing = coverage
         .missing_roles
@@ -136,22 +301,7 @@ pub fn refresh_account(conn: &Connection, account_id: i64, at: &AsOf) -> Result<
         .map(|r| r.as_str())
         .collect::<Vec<_>>()
         .join(",");
-    conn.prepare_cached(
-        "UPDATE accounts SET
-            pulse = (SELECT pulse FROM pulse_history WHERE account_id = ?1
-                     ORDER BY set_at DESC, id DESC LIMIT 1),
-            pulse_at = (SELECT set_at FROM pulse_history WHERE account_id = ?1
-                        ORDER BY set_at DESC, id DESC LIMIT 1),
-            pulse_prev = ?2,
-            personas_total = ?3, personas_strong = ?4, coverage_pct = ?5, missing_roles = ?6,
-            risk = ?7, risk_as_of = ?8,
-            last_touch_at = (SELECT max(occurred_at) FROM touches WHERE account_id = ?1),
-            next_followup_on = (SELECT min(due_on) FROM followups
-                                WHERE account_id = ?1 AND done_at IS NULL),
-            overdue_followups = ?9
-         WHERE id = ?1",
-    )?
-    .execute(params![
+    write.execute(params![
         account_id,
         inputs.previous_pulse.map(Pulse::as_str),
         coverage.personas,

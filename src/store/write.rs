@@ -389,6 +389,35 @@ impl<'a> Tx<'a> {
         Ok(())
     }
 
+    /// Records a prompt shown on a step of a call, and whether the CSM used it.
+    pub fn insert_prompt(
+        &self,
+        touch_id: i64,
+        step: u8,
+        key: &str,
+        shown_at: DateTime<Utc>,
+        used: bool,
+    ) -> Result<()> {
+        let id = self.next_id("touch_prompts")?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO touch_prompts (id, touch_id, step, prompt_key, shown_at, used)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![id, touch_id, step, key, timestamp(shown_at), used])?;
+        Ok(())
+    }
+
+    /// Archives an account (a former customer): it leaves the portfolio, its history stays.
+    pub fn archive_account(&self, account_id: i64, at: DateTime<Utc>) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE accounts SET archived_at = ?2 WHERE id = ?1 AND archived_at IS NULL",
+            )?
+            .execute(params![account_id, timestamp(at)])?;
+        Ok(())
+    }
+
     pub fn insert_followup(&self, f: &NewFollowup<'_>) -> Result<i64> {
         let id = self.next_id("followups")?;
         self.conn

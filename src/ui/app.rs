@@ -12,11 +12,14 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::account::{AccountView, Outcome as AccountOutcome};
+use super::audits::{AuditsView, Outcome as AuditsOutcome};
 use super::call::{CallFlow, Outcome as CallOutcome};
 use super::followups::{FollowupsView, Typed};
 use super::keymap::{self, Action, Context};
+use super::kpis::{KpisView, Outcome as KpisOutcome};
 use super::palette::Palette;
 use super::portfolio::PortfolioView;
+use super::team::{Drill, TeamView};
 use super::theme::Theme;
 use super::wrapup::{CallPrefill, Draft, FormKey, Mode as WrapUpMode, WrapUp};
 use crate::config::Config;
@@ -32,6 +35,8 @@ pub const MIN_HEIGHT: u16 = 10;
 
 enum Screen {
     Portfolio,
+    /// The team view: per CSM under their team lead (its state is `App::team`).
+    Team,
     Account(Box<AccountView>),
     /// A call, its start, its resume offer or the retrospectives, over the screen it
     /// came from.
@@ -40,6 +45,10 @@ enum Screen {
     WrapUp(Box<WrapUp>, Box<Screen>),
     /// The follow-up queue over the screen it came from.
     Followups(Box<FollowupsView>, Box<Screen>),
+    /// Adaptability audits (and the scoring form) over the screen they came from.
+    Audits(Box<AuditsView>, Box<Screen>),
+    /// Coaching KPIs over the screen they came from.
+    Kpis(Box<KpisView>, Box<Screen>),
 }
 
 /// A one-line message on the status bar; the glyph tells which kind without color.
@@ -61,6 +70,10 @@ pub struct App {
     screen: Screen,
     overlay: Overlay,
     portfolio: PortfolioView,
+    /// The team view, once opened (kept while drilling into a portfolio).
+    team: Option<TeamView>,
+    /// The terminal's height, for the team view's paging.
+    screen_height: u16,
     /// One line for the status bar: an error or a confirmation.
     message: Option<Notice>,
     /// Set while a background thread brings risk up to today.
@@ -91,17 +104,39 @@ impl App {
             now: clock.now(),
             today: clock.today(),
             stale_after_days: config.stale_after_days,
+            owners: None,
         };
         let mut portfolio = PortfolioView::new(query, size.1);
         portfolio.reload(store.conn())?;
-        let message = config.warnings.first().map(|w| Notice::Problem(w.clone()));
+        // A file of several CSMs (a merged team file, a CRM import with many owners)
+        // opens on the team view.
+        let team = if crate::store::team::has_many_owners(store.conn())? {
+            Some(TeamView::load(
+                store.conn(),
+                clock.now(),
+                config.stale_after_days,
+                size.1,
+            )?)
+        } else {
+            None
+        };
+        let message = store
+            .read_only_reason()
+            .map(|why| Notice::Problem(format!("{why}: opened read-only, nothing will be changed")))
+            .or_else(|| config.warnings.first().map(|w| Notice::Problem(w.clone())));
         Ok(App {
             store,
             clock,
             theme,
-            screen: Screen::Portfolio,
+            screen: if team.is_some() {
+                Screen::Team
+            } else {
+                Screen::Portfolio
+            },
             overlay: Overlay::None,
             portfolio,
+            team,
+            screen_height: size.1,
             message,
             risk_refreshing: false,
             quit: false,
@@ -117,6 +152,7 @@ impl App {
         }
         self.portfolio.query.stale_after_days = config.stale_after_days;
         self.config = config;
+        self.reload_team()?;
         self.portfolio.refresh_in_place(self.store.conn())
     }
 
@@ -150,10 +186,13 @@ impl App {
         match (&self.overlay, &self.screen) {
             (Overlay::Help { .. }, _) => Context::Help,
             (_, Screen::Portfolio) => Context::Portfolio,
+            (_, Screen::Team) => Context::Team,
             (_, Screen::Call(flow, _)) => flow.context(),
             (_, Screen::Account(v)) => v.context(),
             (_, Screen::WrapUp(..)) => Context::WrapUp,
             (_, Screen::Followups(..)) => Context::Followups,
+            (_, Screen::Audits(v, _)) => v.context(),
+            (_, Screen::Kpis(..)) => Context::Kpis,
         }
     }
 
@@ -161,14 +200,21 @@ impl App {
     fn screen_context(&self) -> Context {
         match &self.screen {
             Screen::Portfolio => Context::Portfolio,
+            Screen::Team => Context::Team,
             Screen::Call(flow, _) => flow.context(),
             Screen::Account(v) => v.context(),
             Screen::WrapUp(..) => Context::WrapUp,
             Screen::Followups(..) => Context::Followups,
+            Screen::Audits(v, _) => v.context(),
+            Screen::Kpis(..) => Context::Kpis,
         }
     }
 
     pub fn resize(&mut self, _width: u16, height: u16) {
+        self.screen_height = height;
+        if let Some(team) = &mut self.team {
+            team.set_height(height);
+        }
         let result = self.portfolio.set_height(self.store.conn(), height);
         self.report(result);
     }
@@ -179,6 +225,10 @@ impl App {
         self.sync_clock();
         let result = self.portfolio.refresh_in_place(self.store.conn());
         self.report(result);
+        if let Screen::Team = self.screen {
+            let result = self.reload_team();
+            self.report(result);
+        }
     }
 
     fn sync_clock(&mut self) {
@@ -253,6 +303,18 @@ impl App {
                 self.report(result);
             }
             return;
+        }
+        if let Screen::Audits(view, _) = &mut self.screen
+            && view.takes_keys()
+        {
+            // Every score and comment is saved already: Ctrl-C may quit from the form.
+            let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+            if ctrl && key.code == KeyCode::Char('c') {
+                self.quit = true;
+                return;
+            }
+            let result = view.key(key, &mut self.store, self.clock.now());
+            return self.audits_outcome(result);
         }
         if let Some(action) = keymap::resolve(&key, self.context()) {
             let result = self.update(action);
@@ -329,10 +391,35 @@ impl App {
             self.call_outcome(result);
             return Ok(());
         }
+        if self.store.is_read_only()
+            && let Some(what) = read_only_refusal(action)
+        {
+            return Err(crate::error::Error::Invalid(format!(
+                "this file is open read-only: {what}"
+            )));
+        }
         if let Screen::Followups(..) = self.screen
             && !matches!(action, Action::Help | Action::Palette | Action::Quit)
         {
             return self.followups_action(action);
+        }
+        if let Screen::Kpis(view, _) = &mut self.screen
+            && !matches!(action, Action::Help | Action::Palette | Action::Quit)
+        {
+            if view.action(action)? == KpisOutcome::Back
+                && let Screen::Kpis(_, under) =
+                    std::mem::replace(&mut self.screen, Screen::Portfolio)
+            {
+                self.screen = *under;
+            }
+            return Ok(());
+        }
+        if let Screen::Audits(view, _) = &mut self.screen
+            && !matches!(action, Action::Help | Action::Palette | Action::Quit)
+        {
+            let result = view.action(action, &mut self.store, self.clock.now());
+            self.audits_outcome(result);
+            return Ok(());
         }
         if action == Action::CorrectTouch
             && let Screen::Account(view) = &self.screen
@@ -344,7 +431,16 @@ impl App {
         match action {
             Action::LogTouch => return self.log_touch(),
             Action::Followups => return self.open_followups(),
+            Action::Audits => {
+                // From the team view: the selected CSM's audits (a team's line: everyone's).
+                let csm = match self.screen {
+                    Screen::Team => self.team.as_ref().and_then(|t| t.selected_csm()),
+                    _ => None,
+                };
+                return self.open_audits(csm);
+            }
             Action::StartCall => return self.start_call(),
+            Action::Kpis => return self.open_kpis(),
             Action::Retros => {
                 let flow = CallFlow::retros(&self.store, self.clock.as_ref())?;
                 return self.open_flow(flow);
@@ -356,8 +452,13 @@ impl App {
             Action::Help => self.overlay = Overlay::Help { scroll: 0 },
             Action::Palette => self.overlay = Overlay::Palette(Palette::new(self.screen_context())),
             _ => match &mut self.screen {
-                Screen::Call(..) | Screen::WrapUp(..) | Screen::Followups(..) => {}
+                Screen::Call(..)
+                | Screen::WrapUp(..)
+                | Screen::Followups(..)
+                | Screen::Audits(..)
+                | Screen::Kpis(..) => {}
                 Screen::Portfolio => self.portfolio_action(action)?,
+                Screen::Team => self.team_action(action)?,
                 Screen::Account(_) => {
                     let at = self.as_of();
                     let Screen::Account(view) = &mut self.screen else {
@@ -375,6 +476,13 @@ impl App {
     }
 
     fn portfolio_action(&mut self, action: Action) -> Result<()> {
+        // In a CSM's (or a team's) portfolio, Esc with no filter left goes back.
+        let back_to_team = action == Action::ClearFilters
+            && !self.portfolio.filtered()
+            && self.portfolio.query.owners.is_some();
+        if action == Action::TeamView || back_to_team {
+            return self.open_team();
+        }
         let conn = self.store.conn();
         let p = &mut self.portfolio;
         let mut quick = p.query.quick;
@@ -426,7 +534,11 @@ impl App {
             Screen::Portfolio => self.portfolio.selected_row().map(|r| r.id),
             Screen::Account(view) => Some(view.detail.id),
             Screen::Followups(view, _) => view.selected_item().map(|f| f.account_id),
-            Screen::Call(..) | Screen::WrapUp(..) => None,
+            Screen::Call(..)
+            | Screen::WrapUp(..)
+            | Screen::Audits(..)
+            | Screen::Kpis(..)
+            | Screen::Team => None,
         };
         let Some(id) = id else {
             return Ok(());
@@ -482,12 +594,12 @@ impl App {
     fn hand_over(&mut self, prefill: &CallPrefill) -> Result<()> {
         let mut form = WrapUp::for_call(self.store.conn(), prefill, &self.as_of())?;
         // The wrap-up of this call was being typed when the app last closed: keep it.
-        if let Some(draft) = self.saved_draft()? {
-            if form.restore(&draft) {
-                self.message = Some(Notice::Done(
-                    "Restored the wrap-up you were typing (nothing was lost)".into(),
-                ));
-            }
+        if let Some(draft) = self.saved_draft()?
+            && form.restore(&draft)
+        {
+            self.message = Some(Notice::Done(
+                "Restored the wrap-up you were typing (nothing was lost)".into(),
+            ));
         }
         self.open_form(form)
     }
@@ -620,6 +732,116 @@ impl App {
         }
     }
 
+    /// `K` (portfolio): everyone's coaching KPIs; `k` (team view): the selected CSM's, or
+    /// on a team's line the team's.
+    fn open_kpis(&mut self) -> Result<()> {
+        use crate::store::kpi::Who;
+        let conn = self.store.conn();
+        let who = match (&self.screen, &self.team) {
+            (Screen::Team, Some(team)) => match (team.selected_csm(), team.selected_team()) {
+                (Some(csm), _) => Who::Csm(csm),
+                (None, Some(members)) => KpisView::team_of(conn, &members)?,
+                (None, None) => Who::All,
+            },
+            _ => Who::All,
+        };
+        let view = KpisView::open(conn, who, self.clock.today())?;
+        let under = std::mem::replace(&mut self.screen, Screen::Portfolio);
+        self.screen = Screen::Kpis(Box::new(view), Box::new(under));
+        Ok(())
+    }
+
+    /// `A`: adaptability audits over the current screen, of one CSM (the team view's
+    /// selection) or of every CSM (None).
+    pub fn open_audits(&mut self, csm_id: Option<i64>) -> Result<()> {
+        let today = self.clock.today();
+        let view = match csm_id {
+            Some(id) => AuditsView::open_for(&self.store, id, today)?,
+            None => AuditsView::open(&self.store, None, today)?,
+        };
+        let under = std::mem::replace(&mut self.screen, Screen::Portfolio);
+        self.screen = Screen::Audits(Box::new(view), Box::new(under));
+        Ok(())
+    }
+
+    fn audits_outcome(&mut self, result: Result<AuditsOutcome>) {
+        match result {
+            Ok(AuditsOutcome::Stay) => {}
+            Ok(AuditsOutcome::Done(text)) => self.message = Some(Notice::Done(text)),
+            Ok(AuditsOutcome::Back) => {
+                if let Screen::Audits(_, under) =
+                    std::mem::replace(&mut self.screen, Screen::Portfolio)
+                {
+                    self.screen = *under;
+                }
+            }
+            Err(e) => self.message = Some(Notice::Problem(e.to_string())),
+        }
+    }
+
+    /// `T`: the team view, with its figures read again.
+    fn open_team(&mut self) -> Result<()> {
+        self.sync_clock();
+        match &self.team {
+            Some(_) => self.reload_team()?,
+            None => {
+                self.team = Some(TeamView::load(
+                    self.store.conn(),
+                    self.clock.now(),
+                    self.config.stale_after_days,
+                    self.screen_height,
+                )?)
+            }
+        }
+        self.screen = Screen::Team;
+        Ok(())
+    }
+
+    fn reload_team(&mut self) -> Result<()> {
+        let now = self.clock.now();
+        match &mut self.team {
+            Some(team) => team.reload(self.store.conn(), now, self.config.stale_after_days),
+            None => Ok(()),
+        }
+    }
+
+    /// The team view is read-only: it moves, sorts, and drills into portfolios.
+    fn team_action(&mut self, action: Action) -> Result<()> {
+        let Some(view) = self.team.as_mut() else {
+            return Ok(());
+        };
+        match action {
+            Action::Down => view.down(),
+            Action::Up => view.up(),
+            Action::PageDown => view.page_down(),
+            Action::PageUp => view.page_up(),
+            Action::Top => view.top(),
+            Action::Bottom => view.bottom(),
+            Action::SortNext => view.sort_next(),
+            Action::Open => {
+                if let Some(drill) = view.drill() {
+                    return self.show_portfolio(Some(drill));
+                }
+            }
+            Action::Back => return self.show_portfolio(None),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// A CSM's or a team's portfolio (from the team view), or every account (None).
+    fn show_portfolio(&mut self, drill: Option<Drill>) -> Result<()> {
+        self.sync_clock();
+        let (owners, label) = match drill {
+            Some(d) => (Some(d.owners), Some(d.label)),
+            None => (None, None),
+        };
+        self.portfolio
+            .show_owners(self.store.conn(), owners, label)?;
+        self.screen = Screen::Portfolio;
+        Ok(())
+    }
+
     /// `f`: the follow-up queue over the current screen.
     fn open_followups(&mut self) -> Result<()> {
         let view = FollowupsView::load(self.store.conn(), &self.as_of())?;
@@ -737,9 +959,16 @@ impl App {
         frame.render_widget(Paragraph::new(self.title_line()), title);
         match &self.screen {
             Screen::Portfolio => self.portfolio.draw(frame, body, &self.theme),
+            Screen::Team => {
+                if let Some(team) = &self.team {
+                    team.draw(frame, body, &self.theme);
+                }
+            }
             Screen::Call(flow, _) => flow.draw(frame, body, &self.theme),
             Screen::WrapUp(form, _) => form.draw(frame, body, &self.theme),
             Screen::Followups(view, _) => view.draw(frame, body, &self.theme),
+            Screen::Audits(view, _) => view.draw(frame, body, &self.theme),
+            Screen::Kpis(view, _) => view.draw(frame, body, &self.theme),
             Screen::Account(view) => view.draw(
                 frame,
                 body,
@@ -760,11 +989,14 @@ impl App {
 
     fn title_line(&self) -> Line<'static> {
         let screen = match &self.screen {
-            Screen::Portfolio => "Portfolio".to_string(),
+            Screen::Portfolio => self.portfolio.title(),
+            Screen::Team => "Team".to_string(),
             Screen::Call(flow, _) => flow.title(),
-            Screen::Account(v) => format!("Portfolio › {}", v.detail.name),
+            Screen::Account(v) => format!("{} › {}", self.portfolio.title(), v.detail.name),
             Screen::WrapUp(form, _) => form.title(),
             Screen::Followups(..) => "Follow-ups".to_string(),
+            Screen::Audits(view, _) => view.title(),
+            Screen::Kpis(view, _) => view.title(),
         };
         let mut spans = vec![
             Span::styled(" attuned ", self.theme.selected()),
@@ -797,6 +1029,11 @@ impl App {
         }
         if let Screen::WrapUp(form, _) = &self.screen {
             return self.hints(&form.hints());
+        }
+        if let Screen::Audits(view, _) = &self.screen
+            && let Some(h) = view.hints()
+        {
+            return self.hints(&h);
         }
         if let Screen::Followups(view, _) = &self.screen
             && view.reschedule.is_some()
@@ -864,8 +1101,29 @@ impl App {
                 lines.push(Line::raw(format!(" {text}")));
             }
         }
+        if context == Context::Team {
+            lines.push(Line::raw(""));
+            lines.push(Line::styled("Reading the team view", self.theme.title()));
+            let stale = format!(
+                "Stale: accounts whose CSM sentiment is over {} days old (or unset)",
+                self.config.stale_after_days
+            );
+            for text in TEAM_LEGEND
+                .iter()
+                .copied()
+                .chain(std::iter::once(stale.as_str()))
+            {
+                lines.push(Line::raw(format!(" {text}")));
+            }
+        }
         let width = area.width.saturating_sub(4).min(72);
-        let height = area.height.saturating_sub(1).min(lines.len() as u16 + 2);
+        // Lines longer than the box wrap: count the rows they take.
+        let inner = usize::from(width.saturating_sub(2)).max(1);
+        let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
+        let height = area
+            .height
+            .saturating_sub(1)
+            .min(u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(2));
         let popup = Rect::new(area.x + (area.width - width) / 2, area.y, width, height);
         frame.render_widget(Clear, popup);
         frame.render_widget(
@@ -890,6 +1148,36 @@ const LEGEND: [&str; 4] = [
     "Touch: days since the last touch · Follow-up: the next open one",
 ];
 
+/// What an editing key would have changed, said when the file is open read-only.
+fn read_only_refusal(action: Action) -> Option<&'static str> {
+    Some(match action {
+        Action::StrengthUp | Action::StrengthDown => "a persona's strength cannot change",
+        Action::SentimentUp | Action::SentimentDown => "a persona's sentiment cannot change",
+        Action::SetPulse => "the CSM sentiment cannot be set",
+        Action::AddPersona => "personas cannot be added",
+        Action::EditPersona => "personas cannot be edited",
+        Action::ArchivePersona => "personas cannot be archived",
+        Action::CorrectTouch => "touches cannot be corrected",
+        Action::LogTouch => "a touch cannot be logged",
+        Action::StartCall => "a call cannot be recorded",
+        Action::Retros => "retrospectives cannot be written",
+        Action::FollowupDone | Action::FollowupSnooze | Action::FollowupReschedule => {
+            "follow-ups cannot change"
+        }
+        _ => return None,
+    })
+}
+
+/// The help's key to the team view's columns (before the line about staleness).
+const TEAM_LEGEND: [&str; 6] = [
+    "A team's line holds its subtotal; Enter opens the team's portfolio",
+    "Value: contract value · At risk: value of accounts with risk ≥ 50",
+    "R Y G —: accounts by the CSM's sentiment (— not set)",
+    "Overdue: follow-ups overdue (as of the accounts' last risk update)",
+    "Calls: calls the CSM ran",
+    "Esc on a CSM's portfolio (with no filter on) comes back here",
+];
+
 fn context_name(context: Context) -> &'static str {
     match context {
         Context::Portfolio => "portfolio",
@@ -904,6 +1192,10 @@ fn context_name(context: Context) -> &'static str {
         Context::OrgChart => "org chart",
         Context::WrapUp => "wrap-up",
         Context::Followups => "follow-ups",
+        Context::Team => "team",
+        Context::Audits => "audits",
+        Context::AuditScore => "audit scoring",
+        Context::Kpis => "coaching KPIs",
     }
 }
 

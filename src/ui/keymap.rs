@@ -29,6 +29,14 @@ pub enum Context {
     WrapUp,
     /// The follow-up queue across the portfolio.
     Followups,
+    /// The team view: per CSM under their team lead; Enter drills into a portfolio.
+    Team,
+    /// Adaptability audits: the quarter's sample per CSM and the summary.
+    Audits,
+    /// Scoring one audited touch (the form takes its own keys).
+    AuditScore,
+    /// Coaching KPIs: tables and charts for everyone, a team or a CSM.
+    Kpis,
 }
 
 /// Everything a key or a palette command can ask for.
@@ -90,6 +98,22 @@ pub enum Action {
     CorrectTouch,
     FormSave,
     FormNextField,
+    TeamView,
+    Audits,
+    AuditDraw,
+    AuditSeed,
+    QuarterPrev,
+    QuarterNext,
+    AuditScore,
+    AuditClear,
+    AuditComment,
+    AuditNextTouch,
+    AuditPrevTouch,
+    Kpis,
+    KpiScopeNext,
+    KpiScopePrev,
+    KpiCharts,
+    KpiTable,
 }
 
 /// A key as shown to the CSM and matched against events.
@@ -443,6 +467,110 @@ const FOLLOWUPS: [Binding; 6] = [
     ),
 ];
 
+const AUDITS: [Binding; 6] = [
+    bind(
+        &[Key::plain(KeyCode::Enter)],
+        Action::Open,
+        "Open the touch with its notes and score it",
+        Some("score"),
+    ),
+    bind(
+        &[Key::ch('d')],
+        Action::AuditDraw,
+        "Draw the sample: 10 touches per CSM (scored audits are kept; drawing again tops up)",
+        Some("draw"),
+    ),
+    bind(
+        &[Key::ch('s')],
+        Action::AuditSeed,
+        "Change the seed (the same seed draws the same touches)",
+        Some("seed"),
+    ),
+    bind(
+        &[Key::ch('[')],
+        Action::QuarterPrev,
+        "Previous quarter",
+        Some("quarter"),
+    ),
+    bind(&[Key::ch(']')], Action::QuarterNext, "Next quarter", None),
+    bind(
+        &[Key::plain(KeyCode::Esc)],
+        Action::Back,
+        "Back",
+        Some("back"),
+    ),
+];
+
+/// On the team view: the selected CSM's audits (on a team's line: every CSM's).
+const TEAM_AUDITS: [Binding; 1] = [bind(
+    &[Key::ch('a')],
+    Action::Audits,
+    "Adaptability audits of the selected CSM (on a team's line: every CSM's)",
+    Some("audits"),
+)];
+
+/// The scoring form handles its own keys (the comment types); these describe them.
+const AUDIT_SCORE: [Binding; 8] = [
+    bind(
+        &[
+            Key::ch('1'),
+            Key::ch('2'),
+            Key::ch('3'),
+            Key::ch('4'),
+            Key::ch('5'),
+        ],
+        Action::AuditScore,
+        "Score the field 1 to 5 and go to the next (rubric: 1 reads scripts verbatim … 5 adapts to the person and moment)",
+        Some("score"),
+    ),
+    bind(
+        &[Key::ch('0'), Key::plain(KeyCode::Backspace)],
+        Action::AuditClear,
+        "Clear the field's score",
+        None,
+    ),
+    bind(
+        &[
+            Key::plain(KeyCode::Tab),
+            Key::plain(KeyCode::Down),
+            Key::ch('j'),
+        ],
+        Action::FormNextField,
+        "Next field (Shift-Tab, ↑, k: previous)",
+        Some("field"),
+    ),
+    bind(
+        &[Key::plain(KeyCode::Enter), Key::ch('c')],
+        Action::AuditComment,
+        "Write the comment (multi-line, saved as you type; Tab leaves it)",
+        Some("comment"),
+    ),
+    bind(
+        &[Key::ch('n')],
+        Action::AuditNextTouch,
+        "Score the next audited touch",
+        Some("next"),
+    ),
+    bind(
+        &[Key::ch('p')],
+        Action::AuditPrevTouch,
+        "Score the previous audited touch",
+        None,
+    ),
+    bind(
+        &[Key::plain(KeyCode::PageDown), Key::plain(KeyCode::PageUp)],
+        Action::PageDown,
+        "Scroll the touch's notes",
+        None,
+    ),
+    bind(
+        &[Key::plain(KeyCode::Esc)],
+        Action::Back,
+        "Back to the list (every score is saved as it is given)",
+        Some("back"),
+    ),
+];
+
 const ORG_CHART: [Binding; 1] = [bind(
     &[Key::plain(KeyCode::Esc), Key::ch('o')],
     Action::Back,
@@ -450,7 +578,7 @@ const ORG_CHART: [Binding; 1] = [bind(
     Some("back"),
 )];
 
-const PORTFOLIO_CALLS: [Binding; 4] = [
+const PORTFOLIO_CALLS: [Binding; 5] = [
     bind(
         &[Key::ch('c')],
         Action::StartCall,
@@ -473,6 +601,12 @@ const PORTFOLIO_CALLS: [Binding; 4] = [
         &[Key::ch('R')],
         Action::Retros,
         "Calls waiting for a retrospective",
+        None,
+    ),
+    bind(
+        &[Key::ch('A')],
+        Action::Audits,
+        "Adaptability audits: sample touches per CSM and quarter, score them",
         None,
     ),
 ];
@@ -654,6 +788,120 @@ const HELP: [Binding; 3] = [
     bind(&[Key::ch('q')], Action::Back, "Close help", None),
 ];
 
+/// The team view is read-only: it moves, sorts and drills in. `k` and `a` are left free
+/// for the selected CSM's KPIs and audits, so it moves with j/↓ and ↑ (no `k`).
+const TEAM: [Binding; 3] = [
+    bind(
+        &[Key::plain(KeyCode::Enter)],
+        Action::Open,
+        "Open the CSM's portfolio (on a team's line: the whole team's)",
+        Some("open"),
+    ),
+    bind(
+        &[Key::ch('s')],
+        Action::SortNext,
+        "Sort by value at risk, overdue follow-ups or name",
+        Some("sort"),
+    ),
+    bind(
+        &[Key::plain(KeyCode::Esc)],
+        Action::Back,
+        "The whole portfolio (every account)",
+        Some("all accounts"),
+    ),
+];
+
+const TEAM_MOVE: [Binding; 6] = [
+    bind(
+        &[Key::ch('j'), Key::plain(KeyCode::Down)],
+        Action::Down,
+        "Move down",
+        None,
+    ),
+    bind(&[Key::plain(KeyCode::Up)], Action::Up, "Move up", None),
+    bind(
+        &[Key::plain(KeyCode::PageDown), Key::ctrl('d')],
+        Action::PageDown,
+        "Page down",
+        None,
+    ),
+    bind(
+        &[Key::plain(KeyCode::PageUp), Key::ctrl('u')],
+        Action::PageUp,
+        "Page up",
+        None,
+    ),
+    bind(
+        &[Key::ch('g'), Key::plain(KeyCode::Home)],
+        Action::Top,
+        "Go to the top",
+        None,
+    ),
+    bind(
+        &[Key::ch('G'), Key::plain(KeyCode::End)],
+        Action::Bottom,
+        "Go to the bottom",
+        None,
+    ),
+];
+
+/// The coaching KPI screen: scope, tables and charts.
+const KPIS: [Binding; 5] = [
+    bind(
+        &[Key::plain(KeyCode::Tab)],
+        Action::KpiTable,
+        "Next table: per CSM, per segment, by month",
+        Some("table"),
+    ),
+    bind(
+        &[Key::ch('c')],
+        Action::KpiCharts,
+        "Charts (escalation, sentiment, step times) or tables",
+        Some("charts"),
+    ),
+    bind(
+        &[Key::ch('s')],
+        Action::KpiScopeNext,
+        "Next scope: everyone, a team, a CSM",
+        Some("scope"),
+    ),
+    bind(
+        &[Key::ch('S')],
+        Action::KpiScopePrev,
+        "Previous scope",
+        None,
+    ),
+    bind(
+        &[Key::plain(KeyCode::Esc)],
+        Action::Back,
+        "Back",
+        Some("back"),
+    ),
+];
+
+/// Opening the KPIs: `K` on the portfolio, `k` on the team view (the selection's).
+const KPIS_FROM_PORTFOLIO: [Binding; 1] = [bind(
+    &[Key::ch('K')],
+    Action::Kpis,
+    "Coaching KPIs: escalation, CSAT, renewals, tagging, step times, flags",
+    None,
+)];
+
+const KPIS_FROM_TEAM: [Binding; 1] = [bind(
+    &[Key::ch('k')],
+    Action::Kpis,
+    "Coaching KPIs of the selected CSM (on a team's line: the team's)",
+    Some("KPIs"),
+)];
+
+/// From the portfolio (a CSM's, a team's or the whole one) to the team view.
+const TEAM_OPEN: [Binding; 1] = [bind(
+    &[Key::ch('T')],
+    Action::TeamView,
+    "Team view: figures per CSM under their team lead",
+    None,
+)];
+
 /// The bindings that work in `context`, most specific first.
 pub fn bindings(context: Context) -> Vec<&'static Binding> {
     let specific: &'static [Binding] = match context {
@@ -669,16 +917,30 @@ pub fn bindings(context: Context) -> Vec<&'static Binding> {
         Context::OrgChart => &ORG_CHART,
         Context::WrapUp => &WRAP_UP,
         Context::Followups => &FOLLOWUPS,
+        Context::Team => &TEAM,
+        Context::Audits => &AUDITS,
+        Context::AuditScore => &AUDIT_SCORE,
+        Context::Kpis => &KPIS,
     };
     let mut all: Vec<&'static Binding> = specific.iter().collect();
     if matches!(context, Context::Account | Context::Persona) {
         all.extend(PERSONA_EDIT.iter());
     }
     // During a call j/k/g/G are free for the call's own keys (g is Green).
-    if !matches!(context, Context::Call | Context::WrapUp) {
+    if !matches!(
+        context,
+        Context::Call | Context::WrapUp | Context::AuditScore | Context::Team
+    ) {
         all.extend(MOVE.iter());
     }
-    if !matches!(context, Context::Help | Context::WrapUp) {
+    if context == Context::Team {
+        all.extend(TEAM_MOVE.iter());
+        all.extend(TEAM_AUDITS.iter());
+    }
+    if !matches!(
+        context,
+        Context::Help | Context::WrapUp | Context::AuditScore
+    ) {
         all.extend(GLOBAL.iter());
     }
     // After the global keys, so `? help` keeps its place in a narrow status bar.
@@ -686,6 +948,13 @@ pub fn bindings(context: Context) -> Vec<&'static Binding> {
         Context::Portfolio => all.extend(PORTFOLIO_CALLS.iter()),
         Context::Account => all.extend(ACCOUNT_CALLS.iter()),
         _ => {}
+    }
+    if context == Context::Portfolio {
+        all.extend(TEAM_OPEN.iter());
+        all.extend(KPIS_FROM_PORTFOLIO.iter());
+    }
+    if context == Context::Team {
+        all.extend(KPIS_FROM_TEAM.iter());
     }
     all
 }
@@ -762,6 +1031,10 @@ mod tests {
             Context::OrgChart,
             Context::WrapUp,
             Context::Followups,
+            Context::Audits,
+            Context::AuditScore,
+            Context::Team,
+            Context::Kpis,
         ] {
             let all = bindings(context);
             for (i, a) in all.iter().enumerate() {
@@ -802,6 +1075,25 @@ mod tests {
         assert_eq!(
             resolve(&key('c'), Context::Portfolio),
             Some(Action::StartCall)
+        );
+    }
+
+    #[test]
+    fn team_view_moves_without_k_and_leaves_k_and_a_free() {
+        assert_eq!(resolve(&key('j'), Context::Team), Some(Action::Down));
+        let up = KeyEvent::new(KeyCode::Up, KeyModifiers::NONE);
+        assert_eq!(resolve(&up, Context::Team), Some(Action::Up));
+        // k is the selected CSM's (or team's) coaching KPIs.
+        assert_eq!(resolve(&key('k'), Context::Team), Some(Action::Kpis));
+        assert_eq!(resolve(&key('a'), Context::Team), Some(Action::Audits));
+        assert_eq!(
+            resolve(&key('T'), Context::Portfolio),
+            Some(Action::TeamView)
+        );
+        assert!(
+            commands(Context::Portfolio)
+                .iter()
+                .any(|(_, a)| *a == Action::TeamView)
         );
     }
 

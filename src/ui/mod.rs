@@ -2,12 +2,15 @@
 
 pub mod account;
 pub mod app;
+pub mod audit_form;
+pub mod audits;
 pub mod call;
 pub mod call_start;
 pub mod counter;
 pub mod followups;
 pub mod format;
 pub mod keymap;
+pub mod kpis;
 pub mod note_editor;
 pub mod org_chart;
 pub mod palette;
@@ -16,6 +19,7 @@ pub mod persona_grid;
 pub mod portfolio;
 pub mod pulse_form;
 pub mod retro;
+pub mod team;
 pub mod theme;
 pub mod touch_view;
 pub mod wrapup;

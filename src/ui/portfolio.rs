@@ -41,6 +41,9 @@ pub struct PortfolioView {
     generation: u64,
     /// The name filter while it is being typed.
     pub filter_input: Option<Input>,
+    /// Whose portfolio this is when it shows only some CSMs' accounts (the query's
+    /// owner filter): a CSM's name or a team's.
+    pub owner_label: Option<String>,
 }
 
 impl PortfolioView {
@@ -55,6 +58,31 @@ impl PortfolioView {
             counter: None,
             generation: 0,
             filter_input: None,
+            owner_label: None,
+        }
+    }
+
+    /// Shows only the accounts `owners` own (None: every account), from the top and
+    /// without the previous filters; `label` says whose they are.
+    pub fn show_owners(
+        &mut self,
+        conn: &Connection,
+        owners: Option<Vec<i64>>,
+        label: Option<String>,
+    ) -> Result<()> {
+        self.filter_input = None;
+        self.query.owners = owners;
+        self.query.quick = QuickFilters::default();
+        self.query.name_contains.clear();
+        self.owner_label = label;
+        self.reload(conn)
+    }
+
+    /// The screen's title: whose portfolio it is.
+    pub fn title(&self) -> String {
+        match &self.owner_label {
+            Some(label) => format!("Portfolio of {label}"),
+            None => "Portfolio".to_string(),
         }
     }
 
@@ -64,7 +92,7 @@ impl PortfolioView {
 
     /// Fresh totals and the first page.
     pub fn reload(&mut self, conn: &Connection) -> Result<()> {
-        self.totals = portfolio::totals(conn, self.query.today)?;
+        self.totals = portfolio::totals_for(conn, &self.query)?;
         self.recount(conn)?;
         self.top(conn)
     }
@@ -96,7 +124,7 @@ impl PortfolioView {
     /// Re-reads the rows in view, keeping the first visible row and the selection where
     /// they were (after a change elsewhere, a resize, or a risk refresh).
     pub fn refresh_in_place(&mut self, conn: &Connection) -> Result<()> {
-        self.totals = portfolio::totals(conn, self.query.today)?;
+        self.totals = portfolio::totals_for(conn, &self.query)?;
         self.recount(conn)?;
         let keep = self.selected_row().map(|r| r.id);
         let Some(first) = self.rows.first() else {

@@ -1,0 +1,478 @@
+//! Coaching KPIs: the reads behind `domain::kpi`.
+//!
+//! One pass over every touch in (account, time) order, from the covering index
+//! `touches_by_account` joined to its account's segment, feeds the domain's accumulator;
+//! checklist steps and used prompts are read once each, keyed by touch. Grouping by CSM,
+//! segment and month happens in that fold rather than in a SQL `GROUP BY`: SQLite would
+//! sort the ~950k rows of a 100k-account file to group them (0.9 s measured, against
+//! 0.15 s for the ordered scan), and "after a remediation on the same account" and
+//! "coached before the renewal" need the account's rows in time order anyway.
+//! The smaller reads (prompts, steps, CSMs) are plain set-based scans. A file of more
+//! than 20,000 accounts is read in two halves of its accounts at once, on a second
+//! read-only connection, and the two folds merged: on the 100k-account demo (1.09M
+//! touches, 500k checklist steps) 0.8–1.1 s instead of 1.2–1.5 s on this 2-core machine.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::domain::kpi::{Accumulator, Kpis, Scope, THRESHOLDS, TouchFact, Window};
+use crate::domain::model::{CallType, Intervention, Pulse, Segment, TouchKind, TouchStatus};
+use crate::domain::outcome::{self, RenewalResult};
+use crate::error::Result;
+
+/// A CSM as the scope picker lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsmRow {
+    pub id: i64,
+    pub name: String,
+    pub team_lead_id: Option<i64>,
+    pub is_team_lead: bool,
+}
+
+/// Whose KPIs to compute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    /// Everyone in the file.
+    All,
+    /// The CSMs reporting to this team lead (and the lead's own touches).
+    Team(i64),
+    /// One CSM.
+    Csm(i64),
+}
+
+/// Every CSM of the file, team leads included, by name.
+pub fn csms(conn: &Connection) -> Result<Vec<CsmRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, name, team_lead_id, is_team_lead FROM csms ORDER BY name COLLATE NOCASE, id",
+    )?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(CsmRow {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                team_lead_id: r.get(2)?,
+                is_team_lead: r.get(3)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// The team leads with at least one CSM reporting to them.
+pub fn teams(all: &[CsmRow]) -> Vec<&CsmRow> {
+    all.iter()
+        .filter(|lead| all.iter().any(|c| c.team_lead_id == Some(lead.id)))
+        .collect()
+}
+
+fn scope_of(who: Who, all: &[CsmRow]) -> Scope {
+    match who {
+        Who::All => Scope::all(),
+        Who::Csm(id) => Scope::of([id]),
+        Who::Team(lead) => Scope::of(
+            all.iter()
+                .filter(|c| c.id == lead || c.team_lead_id == Some(lead))
+                .map(|c| c.id),
+        ),
+    }
+}
+
+/// The KPIs of `who` over the months of `window`.
+pub fn load(conn: &Connection, who: Who, window: Window) -> Result<Kpis> {
+    Ok(scan(conn, window)?.kpis(who))
+}
+
+/// Every CSM's tallies over `window`, from one pass: any scope's KPIs follow without
+/// reading the file again (the KPI screen switches scope this way).
+pub struct Scan {
+    csms: Vec<CsmRow>,
+    names: HashMap<i64, String>,
+    acc: Accumulator,
+}
+
+impl Scan {
+    pub fn kpis(&self, who: Who) -> Kpis {
+        self.acc
+            .kpis(&scope_of(who, &self.csms), &self.names, &THRESHOLDS)
+    }
+
+    pub fn csms(&self) -> &[CsmRow] {
+        &self.csms
+    }
+}
+
+/// Reads every touch once (see the module's note) into per-CSM tallies.
+pub fn scan(conn: &Connection, window: Window) -> Result<Scan> {
+    let all = csms(conn)?;
+    let names: HashMap<i64, String> = all.iter().map(|c| (c.id, c.name.clone())).collect();
+    let calls = Calls {
+        steps: checklist_steps(conn)?,
+        prompts: used_prompts(conn)?,
+    };
+    // A large file is read in two halves of its accounts at once, on a second read-only
+    // connection (each account's touches stay in one half, in time order).
+    let acc = match (split_point(conn)?, second_reader(conn)) {
+        (Some(mid), Some((path, flags))) => std::thread::scope(|s| -> Result<Accumulator> {
+            let upper = s.spawn(|| -> Result<Accumulator> {
+                let other = Connection::open_with_flags(&path, flags)?;
+                other.busy_timeout(std::time::Duration::from_secs(5))?;
+                scan_range(&other, window, (mid, i64::MAX), &calls)
+            });
+            let mut acc = scan_range(conn, window, (i64::MIN, mid), &calls)?;
+            let rest = upper.join().map_err(|_| {
+                crate::error::Error::Invalid("the KPI reader stopped unexpectedly".into())
+            })??;
+            acc.merge(rest);
+            Ok(acc)
+        })?,
+        _ => scan_range(conn, window, (i64::MIN, i64::MAX), &calls)?,
+    };
+    Ok(Scan {
+        csms: all,
+        names,
+        acc,
+    })
+}
+
+/// Below this many accounts one reader is quick enough.
+const SPLIT_ABOVE: i64 = 20_000;
+
+/// The account id that halves a large file, if it is large.
+fn split_point(conn: &Connection) -> Result<Option<i64>> {
+    let n: i64 = conn.query_row("SELECT count(*) FROM accounts", [], |r| r.get(0))?;
+    if n < SPLIT_ABOVE {
+        return Ok(None);
+    }
+    let mid: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM accounts ORDER BY id LIMIT 1 OFFSET ?1",
+            [n / 2],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(mid)
+}
+
+/// How a second reader opens the file without creating anything beside it, read-only:
+/// as any reader while the WAL is in use (its `-shm` exists); otherwise the file was
+/// closed cleanly and `conn` itself reads it as immutable (see `Store::open_read_only`),
+/// so the second reader does too.
+fn second_reader(conn: &Connection) -> Option<(String, rusqlite::OpenFlags)> {
+    use rusqlite::OpenFlags;
+    let path = conn.path().filter(|p| !p.is_empty())?.to_string();
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if std::path::Path::new(&format!("{path}-shm")).exists() {
+        return Some((path, flags));
+    }
+    if std::path::Path::new(&format!("{path}-wal")).exists() {
+        return None;
+    }
+    let uri = format!(
+        "file:{}?immutable=1",
+        path.replace('%', "%25")
+            .replace('?', "%3f")
+            .replace('#', "%23")
+    );
+    Some((uri, flags | OpenFlags::SQLITE_OPEN_URI))
+}
+
+/// Steps and used prompts of checklist calls, by touch id.
+struct Calls {
+    steps: HashMap<i64, [Option<i64>; 6], Fnv>,
+    prompts: (Vec<String>, UsedPrompts),
+}
+
+/// The touches of accounts with ids in `lo..hi`, folded.
+fn scan_range(
+    conn: &Connection,
+    window: Window,
+    (lo, hi): (i64, i64),
+    calls: &Calls,
+) -> Result<Accumulator> {
+    let (steps, (keys, used)) = (&calls.steps, &calls.prompts);
+    let mut acc = Accumulator::new(window);
+    // Rows before this day only carry what later ones need (remediations, checklist
+    // calls): a remediation counts for 30 days, a checklist call for 12 months.
+    let first = window.first.first_day().unwrap_or(NaiveDate::MIN);
+    let horizon = first - chrono::Duration::days(THRESHOLDS.coached_days + 1);
+    let mut outcomes: HashMap<Vec<u8>, Option<RenewalResult>, Fnv> = HashMap::default();
+    // Accounts and touches both in account order: a merge join, cheaper than a lookup
+    // of the account for each of a million touches.
+    let mut accounts = conn.prepare_cached(
+        "SELECT id, segment FROM accounts WHERE id >= ?1 AND id < ?2 ORDER BY id",
+    )?;
+    let mut accounts = accounts.query([lo, hi])?;
+    let mut account: Option<(i64, Segment)> = None;
+    let mut stmt = conn.prepare_cached(
+        "SELECT t.account_id, t.occurred_at, t.id, t.kind, t.intervention, t.csm_id,
+                t.call_type, t.status, t.sentiment, t.escalated, t.csat,
+                t.followup_on IS NOT NULL OR t.no_followup, t.outcome
+         FROM touches t INDEXED BY touches_by_account
+         WHERE t.account_id >= ?2 AND t.account_id < ?3 AND t.occurred_at >= ?1
+         ORDER BY t.account_id, t.occurred_at",
+    )?;
+    let mut rows = stmt.query(rusqlite::params![crate::store::day(horizon), lo, hi])?;
+    let mut prompt_words: Vec<(u8, &str)> = Vec::new();
+    while let Some(r) = rows.next()? {
+        let account_id: i64 = r.get(0)?;
+        let Some(day) = day_of(r.get_ref(1)?) else {
+            continue;
+        };
+        while account.is_none_or(|(id, _)| id < account_id) {
+            match accounts.next()? {
+                Some(a) => account = Some((a.get(0)?, segment(a.get_ref(1)?))),
+                None => break,
+            }
+        }
+        let segment = match account {
+            Some((id, segment)) if id == account_id => segment,
+            _ => continue,
+        };
+        let id: i64 = r.get(2)?;
+        let kind = kind(r.get_ref(3)?);
+        let steps = if kind == TouchKind::Call {
+            steps.get(&id).copied()
+        } else {
+            None
+        };
+        let mut fact = TouchFact {
+            account_id,
+            segment,
+            day,
+            csm_id: None,
+            kind,
+            call_type: None,
+            status: TouchStatus::Done,
+            sentiment: None,
+            intervention: intervention(r.get_ref(4)?),
+            escalated: false,
+            csat: None,
+            followup_decided: false,
+            renewal: None,
+            steps,
+            prompts_used: &[],
+        };
+        if day < first {
+            acc.push(&fact);
+            continue;
+        }
+        fact.renewal = match r.get_ref(12)? {
+            ValueRef::Text(bytes) if !bytes.is_empty() => match outcomes.get(bytes) {
+                Some(known) => *known,
+                None => {
+                    let result = outcome::classify(&String::from_utf8_lossy(bytes));
+                    outcomes.insert(bytes.to_vec(), result);
+                    result
+                }
+            },
+            _ => None,
+        };
+        prompt_words.clear();
+        if kind == TouchKind::Call
+            && let Some(list) = used.get(&id)
+        {
+            prompt_words.extend(
+                list.iter()
+                    .map(|(step, k)| (*step, keys[*k as usize].as_str())),
+            );
+        }
+        let fact = TouchFact {
+            csm_id: r.get(5)?,
+            call_type: call_type(r.get_ref(6)?),
+            status: status(r.get_ref(7)?),
+            sentiment: pulse(r.get_ref(8)?),
+            escalated: r.get::<_, i64>(9)? != 0,
+            csat: r
+                .get::<_, Option<i64>>(10)?
+                .and_then(|v| u8::try_from(v).ok()),
+            followup_decided: r.get::<_, i64>(11)? != 0,
+            prompts_used: &prompt_words,
+            ..fact
+        };
+        acc.push(&fact);
+    }
+    Ok(acc)
+}
+
+/// A cheap hasher for the million lookups of one pass (SipHash showed in the profile):
+/// FNV-1a over at most the first and last 16 bytes of a key and its length. Keys are
+/// ids and a few dozen distinct outcome texts; equal hashes are still compared in full.
+#[derive(Default)]
+struct FnvHasher(u64);
+
+impl std::hash::Hasher for FnvHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        let (head, tail) = if bytes.len() > 32 {
+            (&bytes[..16], &bytes[bytes.len() - 16..])
+        } else {
+            (bytes, &[][..])
+        };
+        for b in head.iter().chain(tail) {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        h ^= bytes.len() as u64;
+        self.0 = h.wrapping_mul(0x0100_0000_01b3);
+    }
+}
+
+type Fnv = std::hash::BuildHasherDefault<FnvHasher>;
+
+/// Elapsed time of each step of every call run with the checklist, by touch.
+fn checklist_steps(conn: &Connection) -> Result<HashMap<i64, [Option<i64>; 6], Fnv>> {
+    let mut out: HashMap<i64, [Option<i64>; 6], Fnv> = HashMap::default();
+    let mut stmt = conn.prepare_cached(
+        "SELECT touch_id, step, elapsed_ms, skipped_reason IS NULL FROM touch_steps",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let step: i64 = r.get(1)?;
+        let ran: bool = r.get(3)?;
+        let entry = out.entry(r.get(0)?).or_default();
+        if let Some(slot) = usize::try_from(step - 1)
+            .ok()
+            .and_then(|i| entry.get_mut(i))
+            && ran
+        {
+            *slot = Some(r.get(2)?);
+        }
+    }
+    Ok(out)
+}
+
+/// The prompts marked used, by touch: (step, key), keys interned as `keys[i]`.
+type UsedPrompts = HashMap<i64, Vec<(u8, u32)>, Fnv>;
+
+fn used_prompts(conn: &Connection) -> Result<(Vec<String>, UsedPrompts)> {
+    let mut keys: Vec<String> = Vec::new();
+    let mut index: HashMap<Vec<u8>, u32, Fnv> = HashMap::default();
+    let mut out: UsedPrompts = HashMap::default();
+    let mut stmt = conn.prepare_cached(
+        "SELECT touch_id, prompt_key, step FROM touch_prompts WHERE used = 1 ORDER BY touch_id, id",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let key = text(r.get_ref(1)?);
+        let step: u8 = r.get(2)?;
+        let k = match index.get(key) {
+            Some(k) => *k,
+            None => {
+                let k = keys.len() as u32;
+                index.insert(key.to_vec(), k);
+                keys.push(String::from_utf8_lossy(key).into_owned());
+                k
+            }
+        };
+        out.entry(r.get(0)?).or_default().push((step, k));
+    }
+    Ok((keys, out))
+}
+
+fn text(v: ValueRef<'_>) -> &[u8] {
+    match v {
+        ValueRef::Text(b) => b,
+        _ => b"",
+    }
+}
+
+/// "YYYY-MM-DD..." to a day, without a full timestamp parse per row.
+fn day_of(v: ValueRef<'_>) -> Option<NaiveDate> {
+    let b = text(v);
+    if b.len() < 10 {
+        return None;
+    }
+    let num = |s: &[u8]| -> Option<u32> {
+        s.iter().try_fold(0u32, |acc, c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    let year = i32::try_from(num(&b[0..4])?).ok()?;
+    NaiveDate::from_ymd_opt(year, num(&b[5..7])?, num(&b[8..10])?)
+}
+
+fn segment(v: ValueRef<'_>) -> Segment {
+    match text(v) {
+        b"enterprise" => Segment::Enterprise,
+        b"smb" => Segment::Smb,
+        _ => Segment::MidMarket,
+    }
+}
+
+fn kind(v: ValueRef<'_>) -> TouchKind {
+    match text(v) {
+        b"call" => TouchKind::Call,
+        b"meeting" => TouchKind::Meeting,
+        b"email" => TouchKind::Email,
+        b"qbr" => TouchKind::Qbr,
+        _ => TouchKind::Note,
+    }
+}
+
+fn call_type(v: ValueRef<'_>) -> Option<CallType> {
+    Some(match text(v) {
+        b"check_in" => CallType::CheckIn,
+        b"escalation" => CallType::Escalation,
+        b"renewal" => CallType::Renewal,
+        b"onboarding" => CallType::Onboarding,
+        b"qbr" => CallType::Qbr,
+        _ => return None,
+    })
+}
+
+fn status(v: ValueRef<'_>) -> TouchStatus {
+    match text(v) {
+        b"in_progress" => TouchStatus::InProgress,
+        b"retro_pending" => TouchStatus::RetroPending,
+        _ => TouchStatus::Done,
+    }
+}
+
+fn pulse(v: ValueRef<'_>) -> Option<Pulse> {
+    Some(match text(v) {
+        b"red" => Pulse::Red,
+        b"yellow" => Pulse::Yellow,
+        b"green" => Pulse::Green,
+        _ => return None,
+    })
+}
+
+fn intervention(v: ValueRef<'_>) -> Option<Intervention> {
+    Some(match text(v) {
+        b"empathy" => Intervention::Empathy,
+        b"coaching" => Intervention::Coaching,
+        b"escalation" => Intervention::Escalation,
+        b"product_fix" => Intervention::ProductFix,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_are_read_from_the_stored_timestamp() {
+        let cases: [(&str, Option<NaiveDate>); 4] = [
+            ("2026-03-14T10:05:00Z", NaiveDate::from_ymd_opt(2026, 3, 14)),
+            ("2026-03-14", NaiveDate::from_ymd_opt(2026, 3, 14)),
+            ("2026-02-30", None),
+            ("yesterday", None),
+        ];
+        for (s, want) in cases {
+            assert_eq!(day_of(ValueRef::Text(s.as_bytes())), want, "{s}");
+        }
+        assert_eq!(day_of(ValueRef::Null), None);
+    }
+}

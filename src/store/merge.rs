@@ -1,0 +1,570 @@
+//! `attuned team merge`: CSMs' files combined into one team file, by SQLite itself.
+//!
+//! Every id is `origin << 32 | seq`, so the rows a CSM's file brought into the team file
+//! are the rows whose ids carry that file's origins (usually one; a file that imported
+//! another file's JSON export also holds that file's ids). Merging a file again deletes
+//! every team row of those origins and copies the file's rows in: a newer copy replaces
+//! the older one, records deleted since disappear, nothing is ever duplicated.
+//!
+//! The sources are only read: validated read-only first (a file that is not ours or is
+//! from a newer attuned stops the merge before the team file is even opened for
+//! writing), then `ATTACH`ed read-only (`mode=ro`, or `immutable=1` for a cleanly closed
+//! file so that nothing is created beside it). A source at an older schema is copied
+//! with SQLite's backup API into a private work directory beside the team file, migrated
+//! there, and the copy attached. All writes are one transaction, with foreign keys off so
+//! deleting a CSM's accounts cascades into nobody else's rows (nor the team lead's
+//! audits); `PRAGMA foreign_key_check` must pass before it commits.
+
+use std::collections::BTreeSet;
+use std::fs::{self, OpenOptions};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{Store, open_immutable, schema, sidecar, timestamp, uri_path};
+use crate::error::{Error, Result};
+
+/// SQLite attaches at most 10 databases to one connection, and the merge is one
+/// transaction over all of them.
+pub const MAX_SOURCES: usize = 10;
+
+/// `meta` key marking a team file.
+pub const TEAM_KEY: &str = "team";
+
+/// `meta` key prefix of what was merged from each CSM's file (`merged:<origin>`).
+pub const MERGED_PREFIX: &str = "merged:";
+
+/// Tables whose rows come from the CSMs' files, with the column whose id tells which
+/// file a row came from.
+pub const MERGED_TABLES: &[(&str, &str)] = &[
+    ("csms", "id"),
+    ("accounts", "id"),
+    ("personas", "id"),
+    ("persona_changes", "id"),
+    ("pulse_history", "id"),
+    ("touches", "id"),
+    ("touch_participants", "touch_id"),
+    ("touch_steps", "id"),
+    ("touch_prompts", "id"),
+    ("touch_revisions", "id"),
+    ("followups", "id"),
+    ("signals", "id"),
+    ("external_ids", "local_id"),
+];
+
+/// Tables a merge leaves alone, and why. A virtual table's shadow tables
+/// (`account_names_data`, ...) go with it.
+pub const KEPT_TABLES: &[(&str, &str)] = &[
+    (
+        "meta",
+        "the team file's own facts (its origin, what was merged)",
+    ),
+    (
+        "portfolio_totals",
+        "kept current by the triggers on accounts",
+    ),
+    (
+        "csm_totals",
+        "kept current by the triggers on accounts and touches",
+    ),
+    (
+        "account_names",
+        "the name search index, kept by the triggers on accounts",
+    ),
+    (
+        "audits",
+        "the team lead's own rows, which must survive every merge",
+    ),
+];
+
+/// One CSM's file, validated.
+#[derive(Debug, Clone)]
+struct Source {
+    path: PathBuf,
+    version: i64,
+    origin: i64,
+    modified: Option<DateTime<Utc>>,
+}
+
+/// What one source brought.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Merged {
+    pub path: PathBuf,
+    /// The file's own CSM (`is_me`), if it records one.
+    pub csm: Option<String>,
+    pub accounts: i64,
+    pub personas: i64,
+    pub touches: i64,
+    /// The schema the file was at, when it had to be migrated (in a copy).
+    pub migrated_from: Option<i64>,
+    /// The day of the copy this one replaced (its file's modification time), if any.
+    pub replaced: Option<String>,
+    /// The replaced copy was modified after this one.
+    pub replaced_newer: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub merged: Vec<Merged>,
+    /// (skipped, superseded by): files of the same CSM given twice; the last one wins.
+    pub skipped: Vec<(PathBuf, PathBuf)>,
+}
+
+/// Merges `sources` into the team file `into` (created if missing), all or nothing.
+pub fn merge(into: &Path, sources: &[PathBuf], now: DateTime<Utc>) -> Result<Outcome> {
+    if sources.is_empty() {
+        return Err(Error::Invalid(
+            "name at least one CSM's file to merge".into(),
+        ));
+    }
+    if sources.len() > MAX_SOURCES {
+        return Err(Error::Invalid(format!(
+            "{} files given; merge at most {MAX_SOURCES} at a time (each CSM's records are replaced on their own, so merge the rest in a second run); nothing was merged",
+            sources.len()
+        )));
+    }
+    if let Some(why) = super::write_protected(into) {
+        return Err(Error::Invalid(format!("{why}; nothing was merged")));
+    }
+    // 1. Every source validated before anything is written.
+    let mut found = Vec::new();
+    for path in sources {
+        found.push(inspect(path, into)?);
+    }
+    // The same CSM's file twice: the last one given wins.
+    let mut outcome = Outcome::default();
+    let mut chosen: Vec<Source> = Vec::new();
+    for (i, s) in found.iter().enumerate() {
+        if let Some(later) = found[i + 1..].iter().find(|l| l.origin == s.origin) {
+            outcome.skipped.push((s.path.clone(), later.path.clone()));
+        } else {
+            chosen.push(s.clone());
+        }
+    }
+    // 2. The team file, if it exists: ours, not from a newer attuned, and a team file.
+    if into.exists() {
+        let team = Store::open_read_only(into)?;
+        let is_team = team.meta(TEAM_KEY)?.is_some();
+        if !is_team && team.account_count()? > 0 {
+            return Err(Error::Invalid(format!(
+                "{} is a CSM's own file, not a team file; merge into a new file; nothing was merged",
+                into.display()
+            )));
+        }
+        if let Some(s) = chosen.iter().find(|s| s.origin == team.origin()) {
+            return Err(Error::Invalid(format!(
+                "{} is a copy of the team file {}; nothing was merged",
+                s.path.display(),
+                into.display()
+            )));
+        }
+    }
+    // 3. Older sources copied and migrated in a private directory beside the team file.
+    let work = WorkDir::new(into);
+    let mut attach: Vec<(Source, String)> = Vec::new();
+    for (i, s) in chosen.into_iter().enumerate() {
+        let uri = if s.version < schema::LATEST {
+            let dir = work.get()?;
+            let copy = dir.join(format!("source{i}.db"));
+            copy_with_backup_api(&s.path, &copy)?;
+            // Opening it migrates it; its pre-migration copy stays in the work directory.
+            drop(Store::open(&copy)?);
+            format!("file:{}?mode=ro", uri_path(&copy))
+        } else {
+            read_only_uri(&s.path)
+        };
+        attach.push((s, uri));
+    }
+    // 4. One transaction over the team file and every source attached.
+    let created = !into.exists();
+    let mut team = Store::open_for_writing(into)?;
+    let team_origin = team.origin();
+    let conn = &mut team.conn;
+    let mut attached = 0;
+    let result = (|| -> Result<Vec<Merged>> {
+        check_covered(conn)?;
+        // Outside the transaction (it has no effect inside one).
+        conn.pragma_update(None, "foreign_keys", false)?;
+        for (i, (s, uri)) in attach.iter().enumerate() {
+            conn.execute("ATTACH DATABASE ?1 AS ?2", params![uri, format!("src{i}")])
+                .map_err(|e| {
+                    Error::Invalid(format!("{}: cannot be read ({e})", s.path.display()))
+                })?;
+            attached += 1;
+        }
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut merged = Vec::new();
+        for (i, (s, _)) in attach.iter().enumerate() {
+            merged.push(replace(&tx, &format!("src{i}"), s, team_origin, now)?);
+        }
+        if let Some((table, n)) = foreign_key_problems(&tx)? {
+            return Err(Error::Invalid(format!(
+                "after merging, {n} record(s) (first in {table}) point at records no merged file holds (a change made in the team file itself to a record since deleted?); nothing was merged"
+            )));
+        }
+        tx.execute(
+            "INSERT OR REPLACE INTO main.meta (key, value) VALUES (?1, '1')",
+            [TEAM_KEY],
+        )?;
+        tx.commit()?;
+        Ok(merged)
+    })();
+    for i in 0..attached {
+        let _ = conn.execute("DETACH DATABASE ?1", [format!("src{i}")]);
+    }
+    conn.pragma_update(None, "foreign_keys", true)?;
+    match result {
+        Ok(merged) => outcome.merged = merged,
+        Err(e) => {
+            drop(team);
+            if created {
+                // A team file this failed merge created would only be an empty one.
+                for p in [
+                    into.to_path_buf(),
+                    sidecar(into, "-wal"),
+                    sidecar(into, "-shm"),
+                ] {
+                    let _ = fs::remove_file(p);
+                }
+            }
+            return Err(e);
+        }
+    }
+    team.optimize()?;
+    Ok(outcome)
+}
+
+/// Tables of the team file that neither list covers (a new table in the schema must be
+/// added to one of them).
+pub fn uncovered_tables(conn: &Connection) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare(
+        "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+    )?;
+    let names = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let known = |n: &str| {
+        MERGED_TABLES.iter().any(|(t, _)| *t == n)
+            || KEPT_TABLES
+                .iter()
+                .any(|(t, _)| *t == n || n.starts_with(&format!("{t}_")))
+    };
+    Ok(names.into_iter().filter(|n| !known(n)).collect())
+}
+
+fn check_covered(conn: &Connection) -> Result<()> {
+    let missing = uncovered_tables(conn)?;
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Invalid(format!(
+        "this attuned does not know how to merge the table(s) {}; nothing was merged",
+        missing.join(", ")
+    )))
+}
+
+/// A source checked read-only: an attuned file, not from a newer attuned, not a team file.
+fn inspect(path: &Path, into: &Path) -> Result<Source> {
+    if let (Ok(a), Ok(b)) = (fs::canonicalize(path), fs::canonicalize(into))
+        && a == b
+    {
+        return Err(Error::Invalid(format!(
+            "{} is the team file itself; nothing was merged",
+            path.display()
+        )));
+    }
+    if path.is_dir() {
+        return Err(Error::IsADirectory {
+            path: path.to_path_buf(),
+        });
+    }
+    let not_ours = || Error::NotADatabase {
+        path: path.to_path_buf(),
+    };
+    // Refuses what is not SQLite, is damaged, or is from a newer attuned; an empty
+    // SQLite file has no `meta` table to read the origin from.
+    let store = match Store::open_read_only(path) {
+        Err(Error::Sqlite(e)) if e.to_string().contains("no such table") => {
+            return Err(not_ours());
+        }
+        other => other?,
+    };
+    let version: i64 = store
+        .conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version == 0 || store.meta("origin")?.is_none() {
+        return Err(not_ours());
+    }
+    if store.meta(TEAM_KEY)?.is_some() {
+        return Err(Error::Invalid(format!(
+            "{} is a team file; merge the CSMs' own files; nothing was merged",
+            path.display()
+        )));
+    }
+    Ok(Source {
+        path: path.to_path_buf(),
+        version,
+        origin: store.origin(),
+        modified: modified(path),
+    })
+}
+
+/// When the file's data last changed: the later of the file and its WAL.
+fn modified(path: &Path) -> Option<DateTime<Utc>> {
+    [path.to_path_buf(), sidecar(path, "-wal")]
+        .iter()
+        .filter_map(|p| fs::metadata(p).and_then(|m| m.modified()).ok())
+        .max()
+        .map(DateTime::<Utc>::from)
+}
+
+/// A URI that opens `path` read-only and creates nothing beside it when it was closed
+/// cleanly (the same rule as `Store::open_read_only`).
+fn read_only_uri(path: &Path) -> String {
+    let pending_wal = fs::metadata(sidecar(path, "-wal")).is_ok_and(|m| m.len() > 0);
+    if sidecar(path, "-shm").exists() || pending_wal {
+        format!("file:{}?mode=ro", uri_path(path))
+    } else {
+        format!("file:{}?immutable=1", uri_path(path))
+    }
+}
+
+/// A consistent snapshot of `from` in the new 0600 file `to`, by SQLite's backup API.
+fn copy_with_backup_api(from: &Path, to: &Path) -> Result<()> {
+    let src = open_immutable(from)?;
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(to)
+        .map_err(|e| Error::io(to, e))?;
+    let mut dst = Connection::open(to).map_err(|e| Error::io(to, std::io::Error::other(e)))?;
+    let backup = rusqlite::backup::Backup::new(&src, &mut dst)?;
+    match backup.step(-1)? {
+        rusqlite::backup::StepResult::Done => Ok(()),
+        _ => Err(Error::Invalid(format!(
+            "{}: busy; could not copy it to migrate it; nothing was merged",
+            from.display()
+        ))),
+    }
+}
+
+/// The low and high id of one origin.
+fn id_range(origin: i64) -> (i64, i64) {
+    (origin << 32, (origin << 32) | 0xffff_ffff)
+}
+
+/// Replaces every team row of the source's origins with the source's rows.
+fn replace(
+    tx: &Connection,
+    schema_name: &str,
+    s: &Source,
+    team_origin: i64,
+    now: DateTime<Utc>,
+) -> Result<Merged> {
+    let origins = origins_in(tx, schema_name, s.origin)?;
+    if origins.contains(&team_origin) {
+        return Err(Error::Invalid(format!(
+            "{} holds records of the team file itself; nothing was merged",
+            s.path.display()
+        )));
+    }
+    let previous: Option<serde_json::Value> = tx
+        .query_row(
+            "SELECT value FROM main.meta WHERE key = ?1",
+            [format!("{MERGED_PREFIX}{}", s.origin)],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()?
+        .and_then(|v| serde_json::from_str(&v).ok());
+    for (table, column) in MERGED_TABLES {
+        let columns = columns_of(tx, table)?;
+        let source_columns = columns_in(tx, schema_name, table)?;
+        if let Some(missing) = columns.iter().find(|c| !source_columns.contains(c)) {
+            return Err(Error::Invalid(format!(
+                "{}: table {table} has no column {missing}; nothing was merged",
+                s.path.display()
+            )));
+        }
+        let mut delete = tx.prepare(&format!(
+            "DELETE FROM main.{table} WHERE {column} BETWEEN ?1 AND ?2"
+        ))?;
+        for o in &origins {
+            let (lo, hi) = id_range(*o);
+            delete.execute(params![lo, hi])?;
+        }
+        let list = columns.join(", ");
+        // Tables with triggers (totals, name search) get plain inserts: a row REPLACE
+        // deletes fires no delete trigger. Their ids were all just freed. Elsewhere a key
+        // shared with another file's row (the same CRM id imported by two CSMs) goes to
+        // the file merged last.
+        let verb = if has_triggers(tx, table)? {
+            "INSERT"
+        } else {
+            "INSERT OR REPLACE"
+        };
+        tx.execute(
+            &format!("{verb} INTO main.{table} ({list}) SELECT {list} FROM {schema_name}.{table}"),
+            [],
+        )?;
+    }
+    let count = |table: &str| {
+        tx.query_row(
+            &format!("SELECT count(*) FROM {schema_name}.{table}"),
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+    };
+    let csm: Option<String> = tx
+        .query_row(
+            &format!("SELECT name FROM {schema_name}.csms WHERE is_me = 1 ORDER BY id LIMIT 1"),
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let merged = Merged {
+        path: s.path.clone(),
+        csm: csm.clone(),
+        accounts: count("accounts")?,
+        personas: count("personas")?,
+        touches: count("touches")?,
+        migrated_from: (s.version < schema::LATEST).then_some(s.version),
+        replaced: previous
+            .as_ref()
+            .and_then(|p| p.get("modified").and_then(|m| m.as_str()))
+            .map(|m| m.chars().take(10).collect()),
+        replaced_newer: previous
+            .as_ref()
+            .and_then(|p| p.get("modified").and_then(|m| m.as_str()))
+            .and_then(super::parse_timestamp)
+            .zip(s.modified)
+            .is_some_and(|(before, this)| before > this),
+    };
+    // Records of the other origins were replaced too: so were their files' entries.
+    let mut forget = tx.prepare("DELETE FROM main.meta WHERE key = ?1")?;
+    for o in &origins {
+        forget.execute([format!("{MERGED_PREFIX}{o}")])?;
+    }
+    let record = serde_json::json!({
+        "path": s.path.display().to_string(),
+        "merged_at": timestamp(now),
+        "modified": s.modified.map(timestamp),
+        "csm": csm,
+        "accounts": merged.accounts,
+        "personas": merged.personas,
+        "touches": merged.touches,
+        "origins": origins.iter().collect::<Vec<_>>(),
+    });
+    tx.execute(
+        "INSERT OR REPLACE INTO main.meta (key, value) VALUES (?1, ?2)",
+        params![format!("{MERGED_PREFIX}{}", s.origin), record.to_string()],
+    )?;
+    Ok(merged)
+}
+
+/// The origins of every id the source holds, its own included.
+fn origins_in(tx: &Connection, schema_name: &str, own: i64) -> Result<BTreeSet<i64>> {
+    let mut origins = BTreeSet::from([own]);
+    for (table, column) in MERGED_TABLES {
+        if *column == "id" {
+            // Jumps from origin to origin along the primary key: a few lookups per table.
+            let mut next = tx.prepare(&format!(
+                "SELECT min(id) FROM {schema_name}.{table} WHERE id >= ?1"
+            ))?;
+            let mut from = i64::MIN;
+            while let Some(id) = next.query_row([from], |r| r.get::<_, Option<i64>>(0))? {
+                let o = id >> 32;
+                origins.insert(o);
+                match o.checked_add(1).and_then(|n| n.checked_shl(32)) {
+                    Some(n) if n > id => from = n,
+                    _ => break,
+                }
+            }
+        } else {
+            let mut stmt = tx.prepare(&format!(
+                "SELECT DISTINCT {column} >> 32 FROM {schema_name}.{table}"
+            ))?;
+            let found = stmt
+                .query_map([], |r| r.get::<_, i64>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            origins.extend(found);
+        }
+    }
+    Ok(origins)
+}
+
+fn has_triggers(tx: &Connection, table: &str) -> Result<bool> {
+    Ok(tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM main.sqlite_master WHERE type = 'trigger' AND tbl_name = ?1)",
+        [table],
+        |r| r.get(0),
+    )?)
+}
+
+/// The stored (not generated) columns of a team table.
+fn columns_of(tx: &Connection, table: &str) -> Result<Vec<String>> {
+    columns_in(tx, "main", table)
+}
+
+fn columns_in(tx: &Connection, schema_name: &str, table: &str) -> Result<Vec<String>> {
+    let mut stmt =
+        tx.prepare("SELECT name FROM pragma_table_xinfo(?1, ?2) WHERE hidden = 0 ORDER BY cid")?;
+    let names = stmt
+        .query_map([table, schema_name], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(names)
+}
+
+/// The first table with records pointing at nothing, and how many, in the team file.
+fn foreign_key_problems(tx: &Connection) -> Result<Option<(String, i64)>> {
+    let mut stmt = tx.prepare("PRAGMA main.foreign_key_check")?;
+    let tables = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let Some(first) = tables.first() else {
+        return Ok(None);
+    };
+    Ok(Some((first.clone(), tables.len() as i64)))
+}
+
+/// A private (0700) directory beside the team file for migrated copies, made on first
+/// use and removed with everything in it when the merge ends.
+struct WorkDir {
+    path: PathBuf,
+    made: std::cell::Cell<bool>,
+}
+
+impl WorkDir {
+    fn new(into: &Path) -> WorkDir {
+        let name = into
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "team.db".into());
+        let path = into.with_file_name(format!(".{name}.merge-{}", std::process::id()));
+        WorkDir {
+            path,
+            made: std::cell::Cell::new(false),
+        }
+    }
+
+    fn get(&self) -> Result<&Path> {
+        if !self.made.get() {
+            fs::DirBuilder::new()
+                .mode(0o700)
+                .create(&self.path)
+                .map_err(|e| Error::io(&self.path, e))?;
+            self.made.set(true);
+        }
+        Ok(&self.path)
+    }
+}
+
+impl Drop for WorkDir {
+    fn drop(&mut self) {
+        if self.made.get() {
+            let _ = fs::remove_dir_all(&self.path);
+        }
+    }
+}

@@ -1,0 +1,447 @@
+//! Adaptability audits (`A` on the portfolio): a quarter's sample of touches per CSM with
+//! each one's scoring status, and a summary of mean scores beside renewal and expansion
+//! outcomes. `[` `]` change the quarter, `d` draws (or tops up) the sample, `s` changes the
+//! seed, Enter opens a touch with its notes and the scoring form (`audit_form.rs`).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use crossterm::event::{Event, KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use rusqlite::Connection;
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::audit_form::{FormOutcome, ScoreForm};
+use super::format::fit;
+use super::keymap::{Action, Context};
+use super::theme::Theme;
+use crate::domain::audit::{self, Pillar, Quarter, Status};
+use crate::error::{Error, Result};
+use crate::store::Store;
+use crate::store::audit::{self as audits, AuditItem, Csm, DrawRequest, QuarterOutcomes, Summary};
+
+/// What an action on the audits screen asks of the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Stay,
+    /// A confirmation for the status bar.
+    Done(String),
+    /// Leave the screen.
+    Back,
+}
+
+pub struct AuditsView {
+    /// None: every CSM.
+    pub csm: Option<Csm>,
+    pub quarter: Quarter,
+    /// The seed the next draw uses (shown; `s` changes it).
+    pub seed: u64,
+    pub per_csm: usize,
+    pub items: Vec<AuditItem>,
+    pub selected: usize,
+    pub summary: Summary,
+    /// The quarter's renewal results, read once per quarter (scores change, they don't).
+    outcomes: QuarterOutcomes,
+    /// The seed field, while it is open.
+    pub seed_input: Option<Input>,
+    pub seed_error: Option<String>,
+    /// The touch being scored.
+    pub form: Option<ScoreForm>,
+    read_only: bool,
+}
+
+fn read_only_error(what: &str) -> Error {
+    Error::Invalid(format!(
+        "this file is open read-only: {what} (open the team file without --read-only)"
+    ))
+}
+
+impl AuditsView {
+    /// The audits of `csm` (None: every CSM) in the quarter of `today`.
+    pub fn open(store: &Store, csm: Option<Csm>, today: NaiveDate) -> Result<AuditsView> {
+        let quarter = Quarter::of(today);
+        let conn = store.conn();
+        let outcomes = audits::outcomes_by_csm(conn, quarter)?;
+        let mut view = AuditsView {
+            csm,
+            quarter,
+            seed: audits::default_seed(conn, quarter)?,
+            per_csm: audit::DEFAULT_PER_CSM,
+            items: Vec::new(),
+            selected: 0,
+            summary: audits::summary_with(conn, &outcomes)?,
+            outcomes,
+            seed_input: None,
+            seed_error: None,
+            form: None,
+            read_only: store.is_read_only(),
+        };
+        view.reload(conn)?;
+        Ok(view)
+    }
+
+    /// The audits of the CSM with this id (from the team view).
+    pub fn open_for(store: &Store, csm_id: i64, today: NaiveDate) -> Result<AuditsView> {
+        let csm = audits::csms(store.conn())?
+            .into_iter()
+            .find(|c| c.id == csm_id);
+        AuditsView::open(store, csm, today)
+    }
+
+    fn csm_id(&self) -> Option<i64> {
+        self.csm.as_ref().map(|c| c.id)
+    }
+
+    /// Reads the quarter's list and summary again, keeping the selection's place.
+    pub fn reload(&mut self, conn: &Connection) -> Result<()> {
+        self.items = audits::list(conn, self.quarter, self.csm_id())?;
+        self.summary = audits::summary_with(conn, &self.outcomes)?;
+        self.selected = self.selected.min(self.items.len().saturating_sub(1));
+        Ok(())
+    }
+
+    fn set_quarter(&mut self, conn: &Connection, quarter: Quarter) -> Result<()> {
+        self.quarter = quarter;
+        self.seed = audits::default_seed(conn, quarter)?;
+        self.outcomes = audits::outcomes_by_csm(conn, quarter)?;
+        self.selected = 0;
+        self.reload(conn)
+    }
+
+    pub fn context(&self) -> Context {
+        if self.form.is_some() {
+            Context::AuditScore
+        } else {
+            Context::Audits
+        }
+    }
+
+    /// Whether keys go to a field or the form rather than the keymap.
+    pub fn takes_keys(&self) -> bool {
+        self.seed_input.is_some() || self.form.is_some()
+    }
+
+    pub fn title(&self) -> String {
+        let who = self.csm.as_ref().map_or("all CSMs", |c| c.name.as_str());
+        match &self.form {
+            Some(f) => format!("Audits › {} › {}", self.quarter, f.title()),
+            None => format!("Audits › {who} › {}", self.quarter),
+        }
+    }
+
+    /// The status bar's keys while a field or the form has them.
+    pub fn hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
+        if self.seed_input.is_some() {
+            return Some(vec![
+                ("type", "a seed (digits)"),
+                ("Enter", "use it"),
+                ("Esc", "cancel"),
+            ]);
+        }
+        self.form.as_ref().map(ScoreForm::hints)
+    }
+
+    /// A key while the seed field or the form has the keys.
+    pub fn key(&mut self, key: KeyEvent, store: &mut Store, now: DateTime<Utc>) -> Result<Outcome> {
+        if let Some(input) = self.seed_input.as_mut() {
+            match key.code {
+                KeyCode::Esc => {
+                    self.seed_input = None;
+                    self.seed_error = None;
+                }
+                KeyCode::Enter => {
+                    let typed = input.value().trim().to_string();
+                    match typed.parse::<u64>() {
+                        Ok(seed) => {
+                            self.seed = seed;
+                            self.seed_input = None;
+                            self.seed_error = None;
+                            return Ok(Outcome::Done(format!(
+                                "Seed {seed}: d draws with it (scored audits are kept)"
+                            )));
+                        }
+                        Err(_) => {
+                            self.seed_error =
+                                Some(format!("'{typed}' is not a seed: type digits only"));
+                        }
+                    }
+                }
+                _ => {
+                    input.handle_event(&Event::Key(key));
+                    self.seed_error = None;
+                }
+            }
+            return Ok(Outcome::Stay);
+        }
+        let Some(form) = self.form.as_mut() else {
+            return Ok(Outcome::Stay);
+        };
+        match form.key(key, store, now)? {
+            FormOutcome::Stay => Ok(Outcome::Stay),
+            FormOutcome::Saved(text) => {
+                let id = form.audit.id;
+                if let Some(item) = self.items.iter_mut().find(|a| a.id == id) {
+                    item.score = form.score.clone();
+                }
+                Ok(text.map_or(Outcome::Stay, Outcome::Done))
+            }
+            FormOutcome::Move(step) => {
+                let next = self.selected as i64 + step;
+                if next < 0 || next as usize >= self.items.len() {
+                    return Ok(Outcome::Done("No more audited touches that way".into()));
+                }
+                self.selected = next as usize;
+                self.open_form(store)?;
+                Ok(Outcome::Stay)
+            }
+            FormOutcome::Close => {
+                self.form = None;
+                self.reload(store.conn())?;
+                Ok(Outcome::Stay)
+            }
+        }
+    }
+
+    fn open_form(&mut self, store: &Store) -> Result<()> {
+        let Some(item) = self.items.get(self.selected).cloned() else {
+            return Ok(());
+        };
+        let touch = audits::touch(store.conn(), item.touch_id)?;
+        self.form = Some(ScoreForm::new(item, touch, self.read_only));
+        Ok(())
+    }
+
+    /// An action of the list (keys resolved by the keymap).
+    pub fn action(
+        &mut self,
+        action: Action,
+        store: &mut Store,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome> {
+        match action {
+            Action::Down if self.selected + 1 < self.items.len() => self.selected += 1,
+            Action::Up => self.selected = self.selected.saturating_sub(1),
+            Action::PageDown => {
+                self.selected = (self.selected + 10).min(self.items.len().saturating_sub(1))
+            }
+            Action::PageUp => self.selected = self.selected.saturating_sub(10),
+            Action::Top => self.selected = 0,
+            Action::Bottom => self.selected = self.items.len().saturating_sub(1),
+            Action::QuarterPrev => self.set_quarter(store.conn(), self.quarter.prev())?,
+            Action::QuarterNext => self.set_quarter(store.conn(), self.quarter.next())?,
+            Action::AuditSeed => {
+                if self.read_only {
+                    return Err(read_only_error("no sample can be drawn"));
+                }
+                self.seed_input = Some(Input::new(self.seed.to_string()));
+                self.seed_error = None;
+            }
+            Action::AuditDraw => return self.draw_sample(store, now),
+            Action::Open => self.open_form(store)?,
+            Action::Back => return Ok(Outcome::Back),
+            _ => {}
+        }
+        Ok(Outcome::Stay)
+    }
+
+    fn draw_sample(&mut self, store: &mut Store, now: DateTime<Utc>) -> Result<Outcome> {
+        if self.read_only {
+            return Err(read_only_error("no sample can be drawn"));
+        }
+        let req = DrawRequest {
+            quarter: self.quarter,
+            per_csm: self.per_csm,
+            seed: Some(self.seed),
+            csm_id: self.csm_id(),
+        };
+        let drawn = audits::draw(store, &req, now)?;
+        self.reload(store.conn())?;
+        if drawn.is_empty() {
+            return Ok(Outcome::Done(format!(
+                "No calls, meetings or QBRs in {} to draw from",
+                self.quarter
+            )));
+        }
+        let added: usize = drawn.iter().map(|d| d.added).sum();
+        let kept: usize = drawn.iter().map(|d| d.kept).sum();
+        let dropped: usize = drawn.iter().map(|d| d.dropped).sum();
+        let mut text = format!(
+            "Drew {added} touches for {} CSM{} (seed {}); {kept} kept",
+            drawn.len(),
+            if drawn.len() == 1 { "" } else { "s" },
+            self.seed
+        );
+        if dropped > 0 {
+            text.push_str(&format!(", {dropped} unscored replaced"));
+        }
+        Ok(Outcome::Done(text))
+    }
+
+    pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        if area.width == 0 || area.height == 0 {
+            return;
+        }
+        if let Some(form) = &self.form {
+            form.draw(frame, area, theme);
+            return;
+        }
+        let rows = self.summary.rows.len() as u16;
+        let summary_h = (rows + 5).min(area.height / 2).max(4);
+        let [list, summary] =
+            Layout::vertical([Constraint::Min(3), Constraint::Length(summary_h)]).areas(area);
+        self.draw_list(frame, list, theme);
+        self.draw_summary(frame, summary, theme);
+    }
+
+    fn draw_list(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        let scored = self
+            .items
+            .iter()
+            .filter(|a| a.score.status() == Status::Scored)
+            .count();
+        let who = self.csm.as_ref().map_or("all CSMs", |c| c.name.as_str());
+        let mut lines = vec![Line::from(vec![
+            Span::styled(format!(" {who} · {}", self.quarter), theme.title()),
+            Span::raw(format!(
+                " · {} drawn, {scored} scored · seed {} · {} per CSM",
+                self.items.len(),
+                self.seed,
+                self.per_csm
+            )),
+        ])];
+        if let Some(input) = &self.seed_input {
+            lines.push(Line::from(vec![
+                Span::styled(" Seed: ", theme.key()),
+                Span::raw(format!("{}▏", input.value())),
+                Span::styled("  the same seed draws the same touches", theme.dim()),
+            ]));
+        }
+        if let Some(e) = &self.seed_error {
+            lines.push(Line::styled(format!(" ✗ {e}"), theme.danger()));
+        }
+        if self.items.is_empty() {
+            lines.push(Line::raw(""));
+            lines.push(Line::raw(format!(
+                " Nothing drawn for {} yet. d draws {} calls, meetings or QBRs per CSM.",
+                self.quarter, self.per_csm
+            )));
+        }
+        let width = area.width.saturating_sub(2) as usize;
+        let all = self.csm.is_none();
+        let csm_w = if all { (width / 7).clamp(6, 16) } else { 0 };
+        let account_w = (width / 5).clamp(8, 24);
+        let first = lines.len();
+        for (i, a) in self.items.iter().enumerate() {
+            let on = i == self.selected;
+            let status = match a.score.status() {
+                Status::Scored => "✓",
+                Status::Started => "◐",
+                Status::NotScored => "·",
+            };
+            let rubric = a.score.rubric.map_or("-".to_string(), |r| r.to_string());
+            let who = if all {
+                format!("{:<csm_w$} ", fit(&a.csm, csm_w))
+            } else {
+                String::new()
+            };
+            let rest = match &a.touch {
+                Some(t) => {
+                    let kind = match t.call_type {
+                        Some(ct) if t.kind.label() != ct.label() => {
+                            format!("{} · {}", t.kind.label(), ct.label())
+                        }
+                        _ => t.kind.label().to_string(),
+                    };
+                    format!(
+                        "{}  {:<account_w$}  {:<18} {}",
+                        t.occurred_at.format("%b %d"),
+                        fit(&t.account, account_w),
+                        fit(&kind, 18),
+                        t.summary.as_deref().unwrap_or("").replace('\n', " ")
+                    )
+                }
+                None => "this touch is no longer in the CSM's file".to_string(),
+            };
+            let text = format!(
+                "{}{status} {rubric}  {who}{rest}",
+                if on { "▶" } else { " " },
+            );
+            let text = fit(&text, width);
+            lines.push(if on {
+                Line::styled(text, theme.selected())
+            } else if a.touch.is_none() {
+                Line::styled(text, theme.dim())
+            } else {
+                Line::raw(text)
+            });
+        }
+        let inner_h = area.height.saturating_sub(2) as usize;
+        let selected_line = first + self.selected;
+        let scroll = selected_line.saturating_sub(inner_h.saturating_sub(1)) as u16;
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(
+                    Block::new()
+                        .borders(Borders::ALL)
+                        .title(" Adaptability audits (✓ scored ◐ started · to score) "),
+                )
+                .scroll((scroll, 0)),
+            area,
+        );
+    }
+
+    fn draw_summary(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        let num = |v: Option<f64>| v.map_or("  - ".to_string(), |v| format!("{v:>4.1}"));
+        let width = area.width.saturating_sub(2) as usize;
+        let name_w = width.saturating_sub(65).clamp(6, 24);
+        let mut head = format!("{:<name_w$} {:>6} {:>6}", "CSM", "Scored", "Rubric");
+        for p in Pillar::ALL {
+            head.push_str(&format!(" {:>4}", p.short()));
+        }
+        head.push_str(&format!(
+            " {:>4} {:>4} {:>4} {:>5}",
+            "Ren", "Exp", "Lost", "Rate"
+        ));
+        let mut lines = vec![Line::styled(fit(&head, width), theme.header())];
+        if self.summary.rows.is_empty() {
+            lines.push(Line::raw(
+                " No audits or renewal results this quarter.".to_string(),
+            ));
+        }
+        for r in &self.summary.rows {
+            let mut text = format!(
+                "{:<name_w$} {:>6} {:>6}",
+                fit(&r.csm, name_w),
+                format!("{}/{}", r.scored, r.drawn),
+                num(r.rubric)
+            );
+            for p in r.pillars {
+                text.push_str(&format!(" {}", num(p)));
+            }
+            let rate = r
+                .outcomes
+                .renewal_rate()
+                .map_or("    -".to_string(), |v| format!("{:>4.0}%", v * 100.0));
+            text.push_str(&format!(
+                " {:>4} {:>4} {:>4} {:>5}",
+                r.outcomes.renewed, r.outcomes.expanded, r.outcomes.lost, rate
+            ));
+            lines.push(Line::raw(fit(&text, width)));
+        }
+        lines.push(Line::styled(
+            audit::correlation_line(self.summary.correlation),
+            theme.dim(),
+        ));
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(Block::new().borders(Borders::ALL).title(format!(
+                    " {}: mean scores beside renewal outcomes ",
+                    self.quarter
+                )))
+                .wrap(Wrap { trim: false }),
+            area,
+        );
+    }
+}
