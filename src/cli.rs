@@ -572,6 +572,10 @@ fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
     let mut store = Store::open_for_writing(path)?;
     let out = store::import::apply(&mut store, &parsed, mode, &SystemClock)?;
     for p in &parsed {
+        if p.kind == import::Kind::MavenReference {
+            println!("{}: Maven reference table, nothing in it to import", p.file);
+            continue;
+        }
         let rows = p.accounts.len()
             + p.contacts.len()
             + p.csms.len()
@@ -730,15 +734,13 @@ fn kpi_report(path: &Path, args: &ReportArgs) -> Result<ExitCode> {
         }
         (None, None) => (Who::All, "everyone in the file".to_string()),
     };
-    let window = Window::ending(
-        args.until.unwrap_or_else(|| SystemClock.today()),
-        args.months,
-    );
+    let last_day = args.until.unwrap_or_else(|| SystemClock.today());
+    let window = Window::ending(last_day, args.months);
     let started = Instant::now();
     let k = kpi::load(conn, who, window)?;
     let elapsed = started.elapsed();
     let source = path.display().to_string();
-    let text = crate::report::markdown(
+    let mut text = crate::report::markdown(
         &k,
         &crate::report::Heading {
             scope: &scope,
@@ -746,6 +748,8 @@ fn kpi_report(path: &Path, args: &ReportArgs) -> Result<ExitCode> {
         },
         &THRESHOLDS,
     );
+    text.push('\n');
+    text.push_str(&audits_in_scope(conn, &all, who, last_day)?);
     match io::stdout().lock().write_all(text.as_bytes()) {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
         other => other.map_err(|e| Error::io(Path::new("stdout"), e))?,
@@ -754,6 +758,34 @@ fn kpi_report(path: &Path, args: &ReportArgs) -> Result<ExitCode> {
         eprintln!("report: KPIs computed in {:.3} s", elapsed.as_secs_f64());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The adaptability audits of the report's last quarter, for the CSMs the report covers
+/// (the correlation across CSMs only when it covers everyone).
+fn audits_in_scope(
+    conn: &rusqlite::Connection,
+    csms: &[crate::store::kpi::CsmRow],
+    who: crate::store::kpi::Who,
+    last_day: chrono::NaiveDate,
+) -> Result<String> {
+    use crate::domain::audit::{Quarter, summary_markdown};
+    use crate::store::kpi::Who;
+    let quarter = Quarter::of(last_day);
+    let mut s = crate::store::audit::summary(conn, quarter)?;
+    let lead_of = |id: i64| {
+        csms.iter()
+            .find(|c| c.id == id)
+            .and_then(|c| c.team_lead_id)
+    };
+    match who {
+        Who::All => {}
+        Who::Csm(id) => s.rows.retain(|r| r.csm_id == id),
+        Who::Team(lead) => s
+            .rows
+            .retain(|r| r.csm_id == lead || lead_of(r.csm_id) == Some(lead)),
+    }
+    let correlation = if who == Who::All { s.correlation } else { None };
+    Ok(summary_markdown(quarter, &s.rows, correlation))
 }
 
 /// Backups only read the database, so they work on a write-protected file too.
@@ -786,7 +818,7 @@ fn audit_draw(path: &Path, read_only: bool, args: &AuditDrawArgs) -> Result<Exit
             io::Error::new(io::ErrorKind::NotFound, "no such database"),
         ));
     }
-    let mut store = Store::open(path)?;
+    let mut store = Store::open_for_writing(path)?;
     let quarter = args.quarter.unwrap_or(Quarter::of(SystemClock.today()));
     let seed = match args.seed {
         Some(s) => s,

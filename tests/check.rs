@@ -28,7 +28,8 @@ fn check_finds_broken_invariants_a_demo_does_not_have() {
              WHERE id = (SELECT min(id) FROM accounts);
          INSERT OR IGNORE INTO touch_participants (touch_id, persona_id)
              SELECT t.id, p.id FROM touches t JOIN personas p ON p.account_id <> t.account_id LIMIT 1;
-         UPDATE accounts SET parent_id = id WHERE id = (SELECT max(id) FROM accounts);",
+         UPDATE accounts SET parent_id = id WHERE id = (SELECT max(id) FROM accounts);
+         UPDATE csm_totals SET calls = calls + 1 WHERE csm_id = (SELECT min(csm_id) FROM csm_totals);",
     )
     .unwrap();
     drop(conn);
@@ -41,6 +42,10 @@ fn check_finds_broken_invariants_a_demo_does_not_have() {
     );
     assert!(out.contains("summary"), "{out}");
     assert!(out.contains("own parent"), "{out}");
+    assert!(
+        out.contains("team totals disagree with the accounts for 1 CSM(s)"),
+        "{out}"
+    );
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(err.lines().count(), 1);
 }

@@ -409,6 +409,13 @@ fn report_prints_markdown_and_leaves_a_read_only_file_untouched() {
         "{text}"
     );
     assert!(text.contains("## Per segment") && text.contains("## By month"));
+    // The quarter's adaptability audits close the report, beside renewal outcomes (none
+    // drawn in this file yet).
+    assert!(text.contains("## Adaptability audits, "), "{text}");
+    assert!(
+        text.contains("| Cy Chen | 0/0 | — | — | — | — | — | — | — | 1 | 0 | 1 | 50% |"),
+        "{text}"
+    );
     assert!(
         text.contains("- **Ada Alvarez**: high escalation rate: escalation rate 50% vs team median 10% (flag at 1.5× the median)"),
         "{text}"
@@ -433,6 +440,7 @@ fn report_prints_markdown_and_leaves_a_read_only_file_untouched() {
     let text = String::from_utf8_lossy(&bo.stdout);
     assert!(text.starts_with("# Coaching KPIs: Bo Brandt"), "{text}");
     assert!(!text.contains("| Ada Alvarez |"));
+    assert!(text.contains("| Bo Brandt | 0/0 |") && !text.contains("| Cy Chen |"));
     let team = common::cli::attuned(
         dir.path(),
         &["report", "--db", db.to_str().unwrap(), "--team", "Lena"],

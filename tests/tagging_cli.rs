@@ -31,7 +31,10 @@ fn followups_prints_the_queue_as_text_and_json() {
     let text = String::from_utf8(out.stdout).unwrap();
     // The binary reads the real clock while the fixture is dated: Northwind's follow-up
     // (two days before the fixture's today) is overdue on any later day.
-    let overdue = text.split_once("Overdue (").map(|(_, rest)| rest).unwrap_or("");
+    let overdue = text
+        .split_once("Overdue (")
+        .map(|(_, rest)| rest)
+        .unwrap_or("");
     let overdue = overdue.split("\n\n").next().unwrap_or("");
     assert!(overdue.contains("Northwind Logistics"), "{text}");
     let out = attuned(&db, &["followups", "--json"]);

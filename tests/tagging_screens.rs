@@ -257,10 +257,17 @@ fn the_queue_groups_and_acts() {
     assert!(render(k.app, 80, 24).contains("Snoozed"));
     k.text("d");
     assert!(render(k.app, 80, 24).contains("Done:"));
+    // Enter opens the account; Esc comes back to the queue, a second Esc to the portfolio.
     k.code(KeyCode::Enter);
-    assert!(render(k.app, 80, 24).contains("Portfolio ›"));
-    k.code(KeyCode::Esc).text("f").code(KeyCode::Esc);
-    assert!(render(k.app, 80, 24).contains("Portfolio"));
+    assert!(render(k.app, 80, 24).contains("Follow-ups › "));
+    k.code(KeyCode::Esc);
+    assert!(render(k.app, 80, 24).contains("┌ Follow-ups"));
+    k.code(KeyCode::Esc);
+    let text = render(k.app, 80, 24);
+    assert!(
+        text.contains("Portfolio") && !text.contains("┌ Follow-ups"),
+        "{text}"
+    );
 }
 
 #[test]

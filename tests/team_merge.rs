@@ -625,3 +625,43 @@ fn a_file_moved_to_a_new_laptop_replaces_its_old_self() {
     drop(team_store);
     healthy(home, &team);
 }
+
+#[test]
+fn a_team_file_explains_that_csm_records_change_only_by_merging() {
+    use attuned::ui::{App, Theme};
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let a = demo(home, "a.db", 20, 1);
+    let b = demo(home, "b.db", 20, 2);
+    let team = home.join("TEAM.db");
+    merged(home, &team, &[&a, &b]);
+    let touches = count(&team, "touches");
+    let render = |app: &App| {
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
+        t.draw(|f| app.draw(f)).unwrap();
+        t.backend().to_string()
+    };
+    let store = Store::open(&team).unwrap();
+    let mut app = App::new(
+        store,
+        std::sync::Arc::new(common::clock()),
+        Theme::plain(),
+        (100, 30),
+    )
+    .unwrap();
+    assert!(render(&app).contains("[team file]"));
+    // Into a portfolio, then the keys that would log a touch and start a call.
+    for code in [KeyCode::Enter, KeyCode::Char('l'), KeyCode::Char('c')] {
+        app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
+        if code != KeyCode::Enter {
+            let text = render(&app);
+            assert!(
+                text.contains("this is a team file, where CSMs' records change only by merging"),
+                "{text}"
+            );
+        }
+    }
+    drop(app);
+    assert_eq!(count(&team, "touches"), touches);
+}

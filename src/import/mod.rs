@@ -165,6 +165,8 @@ pub enum Kind {
     MavenAccounts,
     MavenTeams,
     MavenPipeline,
+    /// Maven's product list and data dictionary: recognised, nothing in them to import.
+    MavenReference,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -387,6 +389,9 @@ fn recognise(headers: &[String]) -> (Kind, System, bool) {
     if is(&["opportunityid", "salesagent", "account", "dealstage"]) {
         return (Kind::MavenPipeline, System::Maven, true);
     }
+    if is(&["product", "series", "salesprice"]) || is(&["table", "field", "description"]) {
+        return (Kind::MavenReference, System::Maven, true);
+    }
     let contacts = has(
         headers,
         &[
@@ -457,6 +462,7 @@ pub fn parse_file(file: &str, bytes: &[u8], maps: &[MapRule]) -> Result<Parsed> 
         Kind::MavenAccounts => maven_accounts(file, &table),
         Kind::MavenTeams => maven_teams(file, &table),
         Kind::MavenPipeline => maven_pipeline(file, &table),
+        Kind::MavenReference => Parsed::new(file, kind, System::Maven),
         Kind::Accounts | Kind::Contacts => {
             let user: Vec<&MapRule> = maps
                 .iter()

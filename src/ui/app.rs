@@ -81,6 +81,11 @@ pub struct App {
     quit: bool,
     /// The staleness window and the CSM sentiment criteria.
     config: Config,
+    /// The follow-up queue an account was opened from: Esc on the account goes back to it.
+    account_opened_from: Option<Screen>,
+    /// A merged team file: its CSMs' records change in their own files, never here (a
+    /// merge replaces them); the team lead's audits are its only edits.
+    team_file: bool,
 }
 
 impl App {
@@ -120,6 +125,7 @@ impl App {
         } else {
             None
         };
+        let team_file = store.meta(crate::store::merge::TEAM_KEY)?.is_some();
         let message = store
             .read_only_reason()
             .map(|why| Notice::Problem(format!("{why}: opened read-only, nothing will be changed")))
@@ -141,6 +147,8 @@ impl App {
             risk_refreshing: false,
             quit: false,
             config,
+            account_opened_from: None,
+            team_file,
         })
     }
 
@@ -391,12 +399,8 @@ impl App {
             self.call_outcome(result);
             return Ok(());
         }
-        if self.store.is_read_only()
-            && let Some(what) = read_only_refusal(action)
-        {
-            return Err(crate::error::Error::Invalid(format!(
-                "this file is open read-only: {what}"
-            )));
+        if let Some(what) = read_only_refusal(action) {
+            self.refuse_edits(what)?;
         }
         if let Screen::Followups(..) = self.screen
             && !matches!(action, Action::Help | Action::Palette | Action::Quit)
@@ -465,6 +469,11 @@ impl App {
                         return Ok(());
                     };
                     if view.update(action, &mut self.store, &at)? == AccountOutcome::Back {
+                        if let Some(queue) = self.account_opened_from.take() {
+                            self.screen = queue;
+                            self.reread_under();
+                            return Ok(());
+                        }
                         self.screen = Screen::Portfolio;
                         self.sync_clock();
                         self.portfolio.refresh_in_place(self.store.conn())?;
@@ -525,11 +534,7 @@ impl App {
 
     /// `c`: a call on the selected account (portfolio) or the open one (account).
     fn start_call(&mut self) -> Result<()> {
-        if self.store.is_read_only() {
-            return Err(crate::error::Error::Invalid(
-                "this file is open read-only: a call cannot be recorded".into(),
-            ));
-        }
+        self.refuse_edits("a call cannot be recorded")?;
         let id = match &self.screen {
             Screen::Portfolio => self.portfolio.selected_row().map(|r| r.id),
             Screen::Account(view) => Some(view.detail.id),
@@ -643,11 +648,7 @@ impl App {
 
     /// `l`: log a touch on the selected (portfolio) or open (account) account.
     fn log_touch(&mut self) -> Result<()> {
-        if self.store.is_read_only() {
-            return Err(crate::error::Error::Invalid(
-                "this file is open read-only: a touch cannot be logged".into(),
-            ));
-        }
+        self.refuse_edits("a touch cannot be logged")?;
         let id = match &self.screen {
             Screen::Portfolio => self.portfolio.selected_row().map(|r| r.id),
             Screen::Account(view) => Some(view.detail.id),
@@ -855,19 +856,15 @@ impl App {
         if action == Action::StartCall {
             return self.start_call();
         }
+        if matches!(
+            action,
+            Action::FollowupDone | Action::FollowupSnooze | Action::FollowupReschedule
+        ) {
+            self.refuse_edits("follow-ups cannot change")?;
+        }
         let Screen::Followups(view, _) = &mut self.screen else {
             return Ok(());
         };
-        let read_only = self.store.is_read_only();
-        let writes = matches!(
-            action,
-            Action::FollowupDone | Action::FollowupSnooze | Action::FollowupReschedule
-        );
-        if read_only && writes {
-            return Err(crate::error::Error::Invalid(
-                "this file is open read-only: follow-ups cannot change".into(),
-            ));
-        }
         match action {
             Action::Down => view.down(),
             Action::Up => view.up(),
@@ -891,7 +888,8 @@ impl App {
                     return Ok(());
                 };
                 let account = AccountView::open(self.store.conn(), id, &at)?;
-                self.screen = Screen::Account(Box::new(account));
+                let queue = std::mem::replace(&mut self.screen, Screen::Account(Box::new(account)));
+                self.account_opened_from = Some(queue);
             }
             Action::Back => {
                 if let Screen::Followups(_, under) =
@@ -906,9 +904,22 @@ impl App {
         Ok(())
     }
 
+    /// An edit of the CSMs' records is refused, saying why and `what` it would have done,
+    /// in a read-only file and in a team file.
+    fn refuse_edits(&self, what: &str) -> Result<()> {
+        let why = if self.store.is_read_only() {
+            "this file is open read-only"
+        } else if self.team_file {
+            "this is a team file, where CSMs' records change only by merging their files"
+        } else {
+            return Ok(());
+        };
+        Err(crate::error::Error::Invalid(format!("{why}: {what}")))
+    }
+
     /// Offers to resume the call the last run left in progress, if any.
     pub fn offer_interrupted_call(&mut self) -> Result<()> {
-        if self.store.is_read_only() {
+        if self.store.is_read_only() || self.team_file {
             return Ok(());
         }
         if let Some(saved) = crate::store::call::interrupted(self.store.conn())? {
@@ -941,6 +952,7 @@ impl App {
         let at = self.as_of();
         let view = AccountView::open(self.store.conn(), id, &at)?;
         self.screen = Screen::Account(Box::new(view));
+        self.account_opened_from = None;
         Ok(())
     }
 
@@ -992,6 +1004,9 @@ impl App {
             Screen::Portfolio => self.portfolio.title(),
             Screen::Team => "Team".to_string(),
             Screen::Call(flow, _) => flow.title(),
+            Screen::Account(v) if self.account_opened_from.is_some() => {
+                format!("Follow-ups › {}", v.detail.name)
+            }
             Screen::Account(v) => format!("{} › {}", self.portfolio.title(), v.detail.name),
             Screen::WrapUp(form, _) => form.title(),
             Screen::Followups(..) => "Follow-ups".to_string(),
@@ -1004,6 +1019,8 @@ impl App {
         ];
         if self.store.is_read_only() {
             spans.push(Span::styled("  [read-only]", self.theme.warn()));
+        } else if self.team_file {
+            spans.push(Span::styled("  [team file]", self.theme.dim()));
         }
         if self.risk_refreshing {
             spans.push(Span::styled("  updating risk to today…", self.theme.dim()));
@@ -1148,7 +1165,8 @@ const LEGEND: [&str; 4] = [
     "Touch: days since the last touch · Follow-up: the next open one",
 ];
 
-/// What an editing key would have changed, said when the file is open read-only.
+/// What an editing key would have changed, said when the file is open read-only or is a
+/// team file.
 fn read_only_refusal(action: Action) -> Option<&'static str> {
     Some(match action {
         Action::StrengthUp | Action::StrengthDown => "a persona's strength cannot change",
