@@ -381,7 +381,7 @@ fn the_file_has_one_csm_with_a_team_lead() {
 
 #[test]
 fn the_result_passes_sqlite_integrity_and_foreign_key_checks() {
-    let (_dir, store, _) = fresh(150, 11);
+    let (dir, store, _) = fresh(150, 11);
     let conn = store.conn();
     let integrity: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
@@ -395,6 +395,18 @@ fn the_result_passes_sqlite_integrity_and_foreign_key_checks() {
     assert_eq!(pragma("foreign_keys"), 1);
     assert_eq!(pragma("ignore_check_constraints"), 0);
     assert_eq!(pragma("synchronous"), 2);
+    // The indexes and triggers set aside while it loaded are all back, as in a new file.
+    let objects = |conn: &Connection| {
+        count(
+            conn,
+            "SELECT count(*) FROM sqlite_schema WHERE type IN ('index', 'trigger')",
+        )
+    };
+    let empty = Store::open(&dir.path().join("empty.db")).unwrap();
+    assert_eq!(objects(conn), objects(empty.conn()));
+    assert_eq!(store.meta("bulk_deferred").unwrap(), None);
+    let report = attuned::store::check::run(conn).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
 }
 
 #[test]

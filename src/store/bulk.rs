@@ -3,7 +3,7 @@
 //! They belong to this connection only, change nothing in the file, and are put back to
 //! what they were afterwards, whatever the load's outcome.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use super::Store;
 use crate::error::Result;
@@ -30,6 +30,108 @@ impl Store {
         restored?;
         Ok(out)
     }
+}
+
+/// `meta` key holding the indexes and triggers a long load has set aside, until it puts
+/// them back; a load cut short (a crash, `kill -9`) leaves it, and the next writable open
+/// puts them back (`Store::open`).
+pub const DEFERRED_KEY: &str = "bulk_deferred";
+
+/// `portfolio_totals` from the accounts themselves: what its triggers add up row by row.
+pub(crate) const RECOMPUTE_PORTFOLIO_TOTALS: &str = "UPDATE portfolio_totals SET
+        (accounts, contract_value, value_at_risk, red, yellow, green, unrated) = (
+            SELECT count(*), ifnull(sum(contract_value), 0),
+                ifnull(sum(CASE WHEN risk >= 50 THEN contract_value ELSE 0 END), 0),
+                ifnull(sum(pulse IS 'red'), 0), ifnull(sum(pulse IS 'yellow'), 0),
+                ifnull(sum(pulse IS 'green'), 0), ifnull(sum(pulse IS NULL), 0)
+            FROM accounts WHERE archived_at IS NULL)
+    WHERE id = 1";
+
+/// `csm_totals` from the accounts and calls themselves (schema V4's own formulas).
+const RECOMPUTE_CSM_TOTALS: &str = "DELETE FROM csm_totals;
+    INSERT INTO csm_totals (csm_id, accounts, contract_value, value_at_risk, red, yellow,
+        green, unrated, overdue_followups)
+    SELECT ifnull(owner_csm_id, 0), count(*), ifnull(sum(contract_value), 0),
+        ifnull(sum(CASE WHEN risk >= 50 THEN contract_value ELSE 0 END), 0),
+        sum(pulse IS 'red'), sum(pulse IS 'yellow'), sum(pulse IS 'green'), sum(pulse IS NULL),
+        ifnull(sum(overdue_followups), 0)
+    FROM accounts WHERE archived_at IS NULL GROUP BY 1;
+    INSERT INTO csm_totals (csm_id, calls)
+    SELECT csm_id, count(*) FROM touches WHERE kind = 'call' AND csm_id IS NOT NULL
+    GROUP BY csm_id
+    ON CONFLICT (csm_id) DO UPDATE SET calls = excluded.calls;";
+
+/// Drops the named indexes (UNIQUE ones are never dropped: they check rows as they come)
+/// and every trigger on `trigger_tables`, and records their text in `meta`, in the
+/// caller's transaction. A load of many transactions then adds rows without upkeep, and
+/// `put_back` builds each index once and recomputes what the triggers keep.
+pub(crate) fn defer(conn: &Connection, indexes: &[&str], trigger_tables: &[&str]) -> Result<()> {
+    let mut sql = Vec::new();
+    let mut stmt = conn.prepare(
+        "SELECT name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND (
+             (type = 'index' AND name IN (SELECT value FROM json_each(?1)))
+             OR (type = 'trigger' AND tbl_name IN (SELECT value FROM json_each(?2))))
+         ORDER BY type, name",
+    )?;
+    let found = stmt
+        .query_map(
+            [
+                serde_json::to_string(indexes).unwrap_or_default(),
+                serde_json::to_string(trigger_tables).unwrap_or_default(),
+            ],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for (name, text) in found {
+        let words: Vec<&str> = text.split_whitespace().take(2).collect();
+        let (kind, unique) = match words.as_slice() {
+            ["CREATE", w] if w.eq_ignore_ascii_case("unique") => ("INDEX", true),
+            ["CREATE", w] if w.eq_ignore_ascii_case("trigger") => ("TRIGGER", false),
+            _ => ("INDEX", false),
+        };
+        if unique {
+            continue;
+        }
+        conn.execute_batch(&format!(
+            "DROP {kind} \"{}\"",
+            name.replace('"', "\"\"")
+        ))?;
+        sql.push(text);
+    }
+    if let Some(earlier) = deferred(conn)? {
+        sql.extend(earlier);
+    }
+    conn.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+        [DEFERRED_KEY, &serde_json::to_string(&sql).unwrap_or_default()],
+    )?;
+    Ok(())
+}
+
+fn deferred(conn: &Connection) -> Result<Option<Vec<String>>> {
+    let text: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [DEFERRED_KEY], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
+}
+
+/// Puts back what `defer` set aside, in the caller's transaction: the indexes built from
+/// the finished tables, the triggers recreated, and what they keep (the portfolio and
+/// per-CSM totals, the name search index) recomputed. Nothing to do when nothing waits.
+pub(crate) fn put_back(conn: &Connection) -> Result<bool> {
+    let Some(sql) = deferred(conn)? else {
+        return Ok(false);
+    };
+    for text in &sql {
+        conn.execute_batch(text)?;
+    }
+    conn.execute_batch(RECOMPUTE_PORTFOLIO_TOTALS)?;
+    conn.execute_batch(RECOMPUTE_CSM_TOTALS)?;
+    conn.execute_batch("INSERT INTO account_names (account_names) VALUES ('rebuild')")?;
+    conn.execute("DELETE FROM meta WHERE key = ?1", [DEFERRED_KEY])?;
+    Ok(true)
 }
 
 fn apply<'a>(
@@ -84,5 +186,56 @@ mod tests {
             .pragma_query_value(None, "foreign_keys", |r| r.get(0))
             .unwrap();
         assert_eq!(fk, 1);
+    }
+
+    #[test]
+    fn a_load_cut_short_gets_its_indexes_and_totals_back_on_the_next_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.db");
+        let mut store = Store::open(&path).unwrap();
+        let schema = |s: &Store| -> Vec<String> {
+            let mut stmt = s
+                .conn()
+                .prepare("SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY name")
+                .unwrap();
+            stmt.query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        let before = schema(&store);
+        store
+            .write(|tx| defer(tx.conn(), &["accounts_by_risk"], &["accounts"]))
+            .unwrap();
+        // Rows arrive without upkeep, then the load dies.
+        store
+            .conn()
+            .execute_batch(
+                "INSERT INTO accounts (id, name, segment, created_at)
+                 VALUES (7, 'Northwind', 'smb', '2026-01-01T00:00:00Z')",
+            )
+            .unwrap();
+        assert_ne!(schema(&store), before);
+        drop(store);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.meta(DEFERRED_KEY).unwrap(), None);
+        let mut after = schema(&store);
+        after.retain(|s| !s.starts_with("CREATE TABLE 'account_names"));
+        let mut want = before.clone();
+        want.retain(|s| !s.starts_with("CREATE TABLE 'account_names"));
+        assert_eq!(after.len(), want.len());
+        let (accounts, found): (i64, i64) = store
+            .conn()
+            .query_row(
+                "SELECT (SELECT accounts FROM portfolio_totals),
+                        (SELECT count(*) FROM account_names WHERE account_names MATCH 'orthw')",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((accounts, found), (1, 1));
+        // (The raw row has no summary; what the triggers keep must agree.)
+        let problems = crate::store::check::run(store.conn()).unwrap().problems;
+        assert!(!problems.iter().any(|p| p.contains("totals")), "{problems:?}");
     }
 }

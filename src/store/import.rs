@@ -252,15 +252,6 @@ struct SetAside {
     origin: i64,
 }
 
-/// `portfolio_totals` from the accounts themselves: what its triggers add up row by row.
-const RECOMPUTE_TOTALS: &str = "UPDATE portfolio_totals SET
-        (accounts, contract_value, value_at_risk, red, yellow, green, unrated) = (
-            SELECT count(*), ifnull(sum(contract_value), 0),
-                ifnull(sum(CASE WHEN risk >= 50 THEN contract_value ELSE 0 END), 0),
-                ifnull(sum(pulse IS 'red'), 0), ifnull(sum(pulse IS 'yellow'), 0),
-                ifnull(sum(pulse IS 'green'), 0), ifnull(sum(pulse IS NULL), 0)
-            FROM accounts WHERE archived_at IS NULL)
-    WHERE id = 1";
 
 impl SetAside {
     fn take(
@@ -357,7 +348,7 @@ impl SetAside {
             tx.execute_batch(sql)?;
         }
         if !self.totals.is_empty() {
-            tx.execute_batch(RECOMPUTE_TOTALS)?;
+            tx.execute_batch(super::bulk::RECOMPUTE_PORTFOLIO_TOTALS)?;
         }
         if let Some((sql, max)) = &self.fts {
             tx.execute_batch(sql)?;

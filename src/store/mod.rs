@@ -68,13 +68,17 @@ impl Store {
         configure(&conn).map_err(|e| classify(path, e))?;
         schema::MIGRATIONS.to_latest(&mut conn)?;
         let origin = ensure_origin(&conn)?;
-        let store = Store {
+        let mut store = Store {
             conn,
             path: path.to_path_buf(),
             origin,
             read_only: false,
             read_only_reason: None,
         };
+        // A long load was cut short: its indexes and totals come back before anything reads.
+        if store.meta(bulk::DEFERRED_KEY)?.is_some() {
+            store.write(|tx| bulk::put_back(tx.conn()))?;
+        }
         store.optimize()?;
         Ok(store)
     }
