@@ -22,9 +22,9 @@ use crate::domain::model::{
 use crate::domain::outcome::RenewalResult;
 use crate::domain::prompts::{Library, PromptContext};
 use crate::error::{Error, Result};
-use crate::store::{Store, bulk};
 use crate::store::summary::{self, AsOf};
 use crate::store::write::{NewAccount, NewCsm, NewFollowup, NewPersona, NewTouch, Tx};
+use crate::store::{Store, bulk};
 
 /// What to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

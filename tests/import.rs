@@ -377,6 +377,12 @@ fn the_maven_crm_sample_becomes_a_usable_portfolio() {
     assert!(codehow["renewal_date"].is_string());
     let touches = arr(&j, "touches");
     assert!(touches.len() > 7000, "{}", touches.len());
+    // A CSM sentiment per account from its last closed opportunities, of every colour.
+    let pulses = arr(&j, "pulse_history");
+    assert_eq!(pulses.len(), 85);
+    for colour in ["red", "yellow", "green"] {
+        assert!(pulses.iter().any(|p| p["pulse"] == colour), "{colour}");
+    }
     assert!(touches.iter().all(|t| t["account_id"].is_i64()));
     // Again: nothing duplicated.
     let again = ok(&import(home, &db, &refs, &[]));
@@ -384,7 +390,9 @@ fn the_maven_crm_sample_becomes_a_usable_portfolio() {
         again.contains("added: 0 accounts, 0 personas, 0 CSMs, 0 touches"),
         "{again}"
     );
-    assert_eq!(arr(&export(home, &db), "touches").len(), touches.len());
+    let again = export(home, &db);
+    assert_eq!(arr(&again, "touches").len(), touches.len());
+    assert_eq!(arr(&again, "pulse_history").len(), 85);
     ok(&attuned(home, &["check", "--db", db.to_str().unwrap()]));
 }
 

@@ -92,10 +92,7 @@ pub(crate) fn defer(conn: &Connection, indexes: &[&str], trigger_tables: &[&str]
         if unique {
             continue;
         }
-        conn.execute_batch(&format!(
-            "DROP {kind} \"{}\"",
-            name.replace('"', "\"\"")
-        ))?;
+        conn.execute_batch(&format!("DROP {kind} \"{}\"", name.replace('"', "\"\"")))?;
         sql.push(text);
     }
     if let Some(earlier) = deferred(conn)? {
@@ -103,16 +100,21 @@ pub(crate) fn defer(conn: &Connection, indexes: &[&str], trigger_tables: &[&str]
     }
     conn.execute(
         "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
-        [DEFERRED_KEY, &serde_json::to_string(&sql).unwrap_or_default()],
+        [
+            DEFERRED_KEY,
+            &serde_json::to_string(&sql).unwrap_or_default(),
+        ],
     )?;
     Ok(())
 }
 
 fn deferred(conn: &Connection) -> Result<Option<Vec<String>>> {
     let text: Option<String> = conn
-        .query_row("SELECT value FROM meta WHERE key = ?1", [DEFERRED_KEY], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT value FROM meta WHERE key = ?1",
+            [DEFERRED_KEY],
+            |r| r.get(0),
+        )
         .optional()?;
     Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
 }
@@ -236,6 +238,9 @@ mod tests {
         assert_eq!((accounts, found), (1, 1));
         // (The raw row has no summary; what the triggers keep must agree.)
         let problems = crate::store::check::run(store.conn()).unwrap().problems;
-        assert!(!problems.iter().any(|p| p.contains("totals")), "{problems:?}");
+        assert!(
+            !problems.iter().any(|p| p.contains("totals")),
+            "{problems:?}"
+        );
     }
 }

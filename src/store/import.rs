@@ -7,11 +7,11 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use rusqlite::{OptionalExtension, params};
 
-use super::Store;
 use super::summary::{AsOf, refresh_account, refresh_accounts};
 use super::write::{NewCsm, NewTouch, Tx};
+use super::{Store, timestamp};
 use crate::domain::Clock;
-use crate::domain::model::{Role, Segment, Sentiment, Strength, TouchKind};
+use crate::domain::model::{Pulse, Role, Segment, Sentiment, Strength, TouchKind};
 use crate::error::{Error, Result};
 use crate::import::{AccountRec, ContactRec, DealRec, Kind, Parsed, Rejected, System};
 
@@ -251,7 +251,6 @@ struct SetAside {
     totals: Vec<String>,
     origin: i64,
 }
-
 
 impl SetAside {
     fn take(
@@ -1057,6 +1056,8 @@ impl Importer<'_, '_> {
     fn deals(&mut self, f: &Parsed) -> Result<()> {
         // Per account: won value, latest win, and the agent who won the most.
         let mut won: HashMap<i64, Won> = HashMap::new();
+        // Per account: (closed on, won) of every won or lost opportunity.
+        let mut closings: HashMap<i64, Vec<(NaiveDate, bool)>> = HashMap::new();
         for d in &f.deals {
             let account = match self.find("account", f.system, &d.account_name.to_lowercase())? {
                 Some(id) => Some(id),
@@ -1078,6 +1079,12 @@ impl Importer<'_, '_> {
                 None => None,
             };
             self.touch(f.system, d, account, csm)?;
+            if let Some(closed) = d.closed_on {
+                let won = d.stage.eq_ignore_ascii_case("won");
+                if won || d.stage.eq_ignore_ascii_case("lost") {
+                    closings.entry(account).or_default().push((closed, won));
+                }
+            }
             if d.stage.eq_ignore_ascii_case("won") {
                 let e = won.entry(account).or_default();
                 let v = d.value_cents.unwrap_or(0);
@@ -1105,6 +1112,52 @@ impl Importer<'_, '_> {
                 .execute(params![id, value, renewal.map(super::day), owner])?;
             self.touched.insert(id);
         }
+        let mut closings: Vec<_> = closings.into_iter().collect();
+        closings.sort_by_key(|(id, _)| *id);
+        for (id, mut closed) in closings {
+            closed.sort_unstable();
+            self.pulse_from_pipeline(id, &closed)?;
+        }
+        Ok(())
+    }
+
+    /// A CRM history has no CSM sentiment; its latest closed opportunities stand in for
+    /// one (the last three all won: Green, all lost: Red, mixed: Yellow), dated the day the
+    /// last one closed. Recorded once: never over a sentiment set on or after that day.
+    fn pulse_from_pipeline(&mut self, account: i64, closed: &[(NaiveDate, bool)]) -> Result<()> {
+        let last = &closed[closed.len().saturating_sub(3)..];
+        let Some(&(day, _)) = last.last() else {
+            return Ok(());
+        };
+        let won = last.iter().filter(|(_, w)| *w).count();
+        let pulse = match won {
+            0 => Pulse::Red,
+            n if n == last.len() => Pulse::Green,
+            _ => Pulse::Yellow,
+        };
+        let at = day.and_hms_opt(12, 0, 0).map_or(self.now, |t| t.and_utc());
+        let newer: bool = self
+            .tx
+            .conn()
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM pulse_history WHERE account_id = ?1 AND set_at >= ?2)",
+            )?
+            .query_row(params![account, timestamp(at)], |r| r.get(0))?;
+        if newer {
+            return Ok(());
+        }
+        let reason = format!(
+            "From the CRM pipeline: of the last {} closed opportunities, {won} won",
+            last.len()
+        );
+        let owner: Option<i64> = self
+            .tx
+            .conn()
+            .prepare_cached("SELECT owner_csm_id FROM accounts WHERE id = ?1")?
+            .query_row([account], |r| r.get(0))?;
+        self.tx
+            .set_pulse(account, pulse, Some(&reason), at, owner, None)?;
+        self.touched.insert(account);
         Ok(())
     }
 

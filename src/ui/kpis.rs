@@ -102,8 +102,12 @@ impl KpisView {
                 who: Who::Team(lead.id),
             });
         }
-        // Leads too: some carry accounts of their own.
+        // Leads too when they carry accounts of their own (a lead with no touches of their
+        // own would only be an empty page in the cycle).
         for c in all {
+            if c.is_team_lead && scan.kpis(Who::Csm(c.id)).by_csm.is_empty() {
+                continue;
+            }
             scopes.push(ScopeChoice {
                 label: if c.is_team_lead {
                     format!("{} (team lead)", c.name)
