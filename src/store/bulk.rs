@@ -48,7 +48,7 @@ pub(crate) const RECOMPUTE_PORTFOLIO_TOTALS: &str = "UPDATE portfolio_totals SET
     WHERE id = 1";
 
 /// `csm_totals` from the accounts and calls themselves (schema V4's own formulas).
-const RECOMPUTE_CSM_TOTALS: &str = "DELETE FROM csm_totals;
+pub(crate) const RECOMPUTE_CSM_TOTALS: &str = "DELETE FROM csm_totals;
     INSERT INTO csm_totals (csm_id, accounts, contract_value, value_at_risk, red, yellow,
         green, unrated, overdue_followups)
     SELECT ifnull(owner_csm_id, 0), count(*), ifnull(sum(contract_value), 0),

@@ -239,15 +239,16 @@ impl NewRows {
 ///
 /// Of the triggers, two kinds are set aside, each made good in one statement afterwards:
 /// the one feeding the account-name search index (it writes the FTS index out at every
-/// statement), and, with the accounts' indexes, those keeping `portfolio_totals` (then
-/// recomputed from the accounts). Every other trigger keeps running.
+/// statement), and, with the accounts' indexes, those keeping `portfolio_totals` and
+/// `csm_totals` (then recomputed from the accounts). Every other trigger keeps running.
 struct SetAside {
     /// (table, CREATE INDEX statement) of each dropped index.
     indexes: Vec<(String, String)>,
     /// The name-index insert trigger's text, and the highest account id of this file's
     /// range before the load (the new accounts are above it, see `Tx::next_id`).
     fts: Option<(String, i64)>,
-    /// The text of the dropped triggers on accounts that keep `portfolio_totals`.
+    /// The text of the dropped triggers on accounts that keep `portfolio_totals` and
+    /// `csm_totals`.
     totals: Vec<String>,
     origin: i64,
 }
@@ -294,7 +295,8 @@ impl SetAside {
             if table == "accounts" {
                 let mut stmt = tx.prepare(
                     "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger'
-                     AND tbl_name = 'accounts' AND sql LIKE '%portfolio_totals%' ORDER BY name",
+                     AND tbl_name = 'accounts'
+                     AND (sql LIKE '%portfolio_totals%' OR sql LIKE '%csm_totals%') ORDER BY name",
                 )?;
                 let found = stmt
                     .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
@@ -348,6 +350,7 @@ impl SetAside {
         }
         if !self.totals.is_empty() {
             tx.execute_batch(super::bulk::RECOMPUTE_PORTFOLIO_TOTALS)?;
+            tx.execute_batch(super::bulk::RECOMPUTE_CSM_TOTALS)?;
         }
         if let Some((sql, max)) = &self.fts {
             tx.execute_batch(sql)?;
