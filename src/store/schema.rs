@@ -496,12 +496,54 @@ CREATE INDEX touches_by_account ON touches(
 );
 "#;
 
-const STEPS: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5)];
+/// V6: each sort index also carries the columns the quick filters and the owner filter
+/// test, after its key and id (so the order is unchanged): walking it for a rare
+/// combination of filters tests them on the index and reads only the matching accounts,
+/// instead of reading each account it passes (30 ms for all four filters on 100k
+/// accounts, 3 ms so).
+const V6: &str = r#"
+DROP INDEX accounts_by_name;
+CREATE INDEX accounts_by_name ON accounts(name COLLATE NOCASE, id,
+    risk, renewal_key, pulse_at_key, followup_key, owner_csm_id) WHERE archived_at IS NULL;
+DROP INDEX accounts_by_segment;
+CREATE INDEX accounts_by_segment ON accounts(seg_tier_key, id,
+    risk, renewal_key, pulse_at_key, followup_key, owner_csm_id) WHERE archived_at IS NULL;
+DROP INDEX accounts_by_value;
+CREATE INDEX accounts_by_value ON accounts(contract_value, id,
+    risk, renewal_key, pulse_at_key, followup_key, owner_csm_id) WHERE archived_at IS NULL;
+DROP INDEX accounts_by_renewal;
+CREATE INDEX accounts_by_renewal ON accounts(renewal_key, id,
+    risk, pulse_at_key, followup_key, owner_csm_id) WHERE archived_at IS NULL;
+DROP INDEX accounts_by_pulse;
+CREATE INDEX accounts_by_pulse ON accounts(pulse_key, id,
+    risk, renewal_key, pulse_at_key, followup_key, owner_csm_id) WHERE archived_at IS NULL;
+DROP INDEX accounts_by_coverage;
+CREATE INDEX accounts_by_coverage ON accounts(coverage_pct, id,
+    risk, renewal_key, pulse_at_key, followup_key, owner_csm_id) WHERE archived_at IS NULL;
+DROP INDEX accounts_by_risk;
+CREATE INDEX accounts_by_risk ON accounts(risk, id,
+    renewal_key, pulse_at_key, followup_key, owner_csm_id) WHERE archived_at IS NULL;
+DROP INDEX accounts_by_touch;
+CREATE INDEX accounts_by_touch ON accounts(touch_key, id,
+    risk, renewal_key, pulse_at_key, followup_key, owner_csm_id) WHERE archived_at IS NULL;
+DROP INDEX accounts_by_followup;
+CREATE INDEX accounts_by_followup ON accounts(followup_key, id,
+    risk, renewal_key, pulse_at_key, owner_csm_id) WHERE archived_at IS NULL;
+"#;
+
+const STEPS: &[M<'static>] = &[
+    M::up(V1),
+    M::up(V2),
+    M::up(V3),
+    M::up(V4),
+    M::up(V5),
+    M::up(V6),
+];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(STEPS);
 
 /// The schema version this build writes.
-pub const LATEST: i64 = 5;
+pub const LATEST: i64 = 6;
 
 #[cfg(test)]
 mod tests {
