@@ -136,6 +136,23 @@ pub(crate) fn put_back(conn: &Connection) -> Result<bool> {
     Ok(true)
 }
 
+/// Puts back a cut-short load's deferred indexes and triggers, in one transaction; nothing
+/// to do in a new file or when nothing waits.
+pub(crate) fn finish_deferred(conn: &mut Connection) -> Result<()> {
+    let has_meta: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'meta')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_meta || deferred(conn)?.is_none() {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    put_back(&tx)?;
+    tx.commit()?;
+    Ok(())
+}
+
 fn apply<'a>(
     conn: &Connection,
     settings: impl Iterator<Item = &'a (&'static str, i64)>,

@@ -66,19 +66,18 @@ impl Store {
         )
         .map_err(|e| classify(path, e))?;
         configure(&conn).map_err(|e| classify(path, e))?;
+        // A long load was cut short: its indexes and totals come back before anything
+        // reads, and before a migration, in the schema they were set aside from.
+        bulk::finish_deferred(&mut conn)?;
         schema::MIGRATIONS.to_latest(&mut conn)?;
         let origin = ensure_origin(&conn)?;
-        let mut store = Store {
+        let store = Store {
             conn,
             path: path.to_path_buf(),
             origin,
             read_only: false,
             read_only_reason: None,
         };
-        // A long load was cut short: its indexes and totals come back before anything reads.
-        if store.meta(bulk::DEFERRED_KEY)?.is_some() {
-            store.write(|tx| bulk::put_back(tx.conn()))?;
-        }
         store.optimize()?;
         Ok(store)
     }
