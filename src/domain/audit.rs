@@ -385,12 +385,6 @@ impl Outcomes {
         let total = self.total();
         (total > 0).then(|| f64::from(self.renewed + self.expanded) / f64::from(total))
     }
-
-    /// Expanded out of all results; None without results.
-    pub fn expansion_rate(&self) -> Option<f64> {
-        let total = self.total();
-        (total > 0).then(|| f64::from(self.expanded) / f64::from(total))
-    }
 }
 
 /// One CSM's audits of a quarter beside the CSM's outcomes.
@@ -435,14 +429,6 @@ pub fn correlate(rows: &[CsmSummary]) -> Option<Correlation> {
         pearson: pearson(&x, &y),
         spearman: spearman(&x, &y),
     })
-}
-
-/// The mean of some scores; None for none.
-pub fn mean(values: impl IntoIterator<Item = u8>) -> Option<f64> {
-    let (sum, n) = values
-        .into_iter()
-        .fold((0u32, 0u32), |(s, n), v| (s + u32::from(v), n + 1));
-    (n > 0).then(|| f64::from(sum) / f64::from(n))
 }
 
 /// Pearson's r; None when either side does not vary (or lengths differ, or under 2).
@@ -520,8 +506,7 @@ pub fn summary_markdown(
     rows: &[CsmSummary],
     correlation: Option<Correlation>,
 ) -> String {
-    let num = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.1}"));
-    let pct = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{:.0}%", v * 100.0));
+    use super::kpi::{pct, score as num};
     let mut out = format!("## Adaptability audits, {quarter}\n\n");
     if rows.is_empty() {
         out.push_str("No touches drawn for an audit this quarter.\n");
@@ -719,7 +704,7 @@ mod tests {
     }
 
     #[test]
-    fn outcome_rates_and_means() {
+    fn outcome_rates() {
         let mut o = Outcomes::default();
         assert_eq!(o.renewal_rate(), None);
         o.add(RenewalResult::Renewed);
@@ -727,9 +712,6 @@ mod tests {
         o.add(RenewalResult::Lost);
         o.add(RenewalResult::Renewed);
         assert_eq!(o.renewal_rate(), Some(0.75));
-        assert_eq!(o.expansion_rate(), Some(0.25));
-        assert_eq!(mean([3, 4, 5]), Some(4.0));
-        assert_eq!(mean([]), None);
     }
 
     #[test]

@@ -5,6 +5,8 @@
 //! re-merge may replace a CSM's touches, and an audit whose touch vanished is still listed,
 //! marked as such.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -113,16 +115,13 @@ fn has_audits(conn: &Connection) -> Result<bool> {
 
 /// Every CSM in the file, by name.
 pub fn csms(conn: &Connection) -> Result<Vec<Csm>> {
-    let rows = conn
-        .prepare_cached("SELECT id, name FROM csms ORDER BY name COLLATE NOCASE, id")?
-        .query_map([], |r| {
-            Ok(Csm {
-                id: r.get(0)?,
-                name: r.get(1)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(rows)
+    Ok(super::kpi::csms(conn)?
+        .into_iter()
+        .map(|c| Csm {
+            id: c.id,
+            name: c.name,
+        })
+        .collect())
 }
 
 /// The touches of `csm_id` that a draw may pick in `quarter`: finished calls, meetings
@@ -157,13 +156,12 @@ pub fn default_seed(conn: &Connection, quarter: Quarter) -> Result<u64> {
 }
 
 /// A CSM's audits of the quarter; kept by a draw with `seed` are those with anything
-/// entered, and those drawn with the same seed (drawing again only tops up).
+/// entered (`scored_at`, set by `save_score` from `Score::is_kept`), and those drawn with
+/// the same seed (drawing again only tops up).
 fn existing(conn: &Connection, csm_id: i64, quarter: Quarter, seed: u64) -> Result<Vec<Existing>> {
     let rows = conn
         .prepare_cached(
-            "SELECT touch_id, seed = ?3 OR rubric IS NOT NULL OR trim(comment) <> ''
-                    OR coalesce(personalization, integrity, expectations, empathy,
-                                time_to_value, responsibility) IS NOT NULL
+            "SELECT touch_id, seed = ?3 OR scored_at IS NOT NULL
              FROM audits WHERE csm_id = ?1 AND quarter = ?2 ORDER BY id",
         )?
         .query_map(params![csm_id, quarter.to_string(), seed as i64], |r| {
@@ -386,29 +384,6 @@ pub fn save_score(
     })
 }
 
-/// Renewal results recorded on `csm_id`'s touches of the quarter, each touch whose
-/// outcome [`outcome::classify`] reads as renewed, expanded or lost counting once.
-pub fn outcomes(conn: &Connection, csm_id: i64, quarter: Quarter) -> Result<Outcomes> {
-    let (from, to) = bounds(quarter);
-    // Outcomes repeat ("won", "Renewed"): each distinct text is classified once.
-    let mut stmt = conn.prepare_cached(
-        "SELECT outcome, count(*) FROM touches
-         WHERE csm_id = ?1 AND occurred_at >= ?2 AND occurred_at < ?3
-           AND status <> 'in_progress' AND outcome IS NOT NULL AND outcome <> ''
-         GROUP BY outcome",
-    )?;
-    let mut rows = stmt.query(params![csm_id, from, to])?;
-    let mut out = Outcomes::default();
-    while let Some(r) = rows.next()? {
-        if let Some(result) = outcome::classify(&r.get::<_, String>(0)?) {
-            for _ in 0..r.get::<_, u32>(1)? {
-                out.add(result);
-            }
-        }
-    }
-    Ok(out)
-}
-
 /// Every CSM's renewal results of a quarter. It reads each touch of the quarter that has
 /// an outcome, so the audits screen reads it once per quarter and keeps it.
 #[derive(Debug, Clone, PartialEq)]
@@ -417,14 +392,32 @@ pub struct QuarterOutcomes {
     pub by_csm: Vec<(i64, Outcomes)>,
 }
 
+/// Renewal results per CSM, in the CSMs' order: each touch whose outcome
+/// [`outcome::classify`] reads as renewed, expanded or lost counts once.
 pub fn outcomes_by_csm(conn: &Connection, quarter: Quarter) -> Result<QuarterOutcomes> {
-    let mut by_csm = Vec::new();
-    for csm in csms(conn)? {
-        let o = outcomes(conn, csm.id, quarter)?;
-        if o.total() > 0 {
-            by_csm.push((csm.id, o));
+    let (from, to) = bounds(quarter);
+    // Outcomes repeat ("won", "Renewed"): each distinct text is classified once per CSM.
+    let mut stmt = conn.prepare_cached(
+        "SELECT csm_id, outcome, count(*) FROM touches
+         WHERE csm_id IS NOT NULL AND occurred_at >= ?1 AND occurred_at < ?2
+           AND status <> 'in_progress' AND outcome IS NOT NULL AND outcome <> ''
+         GROUP BY csm_id, outcome",
+    )?;
+    let mut rows = stmt.query(params![from, to])?;
+    let mut found: HashMap<i64, Outcomes> = HashMap::new();
+    while let Some(r) = rows.next()? {
+        if let Some(result) = outcome::classify(&r.get::<_, String>(1)?) {
+            let o = found.entry(r.get(0)?).or_default();
+            for _ in 0..r.get::<_, u32>(2)? {
+                o.add(result);
+            }
         }
     }
+    let by_csm = csms(conn)?
+        .into_iter()
+        .filter_map(|c| found.remove(&c.id).map(|o| (c.id, o)))
+        .filter(|(_, o)| o.total() > 0)
+        .collect();
     Ok(QuarterOutcomes { quarter, by_csm })
 }
 
@@ -446,38 +439,41 @@ pub fn summary_with(conn: &Connection, outcomes: &QuarterOutcomes) -> Result<Sum
             correlation: None,
         });
     }
+    type Stats = (u32, u32, Option<f64>, [Option<f64>; 6]);
     let mut stmt = conn.prepare_cached(
-        "SELECT count(*), count(rubric), avg(rubric), avg(personalization), avg(integrity),
-                avg(expectations), avg(empathy), avg(time_to_value), avg(responsibility)
-         FROM audits WHERE csm_id = ?1 AND quarter = ?2",
+        "SELECT csm_id, count(*), count(rubric), avg(rubric), avg(personalization),
+                avg(integrity), avg(expectations), avg(empathy), avg(time_to_value),
+                avg(responsibility)
+         FROM audits WHERE quarter = ?1 GROUP BY csm_id ORDER BY csm_id",
     )?;
-    // CSMs named in audits but missing from `csms` (a merge dropped them) still count.
-    let mut people = csms(conn)?;
-    let orphans: Vec<i64> = conn
-        .prepare_cached(
-            "SELECT DISTINCT csm_id FROM audits
-             WHERE quarter = ?1 AND csm_id NOT IN (SELECT id FROM csms) ORDER BY csm_id",
-        )?
-        .query_map([quarter.to_string()], |r| r.get(0))?
+    let mut stats: Vec<(i64, Stats)> = stmt
+        .query_map([quarter.to_string()], |r| {
+            let mut pillars = [None; 6];
+            for (i, p) in pillars.iter_mut().enumerate() {
+                *p = r.get(4 + i)?;
+            }
+            Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, pillars)))
+        })?
         .collect::<rusqlite::Result<_>>()?;
-    people.extend(orphans.into_iter().map(|id| Csm {
-        id,
-        name: csm_name(id, None),
-    }));
+    // Every CSM by name; then those named in audits but missing from `csms` (a merge
+    // dropped them), by id.
+    let mut people = csms(conn)?;
+    let known: HashSet<i64> = people.iter().map(|c| c.id).collect();
+    people.extend(
+        stats
+            .iter()
+            .filter(|(id, _)| !known.contains(id))
+            .map(|(id, _)| Csm {
+                id: *id,
+                name: csm_name(*id, None),
+            }),
+    );
     for csm in people {
-        let (drawn, scored, rubric, pillars) =
-            stmt.query_row(params![csm.id, quarter.to_string()], |r| {
-                let mut pillars = [None; 6];
-                for (i, p) in pillars.iter_mut().enumerate() {
-                    *p = r.get(3 + i)?;
-                }
-                Ok((
-                    r.get::<_, u32>(0)?,
-                    r.get::<_, u32>(1)?,
-                    r.get::<_, Option<f64>>(2)?,
-                    pillars,
-                ))
-            })?;
+        let (drawn, scored, rubric, pillars) = match stats.iter().position(|(id, _)| *id == csm.id)
+        {
+            Some(i) => stats.swap_remove(i).1,
+            None => (0, 0, None, [None; 6]),
+        };
         let outcomes = outcomes
             .by_csm
             .iter()

@@ -9,11 +9,14 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
+use super::audits::read_only_error;
 use super::format::fit;
+use super::note_editor::{self, Edit};
 use super::theme::Theme;
 use crate::domain::audit::{self, Pillar, RUBRIC, Score};
 use crate::domain::checklist::Step;
-use crate::error::{Error, Result};
+use crate::domain::model::{CallType, TouchKind};
+use crate::error::Result;
 use crate::store::Store;
 use crate::store::audit::{self as audits, AuditItem, AuditTouch};
 
@@ -42,7 +45,6 @@ pub struct ScoreForm {
     /// Characters before the cursor in the comment.
     pub cursor: usize,
     pub scroll: u16,
-    read_only: bool,
 }
 
 fn field_name(field: usize) -> &'static str {
@@ -53,14 +55,16 @@ fn field_name(field: usize) -> &'static str {
     }
 }
 
-fn byte_at(text: &str, chars: usize) -> usize {
-    text.char_indices()
-        .nth(chars)
-        .map_or(text.len(), |(i, _)| i)
+/// "Call · Escalation", or the kind alone where the call type would repeat it.
+pub(super) fn kind_label(kind: TouchKind, call_type: Option<CallType>) -> String {
+    match call_type {
+        Some(ct) if ct.label() != kind.label() => format!("{} · {}", kind.label(), ct.label()),
+        _ => kind.label().to_string(),
+    }
 }
 
 impl ScoreForm {
-    pub fn new(audit: AuditItem, touch: Option<AuditTouch>, read_only: bool) -> ScoreForm {
+    pub fn new(audit: AuditItem, touch: Option<AuditTouch>) -> ScoreForm {
         let score = audit.score.clone();
         // Start where scoring left off: the first empty field.
         let field = if score.rubric.is_none() {
@@ -79,7 +83,6 @@ impl ScoreForm {
             score,
             field,
             scroll: 0,
-            read_only,
         }
     }
 
@@ -132,11 +135,8 @@ impl ScoreForm {
     }
 
     fn save(&self, store: &mut Store, now: DateTime<Utc>) -> Result<()> {
-        if self.read_only {
-            return Err(Error::Invalid(
-                "this file is open read-only: audits cannot be scored (open the team file without --read-only)"
-                    .into(),
-            ));
+        if store.is_read_only() {
+            return Err(read_only_error("audits cannot be scored"));
         }
         audits::save_score(store, self.audit.id, &self.score, now)
     }
@@ -169,7 +169,7 @@ impl ScoreForm {
             _ => {}
         }
         if self.field == COMMENT {
-            return self.comment_key(key, ctrl, store, now);
+            return self.comment_key(key, store, now);
         }
         match key.code {
             KeyCode::Char(c @ '1'..='5') => {
@@ -218,43 +218,23 @@ impl ScoreForm {
         Ok(FormOutcome::Stay)
     }
 
+    /// The comment edits like every other note (`note_editor`); ↑ on its first line goes
+    /// back to the scores. Every change is saved at once.
     fn comment_key(
         &mut self,
         key: KeyEvent,
-        ctrl: bool,
         store: &mut Store,
         now: DateTime<Utc>,
     ) -> Result<FormOutcome> {
         let before = self.score.comment.clone();
         let cursor_before = self.cursor;
-        let text = &mut self.score.comment;
-        let len = text.chars().count();
-        match key.code {
-            KeyCode::Enter => {
-                text.insert(byte_at(text, self.cursor), '\n');
-                self.cursor += 1;
+        match note_editor::edit(&mut self.score.comment, &mut self.cursor, key) {
+            Edit::Changed => {}
+            Edit::Ignored if key.code == KeyCode::Up => {
+                self.field = COMMENT - 1;
+                return Ok(FormOutcome::Stay);
             }
-            KeyCode::Backspace if self.cursor > 0 => {
-                self.cursor -= 1;
-                text.remove(byte_at(text, self.cursor));
-            }
-            KeyCode::Delete if self.cursor < len => {
-                text.remove(byte_at(text, self.cursor));
-            }
-            KeyCode::Left => self.cursor = self.cursor.saturating_sub(1),
-            KeyCode::Right => self.cursor = (self.cursor + 1).min(len),
-            KeyCode::Home => self.cursor = 0,
-            KeyCode::End => self.cursor = len,
-            KeyCode::Up => self.field = COMMENT - 1,
-            KeyCode::Char('u') if ctrl => {
-                text.clear();
-                self.cursor = 0;
-            }
-            KeyCode::Char(c) if !ctrl && !key.modifiers.contains(KeyModifiers::ALT) => {
-                text.insert(byte_at(text, self.cursor), c);
-                self.cursor += 1;
-            }
-            _ => {}
+            Edit::Moved | Edit::Ignored => return Ok(FormOutcome::Stay),
         }
         if self.score.comment == before {
             return Ok(FormOutcome::Stay);
@@ -279,12 +259,7 @@ impl ScoreForm {
             ];
         };
         let d = &t.detail;
-        let kind = match d.call_type {
-            Some(ct) if ct.label() != d.kind.label() => {
-                format!("{} · {}", d.kind.label(), ct.label())
-            }
-            _ => d.kind.label().to_string(),
-        };
+        let kind = kind_label(d.kind, d.call_type);
         let with = if d.participants.is_empty() {
             String::new()
         } else {
@@ -408,7 +383,7 @@ impl ScoreForm {
         });
         let mut comment = self.score.comment.clone();
         if on {
-            comment.insert(byte_at(&comment, self.cursor), '▏');
+            note_editor::insert_at(&mut comment, self.cursor, '▏');
         }
         if comment.is_empty() {
             lines.push(Line::styled("  (none yet: Enter writes one)", theme.dim()));

@@ -13,7 +13,7 @@ use rusqlite::Connection;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::audit_form::{FormOutcome, ScoreForm};
+use super::audit_form::{FormOutcome, ScoreForm, kind_label};
 use super::format::fit;
 use super::keymap::{Action, Context};
 use super::theme::Theme;
@@ -38,7 +38,6 @@ pub struct AuditsView {
     pub quarter: Quarter,
     /// The seed the next draw uses (shown; `s` changes it).
     pub seed: u64,
-    pub per_csm: usize,
     pub items: Vec<AuditItem>,
     pub selected: usize,
     pub summary: Summary,
@@ -49,10 +48,9 @@ pub struct AuditsView {
     pub seed_error: Option<String>,
     /// The touch being scored.
     pub form: Option<ScoreForm>,
-    read_only: bool,
 }
 
-fn read_only_error(what: &str) -> Error {
+pub(super) fn read_only_error(what: &str) -> Error {
     Error::Invalid(format!(
         "this file is open read-only: {what} (open the team file without --read-only)"
     ))
@@ -62,23 +60,27 @@ impl AuditsView {
     /// The audits of `csm` (None: every CSM) in the quarter of `today`.
     pub fn open(store: &Store, csm: Option<Csm>, today: NaiveDate) -> Result<AuditsView> {
         let quarter = Quarter::of(today);
-        let conn = store.conn();
-        let outcomes = audits::outcomes_by_csm(conn, quarter)?;
+        // Empty until `set_quarter` reads the quarter's seed, outcomes, list and summary.
         let mut view = AuditsView {
             csm,
             quarter,
-            seed: audits::default_seed(conn, quarter)?,
-            per_csm: audit::DEFAULT_PER_CSM,
+            seed: 0,
             items: Vec::new(),
             selected: 0,
-            summary: audits::summary_with(conn, &outcomes)?,
-            outcomes,
+            summary: Summary {
+                quarter,
+                rows: Vec::new(),
+                correlation: None,
+            },
+            outcomes: QuarterOutcomes {
+                quarter,
+                by_csm: Vec::new(),
+            },
             seed_input: None,
             seed_error: None,
             form: None,
-            read_only: store.is_read_only(),
         };
-        view.reload(conn)?;
+        view.set_quarter(store.conn(), quarter)?;
         Ok(view)
     }
 
@@ -209,7 +211,7 @@ impl AuditsView {
             return Ok(());
         };
         let touch = audits::touch(store.conn(), item.touch_id)?;
-        self.form = Some(ScoreForm::new(item, touch, self.read_only));
+        self.form = Some(ScoreForm::new(item, touch));
         Ok(())
     }
 
@@ -232,7 +234,7 @@ impl AuditsView {
             Action::QuarterPrev => self.set_quarter(store.conn(), self.quarter.prev())?,
             Action::QuarterNext => self.set_quarter(store.conn(), self.quarter.next())?,
             Action::AuditSeed => {
-                if self.read_only {
+                if store.is_read_only() {
                     return Err(read_only_error("no sample can be drawn"));
                 }
                 self.seed_input = Some(Input::new(self.seed.to_string()));
@@ -247,12 +249,12 @@ impl AuditsView {
     }
 
     fn draw_sample(&mut self, store: &mut Store, now: DateTime<Utc>) -> Result<Outcome> {
-        if self.read_only {
+        if store.is_read_only() {
             return Err(read_only_error("no sample can be drawn"));
         }
         let req = DrawRequest {
             quarter: self.quarter,
-            per_csm: self.per_csm,
+            per_csm: audit::DEFAULT_PER_CSM,
             seed: Some(self.seed),
             csm_id: self.csm_id(),
         };
@@ -308,7 +310,7 @@ impl AuditsView {
                 " · {} drawn, {scored} scored · seed {} · {} per CSM",
                 self.items.len(),
                 self.seed,
-                self.per_csm
+                audit::DEFAULT_PER_CSM
             )),
         ])];
         if let Some(input) = &self.seed_input {
@@ -325,7 +327,8 @@ impl AuditsView {
             lines.push(Line::raw(""));
             lines.push(Line::raw(format!(
                 " Nothing drawn for {} yet. d draws {} calls, meetings or QBRs per CSM.",
-                self.quarter, self.per_csm
+                self.quarter,
+                audit::DEFAULT_PER_CSM
             )));
         }
         let width = area.width.saturating_sub(2) as usize;
@@ -348,12 +351,7 @@ impl AuditsView {
             };
             let rest = match &a.touch {
                 Some(t) => {
-                    let kind = match t.call_type {
-                        Some(ct) if t.kind.label() != ct.label() => {
-                            format!("{} · {}", t.kind.label(), ct.label())
-                        }
-                        _ => t.kind.label().to_string(),
-                    };
+                    let kind = kind_label(t.kind, t.call_type);
                     format!(
                         "{}  {:<account_w$}  {:<18} {}",
                         t.occurred_at.format("%b %d"),
