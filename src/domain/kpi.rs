@@ -296,6 +296,11 @@ pub struct Cohort {
 }
 
 impl Cohort {
+    /// "90% (12)" on screen (`n` = ""), "90% (n=12)" in the report (`n` = "n=").
+    pub fn text(self, n: &str) -> String {
+        format!("{} ({n}{})", pct(self.rate()), self.n())
+    }
+
     pub fn n(&self) -> u64 {
         self.retained + self.lost
     }
@@ -332,6 +337,28 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// Mean CSAT on simple / complex touches.
+    pub fn csat_pair(&self) -> String {
+        format!(
+            "{} / {}",
+            score(self.simple.mean()),
+            score(self.complex.mean())
+        )
+    }
+
+    /// The cells the screen's and the report's tables share, in order: escalation, CSAT
+    /// after remediation, CSAT simple / complex, renewal coached, not coached, tagging.
+    pub fn cells(&self, n: &str) -> [String; 6] {
+        [
+            pct(self.escalation_rate()),
+            score(self.remediation.mean()),
+            self.csat_pair(),
+            self.coached.text(n),
+            self.not_coached.text(n),
+            pct(self.completeness()),
+        ]
+    }
+
     pub fn merge(&mut self, o: &Tally) {
         self.tagged += o.tagged;
         self.escalated += o.escalated;
@@ -466,7 +493,7 @@ impl Scope {
         }
     }
 
-    fn includes(&self, csm: Option<i64>) -> bool {
+    pub fn includes(&self, csm: Option<i64>) -> bool {
         match (&self.csms, csm) {
             (None, _) => true,
             (Some(set), Some(id)) => set.contains(&id),
@@ -662,6 +689,11 @@ impl Accumulator {
 
     /// Adds the tallies of another accumulator over the same window (read from other
     /// accounts: an account's touches must all go to one of them).
+    /// Whether the CSM has touches in the window (a line of their own in `by_csm`).
+    pub fn has_csm(&self, id: i64) -> bool {
+        id != NO_CSM && self.csms.iter().any(|(i, _)| *i == id)
+    }
+
     pub fn merge(&mut self, other: Accumulator) {
         for (id, theirs) in other.csms {
             let Some(at) = self.csms.iter().position(|(mine, _)| *mine == id) else {
@@ -1018,6 +1050,14 @@ pub struct Kpis {
 }
 
 impl Kpis {
+    /// "2025-12 to 2026-11": the months covered.
+    pub fn span(&self) -> String {
+        match (self.months.first(), self.months.last()) {
+            (Some(a), Some(b)) => format!("{a} to {b}"),
+            _ => String::new(),
+        }
+    }
+
     /// How many flags were raised across the CSMs.
     pub fn flag_count(&self) -> usize {
         self.by_csm.iter().map(|c| c.flags.len()).sum()

@@ -9,7 +9,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::summary::{AsOf, refresh_account, refresh_accounts};
 use super::write::{NewCsm, NewTouch, Tx};
-use super::{Store, timestamp};
+use super::{FastMap, FastSet, Store, timestamp};
 use crate::domain::Clock;
 use crate::domain::model::{Pulse, Role, Segment, Sentiment, Strength, TouchKind};
 use crate::error::{Error, Result};
@@ -399,7 +399,7 @@ struct Importer<'a, 't> {
     csm_cache: HashMap<(System, String), i64>,
     /// Account names (lowercase) seen in this import, per system.
     names: FastMap<String, i64>,
-    touched: HashSet<i64, std::hash::BuildHasherDefault<FxHasher>>,
+    touched: FastSet<i64>,
     /// CRM ids per (entity, system): those resolved or created in this import, or all the
     /// database holds (see `IdMap::complete`).
     known: RefCell<HashMap<(&'static str, System), IdMap>>,
@@ -482,65 +482,6 @@ impl<'c> Held<'c> {
             )?,
             now: super::timestamp(now),
         })
-    }
-}
-
-/// A `HashMap` with a cheaper hash than std's SipHash (the import's maps hold every CRM
-/// id of a file: hashing them was a tenth of a large import). Keys come from the user's
-/// own files, so flooding is not a concern.
-type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
-
-/// The Firefox/rustc hash (a rotate, xor and multiply per 8 bytes), finalised.
-#[derive(Default)]
-struct FxHasher(u64);
-
-impl FxHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl std::hash::Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w));
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-
-    fn write_i64(&mut self, i: i64) {
-        self.add(i as u64);
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        // The multiply only carries bits upwards; the table indexes by the low bits, so
-        // mix the high ones down (murmur3's finaliser).
-        let mut h = self.0;
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-        h ^ (h >> 33)
     }
 }
 

@@ -12,6 +12,7 @@
 //! read-only connection, and the two folds merged: on the 100k-account demo (1.09M
 //! touches, 500k checklist steps) 0.8–1.1 s instead of 1.2–1.5 s on this 2-core machine.
 
+use super::FastMap;
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -68,7 +69,8 @@ pub fn teams(all: &[CsmRow]) -> Vec<&CsmRow> {
         .collect()
 }
 
-fn scope_of(who: Who, all: &[CsmRow]) -> Scope {
+/// The CSMs `who` covers: a team is its lead and those reporting to the lead.
+pub fn scope_of(who: Who, all: &[CsmRow]) -> Scope {
     match who {
         Who::All => Scope::all(),
         Who::Csm(id) => Scope::of([id]),
@@ -99,6 +101,11 @@ impl Scan {
             .kpis(&scope_of(who, &self.csms), &self.names, &THRESHOLDS)
     }
 
+    /// Whether the CSM has touches in the window.
+    pub fn has_touches(&self, csm_id: i64) -> bool {
+        self.acc.has_csm(csm_id)
+    }
+
     pub fn csms(&self) -> &[CsmRow] {
         &self.csms
     }
@@ -114,11 +121,16 @@ pub fn scan(conn: &Connection, window: Window) -> Result<Scan> {
     };
     // A large file is read in two halves of its accounts at once, on a second read-only
     // connection (each account's touches stay in one half, in time order).
-    let acc = match (split_point(conn)?, second_reader(conn)) {
-        (Some(mid), Some((path, flags))) => std::thread::scope(|s| -> Result<Accumulator> {
+    // The second reader opens the file as every read-only reader does (nothing created
+    // beside it); an in-memory database has no path and is read once.
+    let path = conn
+        .path()
+        .filter(|p| !p.is_empty())
+        .map(std::path::PathBuf::from);
+    let acc = match (split_point(conn)?, path) {
+        (Some(mid), Some(path)) => std::thread::scope(|s| -> Result<Accumulator> {
             let upper = s.spawn(|| -> Result<Accumulator> {
-                let other = Connection::open_with_flags(&path, flags)?;
-                other.busy_timeout(std::time::Duration::from_secs(5))?;
+                let other = super::open_immutable(&path)?;
                 scan_range(&other, window, (mid, i64::MAX), &calls)
             });
             let mut acc = scan_range(conn, window, (i64::MIN, mid), &calls)?;
@@ -156,32 +168,9 @@ fn split_point(conn: &Connection) -> Result<Option<i64>> {
     Ok(mid)
 }
 
-/// How a second reader opens the file without creating anything beside it, read-only:
-/// as any reader while the WAL is in use (its `-shm` exists); otherwise the file was
-/// closed cleanly and `conn` itself reads it as immutable (see `Store::open_read_only`),
-/// so the second reader does too.
-fn second_reader(conn: &Connection) -> Option<(String, rusqlite::OpenFlags)> {
-    use rusqlite::OpenFlags;
-    let path = conn.path().filter(|p| !p.is_empty())?.to_string();
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    if std::path::Path::new(&format!("{path}-shm")).exists() {
-        return Some((path, flags));
-    }
-    if std::path::Path::new(&format!("{path}-wal")).exists() {
-        return None;
-    }
-    let uri = format!(
-        "file:{}?immutable=1",
-        path.replace('%', "%25")
-            .replace('?', "%3f")
-            .replace('#', "%23")
-    );
-    Some((uri, flags | OpenFlags::SQLITE_OPEN_URI))
-}
-
 /// Steps and used prompts of checklist calls, by touch id.
 struct Calls {
-    steps: HashMap<i64, [Option<i64>; 6], Fnv>,
+    steps: FastMap<i64, [Option<i64>; 6]>,
     prompts: (Vec<String>, UsedPrompts),
 }
 
@@ -198,7 +187,7 @@ fn scan_range(
     // calls): a remediation counts for 30 days, a checklist call for 12 months.
     let first = window.first.first_day().unwrap_or(NaiveDate::MIN);
     let horizon = first - chrono::Duration::days(THRESHOLDS.coached_days + 1);
-    let mut outcomes: HashMap<Vec<u8>, Option<RenewalResult>, Fnv> = HashMap::default();
+    let mut outcomes: FastMap<Vec<u8>, Option<RenewalResult>> = HashMap::default();
     // Accounts and touches both in account order: a merge join, cheaper than a lookup
     // of the account for each of a million touches.
     let mut accounts = conn.prepare_cached(
@@ -297,42 +286,9 @@ fn scan_range(
     Ok(acc)
 }
 
-/// A cheap hasher for the million lookups of one pass (SipHash showed in the profile):
-/// FNV-1a over at most the first and last 16 bytes of a key and its length. Keys are
-/// ids and a few dozen distinct outcome texts; equal hashes are still compared in full.
-#[derive(Default)]
-struct FnvHasher(u64);
-
-impl std::hash::Hasher for FnvHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        let (head, tail) = if bytes.len() > 32 {
-            (&bytes[..16], &bytes[bytes.len() - 16..])
-        } else {
-            (bytes, &[][..])
-        };
-        for b in head.iter().chain(tail) {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        h ^= bytes.len() as u64;
-        self.0 = h.wrapping_mul(0x0100_0000_01b3);
-    }
-}
-
-type Fnv = std::hash::BuildHasherDefault<FnvHasher>;
-
 /// Elapsed time of each step of every call run with the checklist, by touch.
-fn checklist_steps(conn: &Connection) -> Result<HashMap<i64, [Option<i64>; 6], Fnv>> {
-    let mut out: HashMap<i64, [Option<i64>; 6], Fnv> = HashMap::default();
+fn checklist_steps(conn: &Connection) -> Result<FastMap<i64, [Option<i64>; 6]>> {
+    let mut out: FastMap<i64, [Option<i64>; 6]> = HashMap::default();
     let mut stmt = conn.prepare_cached(
         "SELECT touch_id, step, elapsed_ms, skipped_reason IS NULL FROM touch_steps",
     )?;
@@ -353,11 +309,11 @@ fn checklist_steps(conn: &Connection) -> Result<HashMap<i64, [Option<i64>; 6], F
 }
 
 /// The prompts marked used, by touch: (step, key), keys interned as `keys[i]`.
-type UsedPrompts = HashMap<i64, Vec<(u8, u32)>, Fnv>;
+type UsedPrompts = FastMap<i64, Vec<(u8, u32)>>;
 
 fn used_prompts(conn: &Connection) -> Result<(Vec<String>, UsedPrompts)> {
     let mut keys: Vec<String> = Vec::new();
-    let mut index: HashMap<Vec<u8>, u32, Fnv> = HashMap::default();
+    let mut index: FastMap<Vec<u8>, u32> = HashMap::default();
     let mut out: UsedPrompts = HashMap::default();
     let mut stmt = conn.prepare_cached(
         "SELECT touch_id, prompt_key, step FROM touch_prompts WHERE used = 1 ORDER BY touch_id, id",

@@ -16,14 +16,14 @@
 //! audits); `PRAGMA foreign_key_check` must pass before it commits.
 
 use std::collections::BTreeSet;
-use std::fs::{self, OpenOptions};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::fs;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{Store, open_immutable, schema, sidecar, timestamp, uri_path};
+use super::{Store, open_immutable, read_only_uri, schema, sidecar, timestamp, uri_path};
 use crate::error::{Error, Result};
 
 /// SQLite attaches at most 10 databases to one connection, and the merge is one
@@ -168,9 +168,9 @@ pub fn merge(into: &Path, sources: &[PathBuf], now: DateTime<Utc>) -> Result<Out
         let uri = if s.version < schema::LATEST {
             let dir = work.get()?;
             let copy = dir.join(format!("source{i}.db"));
-            copy_with_backup_api(&s.path, &copy)?;
-            // Opening it migrates it; its pre-migration copy stays in the work directory.
-            drop(Store::open(&copy)?);
+            super::backup::copy_to(&open_immutable(&s.path)?, &s.path, &copy)?;
+            // Migrated in place: the source itself is the copy from before.
+            drop(Store::open_migrating(&copy, false)?);
             format!("file:{}?mode=ro", uri_path(&copy))
         } else {
             read_only_uri(&s.path)
@@ -318,37 +318,6 @@ fn modified(path: &Path) -> Option<DateTime<Utc>> {
         .filter_map(|p| fs::metadata(p).and_then(|m| m.modified()).ok())
         .max()
         .map(DateTime::<Utc>::from)
-}
-
-/// A URI that opens `path` read-only and creates nothing beside it when it was closed
-/// cleanly (the same rule as `Store::open_read_only`).
-fn read_only_uri(path: &Path) -> String {
-    let pending_wal = fs::metadata(sidecar(path, "-wal")).is_ok_and(|m| m.len() > 0);
-    if sidecar(path, "-shm").exists() || pending_wal {
-        format!("file:{}?mode=ro", uri_path(path))
-    } else {
-        format!("file:{}?immutable=1", uri_path(path))
-    }
-}
-
-/// A consistent snapshot of `from` in the new 0600 file `to`, by SQLite's backup API.
-fn copy_with_backup_api(from: &Path, to: &Path) -> Result<()> {
-    let src = open_immutable(from)?;
-    OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(to)
-        .map_err(|e| Error::io(to, e))?;
-    let mut dst = Connection::open(to).map_err(|e| Error::io(to, std::io::Error::other(e)))?;
-    let backup = rusqlite::backup::Backup::new(&src, &mut dst)?;
-    match backup.step(-1)? {
-        rusqlite::backup::StepResult::Done => Ok(()),
-        _ => Err(Error::Invalid(format!(
-            "{}: busy; could not copy it to migrate it; nothing was merged",
-            from.display()
-        ))),
-    }
 }
 
 /// The low and high id of one origin.

@@ -28,6 +28,13 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
+/// Maps and sets with a cheaper hash than std's SipHash, for the loads' and the KPI
+/// pass's millions of lookups by id or CRM id (SipHash showed in their profiles). Keys
+/// come from the user's own files, so flooding is not a concern; the fixed seed keeps
+/// runs reproducible.
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+pub(crate) type FastSet<K> = std::collections::HashSet<K, foldhash::fast::FixedState>;
+
 use crate::error::{Error, Result};
 
 /// How long a writer waits for another connection's lock before giving up.
@@ -50,9 +57,15 @@ impl Store {
     /// read-only first, so a file that is not ours, is damaged or is from a newer
     /// attuned is refused without a single byte of it changing.
     pub fn open(path: &Path) -> Result<Store> {
+        Store::open_migrating(path, true)
+    }
+
+    /// [`Store::open`]; `keep_backup`: keep a copy of a file from before its migration
+    /// (not wanted when the file is itself a fresh copy, as `team merge` makes).
+    pub(super) fn open_migrating(path: &Path, keep_backup: bool) -> Result<Store> {
         if path.exists() {
             let version = validate_existing(path)?;
-            if version > 0 && version < schema::LATEST {
+            if keep_backup && version > 0 && version < schema::LATEST {
                 // Keep the file as it was before changing its schema.
                 let dest = backup::pre_migration_path(path, version);
                 backup::copy_to(&open_immutable(path)?, path, &dest)?;
@@ -261,18 +274,25 @@ fn validate_existing(path: &Path) -> Result<i64> {
 /// closed file), the file is opened as immutable so that SQLite creates nothing beside
 /// it. Pending `-wal` content is never ignored: then SQLite reads it the normal way.
 fn open_immutable(path: &Path) -> Result<Connection> {
-    let pending_wal = fs::metadata(sidecar(path, "-wal")).is_ok_and(|m| m.len() > 0);
-    let shm = sidecar(path, "-shm");
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = if shm.exists() || pending_wal {
-        Connection::open_with_flags(path, flags)
-    } else {
-        let uri = format!("file:{}?immutable=1", uri_path(path));
-        Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
-    }
-    .map_err(|e| classify(path, e))?;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let conn =
+        Connection::open_with_flags(read_only_uri(path), flags).map_err(|e| classify(path, e))?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     Ok(conn)
+}
+
+/// The URI `open_immutable` opens (and `team merge` attaches): `mode=ro` while the WAL is
+/// in use, else `immutable=1`, so that nothing is created beside a cleanly closed file.
+fn read_only_uri(path: &Path) -> String {
+    let pending_wal = fs::metadata(sidecar(path, "-wal")).is_ok_and(|m| m.len() > 0);
+    let mode = if sidecar(path, "-shm").exists() || pending_wal {
+        "mode=ro"
+    } else {
+        "immutable=1"
+    };
+    format!("file:{}?{mode}", uri_path(path))
 }
 
 fn uri_path(path: &Path) -> String {
