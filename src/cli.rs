@@ -635,7 +635,7 @@ fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
 
 /// `attuned team merge --into TEAM.db A.db B.db ...`: one line per CSM's file.
 fn team_merge(read_only: bool, args: &MergeArgs) -> Result<ExitCode> {
-    use crate::domain::money::grouped;
+    use crate::ui::format::count as n;
     if read_only {
         return Err(Error::Invalid(
             "team merge writes into the team file; drop --read-only".into(),
@@ -650,7 +650,6 @@ fn team_merge(read_only: bool, args: &MergeArgs) -> Result<ExitCode> {
             later.display()
         );
     }
-    let n = |v: i64| grouped(u64::try_from(v).unwrap_or(0));
     for m in &out.merged {
         let who = m
             .csm
@@ -769,21 +768,11 @@ fn audits_in_scope(
     last_day: chrono::NaiveDate,
 ) -> Result<String> {
     use crate::domain::audit::{Quarter, summary_markdown};
-    use crate::store::kpi::Who;
+    use crate::store::kpi::{Who, scope_of};
     let quarter = Quarter::of(last_day);
     let mut s = crate::store::audit::summary(conn, quarter)?;
-    let lead_of = |id: i64| {
-        csms.iter()
-            .find(|c| c.id == id)
-            .and_then(|c| c.team_lead_id)
-    };
-    match who {
-        Who::All => {}
-        Who::Csm(id) => s.rows.retain(|r| r.csm_id == id),
-        Who::Team(lead) => s
-            .rows
-            .retain(|r| r.csm_id == lead || lead_of(r.csm_id) == Some(lead)),
-    }
+    let scope = scope_of(who, csms);
+    s.rows.retain(|r| scope.includes(Some(r.csm_id)));
     let correlation = if who == Who::All { s.correlation } else { None };
     Ok(summary_markdown(quarter, &s.rows, correlation))
 }

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::domain::checklist::clock_text;
-use crate::domain::kpi::{Cohort, Kpis, Tally, Thresholds, pct, score};
+use crate::domain::kpi::{Kpis, Tally, Thresholds, pct, score};
 
 /// Whose figures and over which months, as the heading says it.
 pub struct Heading<'a> {
@@ -14,10 +14,7 @@ pub struct Heading<'a> {
 /// The whole report.
 pub fn markdown(k: &Kpis, h: &Heading<'_>, t: &Thresholds) -> String {
     let mut out = String::new();
-    let span = match (k.months.first(), k.months.last()) {
-        (Some(a), Some(b)) => format!("{a} to {b}"),
-        _ => String::new(),
-    };
+    let span = k.span();
     let _ = writeln!(out, "# Coaching KPIs: {} ({span})\n", h.scope);
     let _ = writeln!(
         out,
@@ -35,14 +32,6 @@ pub fn markdown(k: &Kpis, h: &Heading<'_>, t: &Thresholds) -> String {
     reuse(&mut out, k, t);
     flags(&mut out, k, t);
     out
-}
-
-fn cohort(c: Cohort) -> String {
-    format!("{} (n={})", pct(c.rate()), c.n())
-}
-
-fn csat_pair(t: &Tally) -> String {
-    format!("{} / {}", score(t.simple.mean()), score(t.complex.mean()))
 }
 
 fn ryg(t: &Tally) -> String {
@@ -68,15 +57,10 @@ fn per_csm(out: &mut String, k: &Kpis) {
         let flags: Vec<&str> = c.flags.iter().map(|f| f.title()).collect();
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} |",
             cell(&c.name),
             t.tagged,
-            pct(t.escalation_rate()),
-            score(t.remediation.mean()),
-            csat_pair(t),
-            cohort(t.coached),
-            cohort(t.not_coached),
-            pct(t.completeness()),
+            t.cells("n=").join(" | "),
             pct(c.reuse.share()),
             pct(c.over_box),
             if flags.is_empty() {
@@ -107,15 +91,10 @@ fn per_segment(out: &mut String, k: &Kpis) {
         let t = &s.total;
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} |",
             s.segment.label(),
             t.tagged,
-            pct(t.escalation_rate()),
-            score(t.remediation.mean()),
-            csat_pair(t),
-            cohort(t.coached),
-            cohort(t.not_coached),
-            pct(t.completeness()),
+            t.cells("n=").join(" | "),
             ryg(t)
         );
     }
@@ -139,8 +118,8 @@ fn by_month(out: &mut String, k: &Kpis) {
             t.tagged,
             pct(t.escalation_rate()),
             score(t.remediation.mean()),
-            cohort(t.coached),
-            cohort(t.not_coached),
+            t.coached.text("n="),
+            t.not_coached.text("n="),
             pct(t.completeness()),
             ryg(t)
         );

@@ -399,6 +399,7 @@ impl App {
             self.call_outcome(result);
             return Ok(());
         }
+        // The one gate for every key that would change a CSM's records.
         if let Some(what) = read_only_refusal(action) {
             self.refuse_edits(what)?;
         }
@@ -534,7 +535,6 @@ impl App {
 
     /// `c`: a call on the selected account (portfolio) or the open one (account).
     fn start_call(&mut self) -> Result<()> {
-        self.refuse_edits("a call cannot be recorded")?;
         let id = match &self.screen {
             Screen::Portfolio => self.portfolio.selected_row().map(|r| r.id),
             Screen::Account(view) => Some(view.detail.id),
@@ -648,7 +648,6 @@ impl App {
 
     /// `l`: log a touch on the selected (portfolio) or open (account) account.
     fn log_touch(&mut self) -> Result<()> {
-        self.refuse_edits("a touch cannot be logged")?;
         let id = match &self.screen {
             Screen::Portfolio => self.portfolio.selected_row().map(|r| r.id),
             Screen::Account(view) => Some(view.detail.id),
@@ -855,12 +854,6 @@ impl App {
         let at = self.as_of();
         if action == Action::StartCall {
             return self.start_call();
-        }
-        if matches!(
-            action,
-            Action::FollowupDone | Action::FollowupSnooze | Action::FollowupReschedule
-        ) {
-            self.refuse_edits("follow-ups cannot change")?;
         }
         let Screen::Followups(view, _) = &mut self.screen else {
             return Ok(());

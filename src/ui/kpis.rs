@@ -19,7 +19,7 @@ use rusqlite::Connection;
 use super::keymap::Action;
 use super::theme::Theme;
 use crate::domain::checklist::clock_text;
-use crate::domain::kpi::{Cohort, Kpis, THRESHOLDS, Tally, Window, pct, score};
+use crate::domain::kpi::{Kpis, THRESHOLDS, Tally, Window, pct, score};
 use crate::domain::model::Pulse;
 use crate::error::Result;
 use crate::store::kpi::{self, Who};
@@ -73,7 +73,6 @@ pub struct KpisView {
     pub table: TableKind,
     /// The selected row of the table.
     pub selected: usize,
-    pub window: Window,
     pub kpis: Kpis,
     /// Every CSM's tallies, read once: a new scope adds them up again.
     scan: kpi::Scan,
@@ -105,7 +104,7 @@ impl KpisView {
         // Leads too when they carry accounts of their own (a lead with no touches of their
         // own would only be an empty page in the cycle).
         for c in all {
-            if c.is_team_lead && scan.kpis(Who::Csm(c.id)).by_csm.is_empty() {
+            if c.is_team_lead && !scan.has_touches(c.id) {
                 continue;
             }
             scopes.push(ScopeChoice {
@@ -126,7 +125,6 @@ impl KpisView {
             view: View::Tables,
             table: TableKind::PerCsm,
             selected: 0,
-            window,
             kpis,
         })
     }
@@ -210,10 +208,7 @@ impl KpisView {
     fn draw_head(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
         let k = &self.kpis;
         let t = &k.total;
-        let span = match (k.months.first(), k.months.last()) {
-            (Some(a), Some(b)) => format!("{a} to {b}"),
-            _ => String::new(),
-        };
+        let span = k.span();
         let view = match self.view {
             View::Tables => format!("table {}", self.table.label()),
             View::Charts => "charts".to_string(),
@@ -238,8 +233,8 @@ impl KpisView {
             ]),
             Line::raw(format!(
                 "Renewal: coached {} vs not {} · sentiment {}",
-                cohort(t.coached),
-                cohort(t.not_coached),
+                t.coached.text(""),
+                t.not_coached.text(""),
                 k.trend.label()
             )),
         ];
@@ -290,17 +285,10 @@ impl KpisView {
                         } else {
                             Cell::from(format!("⚑ {}", c.flags.len())).style(theme.warn())
                         };
-                        Row::new(vec![
-                            Cell::from(c.name.clone()),
-                            Cell::from(pct(t.escalation_rate())),
-                            Cell::from(score(t.remediation.mean())),
-                            Cell::from(csat_pair(t)),
-                            Cell::from(cohort(t.coached)),
-                            Cell::from(cohort(t.not_coached)),
-                            Cell::from(pct(t.completeness())),
-                            Cell::from(pct(c.reuse.share())),
-                            flags,
-                        ])
+                        let mut cells = vec![Cell::from(c.name.clone())];
+                        cells.extend(t.cells("").map(Cell::from));
+                        cells.extend([Cell::from(pct(c.reuse.share())), flags]);
+                        Row::new(cells)
                     })
                     .collect(),
             ),
@@ -329,16 +317,9 @@ impl KpisView {
                     .iter()
                     .map(|s| {
                         let t = &s.total;
-                        Row::new(vec![
-                            s.segment.label().to_string(),
-                            t.tagged.to_string(),
-                            pct(t.escalation_rate()),
-                            score(t.remediation.mean()),
-                            csat_pair(t),
-                            cohort(t.coached),
-                            cohort(t.not_coached),
-                            pct(t.completeness()),
-                        ])
+                        let mut cells = vec![s.segment.label().to_string(), t.tagged.to_string()];
+                        cells.extend(t.cells(""));
+                        Row::new(cells)
                     })
                     .collect(),
             ),
@@ -370,7 +351,7 @@ impl KpisView {
                             t.red.to_string(),
                             t.yellow.to_string(),
                             t.green.to_string(),
-                            cohort(t.renewals()),
+                            t.renewals().text(""),
                         ])
                     })
                     .collect(),
@@ -608,14 +589,6 @@ fn short_step(n: u8) -> &'static str {
         4 => "Propose",
         _ => "Tag    ",
     }
-}
-
-fn cohort(c: Cohort) -> String {
-    format!("{} ({})", pct(c.rate()), c.n())
-}
-
-fn csat_pair(t: &Tally) -> String {
-    format!("{} / {}", score(t.simple.mean()), score(t.complex.mean()))
 }
 
 fn plural(n: usize) -> &'static str {
