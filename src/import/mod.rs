@@ -515,13 +515,13 @@ const MAX_CELL: usize = 2000;
 
 fn text(row: &Row, i: Option<usize>) -> Option<String> {
     i.and_then(|i| row.get(i)).map(|s| {
-        // Most cells have nothing to collapse: no run of spaces, no other white space.
+        // Most cells have nothing to collapse: no run of spaces, no other white space or
+        // control character (a vertical tab is white space to `split_whitespace`).
         let plain = s
             .as_bytes()
             .windows(2)
             .all(|w| w[0] != b' ' || w[1] != b' ')
-            && s.bytes()
-                .all(|b| b.is_ascii() && (b == b' ' || !b.is_ascii_whitespace()));
+            && s.bytes().all(|b| b == b' ' || b.is_ascii_graphic());
         if plain {
             s.to_string()
         } else {
@@ -567,12 +567,9 @@ fn mapped(p: &mut Parsed, table: &Table, fields: &[Option<Field>]) {
     for part in [first, second] {
         p.accounts.extend(part.accounts);
         p.contacts.extend(part.contacts);
-        p.rejected
-            .extend(part.rejected.into_iter().map(|(line, reason)| Rejected {
-                file: p.file.clone(),
-                line,
-                reason,
-            }));
+        for (line, reason) in part.rejected {
+            p.reject(line, reason);
+        }
     }
 }
 

@@ -35,7 +35,7 @@ impl Store {
 /// `meta` key holding the indexes and triggers a long load has set aside, until it puts
 /// them back; a load cut short (a crash, `kill -9`) leaves it, and the next writable open
 /// puts them back (`Store::open`).
-pub const DEFERRED_KEY: &str = "bulk_deferred";
+const DEFERRED_KEY: &str = "bulk_deferred";
 
 /// `portfolio_totals` from the accounts themselves: what its triggers add up row by row.
 pub(crate) const RECOMPUTE_PORTFOLIO_TOTALS: &str = "UPDATE portfolio_totals SET
@@ -48,53 +48,33 @@ pub(crate) const RECOMPUTE_PORTFOLIO_TOTALS: &str = "UPDATE portfolio_totals SET
     WHERE id = 1";
 
 /// `csm_totals` from the accounts and calls themselves (schema V4's own formulas).
-pub(crate) const RECOMPUTE_CSM_TOTALS: &str = "DELETE FROM csm_totals;
+pub(crate) const RECOMPUTE_CSM_TOTALS: &str = concat!(
+    "DELETE FROM csm_totals;
     INSERT INTO csm_totals (csm_id, accounts, contract_value, value_at_risk, red, yellow,
-        green, unrated, overdue_followups)
-    SELECT ifnull(owner_csm_id, 0), count(*), ifnull(sum(contract_value), 0),
-        ifnull(sum(CASE WHEN risk >= 50 THEN contract_value ELSE 0 END), 0),
-        sum(pulse IS 'red'), sum(pulse IS 'yellow'), sum(pulse IS 'green'), sum(pulse IS NULL),
-        ifnull(sum(overdue_followups), 0)
-    FROM accounts WHERE archived_at IS NULL GROUP BY 1;
-    INSERT INTO csm_totals (csm_id, calls)
-    SELECT csm_id, count(*) FROM touches WHERE kind = 'call' AND csm_id IS NOT NULL
-    GROUP BY csm_id
-    ON CONFLICT (csm_id) DO UPDATE SET calls = excluded.calls;";
+        green, unrated, overdue_followups, calls)
+    SELECT csm_id, sum(accounts), sum(contract_value), sum(value_at_risk), sum(red),
+        sum(yellow), sum(green), sum(unrated), sum(overdue_followups), sum(calls)
+    FROM (",
+    csm_totals_rows!(),
+    ") GROUP BY csm_id;"
+);
 
 /// Drops the named indexes (UNIQUE ones are never dropped: they check rows as they come)
 /// and every trigger on `trigger_tables`, and records their text in `meta`, in the
 /// caller's transaction. A load of many transactions then adds rows without upkeep, and
 /// `put_back` builds each index once and recomputes what the triggers keep.
 pub(crate) fn defer(conn: &Connection, indexes: &[&str], trigger_tables: &[&str]) -> Result<()> {
-    let mut sql = Vec::new();
-    let mut stmt = conn.prepare(
-        "SELECT name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND (
+    let mut sql = set_aside(
+        conn,
+        "SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND (
              (type = 'index' AND name IN (SELECT value FROM json_each(?1)))
              OR (type = 'trigger' AND tbl_name IN (SELECT value FROM json_each(?2))))
          ORDER BY type, name",
+        [
+            serde_json::to_string(indexes).unwrap_or_default(),
+            serde_json::to_string(trigger_tables).unwrap_or_default(),
+        ],
     )?;
-    let found = stmt
-        .query_map(
-            [
-                serde_json::to_string(indexes).unwrap_or_default(),
-                serde_json::to_string(trigger_tables).unwrap_or_default(),
-            ],
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
-        )?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    for (name, text) in found {
-        let words: Vec<&str> = text.split_whitespace().take(2).collect();
-        let (kind, unique) = match words.as_slice() {
-            ["CREATE", w] if w.eq_ignore_ascii_case("unique") => ("INDEX", true),
-            ["CREATE", w] if w.eq_ignore_ascii_case("trigger") => ("TRIGGER", false),
-            _ => ("INDEX", false),
-        };
-        if unique {
-            continue;
-        }
-        conn.execute_batch(&format!("DROP {kind} \"{}\"", name.replace('"', "\"\"")))?;
-        sql.push(text);
-    }
     if let Some(earlier) = deferred(conn)? {
         sql.extend(earlier);
     }
@@ -106,6 +86,46 @@ pub(crate) fn defer(conn: &Connection, indexes: &[&str], trigger_tables: &[&str]
         ],
     )?;
     Ok(())
+}
+
+/// Drops each index and trigger `select` lists (columns: type, name, sql), except UNIQUE
+/// indexes, which check rows as they come; returns the `CREATE` text of those dropped.
+pub(crate) fn set_aside(
+    conn: &Connection,
+    select: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<String>> {
+    let found = conn
+        .prepare(select)?
+        .query_map(params, |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut dropped = Vec::new();
+    for (kind, name, sql) in found {
+        if kind == "index" && is_unique_index(&sql) {
+            continue;
+        }
+        conn.execute_batch(&format!("DROP {kind} {}", quoted(&name)))?;
+        dropped.push(sql);
+    }
+    Ok(dropped)
+}
+
+/// An SQL identifier, quoted.
+pub(crate) fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Whether `CREATE INDEX` text makes a UNIQUE index.
+fn is_unique_index(sql: &str) -> bool {
+    sql.split_whitespace()
+        .nth(1)
+        .is_some_and(|w| w.eq_ignore_ascii_case("unique"))
 }
 
 fn deferred(conn: &Connection) -> Result<Option<Vec<String>>> {
@@ -122,9 +142,9 @@ fn deferred(conn: &Connection) -> Result<Option<Vec<String>>> {
 /// Puts back what `defer` set aside, in the caller's transaction: the indexes built from
 /// the finished tables, the triggers recreated, and what they keep (the portfolio and
 /// per-CSM totals, the name search index) recomputed. Nothing to do when nothing waits.
-pub(crate) fn put_back(conn: &Connection) -> Result<bool> {
+pub(crate) fn put_back(conn: &Connection) -> Result<()> {
     let Some(sql) = deferred(conn)? else {
-        return Ok(false);
+        return Ok(());
     };
     for text in &sql {
         conn.execute_batch(text)?;
@@ -133,7 +153,7 @@ pub(crate) fn put_back(conn: &Connection) -> Result<bool> {
     conn.execute_batch(RECOMPUTE_CSM_TOTALS)?;
     conn.execute_batch("INSERT INTO account_names (account_names) VALUES ('rebuild')")?;
     conn.execute("DELETE FROM meta WHERE key = ?1", [DEFERRED_KEY])?;
-    Ok(true)
+    Ok(())
 }
 
 /// Puts back a cut-short load's deferred indexes and triggers, in one transaction; nothing

@@ -387,13 +387,7 @@ pub fn prompt_shown(
             .query_row(params![touch_id, step, key], |r| r.get(0))
             .optional()?;
         if seen.is_none() {
-            let id = tx.next_id("touch_prompts")?;
-            tx.conn()
-                .prepare_cached(
-                    "INSERT INTO touch_prompts (id, touch_id, step, prompt_key, shown_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?
-                .execute(params![id, touch_id, step, key, timestamp(at)])?;
+            tx.insert_prompt(touch_id, step, key, at, false)?;
         }
         Ok(())
     })

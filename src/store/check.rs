@@ -50,19 +50,10 @@ const RULES: &[(&str, &str)] = &[
 
 /// The CSMs whose `csm_totals` row (kept by triggers) differs from their accounts and
 /// calls counted afresh, by V4's own formulas; rows that went all to zero count as absent.
-const CSM_TOTALS_DISAGREE: &str = "
-WITH parts AS (
-    SELECT ifnull(owner_csm_id, 0) AS csm_id, count(*) AS accounts,
-        ifnull(sum(contract_value), 0) AS contract_value,
-        ifnull(sum(CASE WHEN risk >= 50 THEN contract_value ELSE 0 END), 0) AS value_at_risk,
-        sum(pulse IS 'red') AS red, sum(pulse IS 'yellow') AS yellow,
-        sum(pulse IS 'green') AS green, sum(pulse IS NULL) AS unrated,
-        ifnull(sum(overdue_followups), 0) AS overdue_followups, 0 AS calls
-    FROM accounts WHERE archived_at IS NULL GROUP BY 1
-    UNION ALL
-    SELECT csm_id, 0, 0, 0, 0, 0, 0, 0, 0, count(*)
-    FROM touches WHERE kind = 'call' AND csm_id IS NOT NULL GROUP BY csm_id
-),
+const CSM_TOTALS_DISAGREE: &str = concat!(
+    "WITH parts AS (",
+    csm_totals_rows!(),
+    "),
 want AS (
     SELECT csm_id, sum(accounts), sum(contract_value), sum(value_at_risk), sum(red),
         sum(yellow), sum(green), sum(unrated), sum(overdue_followups), sum(calls)
@@ -79,7 +70,8 @@ SELECT count(DISTINCT csm_id) FROM (
     SELECT * FROM (SELECT * FROM kept EXCEPT SELECT * FROM want)
     UNION ALL
     SELECT * FROM (SELECT * FROM want EXCEPT SELECT * FROM kept)
-)";
+)"
+);
 
 /// What a check found; empty `problems` means the file is healthy.
 #[derive(Debug, Default)]

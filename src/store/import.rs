@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use rusqlite::{OptionalExtension, params};
 
+use super::bulk::set_aside;
 use super::summary::{AsOf, refresh_account, refresh_accounts};
 use super::write::{NewCsm, NewTouch, Tx};
 use super::{FastMap, FastSet, Store, timestamp};
@@ -276,35 +277,23 @@ impl SetAside {
             if (adding as i64) < had {
                 continue;
             }
-            let mut stmt = tx.prepare(
-                "SELECT name, sql FROM sqlite_schema
+            let dropped = set_aside(
+                tx,
+                "SELECT type, name, sql FROM sqlite_schema
                  WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL ORDER BY name",
+                [table],
             )?;
-            let found = stmt
-                .query_map([table], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            for (name, sql) in found {
-                if is_unique_index(&sql) {
-                    continue;
-                }
-                tx.execute_batch(&format!("DROP INDEX {}", quoted(&name)))?;
-                aside.indexes.push((table.to_string(), sql));
-            }
+            aside
+                .indexes
+                .extend(dropped.into_iter().map(|sql| (table.to_string(), sql)));
             if table == "accounts" {
-                let mut stmt = tx.prepare(
-                    "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger'
+                aside.totals = set_aside(
+                    tx,
+                    "SELECT type, name, sql FROM sqlite_schema WHERE type = 'trigger'
                      AND tbl_name = 'accounts'
                      AND (sql LIKE '%portfolio_totals%' OR sql LIKE '%csm_totals%') ORDER BY name",
+                    [],
                 )?;
-                let found = stmt
-                    .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
-                for (name, sql) in found {
-                    tx.execute_batch(&format!("DROP TRIGGER {}", quoted(&name)))?;
-                    aside.totals.push(sql);
-                }
             }
         }
         if fresh.accounts > BULK_ACCOUNTS.min(bulk_min) {
@@ -362,18 +351,6 @@ impl SetAside {
         }
         Ok(())
     }
-}
-
-/// An SQL identifier, quoted.
-fn quoted(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-/// Whether `CREATE INDEX` text makes a UNIQUE index.
-fn is_unique_index(sql: &str) -> bool {
-    sql.split_whitespace()
-        .nth(1)
-        .is_some_and(|w| w.eq_ignore_ascii_case("unique"))
 }
 
 /// Per account: won value, latest win, and won value per CSM.
@@ -1585,7 +1562,7 @@ mod tests {
         let mut out = Vec::new();
         for t in tables {
             let mut stmt = conn
-                .prepare(&format!("SELECT * FROM {}", quoted(&t)))
+                .prepare(&format!("SELECT * FROM {}", crate::store::bulk::quoted(&t)))
                 .unwrap();
             let n = stmt.column_count();
             let mut rows = stmt.query([]).unwrap();

@@ -1,5 +1,23 @@
 //! All SQL lives here: opening the file safely, migrations, reads and writes.
 
+/// The rows `csm_totals` adds up, counted afresh (schema V4's own formulas): one per owner
+/// from the live accounts (key 0: no owner) and one per caller from the calls; summed by
+/// `csm_id` they are what the table's triggers keep. (A macro: `concat!` takes literals.)
+macro_rules! csm_totals_rows {
+    () => {
+        "SELECT ifnull(owner_csm_id, 0) AS csm_id, count(*) AS accounts,
+              sum(contract_value) AS contract_value,
+              sum(CASE WHEN risk >= 50 THEN contract_value ELSE 0 END) AS value_at_risk,
+              sum(pulse IS 'red') AS red, sum(pulse IS 'yellow') AS yellow,
+              sum(pulse IS 'green') AS green, sum(pulse IS NULL) AS unrated,
+              sum(overdue_followups) AS overdue_followups, 0 AS calls
+          FROM accounts WHERE archived_at IS NULL GROUP BY 1
+          UNION ALL
+          SELECT csm_id, 0, 0, 0, 0, 0, 0, 0, 0, count(*) FROM touches
+          WHERE kind = 'call' AND csm_id IS NOT NULL GROUP BY csm_id"
+    };
+}
+
 pub mod account;
 pub mod audit;
 pub mod backup;

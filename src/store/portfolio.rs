@@ -314,13 +314,11 @@ pub fn page(
     // least a few percent of accounts, so that is quick, while reading a filter's whole
     // range and sorting it is not. Rare name matches are the exception: few enough to
     // read by id and sort.
-    let few_owned = match &q.owners {
-        Some(owners) => owned_are_few(conn, owners)?,
-        None => false,
-    };
     let source = if filter.contains("account_names") {
         "accounts".to_string()
-    } else if few_owned {
+    } else if let Some(owners) = &q.owners
+        && owned_are_few(conn, owners)?
+    {
         format!("accounts INDEXED BY {}", super::team::owner_index(conn)?)
     } else {
         format!("accounts INDEXED BY {}", q.sort.column.index())
@@ -450,7 +448,8 @@ pub fn owner_totals(conn: &Connection, owners: &[i64], today: NaiveDate) -> Resu
         })?;
     // A few thousand accounts: each one's follow-ups by account; more: the day's open
     // follow-ups, each with its account.
-    let from = if owned_are_few(conn, owners)? {
+    // (`t.accounts` already counts exactly the owners' live accounts.)
+    let from = if t.accounts < FEW_OWNED {
         format!(
             "accounts a INDEXED BY {} CROSS JOIN followups f",
             super::team::owner_index(conn)?

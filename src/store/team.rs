@@ -283,16 +283,7 @@ pub(crate) fn totals_source(conn: &Connection) -> Result<&'static str> {
     Ok(if has_csm_totals(conn)? {
         "csm_totals"
     } else {
-        "(SELECT ifnull(owner_csm_id, 0) AS csm_id, count(*) AS accounts,
-              sum(contract_value) AS contract_value,
-              sum(CASE WHEN risk >= 50 THEN contract_value ELSE 0 END) AS value_at_risk,
-              sum(pulse IS 'red') AS red, sum(pulse IS 'yellow') AS yellow,
-              sum(pulse IS 'green') AS green, sum(pulse IS NULL) AS unrated,
-              sum(overdue_followups) AS overdue_followups, 0 AS calls
-          FROM accounts WHERE archived_at IS NULL GROUP BY 1
-          UNION ALL
-          SELECT csm_id, 0, 0, 0, 0, 0, 0, 0, 0, count(*) FROM touches
-          WHERE kind = 'call' AND csm_id IS NOT NULL GROUP BY csm_id)"
+        concat!("(", csm_totals_rows!(), ")")
     })
 }
 

@@ -131,13 +131,7 @@ impl TeamView {
 
     /// Which line is selected, by what it shows (survives re-sorting and re-reading).
     fn selected_key(&self) -> Option<(bool, i64)> {
-        match self.entries.get(self.selected)? {
-            Entry::Team(t) => {
-                let team = &self.overview.teams[*t];
-                Some((true, team.lead_ids.first().copied().unwrap_or(-1)))
-            }
-            Entry::Csm(t, m) => Some((false, self.overview.teams[*t].members[*m].id)),
-        }
+        self.key_at(self.selected)
     }
 
     /// Sorts teams and CSMs, lays out the lines and finds the kept selection again.
@@ -167,6 +161,7 @@ impl TeamView {
             .unwrap_or(0);
     }
 
+    /// Line `i`'s key: (a team's line, its lead's id or -1) or (a CSM's line, the CSM's id).
     fn key_at(&self, i: usize) -> Option<(bool, i64)> {
         match self.entries.get(i)? {
             Entry::Team(t) => Some((
