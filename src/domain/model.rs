@@ -35,6 +35,14 @@ macro_rules! named_set {
             pub fn label(self) -> &'static str {
                 match self { $($name::$variant => $label),+ }
             }
+
+            /// Exactly the stored name (no trimming, no case folding), for hot reads.
+            pub fn from_stored(bytes: &[u8]) -> Option<Self> {
+                match std::str::from_utf8(bytes).ok()? {
+                    $($stored => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
         }
 
         impl fmt::Display for $name {

@@ -9,7 +9,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::bulk::set_aside;
 use super::summary::{AsOf, refresh_account, refresh_accounts};
-use super::write::{NewCsm, NewTouch, Tx};
+use super::write::{INSERT_ACCOUNT, INSERT_PERSONA, INSERT_PERSONA_CHANGE, NewCsm, NewTouch, Tx};
 use super::{FastMap, FastSet, Store, timestamp};
 use crate::domain::Clock;
 use crate::domain::model::{Pulse, Role, Segment, Sentiment, Strength, TouchKind};
@@ -397,8 +397,8 @@ struct Importer<'a, 't> {
 
 /// The statements run for every row of a file, prepared once for the whole import:
 /// `prepare_cached` hashes a statement's text at every use, which was a tenth of a large
-/// import. The inserts write what `Tx::insert_account`, `Tx::insert_persona` (with the
-/// first entry of the persona's history) and `Tx::add_external_id` write.
+/// import. The inserts are `Tx`'s own (`write::INSERT_*`); the CRM id is a plain insert
+/// where `Tx::add_external_id` replaces.
 struct Held<'c> {
     add_account: rusqlite::Statement<'c>,
     add_persona: rusqlite::Statement<'c>,
@@ -415,20 +415,9 @@ struct Held<'c> {
 impl<'c> Held<'c> {
     fn new(conn: &'c rusqlite::Connection, now: DateTime<Utc>) -> Result<Held<'c>> {
         Ok(Held {
-            add_account: conn.prepare(
-                "INSERT INTO accounts (id, name, segment, tier, industry, contract_value,
-                     renewal_date, owner_csm_id, parent_id, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, ?9)",
-            )?,
-            add_persona: conn.prepare(
-                "INSERT INTO personas (id, account_id, name, title, email, role, reports_to_id,
-                     strength, sentiment, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?,
-            add_persona_change: conn.prepare(
-                "INSERT INTO persona_changes (id, persona_id, changed_at, strength, sentiment, reason, touch_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, NULL, NULL)",
-            )?,
+            add_account: conn.prepare(INSERT_ACCOUNT)?,
+            add_persona: conn.prepare(INSERT_PERSONA)?,
+            add_persona_change: conn.prepare(INSERT_PERSONA_CHANGE)?,
             // `find` has just missed the id, so a plain insert (cheaper than REPLACE).
             add_external_id: conn.prepare(
                 "INSERT INTO external_ids (entity, local_id, system, external_id)
@@ -729,6 +718,7 @@ impl Importer<'_, '_> {
                     a.contract_value_cents.unwrap_or(0),
                     a.renewal_date.map(super::day),
                     owner,
+                    None::<i64>, // parents are linked once every account is in
                     self.sql.now
                 ])?;
                 self.link("account", id, system, &a.external_id)?;
@@ -966,7 +956,9 @@ impl Importer<'_, '_> {
             id,
             self.sql.now,
             strength,
-            sentiment
+            sentiment,
+            None::<&str>,
+            None::<i64>
         ])?;
         self.link("persona", id, system, &c.external_id)?;
         self.persona_account.insert(id, account);

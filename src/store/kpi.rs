@@ -359,59 +359,27 @@ fn day_of(v: ValueRef<'_>) -> Option<NaiveDate> {
 }
 
 fn segment(v: ValueRef<'_>) -> Segment {
-    match text(v) {
-        b"enterprise" => Segment::Enterprise,
-        b"smb" => Segment::Smb,
-        _ => Segment::MidMarket,
-    }
+    Segment::from_stored(text(v)).unwrap_or(Segment::MidMarket)
 }
 
 fn kind(v: ValueRef<'_>) -> TouchKind {
-    match text(v) {
-        b"call" => TouchKind::Call,
-        b"meeting" => TouchKind::Meeting,
-        b"email" => TouchKind::Email,
-        b"qbr" => TouchKind::Qbr,
-        _ => TouchKind::Note,
-    }
+    TouchKind::from_stored(text(v)).unwrap_or(TouchKind::Note)
 }
 
 fn call_type(v: ValueRef<'_>) -> Option<CallType> {
-    Some(match text(v) {
-        b"check_in" => CallType::CheckIn,
-        b"escalation" => CallType::Escalation,
-        b"renewal" => CallType::Renewal,
-        b"onboarding" => CallType::Onboarding,
-        b"qbr" => CallType::Qbr,
-        _ => return None,
-    })
+    CallType::from_stored(text(v))
 }
 
 fn status(v: ValueRef<'_>) -> TouchStatus {
-    match text(v) {
-        b"in_progress" => TouchStatus::InProgress,
-        b"retro_pending" => TouchStatus::RetroPending,
-        _ => TouchStatus::Done,
-    }
+    TouchStatus::from_stored(text(v)).unwrap_or(TouchStatus::Done)
 }
 
 fn pulse(v: ValueRef<'_>) -> Option<Pulse> {
-    Some(match text(v) {
-        b"red" => Pulse::Red,
-        b"yellow" => Pulse::Yellow,
-        b"green" => Pulse::Green,
-        _ => return None,
-    })
+    Pulse::from_stored(text(v))
 }
 
 fn intervention(v: ValueRef<'_>) -> Option<Intervention> {
-    Some(match text(v) {
-        b"empathy" => Intervention::Empathy,
-        b"coaching" => Intervention::Coaching,
-        b"escalation" => Intervention::Escalation,
-        b"product_fix" => Intervention::ProductFix,
-        _ => return None,
-    })
+    Intervention::from_stored(text(v))
 }
 
 #[cfg(test)]

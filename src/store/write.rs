@@ -10,6 +10,16 @@ use crate::domain::model::{
 };
 use crate::error::Result;
 
+/// The inserts the import also runs, on statements it holds for a whole load.
+pub(super) const INSERT_ACCOUNT: &str = "INSERT INTO accounts (id, name, segment, tier,
+    industry, contract_value, renewal_date, owner_csm_id, parent_id, created_at)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+pub(super) const INSERT_PERSONA: &str = "INSERT INTO personas (id, account_id, name, title,
+    email, role, reports_to_id, strength, sentiment, created_at)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+pub(super) const INSERT_PERSONA_CHANGE: &str = "INSERT INTO persona_changes (id, persona_id,
+    changed_at, strength, sentiment, reason, touch_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
 /// An open write transaction, with this file's id origin.
 pub struct Tx<'a> {
     conn: &'a Connection,
@@ -170,24 +180,18 @@ impl<'a> Tx<'a> {
 
     pub fn insert_account(&self, a: &NewAccount<'_>) -> Result<i64> {
         let id = self.next_id("accounts")?;
-        self.conn
-            .prepare_cached(
-                "INSERT INTO accounts (id, name, segment, tier, industry, contract_value,
-                     renewal_date, owner_csm_id, parent_id, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?
-            .execute(params![
-                id,
-                a.name,
-                a.segment.as_str(),
-                a.tier,
-                a.industry,
-                a.contract_value_cents,
-                a.renewal_date.map(day),
-                a.owner_csm_id,
-                a.parent_id,
-                timestamp(a.created_at)
-            ])?;
+        self.conn.prepare_cached(INSERT_ACCOUNT)?.execute(params![
+            id,
+            a.name,
+            a.segment.as_str(),
+            a.tier,
+            a.industry,
+            a.contract_value_cents,
+            a.renewal_date.map(day),
+            a.owner_csm_id,
+            a.parent_id,
+            timestamp(a.created_at)
+        ])?;
         Ok(id)
     }
 
@@ -210,24 +214,18 @@ impl<'a> Tx<'a> {
     /// Adds a persona; its starting strength and sentiment open its history.
     pub fn insert_persona(&self, p: &NewPersona<'_>) -> Result<i64> {
         let id = self.next_id("personas")?;
-        self.conn
-            .prepare_cached(
-                "INSERT INTO personas (id, account_id, name, title, email, role, reports_to_id,
-                     strength, sentiment, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?
-            .execute(params![
-                id,
-                p.account_id,
-                p.name,
-                p.title,
-                p.email,
-                p.role.as_str(),
-                p.reports_to_id,
-                p.strength.as_str(),
-                p.sentiment.as_str(),
-                timestamp(p.created_at)
-            ])?;
+        self.conn.prepare_cached(INSERT_PERSONA)?.execute(params![
+            id,
+            p.account_id,
+            p.name,
+            p.title,
+            p.email,
+            p.role.as_str(),
+            p.reports_to_id,
+            p.strength.as_str(),
+            p.sentiment.as_str(),
+            timestamp(p.created_at)
+        ])?;
         self.record_persona_change(id, p.strength, p.sentiment, p.created_at, None, None)?;
         Ok(id)
     }
@@ -259,10 +257,7 @@ impl<'a> Tx<'a> {
     ) -> Result<()> {
         let id = self.next_id("persona_changes")?;
         self.conn
-            .prepare_cached(
-                "INSERT INTO persona_changes (id, persona_id, changed_at, strength, sentiment, reason, touch_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?
+            .prepare_cached(INSERT_PERSONA_CHANGE)?
             .execute(params![
                 id,
                 persona_id,
