@@ -172,7 +172,7 @@ impl Key {
 }
 
 /// One binding: the keys, what they do, and the words shown for them.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct Binding {
     pub keys: &'static [Key],
     pub action: Action,
@@ -811,38 +811,14 @@ const TEAM: [Binding; 3] = [
     ),
 ];
 
+/// `MOVE` without `k` for up (the team view's `k` opens KPIs).
 const TEAM_MOVE: [Binding; 6] = [
-    bind(
-        &[Key::ch('j'), Key::plain(KeyCode::Down)],
-        Action::Down,
-        "Move down",
-        None,
-    ),
+    MOVE[0],
     bind(&[Key::plain(KeyCode::Up)], Action::Up, "Move up", None),
-    bind(
-        &[Key::plain(KeyCode::PageDown), Key::ctrl('d')],
-        Action::PageDown,
-        "Page down",
-        None,
-    ),
-    bind(
-        &[Key::plain(KeyCode::PageUp), Key::ctrl('u')],
-        Action::PageUp,
-        "Page up",
-        None,
-    ),
-    bind(
-        &[Key::ch('g'), Key::plain(KeyCode::Home)],
-        Action::Top,
-        "Go to the top",
-        None,
-    ),
-    bind(
-        &[Key::ch('G'), Key::plain(KeyCode::End)],
-        Action::Bottom,
-        "Go to the bottom",
-        None,
-    ),
+    MOVE[2],
+    MOVE[3],
+    MOVE[4],
+    MOVE[5],
 ];
 
 /// The coaching KPI screen: scope, tables and charts.
