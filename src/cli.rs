@@ -569,8 +569,12 @@ fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
             )));
         }
     }
-    let mut store = Store::open_for_writing(path)?;
-    let out = store::import::apply(&mut store, &parsed, mode, &SystemClock)?;
+    let out = if path.exists() {
+        let mut store = Store::open_for_writing(path)?;
+        store::import::apply(&mut store, &parsed, mode, &SystemClock)?
+    } else {
+        store::import::apply_to_new_file(path, &parsed, mode, &SystemClock)?
+    };
     for p in &parsed {
         if p.kind == import::Kind::MavenReference {
             println!("{}: Maven reference table, nothing in it to import", p.file);

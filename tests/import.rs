@@ -200,11 +200,7 @@ fn other_csvs_need_a_confirmed_mapping_and_a_dry_run_shows_the_guess() {
     let text = ok(&import(home, &db, &[&f], &["--dry-run"]));
     assert!(text.contains("guessed mapping"), "{text}");
     assert!(text.contains("would be added: 2 accounts"), "{text}");
-    assert_eq!(
-        arr(&export(home, &db), "accounts").len(),
-        0,
-        "a dry run changes nothing"
-    );
+    assert!(!db.exists(), "a dry run into a new file leaves no file");
     ok(&import(
         home,
         &db,
@@ -258,11 +254,23 @@ fn rejected_rows_are_listed_and_the_default_is_all_or_nothing() {
     );
     assert!(text.contains(&format!("{f_name}:5: ")), "{text}");
     assert_eq!(err(&o).lines().count(), 1);
-    assert_eq!(
-        arr(&export(home, &db), "accounts").len(),
-        0,
-        "all or nothing"
-    );
+    assert!(!db.exists(), "all or nothing: not even an empty file");
+    let left: Vec<_> = fs::read_dir(home)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "no half-made file left behind: {left:?}");
+    // Into an existing file, the same import changes nothing in it either.
+    let one = write(home, "one.csv", b"Account Name\nKept\n");
+    ok(&import(home, &db, &[&one], &maps));
+    let o = import(home, &db, &[&f], &maps);
+    assert_eq!(o.status.code(), Some(1));
+    let names: Vec<Value> = arr(&export(home, &db), "accounts")
+        .iter()
+        .map(|a| a["name"].clone())
+        .collect();
+    assert_eq!(names, ["Kept"], "all or nothing");
     let text = ok(&import(
         home,
         &db,

@@ -8,6 +8,7 @@ use attuned::domain::model::{Intervention, Pulse, Sentiment, Strength, TouchKind
 use attuned::domain::tagging::Bucket;
 use attuned::store::Store;
 use attuned::store::followups;
+use attuned::store::persona;
 use attuned::store::summary::AsOf;
 use attuned::store::tagging::{self, Tag, Target, Tie};
 use chrono::Days;
@@ -55,11 +56,7 @@ fn logging_an_email_lands_every_effect_at_once() {
         "SELECT count(*) FROM pulse_history WHERE account_id = ?1",
         account,
     );
-    let changes = count(
-        &store,
-        "SELECT count(*) FROM persona_changes WHERE persona_id = ?1",
-        ines,
-    );
+    let changes = persona::history(store.conn(), ines).unwrap();
     let touch = tagging::save(
         &mut store,
         &Target::Log {
@@ -100,14 +97,19 @@ fn logging_an_email_lands_every_effect_at_once() {
         ),
         1
     );
+    // Her history gains the change; what it held before stays below it.
+    let history = persona::history(store.conn(), ines).unwrap();
+    assert_eq!(history.len(), changes.len() + 1);
     assert_eq!(
-        count(
-            &store,
-            "SELECT count(*) FROM persona_changes WHERE persona_id = ?1",
-            ines
-        ),
-        changes + 1
+        (history[0].strength, history[0].sentiment),
+        (Strength::Weak, Sentiment::Negative)
     );
+    let earlier = |h: &[persona::PersonaChange]| {
+        h.iter()
+            .map(|c| (c.changed_at, c.strength, c.sentiment))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(earlier(&history[1..]), earlier(&changes));
     let (pulse, next): (String, String) = store
         .conn()
         .query_row(

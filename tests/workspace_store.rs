@@ -40,6 +40,58 @@ fn summary_row(store: &Store, id: i64) -> (i64, i64, Option<String>) {
 }
 
 #[test]
+fn a_new_persona_has_its_first_state_as_history_until_it_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = common::build(&dir.path().join("h.db"));
+    let account = account_id(&store, "Northwind Logistics");
+    let at = AsOf::new(&common::clock());
+    let fields = PersonaFields {
+        name: "Noor Haddad".into(),
+        role: Some(Role::Admin),
+        strength: Some(Strength::Weak),
+        ..PersonaFields::default()
+    };
+    let noor = store.add_persona(account, &fields, &at).unwrap();
+    let first = |h: &[persona::PersonaChange]| {
+        h.iter()
+            .map(|c| (c.changed_at, c.strength, c.sentiment, c.reason.clone()))
+            .collect::<Vec<_>>()
+    };
+    let opening = (at.now, Strength::Weak, Sentiment::Neutral, None);
+    let history = persona::history(store.conn(), noor).unwrap();
+    assert_eq!(first(&history), vec![opening.clone()]);
+    // A why given without a change goes on that first state, as on any newest entry.
+    let same = PersonaFields {
+        strength: None,
+        ..fields.clone()
+    };
+    store
+        .edit_persona(noor, &same, Some("Met at the kickoff"), &at)
+        .unwrap();
+    let why = (
+        at.now,
+        Strength::Weak,
+        Sentiment::Neutral,
+        Some("Met at the kickoff".to_string()),
+    );
+    assert_eq!(
+        first(&persona::history(store.conn(), noor).unwrap()),
+        vec![why.clone()]
+    );
+    // The first change keeps the state before it below it.
+    let mut later = at;
+    later.now += Duration::minutes(5);
+    store
+        .change_persona_tie(noor, Strength::Okay, Sentiment::Positive, None, &later)
+        .unwrap();
+    let changed = (later.now, Strength::Okay, Sentiment::Positive, None);
+    assert_eq!(
+        first(&persona::history(store.conn(), noor).unwrap()),
+        vec![changed, why]
+    );
+}
+
+#[test]
 fn a_tie_change_is_kept_in_history_with_its_reason_and_risk_follows() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = common::build(&dir.path().join("b.db"));

@@ -47,13 +47,7 @@ pub fn copy_to(conn: &Connection, db: &Path, dest: &Path) -> Result<PathBuf> {
             dest.display()
         )));
     }
-    let name = dest
-        .file_name()
-        .ok_or_else(|| Error::Invalid(format!("{}: not a file name", dest.display())))?;
-    let mut temp_name = std::ffi::OsString::from(".");
-    temp_name.push(name);
-    temp_name.push(format!(".{}.tmp", std::process::id()));
-    let temp = dest.with_file_name(temp_name);
+    let temp = hidden_beside(&dest)?;
     // An empty file is what VACUUM INTO accepts; creating it ourselves makes it 0600.
     OpenOptions::new()
         .write(true)
@@ -71,12 +65,28 @@ pub fn copy_to(conn: &Connection, db: &Path, dest: &Path) -> Result<PathBuf> {
         .map_err(|e| Error::io(&dest, e))?;
     fs::rename(&temp, &dest).map_err(|e| Error::io(&dest, e))?;
     std::mem::forget(guard);
+    sync_folder(&dest);
+    Ok(dest)
+}
+
+/// A hidden name beside `dest` for this process to build it under (`.NAME.PID.tmp`).
+pub(super) fn hidden_beside(dest: &Path) -> Result<PathBuf> {
+    let name = dest
+        .file_name()
+        .ok_or_else(|| Error::Invalid(format!("{}: not a file name", dest.display())))?;
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(name);
+    temp_name.push(format!(".{}.tmp", std::process::id()));
+    Ok(dest.with_file_name(temp_name))
+}
+
+/// Makes a name just given to a file in `dest`'s folder survive a power cut.
+pub(super) fn sync_folder(dest: &Path) {
     if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty())
         && let Ok(d) = File::open(dir)
     {
         let _ = d.sync_all();
     }
-    Ok(dest)
 }
 
 /// The name of the copy kept before migrating `db` from schema `version`.
@@ -89,7 +99,8 @@ pub fn pre_migration_path(db: &Path, version: i64) -> PathBuf {
     PathBuf::from(name)
 }
 
-struct Remove<'a>(&'a Path);
+/// Removes the file at its path when dropped (a temporary that did not make it).
+pub(super) struct Remove<'a>(pub(super) &'a Path);
 
 impl Drop for Remove<'_> {
     fn drop(&mut self) {

@@ -3,13 +3,15 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use rusqlite::{OptionalExtension, params};
 
+use super::backup;
 use super::bulk::set_aside;
 use super::summary::{AsOf, refresh_account, refresh_accounts};
-use super::write::{INSERT_ACCOUNT, INSERT_PERSONA, INSERT_PERSONA_CHANGE, NewCsm, NewTouch, Tx};
+use super::write::{INSERT_ACCOUNT, INSERT_PERSONA, NewCsm, NewTouch, Tx};
 use super::{FastMap, FastSet, Store, timestamp};
 use crate::domain::Clock;
 use crate::domain::model::{Pulse, Role, Segment, Sentiment, Strength, TouchKind};
@@ -30,6 +32,10 @@ const LOAD_ALL: usize = 5000;
 /// Connection settings of an import beside `Store::bulk_load`'s own: `CREATE INDEX`
 /// sorts with a helper thread.
 const BULK_SETTINGS: &[(&str, i64)] = &[("threads", 2)];
+
+/// Those of a large import (`LOAD_ALL` records on): foreign keys are checked once for
+/// the whole file before it commits (`foreign_key_check`) instead of at every row.
+const LARGE_SETTINGS: &[(&str, i64)] = &[("threads", 2), ("foreign_keys", 0)];
 
 /// How many records of each kind an import added or updated.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +82,48 @@ pub fn apply(
     apply_with(store, files, mode, clock, BULK_MIN)
 }
 
+/// `apply` into a file that does not exist yet, e.g. a CSM's first import.
+///
+/// The file is built under a hidden name beside `path` with its rollback journal in
+/// memory and no syncing until the end (pages written once instead of twice: WAL, then
+/// the file), synced once, switched to WAL like every attuned file, and given its name
+/// only when the import is kept: a crash, a rejected row or a dry run leaves nothing at
+/// `path`, and a file that appears there meanwhile is never replaced.
+pub fn apply_to_new_file(
+    path: &Path,
+    files: &[Parsed],
+    mode: Mode,
+    clock: &dyn Clock,
+) -> Result<Outcome> {
+    if let Some(why) = super::write_protected(path) {
+        return Err(Error::Invalid(format!("{why}; nothing was changed")));
+    }
+    let temp = backup::hidden_beside(path)?;
+    let _remove = backup::Remove(&temp);
+    let mut store = Store::open(&temp)?;
+    store.conn.pragma_update(None, "journal_mode", "MEMORY")?;
+    store.conn.pragma_update(None, "synchronous", "OFF")?;
+    let out = apply(&mut store, files, mode, clock)?;
+    if !out.committed {
+        return Ok(out);
+    }
+    store.conn.pragma_update(None, "journal_mode", "WAL")?;
+    drop(store);
+    std::fs::File::open(&temp)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| Error::io(path, e))?;
+    std::fs::hard_link(&temp, path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => Error::Invalid(format!(
+            "{} was created by something else during the import; nothing was imported into it",
+            path.display()
+        )),
+        _ => Error::io(path, e),
+    })?;
+    backup::sync_folder(path);
+    phase("synced and named");
+    Ok(out)
+}
+
 /// `apply`, setting indexes aside for tables getting at least `bulk_min` new rows (see
 /// `SetAside`); tests compare the two ways of loading.
 fn apply_with(
@@ -98,11 +146,14 @@ fn apply_with(
     }
     // A large import touches far more pages than the default 2 MB cache holds; spilling
     // them to the WAL mid-transaction made it I/O bound.
-    let out = store.bulk_load(BULK_SETTINGS, |store| {
+    let large = records(files) >= LOAD_ALL.min(bulk_min);
+    let settings = if large { LARGE_SETTINGS } else { BULK_SETTINGS };
+    let out = store.bulk_load(settings, |store| {
         apply_in_tx(store, files, mode, clock, out, bulk_min)
     })?;
     if out.committed {
         store.optimize()?;
+        phase("optimize");
     }
     Ok(out)
 }
@@ -120,10 +171,7 @@ fn apply_in_tx(
         .conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     phase("start");
-    let records: usize = files
-        .iter()
-        .map(|f| f.accounts.len() + f.contacts.len() + f.deals.len() + f.csms.len())
-        .sum();
+    let records = records(files);
     let (touched, aside) = {
         let w = Tx::new(&tx, origin);
         let mut im = Importer {
@@ -201,10 +249,23 @@ fn apply_in_tx(
     aside.restore_indexes(&tx, |table| table == "accounts")?;
     aside.restore_triggers(&tx)?;
     phase("accounts indexes");
+    if let Some((table, n)) = super::foreign_key_problems(&tx)? {
+        return Err(Error::Invalid(format!(
+            "the import would leave {n} record(s) (first in {table}) pointing at records that do not exist; nothing was imported (this is a bug; please report it)"
+        )));
+    }
     tx.commit()?;
     phase("commit");
     out.committed = true;
     Ok(out)
+}
+
+/// Records in `files`.
+fn records(files: &[Parsed]) -> usize {
+    files
+        .iter()
+        .map(|f| f.accounts.len() + f.contacts.len() + f.deals.len() + f.csms.len())
+        .sum()
 }
 
 /// Rows an import is about to add, per table.
@@ -217,12 +278,10 @@ struct NewRows {
 
 impl NewRows {
     /// (table, rows it is about to get).
-    fn per_table(&self) -> [(&'static str, usize); 5] {
+    fn per_table(&self) -> [(&'static str, usize); 4] {
         [
             ("accounts", self.accounts),
             ("personas", self.personas),
-            // Every new persona opens its history.
-            ("persona_changes", self.personas),
             ("touches", self.touches),
             ("external_ids", self.accounts + self.personas + self.touches),
         ]
@@ -402,7 +461,6 @@ struct Importer<'a, 't> {
 struct Held<'c> {
     add_account: rusqlite::Statement<'c>,
     add_persona: rusqlite::Statement<'c>,
-    add_persona_change: rusqlite::Statement<'c>,
     add_external_id: rusqlite::Statement<'c>,
     update_account: rusqlite::Statement<'c>,
     update_persona: rusqlite::Statement<'c>,
@@ -417,7 +475,6 @@ impl<'c> Held<'c> {
         Ok(Held {
             add_account: conn.prepare(INSERT_ACCOUNT)?,
             add_persona: conn.prepare(INSERT_PERSONA)?,
-            add_persona_change: conn.prepare(INSERT_PERSONA_CHANGE)?,
             // `find` has just missed the id, so a plain insert (cheaper than REPLACE).
             add_external_id: conn.prepare(
                 "INSERT INTO external_ids (entity, local_id, system, external_id)
@@ -949,16 +1006,6 @@ impl Importer<'_, '_> {
             strength,
             sentiment,
             self.sql.now
-        ])?;
-        let change = self.tx.next_id("persona_changes")?;
-        self.sql.add_persona_change.execute(params![
-            change,
-            id,
-            self.sql.now,
-            strength,
-            sentiment,
-            None::<&str>,
-            None::<i64>
         ])?;
         self.link("persona", id, system, &c.external_id)?;
         self.persona_account.insert(id, account);
@@ -1597,6 +1644,66 @@ mod tests {
                 [],
             )
             .unwrap();
+    }
+
+    /// Names in `dir` starting with a dot: half-made files left behind.
+    fn hidden(dir: &Path) -> Vec<String> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('.'))
+            .collect()
+    }
+
+    #[test]
+    fn a_new_file_is_built_aside_and_named_only_when_kept() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.db");
+        let out = apply_to_new_file(&path, &files(0, 40, "VP", ""), Mode::AllOrNothing, &clock())
+            .unwrap();
+        assert!(out.committed);
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let store = Store::open(&path).unwrap();
+        let journal: String = store
+            .conn()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(journal, "wal");
+        healthy(&store);
+        // What an import into an opened empty file gives.
+        let mut opened = Store::open(&dir.path().join("opened.db")).unwrap();
+        import(
+            &mut opened,
+            &files(0, 40, "VP", ""),
+            Mode::AllOrNothing,
+            BULK_MIN,
+        );
+        assert_eq!(dump(&store), dump(&opened));
+        // Not kept (a rejected row, a dry run): no file at all.
+        let unknown = "003999999999999,001999999999999,Zed,Z,VP,,\n";
+        let never = dir.path().join("never.db");
+        let out = apply_to_new_file(
+            &never,
+            &files(0, 5, "VP", unknown),
+            Mode::AllOrNothing,
+            &clock(),
+        )
+        .unwrap();
+        assert!(!out.committed && !never.exists());
+        let out =
+            apply_to_new_file(&never, &files(0, 5, "VP", ""), Mode::DryRun, &clock()).unwrap();
+        assert!(!out.committed && !never.exists());
+        // A file that appears meanwhile is never replaced.
+        let taken = dir.path().join("taken.db");
+        std::fs::write(&taken, b"someone else's").unwrap();
+        let e = apply_to_new_file(&taken, &files(0, 5, "VP", ""), Mode::AllOrNothing, &clock())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("created by something else"), "{e}");
+        assert_eq!(std::fs::read(&taken).unwrap(), b"someone else's");
+        assert!(hidden(dir.path()).is_empty(), "{:?}", hidden(dir.path()));
     }
 
     #[test]

@@ -23,7 +23,10 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{Store, open_immutable, read_only_uri, schema, sidecar, timestamp, uri_path};
+use super::{
+    Store, foreign_key_problems, open_immutable, read_only_uri, schema, sidecar, timestamp,
+    uri_path,
+};
 use crate::error::{Error, Result};
 
 /// SQLite attaches at most 10 databases to one connection, and the merge is one
@@ -484,18 +487,6 @@ fn columns_in(tx: &Connection, schema_name: &str, table: &str) -> Result<Vec<Str
         .query_map([table, schema_name], |r| r.get::<_, String>(0))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(names)
-}
-
-/// The first table with records pointing at nothing, and how many, in the team file.
-fn foreign_key_problems(tx: &Connection) -> Result<Option<(String, i64)>> {
-    let mut stmt = tx.prepare("PRAGMA main.foreign_key_check")?;
-    let tables = stmt
-        .query_map([], |r| r.get::<_, String>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let Some(first) = tables.first() else {
-        return Ok(None);
-    };
-    Ok(Some((first.clone(), tables.len() as i64)))
 }
 
 /// A private (0700) directory beside the team file for migrated copies, made on first

@@ -355,6 +355,19 @@ fn write_protected(path: &Path) -> Option<String> {
     None
 }
 
+/// The first table with records pointing at nothing, and how many such records there
+/// are: what a load that ran with foreign keys off checks before it commits.
+fn foreign_key_problems(tx: &Connection) -> Result<Option<(String, i64)>> {
+    let mut stmt = tx.prepare("PRAGMA main.foreign_key_check")?;
+    let tables = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let Some(first) = tables.first() else {
+        return Ok(None);
+    };
+    Ok(Some((first.clone(), tables.len() as i64)))
+}
+
 /// Creates the database file 0600 (and its directory 0700 when we make it).
 fn create_private_file(path: &Path) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())

@@ -194,7 +194,9 @@ impl Store {
                            AND reason IS NULL",
                     )?
                     .execute(params![persona_id, reason])?;
-                if updated == 0 {
+                // A persona whose first state is its history yet: the why goes on its
+                // opening entry, as it would on any newest entry without one.
+                if updated == 0 && !tx.open_history(persona_id, Some(reason))? {
                     tx.set_persona_tie(
                         persona_id,
                         strength,
@@ -303,11 +305,17 @@ pub fn persona(conn: &Connection, persona_id: i64) -> Result<PersonaRecord> {
     .ok_or_else(|| Error::Invalid(format!("no persona with id {persona_id}")))
 }
 
-/// Every recorded strength and sentiment of a persona, newest first.
+/// Every recorded strength and sentiment of a persona, newest first. A persona whose
+/// strength and sentiment never changed has one entry: them, since it was added (its
+/// opening entry is written at the first change, see `Tx::open_history`).
 pub fn history(conn: &Connection, persona_id: i64) -> Result<Vec<PersonaChange>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, changed_at, strength, sentiment, reason FROM persona_changes
-         WHERE persona_id = ?1 ORDER BY changed_at DESC, id DESC",
+         WHERE persona_id = ?1
+         UNION ALL
+         SELECT 0, created_at, strength, sentiment, NULL FROM personas
+         WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM persona_changes WHERE persona_id = ?1)
+         ORDER BY 2 DESC, 1 DESC",
     )?;
     let rows = stmt
         .query_map([persona_id], |r| {

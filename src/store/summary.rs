@@ -165,12 +165,13 @@ pub fn refresh_accounts(conn: &Connection, ids: &[i64], at: &AsOf) -> Result<()>
             Ok(())
         },
     )?;
-    // In `persona_ties`' order: its index is by account, then id.
+    // In `persona_ties`' order (its index is by account, then id): by id within each
+    // account. Read in the table's own order, not through that index.
     scan(
         conn,
         &mut inputs,
         "SELECT account_id, role, strength, sentiment, last_contact_at IS NOT NULL FROM personas
-         WHERE archived_at IS NULL ORDER BY account_id, id",
+         WHERE archived_at IS NULL ORDER BY id",
         &[],
         |i, r| {
             i.personas.push(PersonaTie {

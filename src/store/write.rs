@@ -211,7 +211,9 @@ impl<'a> Tx<'a> {
         Ok(())
     }
 
-    /// Adds a persona; its starting strength and sentiment open its history.
+    /// Adds a persona. Its starting strength and sentiment are its history until they
+    /// first change: only then is the opening entry written (see `open_history`), so a
+    /// large import writes one row per contact instead of two.
     pub fn insert_persona(&self, p: &NewPersona<'_>) -> Result<i64> {
         let id = self.next_id("personas")?;
         self.conn.prepare_cached(INSERT_PERSONA)?.execute(params![
@@ -226,7 +228,6 @@ impl<'a> Tx<'a> {
             p.sentiment.as_str(),
             timestamp(p.created_at)
         ])?;
-        self.record_persona_change(id, p.strength, p.sentiment, p.created_at, None, None)?;
         Ok(id)
     }
 
@@ -240,10 +241,32 @@ impl<'a> Tx<'a> {
         reason: Option<&str>,
         touch_id: Option<i64>,
     ) -> Result<()> {
+        self.open_history(persona_id, None)?;
         self.conn
             .prepare_cached("UPDATE personas SET strength = ?2, sentiment = ?3 WHERE id = ?1")?
             .execute(params![persona_id, strength.as_str(), sentiment.as_str()])?;
         self.record_persona_change(persona_id, strength, sentiment, at, reason, touch_id)
+    }
+
+    /// Writes a persona's opening history entry (its strength and sentiment since it was
+    /// added, with `reason`) unless it has one; returns whether it wrote it.
+    pub(crate) fn open_history(&self, persona_id: i64, reason: Option<&str>) -> Result<bool> {
+        let has_history: bool = self
+            .conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM persona_changes WHERE persona_id = ?1)")?
+            .query_row([persona_id], |r| r.get(0))?;
+        if has_history {
+            return Ok(false);
+        }
+        let id = self.next_id("persona_changes")?;
+        let n = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO persona_changes (id, persona_id, changed_at, strength, sentiment, reason)
+                 SELECT ?1, id, created_at, strength, sentiment, ?3 FROM personas WHERE id = ?2",
+            )?
+            .execute(params![id, persona_id, reason])?;
+        Ok(n > 0)
     }
 
     fn record_persona_change(
