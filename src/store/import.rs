@@ -10,11 +10,13 @@ use rusqlite::{OptionalExtension, params};
 
 use super::backup;
 use super::bulk::set_aside;
-use super::summary::{AsOf, refresh_account, refresh_accounts};
+use super::summary::{AsOf, Derived, refresh_account, refresh_accounts};
 use super::write::{INSERT_ACCOUNT, INSERT_PERSONA, NewCsm, NewTouch, Tx};
 use super::{FastMap, FastSet, Store, timestamp};
 use crate::domain::Clock;
+use crate::domain::coverage::PersonaTie;
 use crate::domain::model::{Pulse, Role, Segment, Sentiment, Strength, TouchKind};
+use crate::domain::risk::RiskInputs;
 use crate::error::{Error, Result};
 use crate::import::{AccountRec, ContactRec, DealRec, Kind, Parsed, Rejected, System};
 
@@ -146,8 +148,11 @@ fn apply_with(
     }
     // A large import touches far more pages than the default 2 MB cache holds; spilling
     // them to the WAL mid-transaction made it I/O bound.
-    let large = records(files) >= LOAD_ALL.min(bulk_min);
-    let settings = if large { LARGE_SETTINGS } else { BULK_SETTINGS };
+    let settings = if is_large(records(files), bulk_min) {
+        LARGE_SETTINGS
+    } else {
+        BULK_SETTINGS
+    };
     let out = store.bulk_load(settings, |store| {
         apply_in_tx(store, files, mode, clock, out, bulk_min)
     })?;
@@ -171,7 +176,8 @@ fn apply_in_tx(
         .conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     phase("start");
-    let records = records(files);
+    let large = is_large(records(files), bulk_min);
+    let at = AsOf::new(clock);
     let (touched, aside) = {
         let w = Tx::new(&tx, origin);
         let mut im = Importer {
@@ -184,10 +190,13 @@ fn apply_in_tx(
             names: FastMap::default(),
             touched: HashSet::default(),
             known: RefCell::new(HashMap::new()),
-            load_all: records >= LOAD_ALL.min(bulk_min),
+            load_all: large,
             names_in_db: None,
             parent_of: None,
             persona_account: FastMap::default(),
+            held_back: large.then(HeldBack::default),
+            persona_home: None,
+            moved: false,
         };
         let fresh = im.new_rows(files)?;
         phase("lookups");
@@ -216,7 +225,10 @@ fn apply_in_tx(
         for f in files.iter().filter(|f| f.kind == Kind::Contacts) {
             im.contacts(f)?;
         }
+        im.end_crossed_lines()?;
         phase("contacts");
+        im.add_held_back(&at)?;
+        phase("held-back accounts");
         for f in files.iter().filter(|f| f.kind == Kind::MavenPipeline) {
             im.deals(f)?;
         }
@@ -235,10 +247,9 @@ fn apply_in_tx(
     // The summaries read personas, touches and the rest by account: their indexes first.
     aside.restore_indexes(&tx, |table| table != "accounts")?;
     phase("indexes");
-    let at = AsOf::new(clock);
     let mut ids: Vec<i64> = touched.into_iter().collect();
     ids.sort_unstable();
-    if ids.len() >= LOAD_ALL.min(bulk_min) {
+    if is_large(ids.len(), bulk_min) {
         refresh_accounts(&tx, &ids, &at)?;
     } else {
         for id in ids {
@@ -258,6 +269,13 @@ fn apply_in_tx(
     phase("commit");
     out.committed = true;
     Ok(out)
+}
+
+/// Whether an import of `records` is a large one: CRM ids, names and parents read into
+/// memory once, foreign keys checked once at the end, new accounts held back until their
+/// contacts are in (`HeldBack`).
+fn is_large(records: usize, bulk_min: usize) -> bool {
+    records >= LOAD_ALL.min(bulk_min)
 }
 
 /// Records in `files`.
@@ -450,9 +468,99 @@ struct Importer<'a, 't> {
     parent_of: Option<FastMap<i64, i64>>,
     /// The account of each persona added or updated in this import.
     persona_account: FastMap<i64, i64>,
+    /// A large import's new accounts, added once their contacts are in.
+    held_back: Option<HeldBack>,
+    /// Every persona's account before this import, read once when `load_all`.
+    persona_home: Option<FastMap<i64, i64>>,
+    /// Whether a persona moved to another account (its reporting lines may now cross
+    /// accounts: see `end_crossed_lines`).
+    moved: bool,
     /// Statements of the per-row work, prepared once.
     sql: Held<'a>,
 }
+
+/// The new accounts of a large import, held back until their contacts are in, then
+/// added with their parent and, when every persona they have is new, their summary in
+/// the same row: each was otherwise written three times (added, given its parent,
+/// summarised), a second of a 100k-account import. (Foreign keys are off in a large
+/// import, so their contacts may point at them before they are added.)
+#[derive(Default)]
+struct HeldBack {
+    accounts: Vec<NewAccount>,
+    /// Account id -> its place in `accounts`.
+    at: FastMap<i64, usize>,
+}
+
+struct NewAccount {
+    id: i64,
+    rec: AccountRec,
+    owner: Option<i64>,
+    parent: Option<i64>,
+    /// Its personas in the order of their ids (`persona_ties`' order).
+    ties: Vec<PersonaTie>,
+    /// Whether a persona already in the database moved to it (then its summary is read
+    /// back from the database like any other account's).
+    has_older_persona: bool,
+}
+
+/// `INSERT_ACCOUNT` with the columns `Derived` gives (the others keep their defaults:
+/// a new account has no sentiment, touch or follow-up yet).
+impl NewAccount {
+    /// With the defaults the accounts table would give the blank columns.
+    fn new(id: i64, a: &AccountRec, owner: Option<i64>) -> NewAccount {
+        let rec = AccountRec {
+            segment: Some(a.segment.unwrap_or(Segment::Smb)),
+            tier: Some(a.tier.unwrap_or(2)),
+            contract_value_cents: Some(a.contract_value_cents.unwrap_or(0)),
+            ..a.clone()
+        };
+        NewAccount {
+            id,
+            rec,
+            owner,
+            parent: None,
+            ties: Vec::new(),
+            has_older_persona: false,
+        }
+    }
+
+    /// What `update_account` does to a row: the name always, the rest where `a` has a
+    /// value. Returns whether anything changed.
+    fn update(&mut self, a: &AccountRec, owner: Option<i64>) -> bool {
+        let r = &mut self.rec;
+        let before = (
+            r.name.clone(),
+            r.segment,
+            r.tier,
+            r.industry.clone(),
+            r.contract_value_cents,
+            r.renewal_date,
+            self.owner,
+        );
+        r.name.clone_from(&a.name);
+        r.segment = a.segment.or(r.segment);
+        r.tier = a.tier.or(r.tier);
+        r.industry = a.industry.clone().or(r.industry.take());
+        r.contract_value_cents = a.contract_value_cents.or(r.contract_value_cents);
+        r.renewal_date = a.renewal_date.or(r.renewal_date);
+        self.owner = owner.or(self.owner);
+        before
+            != (
+                r.name.clone(),
+                r.segment,
+                r.tier,
+                r.industry.clone(),
+                r.contract_value_cents,
+                r.renewal_date,
+                self.owner,
+            )
+    }
+}
+
+const INSERT_HELD_BACK_ACCOUNT: &str = "INSERT INTO accounts (id, name, segment, tier,
+    industry, contract_value, renewal_date, owner_csm_id, parent_id, created_at,
+    personas_total, personas_strong, coverage_pct, missing_roles, risk, risk_as_of)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
 
 /// The statements run for every row of a file, prepared once for the whole import:
 /// `prepare_cached` hashes a statement's text at every use, which was a tenth of a large
@@ -747,21 +855,35 @@ impl Importer<'_, '_> {
         };
         let id = match self.find("account", system, &a.external_id)? {
             Some(id) => {
-                let n = self.sql.update_account.execute(params![
-                    id,
-                    a.name,
-                    a.segment.map(Segment::as_str),
-                    a.tier,
-                    a.industry,
-                    a.contract_value_cents,
-                    a.renewal_date.map(super::day),
-                    owner
-                ])?;
+                let n = match self.held(id) {
+                    // Listed twice in this import: the later row wins, as below.
+                    Some(held) => usize::from(held.update(a, owner)),
+                    None => self.sql.update_account.execute(params![
+                        id,
+                        a.name,
+                        a.segment.map(Segment::as_str),
+                        a.tier,
+                        a.industry,
+                        a.contract_value_cents,
+                        a.renewal_date.map(super::day),
+                        owner
+                    ])?,
+                };
                 if n > 0 {
                     self.out.updated.accounts += 1;
                 } else {
                     self.out.unchanged.accounts += 1;
                 }
+                id
+            }
+            None if self.held_back.is_some() => {
+                let id = self.tx.next_id("accounts")?;
+                if let Some(h) = self.held_back.as_mut() {
+                    h.at.insert(id, h.accounts.len());
+                    h.accounts.push(NewAccount::new(id, a, owner));
+                }
+                self.link("account", id, system, &a.external_id)?;
+                self.out.added.accounts += 1;
                 id
             }
             None => {
@@ -809,7 +931,12 @@ impl Importer<'_, '_> {
                 .unwrap_or_default();
             match parent {
                 Some(p) if p != child && !self.is_ancestor(child, p)? => {
-                    self.sql.set_parent.execute(params![child, p])?;
+                    match self.held(child) {
+                        Some(held) => held.parent = Some(p),
+                        None => {
+                            self.sql.set_parent.execute(params![child, p])?;
+                        }
+                    }
                     if let Some(m) = self.parent_of.as_mut() {
                         m.insert(child, p);
                     }
@@ -957,6 +1084,12 @@ impl Importer<'_, '_> {
     ) -> Result<(i64, bool)> {
         self.touched.insert(account);
         if let Some(id) = self.find("persona", system, &c.external_id)? {
+            let home = self.home_of(id)?;
+            if home.is_some_and(|h| h != account) {
+                // The account it leaves has a persona fewer.
+                self.touched.extend(home);
+                self.moved = true;
+            }
             let n = self.sql.update_persona.execute(params![
                 id,
                 account,
@@ -965,29 +1098,36 @@ impl Importer<'_, '_> {
                 c.email,
                 c.role.map(Role::as_str)
             ])?;
-            let (strength, sentiment): (String, String) = self
-                .sql
-                .persona_tie
-                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            let old_strength = strength.parse::<Strength>().unwrap_or(Strength::None);
-            let old_sentiment = sentiment.parse::<Sentiment>().unwrap_or(Sentiment::Neutral);
-            let new_strength = c.strength.unwrap_or(old_strength);
-            let new_sentiment = c.sentiment.unwrap_or(old_sentiment);
-            let tie_changed = new_strength != old_strength || new_sentiment != old_sentiment;
-            if tie_changed {
-                self.tx.set_persona_tie(
-                    id,
-                    new_strength,
-                    new_sentiment,
-                    self.now,
-                    Some("import"),
-                    None,
-                )?;
+            // Most exports carry no strength or sentiment: nothing to compare then.
+            let mut tie_changed = false;
+            if c.strength.is_some() || c.sentiment.is_some() {
+                let (strength, sentiment): (String, String) = self
+                    .sql
+                    .persona_tie
+                    .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                let old_strength = strength.parse::<Strength>().unwrap_or(Strength::None);
+                let old_sentiment = sentiment.parse::<Sentiment>().unwrap_or(Sentiment::Neutral);
+                let new_strength = c.strength.unwrap_or(old_strength);
+                let new_sentiment = c.sentiment.unwrap_or(old_sentiment);
+                tie_changed = new_strength != old_strength || new_sentiment != old_sentiment;
+                if tie_changed {
+                    self.tx.set_persona_tie(
+                        id,
+                        new_strength,
+                        new_sentiment,
+                        self.now,
+                        Some("import"),
+                        None,
+                    )?;
+                }
             }
             if n > 0 || tie_changed {
                 self.out.updated.personas += 1;
             } else {
                 self.out.unchanged.personas += 1;
+            }
+            if let Some(held) = self.held(account) {
+                held.has_older_persona = true;
             }
             self.persona_account.insert(id, account);
             return Ok((id, false));
@@ -1008,9 +1148,109 @@ impl Importer<'_, '_> {
             self.sql.now
         ])?;
         self.link("persona", id, system, &c.external_id)?;
+        if let Some(held) = self.held(account) {
+            held.ties.push(PersonaTie {
+                role: c.role.unwrap_or(Role::Other),
+                strength: c.strength.unwrap_or(Strength::None),
+                sentiment: c.sentiment.unwrap_or(Sentiment::Neutral),
+                contacted: false,
+            });
+        }
         self.persona_account.insert(id, account);
         self.out.added.personas += 1;
         Ok((id, boss.is_some()))
+    }
+
+    /// The account persona `id` is at, as this import found it (before any move).
+    fn home_of(&mut self, id: i64) -> Result<Option<i64>> {
+        if let Some(at) = self.persona_account.get(&id) {
+            return Ok(Some(*at));
+        }
+        if self.load_all {
+            if self.persona_home.is_none() {
+                let mut all = FastMap::default();
+                let mut stmt = self
+                    .tx
+                    .conn()
+                    .prepare("SELECT id, account_id FROM personas")?;
+                let mut rows = stmt.query([])?;
+                while let Some(r) = rows.next()? {
+                    all.insert(r.get(0)?, r.get(1)?);
+                }
+                self.persona_home = Some(all);
+            }
+            return Ok(self.persona_home.as_ref().and_then(|m| m.get(&id).copied()));
+        }
+        Ok(self
+            .tx
+            .conn()
+            .prepare_cached("SELECT account_id FROM personas WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// After personas moved to other accounts: reporting lines now running between two
+    /// accounts end (a manager is someone at the same account), whichever side moved.
+    fn end_crossed_lines(&mut self) -> Result<()> {
+        if self.moved {
+            self.tx.conn().execute(
+                "UPDATE personas SET reports_to_id = NULL WHERE reports_to_id IS NOT NULL
+                 AND account_id IS NOT (SELECT m.account_id FROM personas m
+                                        WHERE m.id = personas.reports_to_id)",
+                [],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The held-back new account `id`, if it is one.
+    fn held(&mut self, id: i64) -> Option<&mut NewAccount> {
+        let h = self.held_back.as_mut()?;
+        let i = *h.at.get(&id)?;
+        h.accounts.get_mut(i)
+    }
+
+    /// Adds the held-back accounts, each with its parent, and its summary when its
+    /// personas are all new (computed as `refresh_accounts` would read it back: nothing
+    /// but its renewal date and personas yet); the others are left to the refresh.
+    fn add_held_back(&mut self, at: &AsOf) -> Result<()> {
+        let Some(held) = self.held_back.take() else {
+            return Ok(());
+        };
+        let mut add = self.tx.conn().prepare(INSERT_HELD_BACK_ACCOUNT)?;
+        let risk_as_of = super::day(at.today);
+        for a in held.accounts {
+            let summary = (!a.has_older_persona).then(|| {
+                Derived::of(&RiskInputs {
+                    stale_after_days: at.stale_after_days,
+                    days_to_renewal: a.rec.renewal_date.map(|d| (d - at.today).num_days()),
+                    personas: a.ties,
+                    ..RiskInputs::default()
+                })
+            });
+            if summary.is_some() {
+                self.touched.remove(&a.id);
+            }
+            add.execute(params![
+                a.id,
+                a.rec.name,
+                a.rec.segment.unwrap_or(Segment::Smb).as_str(),
+                a.rec.tier.unwrap_or(2),
+                a.rec.industry,
+                a.rec.contract_value_cents.unwrap_or(0),
+                a.rec.renewal_date.map(super::day),
+                a.owner,
+                a.parent,
+                self.sql.now,
+                summary.as_ref().map_or(0, |s| s.coverage.personas),
+                summary.as_ref().map_or(0, |s| s.coverage.strong),
+                summary.as_ref().map_or(0, |s| s.coverage.percent()),
+                summary.as_ref().map_or("", |s| s.missing_roles.as_str()),
+                summary.as_ref().map_or(0, |s| s.risk.score),
+                summary.as_ref().map(|_| risk_as_of.as_str()),
+            ])?;
+        }
+        Ok(())
     }
 
     fn deals(&mut self, f: &Parsed) -> Result<()> {
@@ -1551,6 +1791,17 @@ mod tests {
     /// the first pointing at a later one, making a loop) and three contacts each (two
     /// reporting to the first, one to a manager listed after them), and `extra` rows.
     fn files(from: usize, to: usize, title: &str, extra: &str) -> Vec<Parsed> {
+        files_with(from, to, title, extra, "")
+    }
+
+    /// `files`, with `extra_accounts` rows at the end of the accounts export.
+    fn files_with(
+        from: usize,
+        to: usize,
+        title: &str,
+        extra: &str,
+        extra_accounts: &str,
+    ) -> Vec<Parsed> {
         let mut a = String::from("Id,Name,ParentId,AnnualRevenue,OwnerId,Industry\n");
         let mut c = String::from("Id,AccountId,FirstName,LastName,Title,ReportsToId,Email\n");
         for i in from..to {
@@ -1574,6 +1825,7 @@ mod tests {
             c.push_str(&format!("{},001{i:012},Cy,C{i},Boss,{},\n", p(2), p(0)));
         }
         c.push_str(extra);
+        a.push_str(extra_accounts);
         vec![
             parse_file("Account.csv", a.as_bytes(), &[]).unwrap(),
             parse_file("Contact.csv", c.as_bytes(), &[]).unwrap(),
@@ -1712,11 +1964,19 @@ mod tests {
         let mut bulk = Store::open(&dir.path().join("bulk.db")).unwrap();
         let mut rows = Store::open(&dir.path().join("rows.db")).unwrap();
         // Into empty files, then as many again (doubling them: bulk again), then the same
-        // files with changes (nothing new: row by row in both).
+        // files with changes (nothing new: row by row in both), then new accounts, one
+        // listed twice and one getting a persona from an older account.
         let steps = [
             files(0, 300, "VP", ""),
             files(300, 600, "VP", ""),
             files(0, 600, "CTO", ""),
+            files_with(
+                600,
+                700,
+                "VP",
+                "003000000000000,001000000000650,Ann,A0,CEO,,a0@x.com\n",
+                "001000000000651,Account 0651 Renamed,,\"$5\",005001,\n",
+            ),
         ];
         for f in &steps {
             let a = import(&mut bulk, f, Mode::AllOrNothing, 1);
@@ -1731,7 +1991,7 @@ mod tests {
             assert_eq!(schema(&bulk), schema(&rows));
             healthy(&bulk);
         }
-        assert_eq!(bulk.account_count().unwrap(), 600);
+        assert_eq!(bulk.account_count().unwrap(), 700);
         let loops = import(&mut bulk, &steps[0], Mode::AllOrNothing, 1).warnings;
         assert!(loops.iter().any(|w| w.reason.contains("loop")), "{loops:?}");
     }

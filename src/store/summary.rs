@@ -322,6 +322,31 @@ const WRITE_SUMMARY: &str = concat!(
     ")"
 );
 
+/// The derived columns computed from an account's inputs (the rest are read by SQL).
+pub(super) struct Derived {
+    pub coverage: Coverage,
+    /// The key roles nobody fills, as stored (`champion,economic_buyer`).
+    pub missing_roles: String,
+    pub risk: Risk,
+}
+
+impl Derived {
+    pub(super) fn of(inputs: &RiskInputs) -> Derived {
+        let coverage = Coverage::of(&inputs.personas);
+        let missing_roles = coverage
+            .missing_roles
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
+        Derived {
+            risk: risk::assess(inputs),
+            coverage,
+            missing_roles,
+        }
+    }
+}
+
 /// Writes an account's derived columns from its inputs (`write` is `WRITE_SUMMARY`);
 /// returns its risk.
 fn write_summary(
@@ -330,26 +355,19 @@ fn write_summary(
     inputs: &RiskInputs,
     at: &AsOf,
 ) -> Result<Risk> {
-    let risk = risk::assess(inputs);
-    let coverage = Coverage::of(&inputs.personas);
-    let missing = coverage
-        .missing_roles
-        .iter()
-        .map(|r| r.as_str())
-        .collect::<Vec<_>>()
-        .join(",");
+    let d = Derived::of(inputs);
     write.execute(params![
         account_id,
         inputs.previous_pulse.map(Pulse::as_str),
-        coverage.personas,
-        coverage.strong,
-        coverage.percent(),
-        missing,
-        risk.score,
+        d.coverage.personas,
+        d.coverage.strong,
+        d.coverage.percent(),
+        d.missing_roles,
+        d.risk.score,
         day(at.today),
         inputs.overdue_followups
     ])?;
-    Ok(risk)
+    Ok(d.risk)
 }
 
 /// Accounts whose risk was last computed before `today` (renewals and staleness move
