@@ -15,7 +15,7 @@ use ratatui::widgets::{
 };
 use rusqlite::Connection;
 
-use super::format::{ago, due, fit, renewal};
+use super::format::{ago, due, fit, plural, renewal};
 use super::keymap::{Action, Context};
 use super::org_chart::OrgChart;
 use super::persona_form::{FormKey, PersonaForm};
@@ -877,7 +877,11 @@ impl AccountView {
         }
         lines.push(Line::raw(""));
         lines.push(Line::styled(
-            format!("History ({} changes, newest first)", panel.history.len()),
+            format!(
+                "History ({} change{}, newest first)",
+                panel.history.len(),
+                plural(panel.history.len())
+            ),
             theme.header(),
         ));
         for h in &panel.history {

@@ -14,7 +14,7 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::audit_form::{FormOutcome, ScoreForm, kind_label};
-use super::format::fit;
+use super::format::{fit, plural};
 use super::keymap::{Action, Context};
 use super::theme::Theme;
 use crate::domain::audit::{self, Pillar, Quarter, Status};
@@ -272,7 +272,7 @@ impl AuditsView {
         let mut text = format!(
             "Drew {added} touches for {} CSM{} (seed {}); {kept} kept",
             drawn.len(),
-            if drawn.len() == 1 { "" } else { "s" },
+            plural(drawn.len()),
             self.seed
         );
         if dropped > 0 {

@@ -48,6 +48,11 @@ pub fn renewal(on: Option<NaiveDate>, today: NaiveDate) -> String {
 }
 
 /// "12,345" with thousands separators.
+/// The plural ending for `n` of something: "1 flag", "2 flags".
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
 pub fn count(n: i64) -> String {
     let digits = crate::domain::money::grouped(n.unsigned_abs());
     if n < 0 { format!("-{digits}") } else { digits }

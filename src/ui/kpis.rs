@@ -16,6 +16,7 @@ use ratatui::widgets::{
 };
 use rusqlite::Connection;
 
+use super::format::plural;
 use super::keymap::Action;
 use super::theme::Theme;
 use crate::domain::checklist::clock_text;
@@ -589,8 +590,4 @@ fn short_step(n: u8) -> &'static str {
         4 => "Propose",
         _ => "Tag    ",
     }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
