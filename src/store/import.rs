@@ -35,9 +35,9 @@ const LOAD_ALL: usize = 5000;
 /// sorts with a helper thread.
 const BULK_SETTINGS: &[(&str, i64)] = &[("threads", 2)];
 
-/// Those of a large import (`LOAD_ALL` records on): foreign keys are checked once for
-/// the whole file before it commits (`foreign_key_check`) instead of at every row.
-const LARGE_SETTINGS: &[(&str, i64)] = &[("threads", 2), ("foreign_keys", 0)];
+/// Those of an import that checks foreign keys once, for the whole file, before it
+/// commits (`foreign_key_check`) instead of at every row (see `checks_once`).
+const CHECK_ONCE_SETTINGS: &[(&str, i64)] = &[("threads", 2), ("foreign_keys", 0)];
 
 /// How many records of each kind an import added or updated.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -148,13 +148,14 @@ fn apply_with(
     }
     // A large import touches far more pages than the default 2 MB cache holds; spilling
     // them to the WAL mid-transaction made it I/O bound.
-    let settings = if is_large(records(files), bulk_min) {
-        LARGE_SETTINGS
+    let check_once = checks_once(store, records(files), bulk_min)?;
+    let settings = if check_once {
+        CHECK_ONCE_SETTINGS
     } else {
         BULK_SETTINGS
     };
     let out = store.bulk_load(settings, |store| {
-        apply_in_tx(store, files, mode, clock, out, bulk_min)
+        apply_in_tx(store, files, mode, clock, out, bulk_min, check_once)
     })?;
     if out.committed {
         store.optimize()?;
@@ -170,6 +171,7 @@ fn apply_in_tx(
     clock: &dyn Clock,
     mut out: Outcome,
     bulk_min: usize,
+    check_once: bool,
 ) -> Result<Outcome> {
     let origin = store.origin;
     let tx = store
@@ -194,7 +196,7 @@ fn apply_in_tx(
             names_in_db: None,
             parent_of: None,
             persona_account: FastMap::default(),
-            held_back: large.then(HeldBack::default),
+            held_back: check_once.then(HeldBack::default),
             persona_home: None,
             moved: false,
         };
@@ -260,7 +262,11 @@ fn apply_in_tx(
     aside.restore_indexes(&tx, |table| table == "accounts")?;
     aside.restore_triggers(&tx)?;
     phase("accounts indexes");
-    if let Some((table, n)) = super::foreign_key_problems(&tx)? {
+    if let Some((table, n)) = check_once
+        .then(|| super::foreign_key_problems(&tx))
+        .transpose()?
+        .flatten()
+    {
         return Err(Error::Invalid(format!(
             "the import would leave {n} record(s) (first in {table}) pointing at records that do not exist; nothing was imported (this is a bug; please report it)"
         )));
@@ -271,11 +277,27 @@ fn apply_in_tx(
     Ok(out)
 }
 
-/// Whether an import of `records` is a large one: CRM ids, names and parents read into
-/// memory once, foreign keys checked once at the end, new accounts held back until their
-/// contacts are in (`HeldBack`).
+/// Whether an import of `records` is a large one: CRM ids, names and parents are read
+/// into memory once.
 fn is_large(records: usize, bulk_min: usize) -> bool {
     records >= LOAD_ALL.min(bulk_min)
+}
+
+/// Whether an import of `records` runs with foreign keys off and checks them once before
+/// it commits (then its new accounts are also held back until their contacts are in,
+/// see `HeldBack`): a large import that brings at least as many records as the file
+/// holds accounts and personas. (The check reads the whole file: a small import into a
+/// large file checks its rows as they come.)
+fn checks_once(store: &Store, records: usize, bulk_min: usize) -> Result<bool> {
+    if !is_large(records, bulk_min) {
+        return Ok(false);
+    }
+    let held: i64 = store.conn.query_row(
+        "SELECT (SELECT count(*) FROM accounts) + (SELECT count(*) FROM personas)",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(records as i64 >= held)
 }
 
 /// Records in `files`.
@@ -430,6 +452,17 @@ impl SetAside {
     }
 }
 
+/// The (id, id) rows of `sql` as a map, read in one pass.
+fn id_pairs(conn: &rusqlite::Connection, sql: &str) -> Result<FastMap<i64, i64>> {
+    let mut all = FastMap::default();
+    let mut stmt = conn.prepare(sql)?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        all.insert(r.get(0)?, r.get(1)?);
+    }
+    Ok(all)
+}
+
 /// Per account: won value, latest win, and won value per CSM.
 type Won = (i64, Option<NaiveDate>, HashMap<i64, i64>);
 
@@ -482,8 +515,8 @@ struct Importer<'a, 't> {
 /// The new accounts of a large import, held back until their contacts are in, then
 /// added with their parent and, when every persona they have is new, their summary in
 /// the same row: each was otherwise written three times (added, given its parent,
-/// summarised), a second of a 100k-account import. (Foreign keys are off in a large
-/// import, so their contacts may point at them before they are added.)
+/// summarised), a second of a 100k-account import. (Foreign keys are off then, see
+/// `checks_once`, so their contacts may point at them before they are added.)
 #[derive(Default)]
 struct HeldBack {
     accounts: Vec<NewAccount>,
@@ -503,8 +536,6 @@ struct NewAccount {
     has_older_persona: bool,
 }
 
-/// `INSERT_ACCOUNT` with the columns `Derived` gives (the others keep their defaults:
-/// a new account has no sentiment, touch or follow-up yet).
 impl NewAccount {
     /// With the defaults the accounts table would give the blank columns.
     fn new(id: i64, a: &AccountRec, owner: Option<i64>) -> NewAccount {
@@ -557,6 +588,8 @@ impl NewAccount {
     }
 }
 
+/// `INSERT_ACCOUNT` with the columns `Derived` gives (the others keep their defaults:
+/// a new account has no sentiment, touch or follow-up yet).
 const INSERT_HELD_BACK_ACCOUNT: &str = "INSERT INTO accounts (id, name, segment, tier,
     industry, contract_value, renewal_date, owner_csm_id, parent_id, created_at,
     personas_total, personas_strong, coverage_pct, missing_roles, risk, risk_as_of)
@@ -956,16 +989,10 @@ impl Importer<'_, '_> {
     fn is_ancestor(&mut self, ancestor: i64, id: i64) -> Result<bool> {
         if self.load_all {
             if self.parent_of.is_none() {
-                let mut all = FastMap::default();
-                let mut stmt = self
-                    .tx
-                    .conn()
-                    .prepare("SELECT id, parent_id FROM accounts WHERE parent_id IS NOT NULL")?;
-                let mut rows = stmt.query([])?;
-                while let Some(r) = rows.next()? {
-                    all.insert(r.get(0)?, r.get(1)?);
-                }
-                self.parent_of = Some(all);
+                self.parent_of = Some(id_pairs(
+                    self.tx.conn(),
+                    "SELECT id, parent_id FROM accounts WHERE parent_id IS NOT NULL",
+                )?);
             }
             let parent_of = self.parent_of.as_ref();
             // The same walk as the query below: `id` and up to 100 levels above it.
@@ -1168,16 +1195,10 @@ impl Importer<'_, '_> {
         }
         if self.load_all {
             if self.persona_home.is_none() {
-                let mut all = FastMap::default();
-                let mut stmt = self
-                    .tx
-                    .conn()
-                    .prepare("SELECT id, account_id FROM personas")?;
-                let mut rows = stmt.query([])?;
-                while let Some(r) = rows.next()? {
-                    all.insert(r.get(0)?, r.get(1)?);
-                }
-                self.persona_home = Some(all);
+                self.persona_home = Some(id_pairs(
+                    self.tx.conn(),
+                    "SELECT id, account_id FROM personas",
+                )?);
             }
             return Ok(self.persona_home.as_ref().and_then(|m| m.get(&id).copied()));
         }
@@ -1963,20 +1984,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut bulk = Store::open(&dir.path().join("bulk.db")).unwrap();
         let mut rows = Store::open(&dir.path().join("rows.db")).unwrap();
-        // Into empty files, then as many again (doubling them: bulk again), then the same
-        // files with changes (nothing new: row by row in both), then new accounts, one
-        // listed twice and one getting a persona from an older account.
+        // Into empty files, then as many again (doubling them: bulk again; one new
+        // account listed twice, one getting a persona from an older account), then the
+        // same files with changes (that persona moving back), then a few more (row by row
+        // in both).
         let steps = [
             files(0, 300, "VP", ""),
-            files(300, 600, "VP", ""),
-            files(0, 600, "CTO", ""),
             files_with(
+                300,
                 600,
-                700,
                 "VP",
-                "003000000000000,001000000000650,Ann,A0,CEO,,a0@x.com\n",
-                "001000000000651,Account 0651 Renamed,,\"$5\",005001,\n",
+                "003000000000000,001000000000450,Ann,A0,CEO,,a0@x.com\n",
+                "001000000000451,Account 0451 Renamed,,\"$5\",005001,\n",
             ),
+            files(0, 600, "CTO", ""),
+            files(600, 700, "VP", ""),
         ];
         for f in &steps {
             let a = import(&mut bulk, f, Mode::AllOrNothing, 1);
