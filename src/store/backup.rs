@@ -70,14 +70,41 @@ pub fn copy_to(conn: &Connection, db: &Path, dest: &Path) -> Result<PathBuf> {
 }
 
 /// A hidden name beside `dest` for this process to build it under (`.NAME.PID.tmp`).
+/// Those a process no longer running left there (a crash, `kill -9`) are removed.
 pub(super) fn hidden_beside(dest: &Path) -> Result<PathBuf> {
     let name = dest
         .file_name()
         .ok_or_else(|| Error::Invalid(format!("{}: not a file name", dest.display())))?;
+    let prefix = format!(".{}.", name.to_string_lossy());
+    remove_orphans(dest, &prefix);
     let mut temp_name = std::ffi::OsString::from(".");
     temp_name.push(name);
     temp_name.push(format!(".{}.tmp", std::process::id()));
     Ok(dest.with_file_name(temp_name))
+}
+
+/// Removes `PREFIX<pid>.tmp` files in `dest`'s folder whose process is gone.
+fn remove_orphans(dest: &Path, prefix: &str) {
+    let dir = dest
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let pid = file
+            .to_str()
+            .and_then(|f| f.strip_prefix(prefix))
+            .and_then(|f| f.strip_suffix(".tmp"))
+            .and_then(|pid| pid.parse::<u32>().ok());
+        if let Some(pid) = pid
+            && !Path::new(&format!("/proc/{pid}")).exists()
+        {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Makes a name just given to a file in `dest`'s folder survive a power cut.

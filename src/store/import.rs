@@ -1968,6 +1968,11 @@ mod tests {
         let out =
             apply_to_new_file(&never, &files(0, 5, "VP", ""), Mode::DryRun, &clock()).unwrap();
         assert!(!out.committed && !never.exists());
+        // What a crashed import left beside it goes with the next one.
+        let orphan = dir.path().join(".never.db.999999999.tmp");
+        std::fs::write(&orphan, b"half a database").unwrap();
+        apply_to_new_file(&never, &files(0, 5, "VP", ""), Mode::DryRun, &clock()).unwrap();
+        assert!(!orphan.exists());
         // A file that appears meanwhile is never replaced.
         let taken = dir.path().join("taken.db");
         std::fs::write(&taken, b"someone else's").unwrap();
