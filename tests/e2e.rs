@@ -38,6 +38,13 @@ fn filter_open_an_account_and_quit() {
         "0",
         "left the alternate screen"
     );
+    // Every connection closed in order: the WAL is folded back, nothing left beside.
+    for side in ["book.db-wal", "book.db-shm"] {
+        assert!(
+            !dir.path().join(side).exists(),
+            "{side} left after quitting"
+        );
+    }
 }
 
 #[test]

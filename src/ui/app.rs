@@ -88,6 +88,14 @@ pub struct App {
     team_file: bool,
 }
 
+/// The counter's connection closes before the app's own (fields drop after this), so
+/// quitting leaves no `-wal` or `-shm` beside the file.
+impl Drop for App {
+    fn drop(&mut self) {
+        self.portfolio.counter.take();
+    }
+}
+
 impl App {
     /// Builds the first screen: totals and the first page of the portfolio.
     pub fn new(store: Store, clock: Arc<dyn Clock>, theme: Theme, size: (u16, u16)) -> Result<App> {

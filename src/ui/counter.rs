@@ -16,7 +16,9 @@ pub const COUNT_CAP: usize = 10_000;
 type Request = (u64, PortfolioQuery);
 
 pub struct Counter {
-    requests: Sender<Request>,
+    /// `None` once dropped: that ends the thread.
+    requests: Option<Sender<Request>>,
+    worker: Option<thread::JoinHandle<()>>,
 }
 
 impl Counter {
@@ -24,12 +26,29 @@ impl Counter {
     pub fn start(path: &Path, done: impl Fn(u64, usize) + Send + 'static) -> Result<Counter> {
         let store = Store::open_read_only(path)?;
         let (requests, inbox) = mpsc::channel::<Request>();
-        thread::spawn(move || serve(&store, &inbox, &done));
-        Ok(Counter { requests })
+        let worker = thread::spawn(move || serve(&store, &inbox, &done));
+        Ok(Counter {
+            requests: Some(requests),
+            worker: Some(worker),
+        })
     }
 
     pub fn request(&self, generation: u64, query: PortfolioQuery) {
-        let _ = self.requests.send((generation, query));
+        if let Some(requests) = &self.requests {
+            let _ = requests.send((generation, query));
+        }
+    }
+}
+
+/// Ends the thread and waits for it, so its connection is closed before the app's own:
+/// the last connection to close is the one that folds the WAL back into the file and
+/// removes `-wal` and `-shm`.
+impl Drop for Counter {
+    fn drop(&mut self) {
+        self.requests.take();
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
     }
 }
 
