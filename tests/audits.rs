@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use attuned::domain::audit::{self, Quarter, Score};
 use attuned::domain::model::{CallType, Segment, TouchKind, TouchStatus};
+use attuned::domain::prompts::Library;
 use attuned::store::Store;
 use attuned::store::audit::{self as audits, DrawRequest};
 use attuned::store::schema;
@@ -371,7 +372,10 @@ fn an_audit_outlives_its_touch() {
     let gone = items.iter().find(|a| a.id == first.id).unwrap();
     assert!(gone.touch.is_none());
     assert_eq!(gone.score, score);
-    assert_eq!(audits::touch(store.conn(), first.touch_id).unwrap(), None);
+    assert_eq!(
+        audits::touch(store.conn(), first.touch_id, &Library::builtin()).unwrap(),
+        None
+    );
     // Drawing again keeps the scored audit of the vanished touch.
     let drawn = audits::draw(&mut store, &req(None), on(11, 24)).unwrap();
     let d = drawn.iter().find(|d| d.csm_id == cleo).unwrap();
@@ -398,10 +402,17 @@ fn the_audited_touch_comes_with_its_notes_steps_and_prompts() {
                  VALUES (?1, 2, 'mirror.friction', '2026-11-01T15:00:00Z', 1)",
                 [item.touch_id],
             )?;
+            tx.conn().execute(
+                "INSERT INTO touch_prompts (touch_id, step, prompt_key, shown_at, used)
+                 VALUES (?1, 3, 'ours.board', '2026-11-01T15:05:00Z', 0)",
+                [item.touch_id],
+            )?;
             Ok(())
         })
         .unwrap();
-    let t = audits::touch(store.conn(), item.touch_id).unwrap().unwrap();
+    let t = audits::touch(store.conn(), item.touch_id, &Library::builtin())
+        .unwrap()
+        .unwrap();
     assert!(t.account.ends_with("Holdings"));
     assert_eq!(
         t.detail.notes.as_deref(),
@@ -410,6 +421,21 @@ fn the_audited_touch_comes_with_its_notes_steps_and_prompts() {
     assert_eq!(t.detail.steps[0].note, "Mirrored: rollout pain");
     assert!(t.prompts[0].shown.used);
     assert!(t.prompts[0].text.as_deref().unwrap().contains("friction"));
+    // A team's own prompt is read in the reader's library; the built-in one has no words
+    // for it, and still gives those of its own keys.
+    assert_eq!(t.prompts[1].text, None);
+    let ours = Library::parse(
+        "[[prompt]]\nkey = \"ours.board\"\nstep = 3\ntext = \"Who on the board asked for this?\"\n",
+    )
+    .unwrap();
+    let t = audits::touch(store.conn(), item.touch_id, &ours)
+        .unwrap()
+        .unwrap();
+    assert!(t.prompts[0].text.as_deref().unwrap().contains("friction"));
+    assert_eq!(
+        t.prompts[1].text.as_deref(),
+        Some("Who on the board asked for this?")
+    );
 }
 
 #[test]

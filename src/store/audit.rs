@@ -315,8 +315,9 @@ pub fn score_of(conn: &Connection, audit_id: i64) -> Result<Option<Score>> {
 }
 
 /// The audited touch in full (notes, step notes, prompts shown and used); None when it
-/// is no longer in the file.
-pub fn touch(conn: &Connection, touch_id: i64) -> Result<Option<AuditTouch>> {
+/// is no longer in the file. The file keeps which prompts were shown, not their words:
+/// those come from `library` (the reader's own, as on a call), else the built-in one.
+pub fn touch(conn: &Connection, touch_id: i64, library: &Library) -> Result<Option<AuditTouch>> {
     let account: Option<String> = conn
         .prepare_cached(
             "SELECT a.name FROM touches t JOIN accounts a ON a.id = t.account_id WHERE t.id = ?1",
@@ -327,11 +328,14 @@ pub fn touch(conn: &Connection, touch_id: i64) -> Result<Option<AuditTouch>> {
         return Ok(None);
     };
     let detail = timeline::touch(conn, touch_id)?;
-    let library = Library::builtin();
+    let builtin = Library::builtin();
     let prompts = call::prompts_of(conn, touch_id)?
         .into_iter()
         .map(|shown| PromptLine {
-            text: library.text_of(&shown.key).map(str::to_string),
+            text: library
+                .text_of(&shown.key)
+                .or_else(|| builtin.text_of(&shown.key))
+                .map(str::to_string),
             shown,
         })
         .collect();

@@ -210,7 +210,8 @@ impl AuditsView {
         let Some(item) = self.items.get(self.selected).cloned() else {
             return Ok(());
         };
-        let touch = audits::touch(store.conn(), item.touch_id)?;
+        let (library, _) = super::call::load_library();
+        let touch = audits::touch(store.conn(), item.touch_id, &library)?;
         self.form = Some(ScoreForm::new(item, touch));
         Ok(())
     }
