@@ -85,11 +85,7 @@ pub(super) fn hidden_beside(dest: &Path) -> Result<PathBuf> {
 
 /// Removes `PREFIX<pid>.tmp` files in `dest`'s folder whose process is gone.
 fn remove_orphans(dest: &Path, prefix: &str) {
-    let dir = dest
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let Ok(entries) = fs::read_dir(dir) else {
+    let Ok(entries) = fs::read_dir(folder_of(dest)) else {
         return;
     };
     for entry in entries.flatten() {
@@ -109,11 +105,16 @@ fn remove_orphans(dest: &Path, prefix: &str) {
 
 /// Makes a name just given to a file in `dest`'s folder survive a power cut.
 pub(super) fn sync_folder(dest: &Path) {
-    if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty())
-        && let Ok(d) = File::open(dir)
-    {
+    if let Ok(d) = File::open(folder_of(dest)) {
         let _ = d.sync_all();
     }
+}
+
+/// The folder `dest` is in (`.` for a bare file name).
+fn folder_of(dest: &Path) -> &Path {
+    dest.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
 }
 
 /// The name of the copy kept before migrating `db` from schema `version`.
