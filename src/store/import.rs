@@ -558,16 +558,8 @@ impl NewAccount {
     /// What `update_account` does to a row: the name always, the rest where `a` has a
     /// value. Returns whether anything changed.
     fn update(&mut self, a: &AccountRec, owner: Option<i64>) -> bool {
+        let before = (self.rec.clone(), self.owner);
         let r = &mut self.rec;
-        let before = (
-            r.name.clone(),
-            r.segment,
-            r.tier,
-            r.industry.clone(),
-            r.contract_value_cents,
-            r.renewal_date,
-            self.owner,
-        );
         r.name.clone_from(&a.name);
         r.segment = a.segment.or(r.segment);
         r.tier = a.tier.or(r.tier);
@@ -575,16 +567,7 @@ impl NewAccount {
         r.contract_value_cents = a.contract_value_cents.or(r.contract_value_cents);
         r.renewal_date = a.renewal_date.or(r.renewal_date);
         self.owner = owner.or(self.owner);
-        before
-            != (
-                r.name.clone(),
-                r.segment,
-                r.tier,
-                r.industry.clone(),
-                r.contract_value_cents,
-                r.renewal_date,
-                self.owner,
-            )
+        before != (self.rec.clone(), self.owner)
     }
 }
 
