@@ -114,16 +114,37 @@ pub fn apply_to_new_file(
     std::fs::File::open(&temp)
         .and_then(|f| f.sync_all())
         .map_err(|e| Error::io(path, e))?;
-    std::fs::hard_link(&temp, path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::AlreadyExists => Error::Invalid(format!(
-            "{} was created by something else during the import; nothing was imported into it",
-            path.display()
-        )),
-        _ => Error::io(path, e),
-    })?;
+    give_name(&temp, path)?;
     backup::sync_folder(path);
     phase("synced and named");
     Ok(out)
+}
+
+/// Gives the finished file at `temp` the name `path`, never replacing a file there: a
+/// hard link fails if one exists. (Where links are not supported, e.g. a FAT or exFAT
+/// drive, a rename after checking the name is still free.)
+fn give_name(temp: &Path, path: &Path) -> Result<()> {
+    give_name_by(temp, path, |a, b| std::fs::hard_link(a, b))
+}
+
+/// `give_name`, linking with `link` (tests stand in a file system without links).
+fn give_name_by(
+    temp: &Path,
+    path: &Path,
+    link: impl Fn(&Path, &Path) -> std::io::Result<()>,
+) -> Result<()> {
+    let taken = || {
+        Error::Invalid(format!(
+            "{} was created by something else during the import; nothing was imported into it",
+            path.display()
+        ))
+    };
+    match link(temp, path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(taken()),
+        Err(_) if path.exists() => Err(taken()),
+        Err(_) => std::fs::rename(temp, path).map_err(|e| Error::io(path, e)),
+    }
 }
 
 /// `apply`, setting indexes aside for tables getting at least `bulk_min` new rows (see
@@ -1965,6 +1986,24 @@ mod tests {
         assert!(e.contains("created by something else"), "{e}");
         assert_eq!(std::fs::read(&taken).unwrap(), b"someone else's");
         assert!(hidden(dir.path()).is_empty(), "{:?}", hidden(dir.path()));
+    }
+
+    #[test]
+    fn without_hard_links_a_new_file_is_renamed_but_never_over_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let (temp, path) = (dir.path().join(".a.db.1.tmp"), dir.path().join("a.db"));
+        let no_links = |_: &Path, _: &Path| Err(std::io::ErrorKind::Unsupported.into());
+        std::fs::write(&temp, b"new").unwrap();
+        std::fs::write(&path, b"someone else's").unwrap();
+        let e = give_name_by(&temp, &path, no_links)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("created by something else"), "{e}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"someone else's");
+        std::fs::remove_file(&path).unwrap();
+        give_name_by(&temp, &path, no_links).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+        assert!(!temp.exists());
     }
 
     #[test]
