@@ -255,28 +255,14 @@ impl KpisView {
         .areas(area);
         let (header, widths, rows): (Vec<&str>, Vec<Constraint>, Vec<Row>) = match self.table {
             TableKind::PerCsm => (
-                vec![
-                    "CSM",
-                    "Esc",
-                    "Remed",
-                    "Simple/Cplx",
-                    "Coached",
-                    "Not",
-                    "Tags",
-                    "Reuse",
-                    "Flags",
-                ],
-                vec![
-                    Constraint::Min(12),
-                    Constraint::Length(4),
-                    Constraint::Length(5),
-                    Constraint::Length(11),
-                    Constraint::Length(10),
-                    Constraint::Length(10),
-                    Constraint::Length(4),
-                    Constraint::Length(5),
-                    Constraint::Length(5),
-                ],
+                std::iter::once("CSM")
+                    .chain(TALLY_COLUMNS.iter().map(|c| c.0))
+                    .chain(["Reuse", "Flags"])
+                    .collect(),
+                std::iter::once(Constraint::Min(12))
+                    .chain(tally_widths())
+                    .chain([Constraint::Length(5), Constraint::Length(5)])
+                    .collect(),
                 k.by_csm
                     .iter()
                     .map(|c| {
@@ -294,26 +280,14 @@ impl KpisView {
                     .collect(),
             ),
             TableKind::PerSegment => (
-                vec![
-                    "Segment",
-                    "Tagged",
-                    "Esc",
-                    "Remed",
-                    "Simple/Cplx",
-                    "Coached",
-                    "Not",
-                    "Tags",
-                ],
-                vec![
-                    Constraint::Min(10),
-                    Constraint::Length(7),
-                    Constraint::Length(4),
-                    Constraint::Length(5),
-                    Constraint::Length(11),
-                    Constraint::Length(10),
-                    Constraint::Length(10),
-                    Constraint::Length(4),
-                ],
+                ["Segment", "Tagged"]
+                    .into_iter()
+                    .chain(TALLY_COLUMNS.iter().map(|c| c.0))
+                    .collect(),
+                [Constraint::Min(10), Constraint::Length(7)]
+                    .into_iter()
+                    .chain(tally_widths())
+                    .collect(),
                 k.by_segment
                     .iter()
                     .map(|s| {
@@ -590,4 +564,19 @@ fn short_step(n: u8) -> &'static str {
         4 => "Propose",
         _ => "Tag    ",
     }
+}
+
+/// The columns of `Tally::cells`, with their widths, as the per-CSM and per-segment
+/// tables show them.
+const TALLY_COLUMNS: [(&str, u16); 6] = [
+    ("Esc", 4),
+    ("Remed", 5),
+    ("Simple/Cplx", 11),
+    ("Coached", 10),
+    ("Not", 10),
+    ("Tags", 4),
+];
+
+fn tally_widths() -> impl Iterator<Item = Constraint> {
+    TALLY_COLUMNS.iter().map(|c| Constraint::Length(c.1))
 }
