@@ -410,6 +410,23 @@ pub struct Totals {
     pub followups_overdue: i64,
 }
 
+impl Totals {
+    /// The account figures from a row's first seven columns (accounts, contract value,
+    /// value at risk, red, yellow, green, unrated), as both totals tables keep them.
+    fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Totals> {
+        Ok(Totals {
+            accounts: r.get(0)?,
+            contract_value: r.get(1)?,
+            value_at_risk: r.get(2)?,
+            red: r.get(3)?,
+            yellow: r.get(4)?,
+            green: r.get(5)?,
+            unrated: r.get(6)?,
+            ..Totals::default()
+        })
+    }
+}
+
 /// The header strip's figures for the query's accounts: the whole file's from the
 /// summary row, an owner filter's from the owners' rows of `csm_totals`.
 pub fn totals_for(conn: &Connection, q: &PortfolioQuery) -> Result<Totals> {
@@ -435,15 +452,8 @@ pub fn owner_totals(conn: &Connection, owners: &[i64], today: NaiveDate) -> Resu
         ))?
         .query_row(params_from_iter(ids()), |r| {
             Ok(Totals {
-                accounts: r.get(0)?,
-                contract_value: r.get(1)?,
-                value_at_risk: r.get(2)?,
-                red: r.get(3)?,
-                yellow: r.get(4)?,
-                green: r.get(5)?,
-                unrated: r.get(6)?,
                 followups_overdue: r.get(7)?,
-                ..Totals::default()
+                ..Totals::from_row(r)?
             })
         })?;
     // A few thousand accounts: each one's follow-ups by account; more: the day's open
@@ -475,18 +485,7 @@ pub fn totals(conn: &Connection, today: NaiveDate) -> Result<Totals> {
             "SELECT accounts, contract_value, value_at_risk, red, yellow, green, unrated
              FROM portfolio_totals WHERE id = 1",
         )?
-        .query_row([], |r| {
-            Ok(Totals {
-                accounts: r.get(0)?,
-                contract_value: r.get(1)?,
-                value_at_risk: r.get(2)?,
-                red: r.get(3)?,
-                yellow: r.get(4)?,
-                green: r.get(5)?,
-                unrated: r.get(6)?,
-                ..Totals::default()
-            })
-        })?;
+        .query_row([], Totals::from_row)?;
     let today = day(today);
     t.followups_due_today = conn
         .prepare_cached("SELECT count(*) FROM followups WHERE done_at IS NULL AND due_on = ?1")?
