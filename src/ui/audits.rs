@@ -18,6 +18,7 @@ use super::format::{fit, plural};
 use super::keymap::{Action, Context};
 use super::theme::Theme;
 use crate::domain::audit::{self, Pillar, Quarter, Status};
+use crate::domain::prompts::Library;
 use crate::error::{Error, Result};
 use crate::store::Store;
 use crate::store::audit::{self as audits, AuditItem, Csm, DrawRequest, QuarterOutcomes, Summary};
@@ -48,6 +49,8 @@ pub struct AuditsView {
     pub seed_error: Option<String>,
     /// The touch being scored.
     pub form: Option<ScoreForm>,
+    /// The prompt library the shown prompts' words come from, read once per opening.
+    library: Library,
 }
 
 pub(super) fn read_only_error(what: &str) -> Error {
@@ -78,6 +81,7 @@ impl AuditsView {
             },
             seed_input: None,
             seed_error: None,
+            library: super::call::load_library().0,
             form: None,
         };
         view.set_quarter(store.conn(), quarter)?;
@@ -210,8 +214,7 @@ impl AuditsView {
         let Some(item) = self.items.get(self.selected).cloned() else {
             return Ok(());
         };
-        let (library, _) = super::call::load_library();
-        let touch = audits::touch(store.conn(), item.touch_id, &library)?;
+        let touch = audits::touch(store.conn(), item.touch_id, &self.library)?;
         self.form = Some(ScoreForm::new(item, touch));
         Ok(())
     }
