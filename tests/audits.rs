@@ -18,9 +18,8 @@ use attuned::store::summary::{self, AsOf};
 use attuned::store::write::{NewAccount, NewCsm, NewTouch};
 use attuned::ui::{App, Theme};
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use common::screen::{key, press, shown as render};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 
 const Q4: Quarter = Quarter { year: 2026, q: 4 };
 
@@ -582,26 +581,15 @@ fn a_v2_file_migrates_to_v3_and_keeps_its_data() {
 
 // ---- screens ----
 
-fn app(dir: &tempfile::TempDir, size: (u16, u16)) -> App {
-    unsafe { std::env::set_var("XDG_CONFIG_HOME", "/nonexistent-attuned-test-config") };
-    let store = team(&dir.path().join("team.db"));
+/// The app on `store` at this file's clock (an hour into the fixture's day).
+fn app_on(store: Store, size: (u16, u16)) -> App {
     App::new(store, Arc::new(clock()), Theme::plain(), size).unwrap()
 }
 
-fn render(app: &App, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| app.draw(f)).unwrap();
-    terminal.backend().to_string()
-}
-
-fn press(app: &mut App, code: KeyCode) {
-    app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
-}
-
-fn type_text(app: &mut App, text: &str) {
-    for c in text.chars() {
-        press(app, KeyCode::Char(c));
-    }
+fn app(dir: &tempfile::TempDir, size: (u16, u16)) -> App {
+    unsafe { std::env::set_var("XDG_CONFIG_HOME", "/nonexistent-attuned-test-config") };
+    let store = team(&dir.path().join("team.db"));
+    app_on(store, size)
 }
 
 fn ctrl(app: &mut App, c: char) {
@@ -614,11 +602,11 @@ fn the_audit_screens_draw_score_and_summarise() {
     let mut app = app(&dir, (80, 24));
     // A team file opens on the team view; `a` on a team's line audits every CSM.
     assert!(render(&app, 80, 24).contains("Team"));
-    press(&mut app, KeyCode::Char('a'));
+    key(&mut app, KeyCode::Char('a'));
     let empty = render(&app, 80, 24);
     assert!(empty.contains("Nothing drawn for 2026Q4 yet"), "{empty}");
     assert!(empty.contains("seed 20264"), "{empty}");
-    press(&mut app, KeyCode::Char('d'));
+    key(&mut app, KeyCode::Char('d'));
     let list = render(&app, 80, 24);
     assert!(
         list.contains("Drew 40 touches for 4 CSMs (seed 20264)"),
@@ -626,12 +614,12 @@ fn the_audit_screens_draw_score_and_summarise() {
     );
     insta::assert_snapshot!("audit_list_80x24", list);
     // Score the first touch: rubric 3, two pillars, a comment.
-    press(&mut app, KeyCode::Enter);
-    press(&mut app, KeyCode::Char('3'));
-    press(&mut app, KeyCode::Char('4'));
-    press(&mut app, KeyCode::Char('2'));
-    press(&mut app, KeyCode::Enter);
-    type_text(&mut app, "Mirrored well; plan was generic");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('3'));
+    key(&mut app, KeyCode::Char('4'));
+    key(&mut app, KeyCode::Char('2'));
+    key(&mut app, KeyCode::Enter);
+    press(&mut app, "Mirrored well; plan was generic");
     let form = render(&app, 80, 24);
     assert!(form.contains("Mirrored the frustration first."), "{form}");
     insta::assert_snapshot!("audit_form_80x24", form);
@@ -646,24 +634,24 @@ fn the_audit_screens_draw_score_and_summarise() {
     assert_eq!(comment, "Mirrored well; plan was generic");
     drop(reader);
     insta::assert_snapshot!("audit_form_120x40", render(&app, 120, 40));
-    press(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
     let after = render(&app, 120, 40);
     assert!(after.contains("✓ 3  Ana Lima"), "{after}");
     insta::assert_snapshot!("audit_list_120x40", after);
     // n/p walk the sample from the form; Esc twice goes back to the portfolio.
-    press(&mut app, KeyCode::Enter);
-    press(&mut app, KeyCode::Char('n'));
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('n'));
     assert!(render(&app, 80, 24).contains("to score"));
-    press(&mut app, KeyCode::Esc);
-    press(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
     assert!(render(&app, 80, 24).contains("Team / CSM"));
     // On a CSM's line `a` opens that CSM's audits; `A` on the portfolio every CSM's.
-    press(&mut app, KeyCode::Down);
-    press(&mut app, KeyCode::Char('a'));
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char('a'));
     assert!(render(&app, 80, 24).contains("Ana Lima · 2026Q4 · 10 drawn, 1 scored"));
-    press(&mut app, KeyCode::Esc);
-    press(&mut app, KeyCode::Esc);
-    press(&mut app, KeyCode::Char('A'));
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('A'));
     assert!(render(&app, 80, 24).contains("all CSMs · 2026Q4 · 40 drawn"));
 }
 
@@ -671,25 +659,25 @@ fn the_audit_screens_draw_score_and_summarise() {
 fn quarters_and_seeds_are_chosen_on_the_screen() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = app(&dir, (80, 24));
-    press(&mut app, KeyCode::Char('a'));
+    key(&mut app, KeyCode::Char('a'));
     // Help and the palette come from the keymap.
-    press(&mut app, KeyCode::Char('?'));
+    key(&mut app, KeyCode::Char('?'));
     let help = render(&app, 100, 30);
     assert!(help.contains("Keys on the audits screen"), "{help}");
     assert!(help.contains("Draw the sample"), "{help}");
-    press(&mut app, KeyCode::Esc);
-    press(&mut app, KeyCode::Char('['));
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('['));
     assert!(render(&app, 80, 24).contains("all CSMs · 2026Q3"));
-    press(&mut app, KeyCode::Char(']'));
-    press(&mut app, KeyCode::Char('s'));
+    key(&mut app, KeyCode::Char(']'));
+    key(&mut app, KeyCode::Char('s'));
     ctrl(&mut app, 'u');
-    type_text(&mut app, "7x");
-    press(&mut app, KeyCode::Enter);
+    press(&mut app, "7x");
+    key(&mut app, KeyCode::Enter);
     assert!(render(&app, 80, 24).contains("'7x' is not a seed"));
-    press(&mut app, KeyCode::Backspace);
-    press(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Backspace);
+    key(&mut app, KeyCode::Enter);
     assert!(render(&app, 80, 24).contains("seed 7 "));
-    press(&mut app, KeyCode::Char('d'));
+    key(&mut app, KeyCode::Char('d'));
     let store = Store::open_read_only(&dir.path().join("team.db")).unwrap();
     let seeds: Vec<i64> = store
         .conn()
@@ -701,7 +689,7 @@ fn quarters_and_seeds_are_chosen_on_the_screen() {
         .collect();
     assert_eq!(seeds, vec![7]);
     // Ctrl-C quits from the scoring form too (everything is saved already).
-    press(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
     ctrl(&mut app, 'c');
     assert!(app.should_quit());
 }
@@ -715,19 +703,19 @@ fn a_read_only_file_explains_instead_of_drawing_or_scoring() {
     drop(store);
     unsafe { std::env::set_var("XDG_CONFIG_HOME", "/nonexistent-attuned-test-config") };
     let store = Store::open_read_only(&path).unwrap();
-    let mut app = App::new(store, Arc::new(clock()), Theme::plain(), (80, 24)).unwrap();
-    press(&mut app, KeyCode::Char('a'));
-    press(&mut app, KeyCode::Char('d'));
+    let mut app = app_on(store, (80, 24));
+    key(&mut app, KeyCode::Char('a'));
+    key(&mut app, KeyCode::Char('d'));
     assert!(render(&app, 80, 24).contains("read-only"));
-    press(&mut app, KeyCode::Enter);
-    press(&mut app, KeyCode::Char('4'));
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('4'));
     let screen = render(&app, 80, 24);
     assert!(
         screen.contains("read-only: audits cannot be scored"),
         "{screen}"
     );
-    press(&mut app, KeyCode::Enter);
-    type_text(&mut app, "x");
+    key(&mut app, KeyCode::Enter);
+    press(&mut app, "x");
     drop(app);
     let store = Store::open_read_only(&path).unwrap();
     let touched: i64 = store
@@ -759,29 +747,29 @@ fn a_vanished_touch_is_said_so_on_screen() {
     drop(store);
     unsafe { std::env::set_var("XDG_CONFIG_HOME", "/nonexistent-attuned-test-config") };
     let store = Store::open(&path).unwrap();
-    let mut app = App::new(store, Arc::new(clock()), Theme::plain(), (120, 40)).unwrap();
-    press(&mut app, KeyCode::Char('a'));
+    let mut app = app_on(store, (120, 40));
+    key(&mut app, KeyCode::Char('a'));
     let list = render(&app, 120, 40);
     assert!(
         list.contains("this touch is no longer in the CSM's file"),
         "{list}"
     );
-    press(&mut app, KeyCode::Char('G'));
-    press(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('G'));
+    key(&mut app, KeyCode::Enter);
     // The vanished one sorts last in its CSM's list; find it with n/p if needed.
     let mut screen = render(&app, 120, 40);
     for _ in 0..40 {
         if screen.contains("no longer in the CSM's file") {
             break;
         }
-        press(&mut app, KeyCode::Char('p'));
+        key(&mut app, KeyCode::Char('p'));
         screen = render(&app, 120, 40);
     }
     assert!(
         screen.contains("This touch is no longer in the CSM's file."),
         "{screen}"
     );
-    press(&mut app, KeyCode::Char('2'));
+    key(&mut app, KeyCode::Char('2'));
     assert!(render(&app, 120, 40).contains("Adaptability 2 Prompted"));
 }
 
@@ -849,9 +837,9 @@ fn the_command_line_draws_prints_and_summarises() {
 fn the_audit_screens_render_at_every_size_without_panicking() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = app(&dir, (80, 24));
-    press(&mut app, KeyCode::Char('a'));
-    press(&mut app, KeyCode::Char('d'));
-    for (w, h) in [
+    key(&mut app, KeyCode::Char('a'));
+    key(&mut app, KeyCode::Char('d'));
+    let sizes = [
         (40, 10),
         (41, 11),
         (60, 15),
@@ -859,29 +847,22 @@ fn the_audit_screens_render_at_every_size_without_panicking() {
         (99, 30),
         (100, 12),
         (200, 60),
-    ] {
+    ];
+    for (w, h) in sizes {
         render(&app, w, h);
     }
-    press(&mut app, KeyCode::Enter);
-    press(&mut app, KeyCode::Enter);
-    type_text(&mut app, "line one");
-    press(&mut app, KeyCode::Enter);
-    type_text(&mut app, "line two ünïcødé");
-    press(&mut app, KeyCode::Left);
-    press(&mut app, KeyCode::Backspace);
-    for (w, h) in [
-        (40, 10),
-        (41, 11),
-        (60, 15),
-        (80, 24),
-        (99, 30),
-        (100, 12),
-        (200, 60),
-    ] {
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
+    press(&mut app, "line one");
+    key(&mut app, KeyCode::Enter);
+    press(&mut app, "line two ünïcødé");
+    key(&mut app, KeyCode::Left);
+    key(&mut app, KeyCode::Backspace);
+    for (w, h) in sizes {
         render(&app, w, h);
     }
     // The rubric's levels are spelled out while the rubric has the focus.
-    press(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
     let wide = render(&app, 120, 40);
     assert!(
         wide.contains("1 Scripted: Reads scripts verbatim"),
@@ -889,7 +870,7 @@ fn the_audit_screens_render_at_every_size_without_panicking() {
     );
     let narrow = render(&app, 80, 24);
     assert!(narrow.contains("1 = reads scripts verbatim"), "{narrow}");
-    press(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
     let store = Store::open_read_only(&dir.path().join("team.db")).unwrap();
     let comment: String = store
         .conn()

@@ -9,9 +9,8 @@ use attuned::domain::Clock;
 use attuned::store::Store;
 use attuned::ui::{App, Theme};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use common::screen::{key, press, shown as render};
+use crossterm::event::KeyCode;
 
 /// A clock the test moves forward.
 struct TestClock(Mutex<DateTime<Utc>>);
@@ -49,22 +48,6 @@ fn setup(dir: &tempfile::TempDir) -> (App, Arc<TestClock>) {
     let store = common::build(&dir.path().join("book.db"));
     let clock = Arc::new(TestClock(Mutex::new(common::now())));
     (app_on(store, &clock), clock)
-}
-
-fn render(app: &App, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| app.draw(f)).unwrap();
-    terminal.backend().to_string()
-}
-
-fn press(app: &mut App, keys: &str) {
-    for c in keys.chars() {
-        app.handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
-    }
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
 }
 
 fn start_call(app: &mut App) {

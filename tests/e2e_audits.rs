@@ -3,18 +3,7 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
-use common::tmux::{BIN, Tmux, demo};
-
-fn command(dir: &Path, db: &Path) -> String {
-    format!(
-        "XDG_CONFIG_HOME='{}' {BIN} --db '{}'",
-        dir.join("config").display(),
-        db.display()
-    )
-}
+use common::tmux::{Tmux, demo, kill_9, open_command_in};
 
 #[test]
 fn an_audit_comment_survives_kill_9() {
@@ -23,7 +12,7 @@ fn an_audit_comment_survives_kill_9() {
     demo(&db, 200);
     let first = dir.path().join("first");
     std::fs::create_dir(&first).unwrap();
-    let tmux = Tmux::start(&first, 100, 30, &command(dir.path(), &db));
+    let tmux = Tmux::start(&first, 100, 30, &open_command_in(dir.path(), &db));
     tmux.wait_for("accounts · ");
     tmux.keys(&["A"]);
     tmux.wait_for("Nothing drawn for");
@@ -38,17 +27,7 @@ fn an_audit_comment_survives_kill_9() {
     tmux.wait_for("saved as you type");
     tmux.type_text("Validated; plan generic ü ✓");
     tmux.wait_for("plan generic ü ✓");
-    let pid = tmux.app_pid();
-    assert!(!pid.is_empty());
-    assert!(
-        Command::new("kill")
-            .args(["-9", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    assert_eq!(tmux.wait_until_exited(), "137");
-    drop(tmux);
+    kill_9(tmux);
 
     let store = attuned::store::Store::open_read_only(&db).unwrap();
     let (rubric, personalization, comment): (i64, i64, String) = store
@@ -66,7 +45,7 @@ fn an_audit_comment_survives_kill_9() {
     // Opened again, the audit shows as scored with its comment.
     let second = dir.path().join("second");
     std::fs::create_dir(&second).unwrap();
-    let tmux = Tmux::start(&second, 100, 30, &command(dir.path(), &db));
+    let tmux = Tmux::start(&second, 100, 30, &open_command_in(dir.path(), &db));
     tmux.wait_for("accounts · ");
     tmux.keys(&["A"]);
     tmux.wait_for("10 drawn, 1 scored");

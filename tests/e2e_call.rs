@@ -3,20 +3,10 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use common::tmux::{BIN, Tmux, demo, export_json, wait_gone};
-
-fn command(dir: &Path, db: &Path) -> String {
-    // A config dir of its own, so the built-in prompt library is used.
-    format!(
-        "XDG_CONFIG_HOME='{}' {BIN} --db '{}'",
-        dir.join("config").display(),
-        db.display()
-    )
-}
+use common::tmux::{Tmux, demo, export_json, open_command_in, wait_gone};
 
 fn calls_with_status(json: &serde_json::Value, status: &str) -> Vec<serde_json::Value> {
     json["touches"]
@@ -38,7 +28,7 @@ fn a_whole_call_survives_kill_9_and_is_tagged() {
     // Start a call on the first account with the defaults: `c`, Enter.
     let first = dir.path().join("first");
     std::fs::create_dir(&first).unwrap();
-    let tmux = Tmux::start(&first, 100, 30, &command(dir.path(), &db));
+    let tmux = Tmux::start(&first, 100, 30, &open_command_in(dir.path(), &db));
     tmux.wait_for("300 accounts");
     tmux.keys(&["c"]);
     tmux.wait_for("New call with");
@@ -82,7 +72,7 @@ fn a_whole_call_survives_kill_9_and_is_tagged() {
     // The next start offers to resume it, paused, with the note.
     let second = dir.path().join("second");
     std::fs::create_dir(&second).unwrap();
-    let tmux = Tmux::start(&second, 100, 30, &command(dir.path(), &db));
+    let tmux = Tmux::start(&second, 100, 30, &open_command_in(dir.path(), &db));
     tmux.wait_for("A call was interrupted");
     tmux.keys(&["Enter"]);
     tmux.wait_for("paused");

@@ -5,35 +5,13 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
-use common::tmux::{BIN, Tmux, demo, export_json};
-
-fn command(dir: &Path, db: &Path) -> String {
-    format!(
-        "XDG_CONFIG_HOME='{}' {BIN} --db '{}'",
-        dir.join("config").display(),
-        db.display()
-    )
-}
-
-fn kill_9(tmux: Tmux) {
-    let pid = tmux.app_pid();
-    assert!(!pid.is_empty());
-    assert!(
-        Command::new("kill")
-            .args(["-9", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    assert_eq!(tmux.wait_until_exited(), "137");
-}
+use common::tmux::{Tmux, demo, export_json, kill_9, open_command_in};
 
 fn fresh_pane(dir: &Path, name: &str, db: &Path) -> Tmux {
     let at = dir.join(name);
     std::fs::create_dir(&at).unwrap();
-    Tmux::start(&at, 120, 35, &command(dir, db))
+    Tmux::start(&at, 120, 35, &open_command_in(dir, db))
 }
 
 #[test]

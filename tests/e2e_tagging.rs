@@ -8,15 +8,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
-use common::tmux::{BIN, Tmux, demo, export_json};
-
-fn command(dir: &Path, db: &Path) -> String {
-    format!(
-        "XDG_CONFIG_HOME='{}' {BIN} --db '{}'",
-        dir.join("config").display(),
-        db.display()
-    )
-}
+use common::tmux::{BIN, Tmux, demo, export_json, open_command_in};
 
 fn run(args: &[&str], db: &Path) -> String {
     let out = Command::new(BIN)
@@ -38,7 +30,7 @@ fn a_call_is_tagged_an_email_logged_and_both_are_due() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("book.db");
     demo(&db, 300);
-    let tmux = Tmux::start(dir.path(), 120, 35, &command(dir.path(), &db));
+    let tmux = Tmux::start(dir.path(), 120, 35, &open_command_in(dir.path(), &db));
     tmux.wait_for("300 accounts");
 
     // A call with the defaults, ended at once, tagged Green in the wrap-up form.

@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use common::tmux::{BIN, Tmux, open_command, wait_gone};
@@ -17,19 +17,6 @@ const MANAGERS: [&str; 6] = [
     "Rocco Neubert",
     "Summer Sewald",
 ];
-
-fn maven_dir() -> Option<PathBuf> {
-    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets/maven-crm");
-    if d.join("sales_pipeline.csv").exists() {
-        Some(d)
-    } else {
-        eprintln!(
-            "SKIPPED: {} is absent; the team view was not tried on it",
-            d.display()
-        );
-        None
-    }
-}
 
 /// The names of the accounts `agent` owns, read from the file itself.
 fn accounts_of(db: &Path, agent: &str) -> Vec<String> {
@@ -48,7 +35,7 @@ fn accounts_of(db: &Path, agent: &str) -> Vec<String> {
 
 #[test]
 fn maven_team_view_drill_into_an_agent_and_back() {
-    let Some(d) = maven_dir() else {
+    let Some(d) = common::maven_dir("the team view was not tried on it") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::tmux::{Tmux, demo, export_json, first_account_name, open_command, wait_gone};
+use common::tmux::{Tmux, demo, export_json, first_account_name, open_command_in, wait_gone};
 
 #[test]
 fn change_a_persona_and_the_csm_sentiment_then_export() {
@@ -23,12 +23,7 @@ fn change_a_persona_and_the_csm_sentiment_then_export() {
          [red]\nsummary = \"Team red: exec escalation\"\ncriteria = [\"Churn risk named\"]\n",
     )
     .unwrap();
-    let command = format!(
-        "XDG_CONFIG_HOME='{}' {}",
-        config.display(),
-        open_command(&db)
-    );
-    let tmux = Tmux::start(dir.path(), 120, 35, &command);
+    let tmux = Tmux::start(dir.path(), 120, 35, &open_command_in(dir.path(), &db));
     tmux.wait_for("300 accounts");
     tmux.keys(&["/"]);
     tmux.type_text(&name);

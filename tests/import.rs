@@ -326,22 +326,9 @@ fn bytes_that_are_not_utf8_or_not_csv_get_one_clear_line() {
 
 const ALPHABET: &[u8] = b"\"a,;\n\r\xff=x1 ";
 
-fn maven_dir() -> Option<PathBuf> {
-    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets/maven-crm");
-    if d.join("sales_pipeline.csv").exists() {
-        Some(d)
-    } else {
-        eprintln!(
-            "SKIPPED: {} is absent; the Maven CRM import was not tested",
-            d.display()
-        );
-        None
-    }
-}
-
 #[test]
 fn the_maven_crm_sample_becomes_a_usable_portfolio() {
-    let Some(d) = maven_dir() else {
+    let Some(d) = common::maven_dir("the Maven CRM import was not tested") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

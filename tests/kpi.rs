@@ -6,7 +6,6 @@ mod common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::sync::Arc;
 
 use attuned::domain::FixedClock;
 use attuned::domain::kpi::{Cohort, Flag, Mean, Window};
@@ -14,11 +13,10 @@ use attuned::domain::model::{CallType, Intervention, Pulse, Segment, TouchKind};
 use attuned::store::Store;
 use attuned::store::kpi::{self, Who};
 use attuned::store::write::{NewAccount, NewCsm, NewTouch, Tx};
-use attuned::ui::{App, Theme};
+use attuned::ui::App;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use common::screen::{self, key, open};
+use crossterm::event::KeyCode;
 
 struct Ids {
     lead: i64,
@@ -300,9 +298,9 @@ fn the_kpi_pass_reads_touches_from_the_covering_index() {
     );
 }
 
+/// The screen row by row, without the quotes `TestBackend` puts around each line.
 fn render(app: &App, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| app.draw(f)).unwrap();
+    let terminal = screen::render(app, width, height);
     let buffer = terminal.backend().buffer();
     let mut out = String::new();
     for y in 0..height {
@@ -314,19 +312,9 @@ fn render(app: &App, width: u16, height: u16) -> String {
     out
 }
 
-fn press(app: &mut App, code: KeyCode) {
-    app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
-}
-
 fn app(dir: &tempfile::TempDir, width: u16, height: u16) -> App {
     let (store, _) = fixture(&dir.path().join("team.db"), common::today());
-    App::new(
-        store,
-        Arc::new(common::clock()),
-        Theme::plain(),
-        (width, height),
-    )
-    .unwrap()
+    open(store, width, height)
 }
 
 #[test]
@@ -334,33 +322,33 @@ fn kpi_screen_tables_at_80x24() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = app(&dir, 80, 24);
     // A file of several CSMs opens on the team view: k there opens the selection's KPIs.
-    press(&mut app, KeyCode::Char('k'));
+    key(&mut app, KeyCode::Char('k'));
     let screen = render(&app, 80, 24);
     assert!(screen.contains("Coaching KPIs ›"), "{screen}");
-    press(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
     // From the whole portfolio, K: everyone's.
-    press(&mut app, KeyCode::Esc);
-    press(&mut app, KeyCode::Char('K'));
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('K'));
     let screen = render(&app, 80, 24);
     assert!(screen.contains("Ada Alvarez"), "{screen}");
     insta::assert_snapshot!("kpi_tables_80x24", screen);
     // Down to Bo: his flag is spelled out under the table.
-    press(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Char('j'));
     let screen = render(&app, 80, 24);
     assert!(screen.contains("low sentiment-field usage"), "{screen}");
     // Tab: per segment, then by month.
-    press(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
     assert!(render(&app, 80, 24).contains("Enterprise"));
-    press(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
     let screen = render(&app, 80, 24);
     assert!(screen.contains("2026-11"), "{screen}");
     // s: the next scope (Lena Lead's team), then a single CSM.
-    press(&mut app, KeyCode::Char('s'));
+    key(&mut app, KeyCode::Char('s'));
     assert!(render(&app, 80, 24).contains("Lena Lead's team"));
-    press(&mut app, KeyCode::Char('s'));
+    key(&mut app, KeyCode::Char('s'));
     assert!(render(&app, 80, 24).contains("Coaching KPIs › Ada Alvarez"));
     // Esc: back to the portfolio.
-    press(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
     assert!(render(&app, 80, 24).contains("Acme Corp"));
 }
 
@@ -368,9 +356,9 @@ fn kpi_screen_tables_at_80x24() {
 fn kpi_screen_charts_at_120x40_and_80x24() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = app(&dir, 120, 40);
-    press(&mut app, KeyCode::Esc);
-    press(&mut app, KeyCode::Char('K'));
-    press(&mut app, KeyCode::Char('c'));
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('K'));
+    key(&mut app, KeyCode::Char('c'));
     let screen = render(&app, 120, 40);
     assert!(screen.contains("Escalation rate by month"), "{screen}");
     assert!(
@@ -379,7 +367,7 @@ fn kpi_screen_charts_at_120x40_and_80x24() {
     );
     insta::assert_snapshot!("kpi_charts_120x40", screen);
     insta::assert_snapshot!("kpi_charts_80x24", render(&app, 80, 24));
-    press(&mut app, KeyCode::Char('c'));
+    key(&mut app, KeyCode::Char('c'));
     insta::assert_snapshot!("kpi_tables_120x40", render(&app, 120, 40));
 }
 

@@ -10,7 +10,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use attuned::store::Store;
-use common::tmux::{BIN, Tmux, demo, first_account_name};
+use common::tmux::{BIN, Tmux, demo, first_account_name, open_command};
 
 /// Bytes, permissions, modification time and the folder's listing.
 #[derive(Debug, PartialEq, Eq)]
@@ -133,12 +133,7 @@ fn a_write_protected_file_opens_read_only_with_a_notice() {
     let name = first_account_name(&db);
     fs::set_permissions(&db, fs::Permissions::from_mode(0o400)).unwrap();
     let before = fingerprint(&db);
-    let tmux = Tmux::start(
-        dir.path(),
-        120,
-        35,
-        &format!("{BIN} --db '{}'", db.display()),
-    );
+    let tmux = Tmux::start(dir.path(), 120, 35, &open_command(&db));
     let screen = tmux.wait_for("opened read-only");
     assert!(screen.contains("write-protected (mode 0400)"), "{screen}");
     browse(&tmux, &name);
@@ -153,12 +148,7 @@ fn a_file_in_a_write_protected_folder_opens_read_only() {
     let folder = db.parent().unwrap().to_path_buf();
     fs::set_permissions(&folder, fs::Permissions::from_mode(0o500)).unwrap();
     let before = fingerprint(&db);
-    let tmux = Tmux::start(
-        dir.path(),
-        120,
-        35,
-        &format!("{BIN} --db '{}'", db.display()),
-    );
+    let tmux = Tmux::start(dir.path(), 120, 35, &open_command(&db));
     let screen = tmux.wait_for("opened read-only");
     assert!(screen.contains("folder of"), "{screen}");
     browse(&tmux, &name);

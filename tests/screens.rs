@@ -2,43 +2,13 @@
 
 mod common;
 
-use std::sync::Arc;
-
-use attuned::ui::{App, Theme};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use attuned::ui::App;
+use common::screen::{key, open, press, render, text as screen_text};
+use crossterm::event::KeyCode;
 use ratatui::style::Modifier;
 
 fn app(dir: &tempfile::TempDir, width: u16, height: u16) -> App {
-    let store = common::build(&dir.path().join("book.db"));
-    App::new(
-        store,
-        Arc::new(common::clock()),
-        Theme::plain(),
-        (width, height),
-    )
-    .unwrap()
-}
-
-fn render(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| app.draw(f)).unwrap();
-    terminal
-}
-
-fn press(app: &mut App, keys: &str) {
-    for c in keys.chars() {
-        app.handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
-    }
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
-}
-
-fn screen_text(t: &Terminal<TestBackend>) -> String {
-    t.backend().to_string()
+    open(common::build(&dir.path().join("book.db")), width, height)
 }
 
 #[test]

@@ -4,24 +4,15 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use attuned::store::Store;
-use attuned::ui::{App, Theme};
+use attuned::ui::App;
+use common::screen::{key, open, shown as render};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 
 fn setup(dir: &tempfile::TempDir) -> App {
     unsafe { std::env::set_var("XDG_CONFIG_HOME", "/nonexistent-attuned-test-config") };
     let store = common::build(&dir.path().join("book.db"));
-    App::new(store, Arc::new(common::clock()), Theme::plain(), (80, 24)).unwrap()
-}
-
-fn render(app: &App, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| app.draw(f)).unwrap();
-    terminal.backend().to_string()
+    open(store, 80, 24)
 }
 
 /// Sends keys and counts them.
@@ -39,7 +30,7 @@ impl Keys<'_> {
     }
 
     fn code(&mut self, code: KeyCode) -> &mut Self {
-        self.app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
+        key(self.app, code);
         self.count += 1;
         self
     }

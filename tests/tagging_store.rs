@@ -12,17 +12,7 @@ use attuned::store::persona;
 use attuned::store::summary::AsOf;
 use attuned::store::tagging::{self, Tag, Target, Tie};
 use chrono::Days;
-
-fn id_of(store: &Store, table: &str, name: &str) -> i64 {
-    store
-        .conn()
-        .query_row(
-            &format!("SELECT id FROM {table} WHERE name = ?1"),
-            [name],
-            |r| r.get(0),
-        )
-        .unwrap()
-}
+use common::id_of;
 
 fn count(store: &Store, sql: &str, id: i64) -> i64 {
     store.conn().query_row(sql, [id], |r| r.get(0)).unwrap()

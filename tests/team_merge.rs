@@ -71,15 +71,48 @@ fn read_only(db: &Path) -> Connection {
     .unwrap()
 }
 
-/// A file's bytes, its modification time, and what its directory holds.
-fn fingerprint(db: &Path) -> (Vec<u8>, i64, i64, Vec<String>) {
-    let m = fs::metadata(db).unwrap();
-    let mut names: Vec<String> = fs::read_dir(db.parent().unwrap())
+/// The names in a directory, sorted.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
+    names
+}
+
+/// A file's bytes, its modification time, and what its directory holds.
+fn fingerprint(db: &Path) -> (Vec<u8>, i64, i64, Vec<String>) {
+    let m = fs::metadata(db).unwrap();
+    let names = listing(db.parent().unwrap());
     (fs::read(db).unwrap(), m.mtime(), m.mtime_nsec(), names)
+}
+
+/// How many rows each merged table holds.
+fn table_counts(db: &Path) -> Vec<(&'static str, i64)> {
+    MERGED_TABLES
+        .iter()
+        .map(|(t, _)| (*t, count(db, t)))
+        .collect()
+}
+
+/// Deletes the account added last, as a CSM would in their own file.
+fn delete_last_account(db: &Path) {
+    let conn = Connection::open(db).unwrap();
+    conn.execute(
+        "DELETE FROM accounts WHERE id = (SELECT max(id) FROM accounts)",
+        [],
+    )
+    .unwrap();
+}
+
+/// The name search's own integrity check (an error, and so a panic, where it is broken).
+fn check_name_search(conn: &Connection) {
+    conn.execute(
+        "INSERT INTO account_names (account_names) VALUES ('integrity-check')",
+        [],
+    )
+    .unwrap();
 }
 
 fn healthy(home: &Path, db: &Path) {
@@ -146,10 +179,7 @@ fn merging_twice_changes_nothing_and_the_sources_are_only_read() {
     assert!(lines[0].ends_with("new in the team file"), "{out}");
     assert!(lines[1].contains(": 30 accounts, "), "{out}");
     let first = export(&team);
-    let tables: Vec<(&str, i64)> = MERGED_TABLES
-        .iter()
-        .map(|(t, _)| (*t, count(&team, t)))
-        .collect();
+    let tables = table_counts(&team);
     for (t, n) in &tables {
         assert_eq!(*n, count(&a, t) + count(&b, t), "{t}");
     }
@@ -157,10 +187,7 @@ fn merging_twice_changes_nothing_and_the_sources_are_only_read() {
     let out = merged(home, &team, &[&a, &b]);
     assert!(out.contains("replaced the copy of "), "{out}");
     assert_eq!(export(&team), first, "a second merge changed the team file");
-    let again: Vec<(&str, i64)> = MERGED_TABLES
-        .iter()
-        .map(|(t, _)| (*t, count(&team, t)))
-        .collect();
+    let again = table_counts(&team);
     assert_eq!(again, tables);
     healthy(home, &team);
 
@@ -250,11 +277,7 @@ fn a_newer_copy_replaces_the_older_one() {
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(found, vec![renamed]);
-    conn.execute(
-        "INSERT INTO account_names (account_names) VALUES ('integrity-check')",
-        [],
-    )
-    .unwrap();
+    check_name_search(&conn);
     drop(conn);
     assert_eq!(count(&team, "personas"), personas_before - gone_personas);
     // The other CSM's records are untouched.
@@ -344,11 +367,7 @@ fn portfolio_totals_and_search_are_right_after_a_merge() {
             "{piece:?} did not find {name:?}: {hits:?}"
         );
     }
-    conn.execute(
-        "INSERT INTO account_names (account_names) VALUES ('integrity-check')",
-        [],
-    )
-    .unwrap();
+    check_name_search(&conn);
 }
 
 #[test]
@@ -444,13 +463,7 @@ fn the_same_csm_given_twice_merges_the_last_copy() {
     let a = demo(home, "a.db", 20, 1);
     let copy = home.join("a-monday.db");
     fs::copy(&a, &copy).unwrap();
-    let conn = Connection::open(&a).unwrap();
-    conn.execute(
-        "DELETE FROM accounts WHERE id = (SELECT max(id) FROM accounts)",
-        [],
-    )
-    .unwrap();
-    drop(conn);
+    delete_last_account(&a);
     let team = home.join("TEAM.db");
     let out = merged(home, &team, &[&copy, &a]);
     assert!(out.contains("Skipped "), "{out}");
@@ -504,12 +517,7 @@ fn an_older_schema_is_migrated_in_a_copy() {
     assert!(out.contains("schema 1, migrated in a copy"), "{out}");
     // The old file is untouched and no backup or copy was left anywhere.
     assert!(fingerprint(&old) == before, "the schema-1 file changed");
-    let mut left: Vec<String> = fs::read_dir(home)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    left.sort();
-    assert_eq!(left, ["TEAM.db", "a.db", "csms"]);
+    assert_eq!(listing(home), ["TEAM.db", "a.db", "csms"]);
     assert_eq!(count(&team, "accounts"), 11);
     assert_eq!(count(&team, "external_ids"), 1);
     healthy(home, &team);
@@ -596,13 +604,7 @@ fn a_file_moved_to_a_new_laptop_replaces_its_old_self() {
         ],
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let conn = Connection::open(&new).unwrap();
-    conn.execute(
-        "DELETE FROM accounts WHERE id = (SELECT max(id) FROM accounts)",
-        [],
-    )
-    .unwrap();
-    drop(conn);
+    delete_last_account(&new);
     assert_ne!(
         Store::open_read_only(&new).unwrap().origin(),
         Store::open_read_only(&old).unwrap().origin()
@@ -628,8 +630,8 @@ fn a_file_moved_to_a_new_laptop_replaces_its_old_self() {
 
 #[test]
 fn a_team_file_explains_that_csm_records_change_only_by_merging() {
-    use attuned::ui::{App, Theme};
-    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use common::screen::{key, open, shown};
+    use crossterm::event::KeyCode;
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path();
     let a = demo(home, "a.db", 20, 1);
@@ -637,25 +639,14 @@ fn a_team_file_explains_that_csm_records_change_only_by_merging() {
     let team = home.join("TEAM.db");
     merged(home, &team, &[&a, &b]);
     let touches = count(&team, "touches");
-    let render = |app: &App| {
-        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
-        t.draw(|f| app.draw(f)).unwrap();
-        t.backend().to_string()
-    };
     let store = Store::open(&team).unwrap();
-    let mut app = App::new(
-        store,
-        std::sync::Arc::new(common::clock()),
-        Theme::plain(),
-        (100, 30),
-    )
-    .unwrap();
-    assert!(render(&app).contains("[team file]"));
+    let mut app = open(store, 100, 30);
+    assert!(shown(&app, 100, 30).contains("[team file]"));
     // Into a portfolio, then the keys that would log a touch and start a call.
     for code in [KeyCode::Enter, KeyCode::Char('l'), KeyCode::Char('c')] {
-        app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
+        key(&mut app, code);
         if code != KeyCode::Enter {
-            let text = render(&app);
+            let text = shown(&app, 100, 30);
             assert!(
                 text.contains("this is a team file, where CSMs' records change only by merging"),
                 "{text}"

@@ -13,9 +13,9 @@ use attuned::store::team::{self, Figures};
 use attuned::store::write::{NewAccount, NewCsm, NewFollowup, NewTouch, Tx};
 use attuned::ui::{App, Theme};
 use chrono::{DateTime, Duration, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use common::id_of;
+use common::screen::{key, open, press, render, text};
+use crossterm::event::KeyCode;
 use ratatui::style::Modifier;
 
 fn days_ago(n: i64) -> DateTime<Utc> {
@@ -397,33 +397,7 @@ fn a_csm_portfolio_has_that_csm_totals_and_only_their_accounts() {
 
 fn app(dir: &tempfile::TempDir, width: u16, height: u16) -> App {
     let store = build(&dir.path().join("team.db"));
-    App::new(
-        store,
-        Arc::new(common::clock()),
-        Theme::plain(),
-        (width, height),
-    )
-    .unwrap()
-}
-
-fn render(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| app.draw(f)).unwrap();
-    terminal
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
-}
-
-fn press(app: &mut App, keys: &str) {
-    for c in keys.chars() {
-        key(app, KeyCode::Char(c));
-    }
-}
-
-fn text(t: &Terminal<TestBackend>) -> String {
-    t.backend().to_string()
+    open(store, width, height)
 }
 
 #[test]
@@ -576,7 +550,7 @@ fn enter_on_a_team_shows_the_whole_team_and_an_account_opens_as_usual() {
 fn a_one_csm_file_still_opens_on_the_portfolio() {
     let dir = tempfile::tempdir().unwrap();
     let store = common::build(&dir.path().join("book.db"));
-    let mut app = App::new(store, Arc::new(common::clock()), Theme::plain(), (100, 30)).unwrap();
+    let mut app = open(store, 100, 30);
     let screen = text(&render(&app, 100, 30));
     assert!(screen.contains("4 accounts") && !screen.contains("Team / CSM"));
     press(&mut app, "T");
@@ -591,7 +565,7 @@ fn a_read_only_team_file_browses_the_team_view() {
     let path = dir.path().join("team.db");
     drop(build(&path));
     let store = Store::open_read_only(&path).unwrap();
-    let mut app = App::new(store, Arc::new(common::clock()), Theme::plain(), (100, 30)).unwrap();
+    let mut app = open(store, 100, 30);
     let screen = text(&render(&app, 100, 30));
     assert!(screen.contains("Morgan Lee's team"), "{screen}");
     key(&mut app, KeyCode::Enter);
@@ -810,16 +784,6 @@ fn kept_figures_agree_with_a_recount_after_changes() {
     let path = dir.path().join("team.db");
     let mut store = build(&path);
     let cutoff = attuned::store::portfolio::stale_cutoff(common::now(), 14);
-    let id_of = |store: &Store, table: &str, name: &str| -> i64 {
-        store
-            .conn()
-            .query_row(
-                &format!("SELECT id FROM {table} WHERE name = ?1"),
-                [name],
-                |r| r.get(0),
-            )
-            .unwrap()
-    };
     let (acme, birch, elm) = (
         id_of(&store, "accounts", "Acme Freight"),
         id_of(&store, "accounts", "Birch Dental"),

@@ -6,34 +6,13 @@ mod common;
 use std::sync::Arc;
 
 use attuned::ui::{App, Theme};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use common::screen::{key, press, render, shown};
+use crossterm::event::KeyCode;
 use ratatui::style::{Color, Modifier};
 
 fn app(dir: &tempfile::TempDir, theme: Theme, size: (u16, u16)) -> App {
     let store = common::build(&dir.path().join("book.db"));
     App::new(store, Arc::new(common::clock()), theme, size).unwrap()
-}
-
-fn render(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| app.draw(f)).unwrap();
-    terminal
-}
-
-fn text(app: &App, width: u16, height: u16) -> String {
-    render(app, width, height).backend().to_string()
-}
-
-fn press(app: &mut App, keys: &str) {
-    for c in keys.chars() {
-        app.handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
-    }
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
 }
 
 /// Opens Northwind Logistics (on top of the portfolio, sorted by risk).
@@ -47,7 +26,7 @@ fn northwind(theme: Theme, size: (u16, u16)) -> (tempfile::TempDir, App) {
 #[test]
 fn the_grid_places_personas_and_spells_out_coverage_at_120x40() {
     let (_dir, app) = northwind(Theme::plain(), (120, 40));
-    let screen = text(&app, 120, 40);
+    let screen = shown(&app, 120, 40);
     for expected in [
         "Relationship grid",
         "Very good",
@@ -105,7 +84,7 @@ fn without_color_the_grid_grades_by_glyph_and_selection_by_marker() {
 #[test]
 fn with_color_cells_are_shaded_from_danger_to_strength() {
     let (_dir, app) = northwind(Theme { color: true }, (120, 40));
-    let screen = text(&app, 120, 40);
+    let screen = shown(&app, 120, 40);
     let t = render(&app, 120, 40);
     let buf = t.backend().buffer();
     let find = |needle: &str| {
@@ -128,7 +107,7 @@ fn with_color_cells_are_shaded_from_danger_to_strength() {
 #[test]
 fn a_narrow_terminal_keeps_the_grid_readable() {
     let (_dir, app) = northwind(Theme::plain(), (80, 24));
-    let screen = text(&app, 80, 24);
+    let screen = shown(&app, 80, 24);
     assert!(screen.contains("Personas:"), "{screen}");
     insta::assert_snapshot!(render(&app, 80, 24).backend());
 }
@@ -138,28 +117,28 @@ fn strength_and_sentiment_change_in_one_keystroke_and_show_in_history() {
     let (_dir, mut app) = northwind(Theme::plain(), (120, 40));
     // Personas: Priya (sponsor), Dana (economic buyer), Marco, Leo.
     press(&mut app, "j+");
-    let screen = text(&app, 120, 40);
+    let screen = shown(&app, 120, 40);
     assert!(
         screen.contains("Dana Whitfield: Weak negative → Okay negative"),
         "{screen}"
     );
     press(&mut app, "]");
-    let screen = text(&app, 120, 40);
+    let screen = shown(&app, 120, 40);
     assert!(screen.contains("Okay neutral"), "{screen}");
     assert!(
         !screen.contains("No strong tie to the economic buyer"),
         "coverage recomputed at once\n{screen}"
     );
     key(&mut app, KeyCode::Enter);
-    let screen = text(&app, 120, 40);
+    let screen = shown(&app, 120, 40);
     assert!(screen.contains("History (3 changes"), "{screen}");
     // Limits are kept: strength cannot go above Very good.
     press(&mut app, "+++");
-    let screen = text(&app, 120, 40);
+    let screen = shown(&app, 120, 40);
     assert!(screen.contains("already Very good"), "{screen}");
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Esc);
-    let screen = text(&app, 120, 40);
+    let screen = shown(&app, 120, 40);
     assert!(
         screen.contains("Enter open"),
         "back on the portfolio\n{screen}"
@@ -170,16 +149,16 @@ fn strength_and_sentiment_change_in_one_keystroke_and_show_in_history() {
 fn csm_sentiment_is_set_with_a_reason_beside_the_criteria() {
     let (_dir, mut app) = northwind(Theme::plain(), (120, 40));
     press(&mut app, "s");
-    let screen = text(&app, 120, 40);
+    let screen = shown(&app, 120, 40);
     assert!(screen.contains("Set CSM sentiment"), "{screen}");
     assert!(screen.contains("Relationship in jeopardy"), "{screen}");
     key(&mut app, KeyCode::Up); // Red → Yellow
     press(&mut app, "Exec sync booked; q and s type text");
-    let screen = text(&app, 120, 40);
+    let screen = shown(&app, 120, 40);
     assert!(screen.contains("Concerns to address"), "{screen}");
     assert!(!app.should_quit());
     key(&mut app, KeyCode::Enter);
-    let screen = text(&app, 120, 40);
+    let screen = shown(&app, 120, 40);
     assert!(screen.contains("CSM sentiment set to Yellow"), "{screen}");
     assert!(screen.contains("CSM sentiment Yellow"), "{screen}");
     assert!(screen.contains("“Exec sync booked; q and s type text”") || screen.contains("✓"));
@@ -190,14 +169,14 @@ fn the_persona_form_validates_inline_and_keeps_what_was_typed() {
     let (_dir, mut app) = northwind(Theme::plain(), (120, 40));
     press(&mut app, "i");
     key(&mut app, KeyCode::Enter);
-    let screen = text(&app, 120, 40);
+    let screen = shown(&app, 120, 40);
     assert!(screen.contains("A persona needs a name"), "{screen}");
     press(&mut app, "Gwen Ito");
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Tab);
     press(&mut app, "gwen-at-northwind");
     key(&mut app, KeyCode::Enter);
-    let screen = text(&app, 120, 40);
+    let screen = shown(&app, 120, 40);
     assert!(screen.contains("is not an email address"), "{screen}");
     assert!(screen.contains("Gwen Ito"), "the name survives\n{screen}");
     for _ in 0.."gwen-at-northwind".len() {
@@ -205,34 +184,34 @@ fn the_persona_form_validates_inline_and_keeps_what_was_typed() {
     }
     press(&mut app, "gwen@northwind.example");
     key(&mut app, KeyCode::Enter);
-    let screen = text(&app, 120, 40);
+    let screen = shown(&app, 120, 40);
     assert!(screen.contains("Saved Gwen Ito"), "{screen}");
     assert!(screen.contains("Personas: 1 of 5"), "{screen}");
     // Archive asks first.
     press(&mut app, "d");
-    assert!(text(&app, 120, 40).contains("Archive Gwen Ito?"));
+    assert!(shown(&app, 120, 40).contains("Archive Gwen Ito?"));
     press(&mut app, "y");
-    assert!(text(&app, 120, 40).contains("Personas: 1 of 4"));
+    assert!(shown(&app, 120, 40).contains("Personas: 1 of 4"));
 }
 
 #[test]
 fn org_chart_and_a_full_touch_open_from_the_workspace() {
     let (_dir, mut app) = northwind(Theme::plain(), (120, 40));
     press(&mut app, "o");
-    let screen = text(&app, 120, 40);
+    let screen = shown(&app, 120, 40);
     assert!(screen.contains("Org chart"), "{screen}");
     assert!(screen.contains("Dana Whitfield"), "{screen}");
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Enter);
-    let screen = text(&app, 120, 40);
+    let screen = shown(&app, 120, 40);
     assert!(screen.contains("Tags"), "{screen}");
     assert!(
         screen.contains("Walked through the rollout delays"),
         "{screen}"
     );
     press(&mut app, "?");
-    assert!(text(&app, 120, 40).contains("Keys on the touch screen"));
+    assert!(shown(&app, 120, 40).contains("Keys on the touch screen"));
 }
 
 #[test]
@@ -264,14 +243,14 @@ fn an_old_score_looks_stale_and_the_window_is_configurable() {
     press(&mut app, "/halcyon");
     key(&mut app, KeyCode::Enter);
     key(&mut app, KeyCode::Enter);
-    let screen = text(&app, 120, 40);
+    let screen = shown(&app, 120, 40);
     assert!(screen.contains("⌛ STALE (older than 14d)"), "{screen}");
     key(&mut app, KeyCode::Esc);
     let mut config = attuned::config::Config::default();
     config.apply("stale_after_days = 60").unwrap();
     app.set_config(config).unwrap();
     key(&mut app, KeyCode::Enter);
-    let screen = text(&app, 120, 40);
+    let screen = shown(&app, 120, 40);
     assert!(screen.contains("Halcyon Health"), "{screen}");
     assert!(!screen.contains("STALE"), "{screen}");
 }

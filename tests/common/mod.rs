@@ -3,9 +3,10 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod screen;
 pub mod tmux;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use attuned::domain::FixedClock;
 use attuned::domain::model::{
@@ -27,6 +28,30 @@ pub fn clock() -> FixedClock {
 
 pub fn now() -> DateTime<Utc> {
     FixedClock::on(today()).0
+}
+
+/// The id of the row of `table` named `name`.
+pub fn id_of(store: &Store, table: &str, name: &str) -> i64 {
+    store
+        .conn()
+        .query_row(
+            &format!("SELECT id FROM {table} WHERE name = ?1"),
+            [name],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+/// The Maven CRM sample beside the project, or `None` (saying that `skipped` was skipped)
+/// where it is absent.
+pub fn maven_dir(skipped: &str) -> Option<PathBuf> {
+    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets/maven-crm");
+    if d.join("sales_pipeline.csv").exists() {
+        Some(d)
+    } else {
+        eprintln!("SKIPPED: {} is absent; {skipped}", d.display());
+        None
+    }
 }
 
 fn days_ago(n: i64) -> DateTime<Utc> {

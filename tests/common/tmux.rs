@@ -171,3 +171,28 @@ pub fn first_account_name(db: &Path) -> String {
 pub fn open_command(db: &Path) -> String {
     format!("{BIN} --db '{}'", db.display())
 }
+
+/// `open_command` with `dir/config` as the config folder: none of the user's own
+/// configuration (the built-in prompt library and criteria), only what the test writes
+/// there.
+pub fn open_command_in(dir: &Path, db: &Path) -> String {
+    format!(
+        "XDG_CONFIG_HOME='{}' {}",
+        dir.join("config").display(),
+        open_command(db)
+    )
+}
+
+/// Kills the program with `kill -9` and waits for its shell to report it.
+pub fn kill_9(tmux: Tmux) {
+    let pid = tmux.app_pid();
+    assert!(!pid.is_empty());
+    assert!(
+        Command::new("kill")
+            .args(["-9", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert_eq!(tmux.wait_until_exited(), "137");
+}
