@@ -371,6 +371,7 @@ fn export_ics(store: &Store, out: Option<&Path>) -> Result<ExitCode> {
 fn followups(path: &Path, args: &FollowupsArgs) -> Result<ExitCode> {
     use crate::domain::Clock;
     use crate::domain::tagging::Bucket;
+    use crate::json_id::JsonId;
     use std::io::Write as _;
     let store = Store::open_read_only(path)?;
     let today = SystemClock.today();
@@ -382,10 +383,10 @@ fn followups(path: &Path, args: &FollowupsArgs) -> Result<ExitCode> {
             .iter()
             .map(|f| {
                 serde_json::json!({
-                    "id": f.id,
-                    "account_id": f.account_id,
+                    "id": JsonId(f.id),
+                    "account_id": JsonId(f.account_id),
                     "account": f.account,
-                    "touch_id": f.touch_id,
+                    "touch_id": f.touch_id.map(JsonId),
                     "due_on": f.due_on.format("%Y-%m-%d").to_string(),
                     "action": f.action,
                     "snoozed_from": f.snoozed_from.map(|d| d.format("%Y-%m-%d").to_string()),

@@ -19,6 +19,7 @@ use serde::Serialize;
 
 use crate::domain::Clock;
 use crate::error::{Error, Result};
+use crate::json_id::JsonId;
 use crate::store::timestamp;
 
 /// How many records of each kind an export wrote.
@@ -179,11 +180,11 @@ struct ExternalId {
 
 #[derive(Serialize)]
 struct Csm {
-    id: i64,
+    id: JsonId,
     name: String,
     email: Option<String>,
     region: Option<String>,
-    team_lead_id: Option<i64>,
+    team_lead_id: Option<JsonId>,
     is_team_lead: bool,
     is_me: bool,
     created_at: String,
@@ -192,15 +193,15 @@ struct Csm {
 
 #[derive(Serialize)]
 struct Account {
-    id: i64,
+    id: JsonId,
     name: String,
     segment: String,
     tier: i64,
     industry: Option<String>,
     contract_value_cents: i64,
     renewal_date: Option<String>,
-    owner_csm_id: Option<i64>,
-    parent_id: Option<i64>,
+    owner_csm_id: Option<JsonId>,
+    parent_id: Option<JsonId>,
     created_at: String,
     archived_at: Option<String>,
     external_ids: Vec<ExternalId>,
@@ -226,14 +227,14 @@ struct AccountSummary {
 
 #[derive(Serialize)]
 struct Persona {
-    id: i64,
-    account_id: i64,
+    id: JsonId,
+    account_id: JsonId,
     name: String,
     title: Option<String>,
     email: Option<String>,
     phone: Option<String>,
     role: String,
-    reports_to_id: Option<i64>,
+    reports_to_id: Option<JsonId>,
     strength: String,
     sentiment: String,
     last_contact_at: Option<String>,
@@ -245,31 +246,31 @@ struct Persona {
 
 #[derive(Serialize)]
 struct PersonaChange {
-    id: i64,
-    persona_id: i64,
+    id: JsonId,
+    persona_id: JsonId,
     changed_at: String,
     strength: String,
     sentiment: String,
     reason: Option<String>,
-    touch_id: Option<i64>,
+    touch_id: Option<JsonId>,
 }
 
 #[derive(Serialize)]
 struct PulseEntry {
-    id: i64,
-    account_id: i64,
+    id: JsonId,
+    account_id: JsonId,
     pulse: String,
     reason: Option<String>,
     set_at: String,
-    csm_id: Option<i64>,
-    touch_id: Option<i64>,
+    csm_id: Option<JsonId>,
+    touch_id: Option<JsonId>,
 }
 
 #[derive(Serialize)]
 struct Touch {
-    id: i64,
-    account_id: i64,
-    csm_id: Option<i64>,
+    id: JsonId,
+    account_id: JsonId,
+    csm_id: Option<JsonId>,
     kind: String,
     call_type: Option<String>,
     status: String,
@@ -289,7 +290,7 @@ struct Touch {
     retro_at: Option<String>,
     created_at: String,
     updated_at: String,
-    participants: Vec<i64>,
+    participants: Vec<JsonId>,
     steps: Vec<Step>,
     prompts: Vec<Prompt>,
     revisions: Vec<Revision>,
@@ -308,7 +309,7 @@ struct Step {
 
 #[derive(Serialize)]
 struct Prompt {
-    id: i64,
+    id: JsonId,
     step: i64,
     prompt_key: String,
     shown_at: String,
@@ -317,7 +318,7 @@ struct Prompt {
 
 #[derive(Serialize)]
 struct Revision {
-    id: i64,
+    id: JsonId,
     revised_at: String,
     /// The touch's fields before the correction, as stored (JSON).
     previous: serde_json::Value,
@@ -325,10 +326,10 @@ struct Revision {
 
 #[derive(Serialize)]
 struct Followup {
-    id: i64,
-    account_id: i64,
-    touch_id: Option<i64>,
-    persona_id: Option<i64>,
+    id: JsonId,
+    account_id: JsonId,
+    touch_id: Option<JsonId>,
+    persona_id: Option<JsonId>,
     due_on: String,
     action: String,
     created_at: String,
@@ -338,8 +339,8 @@ struct Followup {
 
 #[derive(Serialize)]
 struct Signal {
-    id: i64,
-    account_id: i64,
+    id: JsonId,
+    account_id: JsonId,
     kind: String,
     value: f64,
     note: Option<String>,
@@ -374,9 +375,9 @@ fn csms<W: Write>(conn: &Connection, sink: &mut Sink<W>) -> Result<u64> {
             return Ok(None);
         };
         let mut c = Cols::new(r);
-        let id = c.next()?;
+        let id: i64 = c.next()?;
         Ok(Some(Csm {
-            id,
+            id: JsonId(id),
             name: c.next()?,
             email: c.next()?,
             region: c.next()?,
@@ -406,9 +407,9 @@ fn accounts<W: Write>(conn: &Connection, sink: &mut Sink<W>) -> Result<u64> {
             return Ok(None);
         };
         let mut c = Cols::new(r);
-        let id = c.next()?;
+        let id: i64 = c.next()?;
         Ok(Some(Account {
-            id,
+            id: JsonId(id),
             name: c.next()?,
             segment: c.next()?,
             tier: c.next()?,
@@ -452,9 +453,9 @@ fn personas<W: Write>(conn: &Connection, sink: &mut Sink<W>) -> Result<u64> {
             return Ok(None);
         };
         let mut c = Cols::new(r);
-        let id = c.next()?;
+        let id: i64 = c.next()?;
         Ok(Some(Persona {
-            id,
+            id: JsonId(id),
             account_id: c.next()?,
             name: c.next()?,
             title: c.next()?,
@@ -542,9 +543,9 @@ fn touches<W: Write>(conn: &Connection, sink: &mut Sink<W>) -> Result<u64> {
             return Ok(None);
         };
         let mut c = Cols::new(r);
-        let id = c.next()?;
+        let id: i64 = c.next()?;
         Ok(Some(Touch {
-            id,
+            id: JsonId(id),
             account_id: c.next()?,
             csm_id: c.next()?,
             kind: c.next()?,

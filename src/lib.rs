@@ -12,6 +12,7 @@ pub mod export_csv;
 pub mod export_ics;
 pub mod export_md;
 pub mod import;
+pub mod json_id;
 pub mod report;
 pub mod store;
 pub mod ui;

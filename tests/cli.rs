@@ -10,6 +10,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use attuned::json_id::id_of;
 use attuned::store::Store;
 use serde_json::Value;
 
@@ -73,7 +74,7 @@ fn array<'a>(v: &'a Value, key: &str) -> &'a Vec<Value> {
 }
 
 fn ids(records: &[Value]) -> HashSet<i64> {
-    records.iter().map(|r| r["id"].as_i64().unwrap()).collect()
+    records.iter().map(|r| id_of(&r["id"]).unwrap()).collect()
 }
 
 #[test]
@@ -116,7 +117,7 @@ fn demo_then_export_json_holds_every_record() {
     let personas = array(&json, "personas");
     assert!(!personas.is_empty());
     for p in personas {
-        assert!(accounts.contains(&p["account_id"].as_i64().unwrap()));
+        assert!(accounts.contains(&id_of(&p["account_id"]).unwrap()));
     }
     let persona_ids = ids(personas);
     let touches = array(&json, "touches");
@@ -126,9 +127,9 @@ fn demo_then_export_json_holds_every_record() {
             .any(|t| !t["participants"].as_array().unwrap().is_empty())
     );
     for t in touches {
-        assert!(accounts.contains(&t["account_id"].as_i64().unwrap()));
+        assert!(accounts.contains(&id_of(&t["account_id"]).unwrap()));
         for p in t["participants"].as_array().unwrap() {
-            assert!(persona_ids.contains(&p.as_i64().unwrap()));
+            assert!(persona_ids.contains(&id_of(p).unwrap()));
         }
         for field in [
             "sentiment",
@@ -194,7 +195,7 @@ fn export_matches_stored_children_record_for_record() {
     let json = export_json(dir.path(), &db);
     let touch = array(&json, "touches")
         .iter()
-        .find(|t| t["id"] == touch_id)
+        .find(|t| id_of(&t["id"]) == Some(touch_id))
         .unwrap();
     let step = touch["steps"]
         .as_array()
@@ -208,7 +209,7 @@ fn export_matches_stored_children_record_for_record() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| p.as_i64().unwrap())
+        .map(|p| id_of(p).unwrap())
         .collect();
     assert_eq!(exported, stored);
 }
@@ -665,4 +666,63 @@ fn export_writes_into_a_pipe_without_replacing_it() {
     let json: Value = serde_json::from_slice(&reader.join().unwrap()).unwrap();
     assert_eq!(array(&json, "accounts").len(), 2);
     assert!(fs::metadata(&fifo).unwrap().file_type().is_fifo());
+}
+
+/// Every field named `id` or `…_id` is a string or null, and `participants` hold strings,
+/// wherever they sit; returns how many ids it saw.
+fn assert_ids_are_strings(v: &Value, at: &str) -> usize {
+    match v {
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, x)| {
+                let here = format!("{at}.{k}");
+                let is_id = k == "id" || (k.ends_with("_id") && k != "external_id");
+                if is_id {
+                    assert!(x.is_string() || x.is_null(), "{here} is {x}");
+                    usize::from(x.is_string())
+                } else if k.ends_with("_ids") || k == "participants" {
+                    let list = x.as_array().unwrap_or_else(|| panic!("{here} is {x}"));
+                    list.iter()
+                        .map(|p| {
+                            if p.is_object() {
+                                assert_ids_are_strings(p, &here)
+                            } else {
+                                assert!(p.is_string(), "{here} holds {p}");
+                                1
+                            }
+                        })
+                        .sum()
+                } else {
+                    assert_ids_are_strings(x, &here)
+                }
+            })
+            .sum(),
+        Value::Array(list) => list.iter().map(|x| assert_ids_are_strings(x, at)).sum(),
+        _ => 0,
+    }
+}
+
+#[test]
+fn every_id_in_json_output_is_a_string() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    demo(dir.path(), &db, "20");
+    let json = export_json(dir.path(), &db);
+    assert!(assert_ids_are_strings(&json, "export") > 1000);
+    // The ids are above 2^53: as numbers, a reader holding doubles would merge them.
+    let accounts = ids(array(&json, "accounts"));
+    assert!(accounts.iter().all(|id| id.unsigned_abs() > 1 << 53));
+    assert!(array(&json, "touches").iter().any(|t| {
+        let p = t["participants"].as_array().unwrap();
+        p.len() > 1 && p[0] != p[1]
+    }));
+
+    let o = attuned(dir.path(), &["followups", "--db", db_arg(&db), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let list = array(&v, "followups");
+    assert!(!list.is_empty());
+    assert!(assert_ids_are_strings(&v, "followups") >= 2 * list.len());
+    let distinct: HashSet<&str> = list.iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert_eq!(distinct.len(), list.len());
 }

@@ -5,6 +5,7 @@
 
 mod common;
 
+use attuned::json_id::id_of;
 use common::tmux::{Tmux, demo, export_json, first_account_name, open_command_in, wait_gone};
 
 #[test]
@@ -73,12 +74,12 @@ fn change_a_persona_and_the_csm_sentiment_then_export() {
         .expect("the new persona is exported");
     assert_eq!(persona["strength"], "weak");
     assert_eq!(persona["sentiment"], "positive");
-    let id = persona["id"].as_i64().unwrap();
+    let id = id_of(&persona["id"]).unwrap();
     let changes: Vec<(String, String)> = json["persona_changes"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|c| c["persona_id"].as_i64() == Some(id))
+        .filter(|c| id_of(&c["persona_id"]) == Some(id))
         .map(|c| {
             (
                 c["strength"].as_str().unwrap().to_string(),
@@ -96,13 +97,13 @@ fn change_a_persona_and_the_csm_sentiment_then_export() {
         want.map(|(a, b)| (a.to_string(), b.to_string())),
         "every change is in the history"
     );
-    let account_id = persona["account_id"].as_i64().unwrap();
+    let account_id = id_of(&persona["account_id"]).unwrap();
     let latest = json["pulse_history"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|p| p["account_id"].as_i64() == Some(account_id))
-        .max_by_key(|p| p["id"].as_i64())
+        .filter(|p| id_of(&p["account_id"]) == Some(account_id))
+        .max_by_key(|p| id_of(&p["id"]))
         .unwrap();
     assert_eq!(latest["pulse"], "red");
     assert_eq!(latest["reason"], "Sponsor left; quiet since");
@@ -110,7 +111,7 @@ fn change_a_persona_and_the_csm_sentiment_then_export() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|a| a["id"].as_i64() == Some(account_id))
+        .find(|a| id_of(&a["id"]) == Some(account_id))
         .unwrap();
     assert_eq!(account["name"].as_str(), Some(name.as_str()));
 }

@@ -368,7 +368,7 @@ fn the_maven_crm_sample_becomes_a_usable_portfolio() {
     let acme = by_name(&j, "accounts", "Acme Corporation");
     assert_eq!(codehow["parent_id"], acme["id"]);
     assert!(codehow["contract_value_cents"].as_i64().unwrap() > 0);
-    assert!(codehow["owner_csm_id"].is_i64());
+    assert!(codehow["owner_csm_id"].is_string());
     assert!(codehow["renewal_date"].is_string());
     let touches = arr(&j, "touches");
     assert!(touches.len() > 7000, "{}", touches.len());
@@ -378,7 +378,7 @@ fn the_maven_crm_sample_becomes_a_usable_portfolio() {
     for colour in ["red", "yellow", "green"] {
         assert!(pulses.iter().any(|p| p["pulse"] == colour), "{colour}");
     }
-    assert!(touches.iter().all(|t| t["account_id"].is_i64()));
+    assert!(touches.iter().all(|t| t["account_id"].is_string()));
     // Again: nothing duplicated.
     let again = ok(&import(home, &db, &refs, &[]));
     assert!(
@@ -510,4 +510,75 @@ fn the_json_export_imports_into_an_empty_database_and_exports_the_same() {
     let o = import(home, &b, &[&bad], &[]);
     assert!(!o.status.success());
     assert_eq!(err(&o).lines().count(), 1, "{}", err(&o));
+}
+
+/// Turns every id of an export back into a JSON number, as exports were written before
+/// ids became strings.
+fn ids_as_numbers(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            for (k, x) in map.iter_mut() {
+                let is_id = k == "id" || (k.ends_with("_id") && k != "external_id");
+                if is_id || k == "participants" {
+                    let to_number = |x: &mut Value| {
+                        if let Some(s) = x.as_str() {
+                            *x = Value::from(s.parse::<i64>().unwrap());
+                        }
+                    };
+                    match x {
+                        Value::Array(list) => list.iter_mut().for_each(to_number),
+                        other => to_number(other),
+                    }
+                } else {
+                    ids_as_numbers(x);
+                }
+            }
+        }
+        Value::Array(list) => list.iter_mut().for_each(ids_as_numbers),
+        _ => {}
+    }
+}
+
+#[test]
+fn an_export_with_numeric_ids_still_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let a = home.join("a.db");
+    let b = home.join("b.db");
+    ok(&attuned(
+        home,
+        &["demo", "--db", a.to_str().unwrap(), "--accounts", "6"],
+    ));
+    let mut first = export(home, &a);
+    let mut old = first.clone();
+    ids_as_numbers(&mut old);
+    let big = arr(&old, "accounts")[0]["id"].as_i64().unwrap();
+    assert!(big.unsigned_abs() > 1 << 53, "{big}");
+    let file = write(home, "old.json", old.to_string().as_bytes());
+    ok(&import(home, &b, &[&file], &[]));
+    let mut second = export(home, &b);
+    first["exported_at"] = Value::Null;
+    second["exported_at"] = Value::Null;
+    assert_eq!(first, second);
+
+    // Two ids a double cannot tell apart (2^53 + 1 and 2^53 + 3) stay two accounts.
+    let c = home.join("c.db");
+    let fixture = write(
+        home,
+        "tiny.json",
+        br#"{"schema_version":1,
+"accounts":[
+{"id":9007199254740993,"name":"Odd One","segment":"smb","tier":3,"contract_value_cents":100,"created_at":"2026-01-01T00:00:00Z"},
+{"id":9007199254740995,"name":"Odd Two","segment":"smb","tier":3,"contract_value_cents":200,"created_at":"2026-01-01T00:00:00Z"}],
+"personas":[
+{"id":9007199254740997,"account_id":9007199254740995,"name":"Pat","role":"champion","strength":"weak","sentiment":"neutral","created_at":"2026-01-01T00:00:00Z"}]}"#,
+    );
+    ok(&import(home, &c, &[&fixture], &[]));
+    let j = export(home, &c);
+    assert_eq!(by_name(&j, "accounts", "Odd One")["id"], "9007199254740993");
+    assert_eq!(by_name(&j, "accounts", "Odd Two")["id"], "9007199254740995");
+    assert_eq!(
+        by_name(&j, "personas", "Pat")["account_id"],
+        "9007199254740995"
+    );
 }

@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::json_id::id_of;
 
 /// The arrays of an export, in the order they can be written (parents first).
 pub const SECTIONS: &[&str] = &[
@@ -17,7 +18,8 @@ pub const SECTIONS: &[&str] = &[
 ];
 
 /// Parses an export and checks its shape: an object from a schema this build knows,
-/// whose sections are arrays of objects each with an integer `id`.
+/// whose sections are arrays of objects each with an `id` (a decimal string, or an
+/// integer in exports written before ids became strings).
 pub fn parse(file: &str, bytes: &[u8], latest_schema: i64) -> Result<Value> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let v: Value = serde_json::from_slice(bytes).map_err(|e| {
@@ -57,7 +59,7 @@ pub fn parse(file: &str, bytes: &[u8], latest_schema: i64) -> Result<Value> {
             Some(Value::Array(items)) => {
                 if let Some(i) = items
                     .iter()
-                    .position(|x| x.get("id").and_then(Value::as_i64).is_none())
+                    .position(|x| x.get("id").and_then(id_of).is_none())
                 {
                     return Err(Error::Invalid(format!(
                         "{file}: {s} record {} has no integer id",
@@ -80,6 +82,14 @@ mod tests {
     #[test]
     fn shape_errors_are_one_clear_message() {
         assert!(parse("x", b"{\"schema_version\":1,\"accounts\":[{\"id\":1}]}", 2).is_ok());
+        assert!(
+            parse(
+                "x",
+                b"{\"schema_version\":1,\"accounts\":[{\"id\":\"1\"}]}",
+                2
+            )
+            .is_ok()
+        );
         for (bytes, want) in [
             (&b"{"[..], "ends too early"),
             (b"[1]", "not an attuned JSON export"),
@@ -88,6 +98,10 @@ mod tests {
             (b"{\"schema_version\":1,\"accounts\":{}}", "not an array"),
             (
                 b"{\"schema_version\":1,\"accounts\":[{\"name\":\"x\"}]}",
+                "no integer id",
+            ),
+            (
+                b"{\"schema_version\":1,\"accounts\":[{\"id\":\"x1\"}]}",
                 "no integer id",
             ),
         ] {

@@ -19,6 +19,7 @@ use crate::domain::model::{Pulse, Role, Segment, Sentiment, Strength, TouchKind}
 use crate::domain::risk::RiskInputs;
 use crate::error::{Error, Result};
 use crate::import::{AccountRec, ContactRec, DealRec, Kind, Parsed, Rejected, System};
+use crate::json_id::{id_of, is_id_key};
 
 /// Above this many accounts in one import, the name index is fed in one statement.
 const BULK_ACCOUNTS: usize = 2000;
@@ -1609,6 +1610,15 @@ fn sql_value(v: Option<&serde_json::Value>) -> rusqlite::types::Value {
     }
 }
 
+/// An id field: a decimal string (this build's exports) or an integer (older ones). What
+/// is neither goes through as it is, for SQLite to refuse with the record named.
+fn id_value(v: Option<&serde_json::Value>) -> rusqlite::types::Value {
+    match v.and_then(id_of) {
+        Some(id) => rusqlite::types::Value::Integer(id),
+        None => sql_value(v),
+    }
+}
+
 /// Reads back `attuned export --format json`: every record keeps its id, so importing
 /// into an empty database and exporting again gives the same data, and importing the
 /// same file twice updates instead of duplicating. Summaries are recomputed.
@@ -1654,7 +1664,13 @@ pub fn apply_json(
             let values: Vec<rusqlite::types::Value> = spec
                 .columns
                 .iter()
-                .map(|(_, key)| sql_value(r.get(*key)))
+                .map(|(_, key)| {
+                    if is_id_key(key) {
+                        id_value(r.get(*key))
+                    } else {
+                        sql_value(r.get(*key))
+                    }
+                })
                 .collect();
             stmt.execute(rusqlite::params_from_iter(values)).map_err(|e| {
                 Error::Invalid(format!(
@@ -1664,7 +1680,7 @@ pub fn apply_json(
                     r.get("id").map(|x| x.to_string()).unwrap_or_default()
                 ))
             })?;
-            let id = r.get("id").and_then(|x| x.as_i64()).unwrap_or(0);
+            let id = r.get("id").and_then(id_of).unwrap_or(0);
             if let (Some(entity), Some(ids)) = (
                 spec.entity,
                 r.get("external_ids").and_then(|x| x.as_array()),
@@ -1710,7 +1726,7 @@ pub fn apply_json(
     let at = AsOf::new(&crate::domain::SystemClock);
     let ids: Vec<i64> = section("accounts")
         .iter()
-        .filter_map(|a| a.get("id").and_then(|x| x.as_i64()))
+        .filter_map(|a| a.get("id").and_then(id_of))
         .collect();
     for id in ids {
         refresh_account(&tx, id, &at)?;
@@ -1733,7 +1749,7 @@ fn touch_children(
             .unwrap_or_default()
     };
     for p in list("participants") {
-        if let Some(p) = p.as_i64() {
+        if let Some(p) = id_of(&p) {
             tx.prepare_cached(
                 "INSERT OR IGNORE INTO touch_participants (touch_id, persona_id) VALUES (?1, ?2)",
             )?
@@ -1779,7 +1795,7 @@ fn touch_children(
                  shown_at = excluded.shown_at, used = excluded.used",
         )?
         .execute(params![
-            sql_value(p.get("id")),
+            id_value(p.get("id")),
             touch,
             sql_value(p.get("step")),
             sql_value(p.get("prompt_key")),
@@ -1793,7 +1809,7 @@ fn touch_children(
              ON CONFLICT (id) DO UPDATE SET revised_at = excluded.revised_at, previous = excluded.previous",
         )?
         .execute(params![
-            sql_value(v.get("id")),
+            id_value(v.get("id")),
             touch,
             sql_value(v.get("revised_at")),
             sql_value(v.get("previous"))
