@@ -49,3 +49,48 @@ fn check_finds_broken_invariants_a_demo_does_not_have() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(err.lines().count(), 1);
 }
+
+/// A call in progress is a normal state of the file: right after it starts, with a note
+/// written, and after the app quits (or is killed) and the file is opened again.
+#[test]
+fn a_call_in_progress_is_healthy() {
+    use attuned::domain::model::CallType;
+    use attuned::store::Store;
+    use attuned::store::call::{self, NewCall};
+    use attuned::store::check;
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("book.db");
+    let mut store = common::build(&db);
+    let healthy = |store: &Store, when: &str| {
+        let report = check::run(store.conn()).unwrap();
+        assert!(report.problems.is_empty(), "{when}: {:?}", report.problems);
+    };
+    healthy(&store, "before the call");
+    // An account last touched weeks ago: the call is its newest touch.
+    let account = common::id_of(&store, "accounts", "Halcyon Health");
+    let people: Vec<i64> = store
+        .conn()
+        .prepare("SELECT id FROM personas WHERE account_id = ?1")
+        .unwrap()
+        .query_map([account], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let touch = call::start(
+        &mut store,
+        &NewCall {
+            account_id: account,
+            call_type: CallType::CheckIn,
+            participants: &people,
+            at: common::now(),
+        },
+    )
+    .unwrap();
+    healthy(&store, "the call just started");
+    call::save_note(&mut store, touch, 1, "they sound worried", common::now()).unwrap();
+    healthy(&store, "a note written");
+    drop(store);
+    let store = Store::open(&db).unwrap();
+    healthy(&store, "opened again with the call kept");
+}

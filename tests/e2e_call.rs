@@ -68,6 +68,17 @@ fn a_whole_call_survives_kill_9_and_is_tagged() {
     assert!(elapsed_before >= 1000, "elapsed {elapsed_before}");
     assert!(open[0]["call_type"].is_string());
     assert!(!open[0]["participants"].as_array().unwrap().is_empty());
+    // A call kept in progress is a normal state: the file checks healthy.
+    let check = Command::new(common::tmux::BIN)
+        .args(["check", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
 
     // The next start offers to resume it, paused, with the note.
     let second = dir.path().join("second");

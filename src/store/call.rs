@@ -84,7 +84,13 @@ pub struct ShownPrompt {
 }
 
 /// Starts a call: the touch (in progress), its participants and step 1 running.
+///
+/// The call is a touch from its first second (the CSM is talking to the customer), so
+/// the account's summary (last touch, coverage, risk) counts it in the same transaction,
+/// as `check` and the CSM's totals do, whether the call is later tagged, kept for later
+/// or interrupted.
 pub fn start(store: &mut Store, call: &NewCall<'_>) -> Result<i64> {
+    let at = AsOf::at(call.at);
     store.write(|tx| {
         let csm = tx.my_csm_id()?;
         let touch_id = tx.insert_touch(&NewTouch {
@@ -98,6 +104,7 @@ pub fn start(store: &mut Store, call: &NewCall<'_>) -> Result<i64> {
             insert_step(tx, touch_id, step)?;
         }
         enter_step(tx.conn(), touch_id, 1, call.at)?;
+        summary::refresh_account(tx.conn(), call.account_id, &at)?;
         Ok(touch_id)
     })
 }

@@ -26,6 +26,15 @@ impl AsOf {
             stale_after_days: risk::DEFAULT_STALE_AFTER_DAYS,
         }
     }
+
+    /// "Now" is `now`, and today is its day where the CSM is (as `SystemClock` has it).
+    pub fn at(now: DateTime<Utc>) -> AsOf {
+        AsOf {
+            now,
+            today: now.with_timezone(&chrono::Local).date_naive(),
+            stale_after_days: risk::DEFAULT_STALE_AFTER_DAYS,
+        }
+    }
 }
 
 /// Reads what risk needs to know about one account.
