@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::demo::{self, DemoOptions};
 use crate::domain::SystemClock;
+use crate::domain::text::{clean_line, clean_text};
 use crate::error::{Error, Result};
 use crate::export;
 use crate::store::{self, Store, check};
@@ -238,13 +239,16 @@ pub fn report(e: &Error) {
     eprintln!("attuned: {}", one_line(&e.to_string()));
 }
 
-/// SQLite messages and odd file names can carry newlines; the contract is one line.
+/// SQLite messages and odd file names can carry newlines; the contract is one line, and
+/// no control character from the data (an ESC in a name) reaches the terminal.
 fn one_line(s: &str) -> String {
-    s.split(['\n', '\r'])
+    let joined = s
+        .split(['\n', '\r'])
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(" ");
+    clean_line(&joined).into_owned()
 }
 
 fn dispatch(cli: Cli) -> Result<ExitCode> {
@@ -480,6 +484,7 @@ fn export_md(store: &Store, out: Option<&Path>, account: Option<&str>) -> Result
         }
         None => crate::export_md::portfolio_brief(store.conn(), &at)?,
     };
+    let text = clean_text(&text);
     export::write_output(out, |w, shown| {
         w.write_all(text.as_bytes())
             .map_err(|e| Error::io(shown, e))
@@ -594,7 +599,7 @@ fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
             p.system.as_str()
         );
         if p.guessed {
-            println!("  guessed mapping: {}", p.map_args());
+            println!("  guessed mapping: {}", one_line(&p.map_args()));
         }
     }
     let counts = |c: &Counts| {
@@ -754,6 +759,7 @@ fn kpi_report(path: &Path, args: &ReportArgs) -> Result<ExitCode> {
     );
     text.push('\n');
     text.push_str(&audits_in_scope(conn, &all, who, last_day)?);
+    let text = clean_text(&text);
     match io::stdout().lock().write_all(text.as_bytes()) {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
         other => other.map_err(|e| Error::io(Path::new("stdout"), e))?,
@@ -875,7 +881,10 @@ fn audit_summary(path: &Path, args: &AuditSummaryArgs) -> Result<ExitCode> {
     let quarter = args.quarter.unwrap_or(Quarter::of(SystemClock.today()));
     print!(
         "{}",
-        crate::store::audit::summary_markdown(store.conn(), quarter)?
+        clean_text(&crate::store::audit::summary_markdown(
+            store.conn(),
+            quarter
+        )?)
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use rusqlite::Connection;
 
+use crate::domain::text::clean_line;
 use crate::error::{Error, Result};
 use crate::store::exports::{AccountRow, each_account};
 
@@ -83,7 +84,9 @@ fn csv_error(shown: &Path, e: csv::Error) -> Error {
     Error::Invalid(format!("{}: could not write the CSV", shown.display()))
 }
 
-/// Writes the accounts CSV to `w`; returns how many accounts it wrote.
+/// Writes the accounts CSV to `w`; returns how many accounts it wrote. Each cell is one
+/// line without control characters, neutralised first so a formula's leading tab or CR
+/// still earns its quote.
 pub fn write(conn: &Connection, w: &mut dyn Write, shown: &Path) -> Result<u64> {
     let mut out = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
@@ -91,7 +94,7 @@ pub fn write(conn: &Connection, w: &mut dyn Write, shown: &Path) -> Result<u64> 
     out.write_record(HEADER).map_err(|e| csv_error(shown, e))?;
     let n = each_account(conn, |a| {
         let row = cells(a);
-        out.write_record(row.iter().map(|c| neutralise(c).into_owned()))
+        out.write_record(row.iter().map(|c| clean_line(&neutralise(c)).into_owned()))
             .map_err(|e| csv_error(shown, e))
     })?;
     out.flush().map_err(|e| Error::io(shown, e))?;

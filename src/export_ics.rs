@@ -10,6 +10,7 @@ use std::path::Path;
 use chrono::{DateTime, Days, Utc};
 use rusqlite::Connection;
 
+use crate::domain::text::clean_text;
 use crate::error::{Error, Result};
 use crate::store::followups::{self, Followup};
 
@@ -72,23 +73,17 @@ pub fn calendar(items: &[Followup], now: DateTime<Utc>) -> String {
     out
 }
 
-/// TEXT value escaping (RFC 5545 3.3.11).
+/// TEXT value escaping (RFC 5545 3.3.11), after the control characters are cleaned
+/// (CRLF and CR become a newline, escaped as `\n`; a tab stays).
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
+    let clean = clean_text(s);
+    let mut out = String::with_capacity(clean.len());
+    for c in clean.chars() {
         match c {
             '\\' => out.push_str("\\\\"),
             ';' => out.push_str("\\;"),
             ',' => out.push_str("\\,"),
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                out.push_str("\\n");
-            }
             '\n' => out.push_str("\\n"),
-            c if c.is_control() => {}
             c => out.push(c),
         }
     }

@@ -13,5 +13,6 @@ pub mod outcome;
 pub mod prompts;
 pub mod risk;
 pub mod tagging;
+pub mod text;
 
 pub use clock::{Clock, FixedClock, SystemClock};

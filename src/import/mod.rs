@@ -516,7 +516,9 @@ const MAX_CELL: usize = 2000;
 fn text(row: &Row, i: Option<usize>) -> Option<String> {
     i.and_then(|i| row.get(i)).map(|s| {
         // Most cells have nothing to collapse: no run of spaces, no other white space or
-        // control character (a vertical tab is white space to `split_whitespace`).
+        // control character (a vertical tab is white space to `split_whitespace`). The
+        // rest lose runs of white space and every control character (an ESC from a CRM
+        // must not reach a terminal).
         let plain = s
             .as_bytes()
             .windows(2)
@@ -525,7 +527,8 @@ fn text(row: &Row, i: Option<usize>) -> Option<String> {
         if plain {
             s.to_string()
         } else {
-            s.split_whitespace().collect::<Vec<_>>().join(" ")
+            let joined = s.split_whitespace().collect::<Vec<_>>().join(" ");
+            crate::domain::text::clean_line(&joined).into_owned()
         }
     })
 }

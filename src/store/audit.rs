@@ -19,6 +19,7 @@ use crate::domain::audit::{
 use crate::domain::model::{CallType, TouchKind};
 use crate::domain::outcome;
 use crate::domain::prompts::Library;
+use crate::domain::text::clean_text;
 use crate::error::{Error, Result};
 
 /// What to draw: a quarter, how many touches per CSM, an optional seed and CSM.
@@ -378,7 +379,7 @@ pub fn save_score(
                 p[3],
                 p[4],
                 p[5],
-                score.comment,
+                clean_text(&score.comment),
                 scored_at
             ])?;
         if n == 0 {

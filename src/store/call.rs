@@ -13,6 +13,7 @@ use super::summary::{self, AsOf};
 use super::write::{NewFollowup, NewTouch, Tx};
 use super::{Store, day, parse_day, parse_name, parse_timestamp, timestamp};
 use crate::domain::model::{CallType, Intervention, Pulse, TouchKind, TouchStatus};
+use crate::domain::text::clean_text;
 use crate::error::Result;
 
 /// What a CSM chose to start a call with.
@@ -148,7 +149,7 @@ pub fn save_note(
                 "UPDATE touch_steps SET note = ?3, note_saved_at = ?4
                  WHERE touch_id = ?1 AND step = ?2 AND note <> ?3",
             )?
-            .execute(params![touch_id, step, note, timestamp(at)])?;
+            .execute(params![touch_id, step, clean_text(note), timestamp(at)])?;
         Ok(())
     })
 }
@@ -228,7 +229,8 @@ pub fn tag(
             [touch_id],
             |r| r.get(0),
         )?;
-        let fix = tags.proposed_fix.trim();
+        let fix = clean_text(tags.proposed_fix.trim());
+        let fix = fix.as_ref();
         conn.prepare_cached(
             "UPDATE touches SET status = 'retro_pending', ended_at = coalesce(ended_at, ?2),
                  sentiment = ?3, intervention = ?4, followup_on = ?5, no_followup = ?6,
@@ -473,6 +475,8 @@ pub fn save_retro(
     helped: &[String],
     at: DateTime<Utc>,
 ) -> Result<()> {
+    let (worked, failed) = (clean_text(worked), clean_text(failed));
+    let (worked, failed) = (worked.as_ref(), failed.as_ref());
     store.write(|tx| {
         let conn = tx.conn();
         conn.prepare_cached(

@@ -17,6 +17,7 @@ use crate::domain::Clock;
 use crate::domain::coverage::PersonaTie;
 use crate::domain::model::{Pulse, Role, Segment, Sentiment, Strength, TouchKind};
 use crate::domain::risk::RiskInputs;
+use crate::domain::text::clean_line;
 use crate::error::{Error, Result};
 use crate::import::{AccountRec, ContactRec, DealRec, Kind, Parsed, Rejected, System};
 use crate::json_id::{id_of, is_id_key};
@@ -1619,6 +1620,36 @@ fn id_value(v: Option<&serde_json::Value>) -> rusqlite::types::Value {
     }
 }
 
+/// Fields of an export that hold free text (notes); every other text is one line.
+const FREE_TEXT: &[&str] = &[
+    "notes",
+    "note",
+    "summary",
+    "outcome",
+    "reason",
+    "action",
+    "retro_worked",
+    "retro_failed",
+    "skipped_reason",
+];
+
+/// A field's value with its text cleaned of control characters, as every way into the
+/// file cleans it: a JSON export may come from a file written by anything.
+fn text_value(key: &str, v: Option<&serde_json::Value>) -> rusqlite::types::Value {
+    use crate::domain::text::{clean_line, clean_text};
+    match v {
+        Some(serde_json::Value::String(s)) => rusqlite::types::Value::Text(
+            if FREE_TEXT.contains(&key) {
+                clean_text(s)
+            } else {
+                clean_line(s)
+            }
+            .into_owned(),
+        ),
+        other => sql_value(other),
+    }
+}
+
 /// Reads back `attuned export --format json`: every record keeps its id, so importing
 /// into an empty database and exporting again gives the same data, and importing the
 /// same file twice updates instead of duplicating. Summaries are recomputed.
@@ -1668,7 +1699,7 @@ pub fn apply_json(
                     if is_id_key(key) {
                         id_value(r.get(*key))
                     } else {
-                        sql_value(r.get(*key))
+                        text_value(key, r.get(*key))
                     }
                 })
                 .collect();
@@ -1687,8 +1718,10 @@ pub fn apply_json(
             ) {
                 for e in ids {
                     if let (Some(system), Some(ext)) = (
-                        e.get("system").and_then(|x| x.as_str()),
-                        e.get("external_id").and_then(|x| x.as_str()),
+                        e.get("system").and_then(|x| x.as_str()).map(clean_line),
+                        e.get("external_id")
+                            .and_then(|x| x.as_str())
+                            .map(clean_line),
                     ) {
                         tx.execute(
                             "INSERT OR REPLACE INTO external_ids (entity, local_id, system, external_id)
@@ -1779,12 +1812,12 @@ fn touch_children(
             id,
             touch,
             sql_value(s.get("step")),
-            sql_value(s.get("started_at")),
-            sql_value(s.get("ended_at")),
+            text_value("started_at", s.get("started_at")),
+            text_value("ended_at", s.get("ended_at")),
             sql_value(s.get("elapsed_ms")),
-            sql_value(s.get("skipped_reason")),
-            sql_value(s.get("note")),
-            sql_value(s.get("note_saved_at"))
+            text_value("skipped_reason", s.get("skipped_reason")),
+            text_value("note", s.get("note")),
+            text_value("note_saved_at", s.get("note_saved_at"))
         ])?;
     }
     for p in list("prompts") {
@@ -1798,8 +1831,8 @@ fn touch_children(
             id_value(p.get("id")),
             touch,
             sql_value(p.get("step")),
-            sql_value(p.get("prompt_key")),
-            sql_value(p.get("shown_at")),
+            text_value("prompt_key", p.get("prompt_key")),
+            text_value("shown_at", p.get("shown_at")),
             sql_value(p.get("used"))
         ])?;
     }

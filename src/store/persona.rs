@@ -10,6 +10,7 @@ use super::write::{NewPersona, Tx};
 use super::{Store, parse_name, parse_timestamp, timestamp};
 use crate::domain::model::{Pulse, Role, Sentiment, Strength};
 use crate::domain::risk::Risk;
+use crate::domain::text::{clean_line, clean_text};
 use crate::error::{Error, Result};
 
 /// The editable fields of a persona, as a form hands them over.
@@ -64,6 +65,20 @@ fn clean(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// A one-line field as stored: trimmed, no control character, `None` when blank.
+fn line(s: &Option<String>) -> Option<String> {
+    clean(s).map(|s| clean_line(s).into_owned())
+}
+
+/// Free text as stored: trimmed, tab and newline its only control characters.
+fn text(s: &Option<String>) -> Option<String> {
+    clean(s).map(|s| clean_text(s).into_owned())
+}
+
+fn reason_of(reason: Option<&str>) -> Option<String> {
+    text(&reason.map(str::to_string))
+}
+
 /// Checks what a form may not store; the message is shown inline.
 pub fn validate(fields: &PersonaFields) -> std::result::Result<(), String> {
     if fields.name.trim().is_empty() {
@@ -92,8 +107,15 @@ impl Store {
     ) -> Result<Risk> {
         self.write(|tx| {
             let account = account_of(tx.conn(), persona_id)?;
-            let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-            tx.set_persona_tie(persona_id, strength, sentiment, at.now, reason, None)?;
+            let reason = reason_of(reason);
+            tx.set_persona_tie(
+                persona_id,
+                strength,
+                sentiment,
+                at.now,
+                reason.as_deref(),
+                None,
+            )?;
             summary::refresh_account(tx.conn(), account, at)
         })
     }
@@ -108,8 +130,8 @@ impl Store {
     ) -> Result<Risk> {
         self.write(|tx| {
             let me = tx.my_csm_id()?;
-            let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-            tx.set_pulse(account_id, pulse, reason, at.now, me, None)?;
+            let reason = reason_of(reason);
+            tx.set_pulse(account_id, pulse, reason.as_deref(), at.now, me, None)?;
             summary::refresh_account(tx.conn(), account_id, at)
         })
     }
@@ -126,16 +148,16 @@ impl Store {
             check_manager(tx, account_id, None, fields.reports_to_id)?;
             let id = tx.insert_persona(&NewPersona {
                 account_id,
-                name: fields.name.trim(),
-                title: clean(&fields.title),
-                email: clean(&fields.email),
+                name: &clean_line(fields.name.trim()),
+                title: line(&fields.title).as_deref(),
+                email: line(&fields.email).as_deref(),
                 role: fields.role.unwrap_or(Role::Other),
                 reports_to_id: fields.reports_to_id,
                 strength: fields.strength.unwrap_or(Strength::None),
                 sentiment: fields.sentiment.unwrap_or(Sentiment::Neutral),
                 created_at: at.now,
             })?;
-            if let Some(notes) = clean(&fields.notes) {
+            if let Some(notes) = text(&fields.notes) {
                 tx.conn()
                     .prepare_cached("UPDATE personas SET notes = ?2 WHERE id = ?1")?
                     .execute(params![id, notes])?;
@@ -170,16 +192,17 @@ impl Store {
                 )?
                 .execute(params![
                     persona_id,
-                    fields.name.trim(),
-                    clean(&fields.title),
-                    clean(&fields.email),
+                    clean_line(fields.name.trim()),
+                    line(&fields.title),
+                    line(&fields.email),
                     fields.role.unwrap_or(before.role).as_str(),
                     fields.reports_to_id,
-                    clean(&fields.notes),
+                    text(&fields.notes),
                 ])?;
             let strength = fields.strength.unwrap_or(before.strength);
             let sentiment = fields.sentiment.unwrap_or(before.sentiment);
-            let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+            let reason = reason_of(reason);
+            let reason = reason.as_deref();
             if (strength, sentiment) != (before.strength, before.sentiment) {
                 tx.set_persona_tie(persona_id, strength, sentiment, at.now, reason, None)?;
             } else if let Some(reason) = reason {

@@ -11,6 +11,7 @@ use super::summary::{self, AsOf};
 use super::write::{NewFollowup, NewTouch, Tx};
 use super::{Store, day, timestamp};
 use crate::domain::model::{Intervention, Pulse, Sentiment, Strength, TouchKind};
+use crate::domain::text::clean_text;
 use crate::error::{Error, Result};
 
 /// The tags of one touch, validated.
@@ -106,8 +107,8 @@ fn save_in(tx: &Tx<'_>, target: &Target, tag: &Tag, ties: &[Tie], at: &AsOf) -> 
     let conn = tx.conn();
     let now = at.now;
     let opt = |s: &str| {
-        let t = s.trim();
-        (!t.is_empty()).then(|| t.to_string())
+        let t = clean_text(s.trim()).into_owned();
+        (!t.is_empty()).then_some(t)
     };
     let outcome = opt(&tag.outcome);
     let notes = opt(&tag.notes);
