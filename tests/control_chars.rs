@@ -217,3 +217,40 @@ fn the_workstations_fields_store_no_control_character() {
     );
     assert!(note.ends_with("\nthen"), "{note:?}");
 }
+
+#[test]
+fn a_json_import_stores_no_control_character() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let db = home.join("j.db");
+    let file = home.join("old.json");
+    fs::write(
+        &file,
+        r#"{"schema_version":1,
+"accounts":[{"id":"7","name":"Acme\u001b]0;pwned\u0007","segment":"smb","tier":3,"contract_value_cents":1,"created_at":"2026-01-01T00:00:00Z"}],
+"personas":[{"id":"8","account_id":"7","name":"Pat\u009b2J","notes":"one\r\ntwo\u001b[2J","role":"champion","strength":"weak","sentiment":"neutral","created_at":"2026-01-01T00:00:00Z"}]}"#,
+    )
+    .unwrap();
+    run(
+        home,
+        &[
+            "import",
+            "--db",
+            db.to_str().unwrap(),
+            file.to_str().unwrap(),
+        ],
+    );
+    let conn = Connection::open(&db).unwrap();
+    let (account, persona, notes): (String, String, String) = conn
+        .query_row(
+            "SELECT a.name, p.name, p.notes FROM accounts a JOIN personas p ON p.account_id = a.id",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    for s in [&account, &persona, &notes] {
+        assert_clean("stored", s.as_bytes(), false);
+    }
+    assert_eq!(account, "Acme\u{fffd}]0;pwned\u{fffd}");
+    assert_eq!(notes, "one\ntwo\u{fffd}[2J");
+}

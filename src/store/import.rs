@@ -17,7 +17,7 @@ use crate::domain::Clock;
 use crate::domain::coverage::PersonaTie;
 use crate::domain::model::{Pulse, Role, Segment, Sentiment, Strength, TouchKind};
 use crate::domain::risk::RiskInputs;
-use crate::domain::text::clean_line;
+use crate::domain::text::{clean_line, clean_text};
 use crate::error::{Error, Result};
 use crate::import::{AccountRec, ContactRec, DealRec, Kind, Parsed, Rejected, System};
 use crate::json_id::{id_of, is_id_key};
@@ -1636,7 +1636,6 @@ const FREE_TEXT: &[&str] = &[
 /// A field's value with its text cleaned of control characters, as every way into the
 /// file cleans it: a JSON export may come from a file written by anything.
 fn text_value(key: &str, v: Option<&serde_json::Value>) -> rusqlite::types::Value {
-    use crate::domain::text::{clean_line, clean_text};
     match v {
         Some(serde_json::Value::String(s)) => rusqlite::types::Value::Text(
             if FREE_TEXT.contains(&key) {
