@@ -171,19 +171,25 @@ fn kill_after(home: &Path, args: &[&str], after: Duration) -> bool {
 }
 
 #[test]
-fn a_killed_team_merge_or_demo_leaves_nothing_at_the_name_and_the_next_run_succeeds() {
+fn a_killed_team_merge_demo_or_backup_leaves_nothing_at_the_name_and_the_next_run_succeeds() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path();
     let a = demo(home, "a.db", 1500, 1);
     let b = demo(home, "b.db", 1500, 2);
     let team = home.join("team.db");
     let fresh = home.join("fresh.db");
+    let copy = home.join("copy.db");
     let mut finished = 0;
     for ms in [3, 10, 30, 80, 200, 500, 1200] {
         let after = Duration::from_millis(ms);
         let merge = ["team", "merge", "--into", arg(&team), arg(&a), arg(&b)];
         let demo = ["demo", "--db", arg(&fresh), "--accounts", "1500"];
-        for (args, target) in [(&merge[..], &team), (&demo[..], &fresh)] {
+        let backup = ["backup", "--db", arg(&a), arg(&copy)];
+        for (args, target) in [
+            (&merge[..], &team),
+            (&demo[..], &fresh),
+            (&backup[..], &copy),
+        ] {
             if kill_after(home, args, after) {
                 finished += 1;
                 check_ok(home, target);
