@@ -487,6 +487,7 @@ fn columns_in(tx: &Connection, schema_name: &str, table: &str) -> Result<Vec<Str
 /// use and removed with everything in it when the merge ends.
 struct WorkDir {
     path: PathBuf,
+    into: PathBuf,
     made: std::cell::Cell<bool>,
 }
 
@@ -502,6 +503,7 @@ impl WorkDir {
         let path = into.with_file_name(format!(".{name}.{}.tmp-merge", std::process::id()));
         WorkDir {
             path,
+            into: into.to_path_buf(),
             made: std::cell::Cell::new(false),
         }
     }
@@ -511,7 +513,7 @@ impl WorkDir {
             fs::DirBuilder::new()
                 .mode(0o700)
                 .create(&self.path)
-                .map_err(|e| Error::io(&self.path, e))?;
+                .map_err(|e| crate::fsx::cannot_write(&self.into, e))?;
             self.made.set(true);
         }
         Ok(&self.path)
