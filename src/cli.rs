@@ -255,16 +255,39 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
     let path = db_path(cli.db)?;
     match cli.command {
         None => workstation(&path, cli.read_only),
-        Some(Command::Demo(args)) => demo(&path, cli.read_only, &args),
+        Some(Command::Demo(args)) => {
+            demo(&path, cli.read_only, &args).map_err(|e| write_failed(&path, e))
+        }
         Some(Command::Export(args)) => export(&path, &args),
         Some(Command::Check) => check(&path),
-        Some(Command::Backup(args)) => backup(&path, &args),
-        Some(Command::Import(args)) => import(&path, cli.read_only, &args),
+        Some(Command::Backup(args)) => {
+            backup(&path, &args).map_err(|e| write_failed(&args.dest, e))
+        }
+        Some(Command::Import(args)) => {
+            import(&path, cli.read_only, &args).map_err(|e| write_failed(&path, e))
+        }
         Some(Command::Followups(args)) => followups(&path, &args),
         Some(Command::Audit(AuditCommand::Draw(args))) => audit_draw(&path, cli.read_only, &args),
         Some(Command::Audit(AuditCommand::Summary(args))) => audit_summary(&path, &args),
-        Some(Command::Team(TeamCommand::Merge(args))) => team_merge(cli.read_only, &args),
+        Some(Command::Team(TeamCommand::Merge(args))) => {
+            team_merge(cli.read_only, &args).map_err(|e| write_failed(&args.into, e))
+        }
         Some(Command::Report(args)) => kpi_report(&path, &args),
+    }
+}
+
+/// SQLite's bare "disk I/O error" or "database or disk is full" as a line naming the
+/// user's file; what the command was building aside is gone by then.
+fn write_failed(path: &Path, e: Error) -> Error {
+    use rusqlite::ErrorCode::{DiskFull, SystemIoFailure};
+    match &e {
+        Error::Sqlite(s) if matches!(s.sqlite_error_code(), Some(DiskFull | SystemIoFailure)) => {
+            Error::Invalid(format!(
+                "{}: could not be written ({s}; is the disk full?); nothing was changed",
+                path.display()
+            ))
+        }
+        _ => e,
     }
 }
 
@@ -309,29 +332,37 @@ fn demo(path: &Path, read_only: bool, args: &DemoArgs) -> Result<ExitCode> {
             "demo writes a portfolio into the database; drop --read-only".into(),
         ));
     }
-    let mut store = Store::open_for_writing(path)?;
-    // Running the README's first command again keeps the demo it made.
-    if let Some(made) = store.meta(demo::DEMO_META_KEY)? {
-        println!(
-            "demo: {} already holds a demo portfolio ({made}); kept as it is",
-            path.display()
-        );
-        return Ok(ExitCode::SUCCESS);
-    }
-    // A demo must never mix invented customers into a real book of business.
-    let accounts = store.account_count()?;
-    if accounts > 0 {
-        return Err(Error::NotEmpty {
-            path: path.to_path_buf(),
-            accounts,
-        });
-    }
-    let started = Instant::now();
     let opts = DemoOptions {
         accounts: args.accounts as usize,
         seed: args.seed,
     };
-    let made = demo::generate(&mut store, &opts, &SystemClock)?;
+    let started = Instant::now();
+    let made = if path.exists() {
+        let mut store = Store::open_for_writing(path)?;
+        // Running the README's first command again keeps the demo it made.
+        if let Some(made) = store.meta(demo::DEMO_META_KEY)? {
+            println!(
+                "demo: {} already holds a demo portfolio ({made}); kept as it is",
+                path.display()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        // A demo must never mix invented customers into a real book of business.
+        let accounts = store.account_count()?;
+        if accounts > 0 {
+            return Err(Error::NotEmpty {
+                path: path.to_path_buf(),
+                accounts,
+            });
+        }
+        demo::generate(&mut store, &opts, &SystemClock)?
+    } else {
+        // Built aside and named when complete: a failure (a full disk) leaves nothing.
+        let mut new = new_db(path)?;
+        let made = demo::generate(&mut new.store, &opts, &SystemClock)?;
+        new.keep()?;
+        made
+    };
     println!(
         "demo: {} accounts, {} personas, {} touches, {} follow-ups, {} signals in {:.2} s -> {}",
         made.accounts,
@@ -343,6 +374,15 @@ fn demo(path: &Path, read_only: bool, args: &DemoArgs) -> Result<ExitCode> {
         path.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// A new database for a command that fills it (demo, import), refusing a write-protected
+/// folder as `Store::open_for_writing` does.
+fn new_db(path: &Path) -> Result<store::NewDb> {
+    if let Some(why) = store::write_protected(path) {
+        return Err(Error::Invalid(format!("{why}; nothing was changed")));
+    }
+    store::NewDb::create(path)
 }
 
 /// Exports only read, so they open the file read-only: they work on a write-protected
@@ -545,8 +585,19 @@ fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
         Mode::AllOrNothing
     };
     if let Some((shown, bytes)) = json {
-        let mut store = Store::open_for_writing(path)?;
-        let n = store::import::apply_json(&mut store, &shown, &bytes, mode == Mode::DryRun)?;
+        let dry_run = mode == Mode::DryRun;
+        let n = if path.exists() {
+            let mut store = Store::open_for_writing(path)?;
+            store::import::apply_json(&mut store, &shown, &bytes, dry_run)?
+        } else {
+            // Built aside and named once imported: a failure leaves nothing behind.
+            let mut new = new_db(path)?;
+            let n = store::import::apply_json(&mut new.store, &shown, &bytes, dry_run)?;
+            if !dry_run {
+                new.keep()?;
+            }
+            n
+        };
         println!(
             "import{}: {shown}: {} accounts, {} personas, {} touches, {} follow-ups in {:.2} s",
             if args.dry_run {

@@ -28,6 +28,18 @@ pub enum Error {
     Migration(#[from] rusqlite_migration::Error),
     #[error("{0}")]
     Invalid(String),
+    #[error("{0} is empty, not an attuned database; it was left untouched")]
+    Empty(PathBuf),
+    #[error("{0} is a symbolic link; attuned does not write through links")]
+    Symlink(PathBuf),
+    #[error("{0} is a directory; name a file")]
+    NotAFile(PathBuf),
+    #[error("cannot write in {dir}: {why} ({path} was not written)")]
+    CannotWrite {
+        dir: PathBuf,
+        why: &'static str,
+        path: PathBuf,
+    },
     #[error("{path} is a directory; pass the database file, e.g. {path}/attuned.db")]
     IsADirectory { path: PathBuf },
     #[error(
@@ -42,10 +54,11 @@ pub enum Error {
 
 impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
-        Error::Io {
-            path: path.into(),
-            source,
+        let path = path.into();
+        if source.kind() == std::io::ErrorKind::IsADirectory {
+            return Error::NotAFile(path);
         }
+        Error::Io { path, source }
     }
 }
 

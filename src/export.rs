@@ -9,9 +9,7 @@
 //! walking a second cursor sorted by the parent id in step with the parent cursor: one
 //! sequential pass over each table, no per-row lookups and nothing collected in memory.
 
-use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, Row, Rows, Statement};
@@ -20,6 +18,7 @@ use serde::Serialize;
 use crate::domain::Clock;
 use crate::error::{Error, Result};
 use crate::json_id::JsonId;
+use crate::fsx;
 use crate::store::timestamp;
 
 /// How many records of each kind an export wrote.
@@ -44,33 +43,20 @@ pub fn json_to_stdout(conn: &Connection, clock: &dyn Clock) -> Result<Counts> {
     Ok(counts)
 }
 
-/// Writes the JSON export to `out`.
-///
-/// A regular file is created 0600 as a hidden file beside `out` and renamed over it only
-/// when complete, so a failed or interrupted export never leaves a truncated file behind.
-/// A symlink is followed, so the file it names is replaced and the link kept. A device
-/// or a pipe (`/dev/stdout`, a FIFO) is written into as it is: renaming over it would
-/// replace it.
+/// Writes the JSON export to `out` (see `fsx::write_out`): a file is written aside and
+/// renamed into place only when complete, so a failed or interrupted export never leaves
+/// a truncated file behind; a link to a file is refused, never written through.
 pub fn json_to_file(conn: &Connection, out: &Path, clock: &dyn Clock) -> Result<Counts> {
-    match fs::metadata(out) {
-        Ok(m) if m.is_dir() => Err(Error::Invalid(format!(
-            "{}: is a directory; --out needs a file name",
-            out.display()
-        ))),
-        Ok(m) if !m.is_file() => json_into_special(conn, out, clock),
-        Ok(_) => {
-            let target = fs::canonicalize(out).map_err(|e| Error::io(out, e))?;
-            json_replacing(conn, &target, out, clock)
-        }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => json_replacing(conn, out, out, clock),
-        Err(e) => Err(Error::io(out, e)),
-    }
+    fsx::write_out(out, |w| {
+        let mut sink = Sink::new(w, out);
+        let counts = write_json(conn, clock, &mut sink)?;
+        sink.flush()?;
+        Ok(counts)
+    })
 }
 
 /// Writes another format's output to `out` (or standard output) with the JSON export's
-/// care: a regular file is created 0600 beside `out` and renamed over it only when
-/// complete; a device or pipe is written into as it is. `write` gets the stream and the
-/// name to report its errors under.
+/// care. `write` gets the stream and the name to report its errors under.
 pub fn write_output<T>(
     out: Option<&Path>,
     write: impl FnOnce(&mut dyn Write, &Path) -> Result<T>,
@@ -82,64 +68,7 @@ pub fn write_output<T>(
         w.flush().map_err(|e| Error::io(shown, e))?;
         return Ok(value);
     };
-    let target = match fs::metadata(out) {
-        Ok(m) if m.is_dir() => {
-            return Err(Error::Invalid(format!(
-                "{}: is a directory; --out needs a file name",
-                out.display()
-            )));
-        }
-        Ok(m) if !m.is_file() => {
-            let file = OpenOptions::new()
-                .write(true)
-                .open(out)
-                .map_err(|e| Error::io(out, e))?;
-            let mut w = BufWriter::with_capacity(1 << 16, file);
-            let value = write(&mut w, out)?;
-            w.flush().map_err(|e| Error::io(out, e))?;
-            return Ok(value);
-        }
-        Ok(_) => fs::canonicalize(out).map_err(|e| Error::io(out, e))?,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => out.to_path_buf(),
-        Err(e) => return Err(Error::io(out, e)),
-    };
-    let (temp, file) = TempFile::create(&target, out)?;
-    let mut w = BufWriter::with_capacity(1 << 16, file);
-    let value = write(&mut w, out)?;
-    let file = w.into_inner().map_err(|e| Error::io(out, e.into_error()))?;
-    file.sync_all().map_err(|e| Error::io(out, e))?;
-    temp.persist(&target, out)?;
-    Ok(value)
-}
-
-/// Writes a new file beside `target` and renames it over `target`; errors name `shown`.
-fn json_replacing(
-    conn: &Connection,
-    target: &Path,
-    shown: &Path,
-    clock: &dyn Clock,
-) -> Result<Counts> {
-    let (temp, file) = TempFile::create(target, shown)?;
-    let mut sink = Sink::new(BufWriter::with_capacity(1 << 16, file), shown);
-    let counts = write_json(conn, clock, &mut sink)?;
-    let file = sink
-        .w
-        .into_inner()
-        .map_err(|e| Error::io(shown, e.into_error()))?;
-    file.sync_all().map_err(|e| Error::io(shown, e))?;
-    temp.persist(target, shown)?;
-    Ok(counts)
-}
-
-fn json_into_special(conn: &Connection, out: &Path, clock: &dyn Clock) -> Result<Counts> {
-    let file = OpenOptions::new()
-        .write(true)
-        .open(out)
-        .map_err(|e| Error::io(out, e))?;
-    let mut sink = Sink::new(BufWriter::with_capacity(1 << 16, file), out);
-    let counts = write_json(conn, clock, &mut sink)?;
-    sink.flush()?;
-    Ok(counts)
+    fsx::write_out(out, |w| write(w, out))
 }
 
 /// Writes the whole export to `sink`, reading one consistent snapshot of the database.
@@ -782,57 +711,6 @@ impl<W: Write> Sink<W> {
         }
         self.raw("\n]")?;
         Ok(count)
-    }
-}
-
-/// A hidden file beside the destination, removed unless it is renamed into place.
-struct TempFile {
-    path: PathBuf,
-    persisted: bool,
-}
-
-impl TempFile {
-    fn create(dest: &Path, shown: &Path) -> Result<(TempFile, File)> {
-        let name = dest
-            .file_name()
-            .ok_or_else(|| Error::Invalid(format!("{}: not a file name", shown.display())))?;
-        let mut temp_name = std::ffi::OsString::from(".");
-        temp_name.push(name);
-        temp_name.push(format!(".{}.tmp", std::process::id()));
-        let path = dest.with_file_name(temp_name);
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)
-            .map_err(|e| Error::io(shown, e))?;
-        let guard = TempFile {
-            path,
-            persisted: false,
-        };
-        Ok((guard, file))
-    }
-
-    /// Moves the finished file into place and makes the rename durable.
-    fn persist(mut self, dest: &Path, shown: &Path) -> Result<()> {
-        fs::rename(&self.path, dest).map_err(|e| Error::io(shown, e))?;
-        self.persisted = true;
-        // Best effort: the contents are already synced; a failed directory sync only
-        // risks the rename itself.
-        if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty())
-            && let Ok(d) = File::open(dir)
-        {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if !self.persisted {
-            let _ = fs::remove_file(&self.path);
-        }
     }
 }
 

@@ -11,6 +11,7 @@ pub mod export;
 pub mod export_csv;
 pub mod export_ics;
 pub mod export_md;
+pub mod fsx;
 pub mod import;
 pub mod json_id;
 pub mod report;

@@ -2,17 +2,18 @@
 //! schema migration.
 //!
 //! The copy is made by SQLite (`VACUUM INTO`) inside one read transaction, so a CSM
-//! typing in the app meanwhile neither blocks it nor tears it. It is written to a hidden
-//! file created 0600 beside the destination and renamed into place only when complete.
+//! typing in the app meanwhile neither blocks it nor tears it. It is written aside and
+//! renamed into place only when complete (`fsx::Aside`); a link at the destination is
+//! refused.
 
-use std::fs::{self, File, OpenOptions};
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 use rusqlite::Connection;
 
 use crate::error::{Error, Result};
+use crate::fsx::Aside;
 
 /// Where a backup of `db` goes when `dest` is a directory.
 pub fn name_in_dir(dir: &Path, db: &Path) -> PathBuf {
@@ -39,82 +40,26 @@ pub fn copy_to(conn: &Connection, db: &Path, dest: &Path) -> Result<PathBuf> {
             dest.display()
         )));
     }
-    if let Ok(m) = fs::symlink_metadata(&dest)
-        && !m.is_file()
-    {
+    crate::fsx::refuse_link(&dest)?;
+    if fs::symlink_metadata(&dest).is_ok_and(|m| !m.is_file()) {
         return Err(Error::Invalid(format!(
             "{}: not a regular file; a backup needs a file name",
             dest.display()
         )));
     }
-    let temp = hidden_beside(&dest)?;
     // An empty file is what VACUUM INTO accepts; creating it ourselves makes it 0600.
-    OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&temp)
-        .map_err(|e| Error::io(&dest, e))?;
-    let guard = Remove(&temp);
-    let target = temp
+    let aside = Aside::beside(&dest)?;
+    aside.create()?;
+    let target = aside
+        .path()
         .to_str()
         .ok_or_else(|| Error::Invalid(format!("{}: the path is not UTF-8", dest.display())))?;
     conn.execute("VACUUM INTO ?1", [target])?;
-    File::open(&temp)
+    File::open(aside.path())
         .and_then(|f| f.sync_all())
         .map_err(|e| Error::io(&dest, e))?;
-    fs::rename(&temp, &dest).map_err(|e| Error::io(&dest, e))?;
-    std::mem::forget(guard);
-    sync_folder(&dest);
+    aside.replace()?;
     Ok(dest)
-}
-
-/// A hidden name beside `dest` for this process to build it under (`.NAME.PID.tmp`).
-/// Those a process no longer running left there (a crash, `kill -9`) are removed.
-pub(super) fn hidden_beside(dest: &Path) -> Result<PathBuf> {
-    let name = dest
-        .file_name()
-        .ok_or_else(|| Error::Invalid(format!("{}: not a file name", dest.display())))?;
-    let prefix = format!(".{}.", name.to_string_lossy());
-    remove_orphans(dest, &prefix);
-    let mut temp_name = std::ffi::OsString::from(".");
-    temp_name.push(name);
-    temp_name.push(format!(".{}.tmp", std::process::id()));
-    Ok(dest.with_file_name(temp_name))
-}
-
-/// Removes `PREFIX<pid>.tmp` files in `dest`'s folder whose process is gone.
-fn remove_orphans(dest: &Path, prefix: &str) {
-    let Ok(entries) = fs::read_dir(folder_of(dest)) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let file = entry.file_name();
-        let pid = file
-            .to_str()
-            .and_then(|f| f.strip_prefix(prefix))
-            .and_then(|f| f.strip_suffix(".tmp"))
-            .and_then(|pid| pid.parse::<u32>().ok());
-        if let Some(pid) = pid
-            && !Path::new(&format!("/proc/{pid}")).exists()
-        {
-            let _ = fs::remove_file(entry.path());
-        }
-    }
-}
-
-/// Makes a name just given to a file in `dest`'s folder survive a power cut.
-pub(super) fn sync_folder(dest: &Path) {
-    if let Ok(d) = File::open(folder_of(dest)) {
-        let _ = d.sync_all();
-    }
-}
-
-/// The folder `dest` is in (`.` for a bare file name).
-fn folder_of(dest: &Path) -> &Path {
-    dest.parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
 }
 
 /// The name of the copy kept before migrating `db` from schema `version`.
@@ -125,13 +70,4 @@ pub fn pre_migration_path(db: &Path, version: i64) -> PathBuf {
         Utc::now().format("%Y%m%dT%H%M%SZ")
     ));
     PathBuf::from(name)
-}
-
-/// Removes the file at its path when dropped (a temporary that did not make it).
-pub(super) struct Remove<'a>(pub(super) &'a Path);
-
-impl Drop for Remove<'_> {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(self.0);
-    }
 }

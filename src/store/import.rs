@@ -8,11 +8,10 @@ use std::path::Path;
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use rusqlite::{OptionalExtension, params};
 
-use super::backup;
 use super::bulk::set_aside;
 use super::summary::{AsOf, Derived, refresh_account, refresh_accounts};
 use super::write::{INSERT_ACCOUNT, INSERT_PERSONA, NewCsm, NewTouch, Tx};
-use super::{FastMap, FastSet, Store, timestamp};
+use super::{FastMap, FastSet, NewDb, Store, timestamp};
 use crate::domain::Clock;
 use crate::domain::coverage::PersonaTie;
 use crate::domain::model::{Pulse, Role, Segment, Sentiment, Strength, TouchKind};
@@ -102,51 +101,18 @@ pub fn apply_to_new_file(
     if let Some(why) = super::write_protected(path) {
         return Err(Error::Invalid(format!("{why}; nothing was changed")));
     }
-    let temp = backup::hidden_beside(path)?;
-    let _remove = backup::Remove(&temp);
-    let mut store = Store::open(&temp)?;
-    store.conn.pragma_update(None, "journal_mode", "MEMORY")?;
-    store.conn.pragma_update(None, "synchronous", "OFF")?;
-    let out = apply(&mut store, files, mode, clock)?;
+    let mut new = NewDb::create(path)?;
+    new.store
+        .conn
+        .pragma_update(None, "journal_mode", "MEMORY")?;
+    new.store.conn.pragma_update(None, "synchronous", "OFF")?;
+    let out = apply(&mut new.store, files, mode, clock)?;
     if !out.committed {
         return Ok(out);
     }
-    store.conn.pragma_update(None, "journal_mode", "WAL")?;
-    drop(store);
-    std::fs::File::open(&temp)
-        .and_then(|f| f.sync_all())
-        .map_err(|e| Error::io(path, e))?;
-    give_name(&temp, path)?;
-    backup::sync_folder(path);
+    new.keep()?;
     phase("synced and named");
     Ok(out)
-}
-
-/// Gives the finished file at `temp` the name `path`, never replacing a file there: a
-/// hard link fails if one exists. (Where links are not supported, e.g. a FAT or exFAT
-/// drive, a rename after checking the name is still free.)
-fn give_name(temp: &Path, path: &Path) -> Result<()> {
-    give_name_by(temp, path, |a, b| std::fs::hard_link(a, b))
-}
-
-/// `give_name`, linking with `link` (tests stand in a file system without links).
-fn give_name_by(
-    temp: &Path,
-    path: &Path,
-    link: impl Fn(&Path, &Path) -> std::io::Result<()>,
-) -> Result<()> {
-    let taken = || {
-        Error::Invalid(format!(
-            "{} was created by something else during the import; nothing was imported into it",
-            path.display()
-        ))
-    };
-    match link(temp, path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(taken()),
-        Err(_) if path.exists() => Err(taken()),
-        Err(_) => std::fs::rename(temp, path).map_err(|e| Error::io(path, e)),
-    }
 }
 
 /// `apply`, setting indexes aside for tables getting at least `bulk_min` new rows (see
@@ -2034,24 +2000,6 @@ mod tests {
         assert!(e.contains("created by something else"), "{e}");
         assert_eq!(std::fs::read(&taken).unwrap(), b"someone else's");
         assert!(hidden(dir.path()).is_empty(), "{:?}", hidden(dir.path()));
-    }
-
-    #[test]
-    fn without_hard_links_a_new_file_is_renamed_but_never_over_another() {
-        let dir = tempfile::tempdir().unwrap();
-        let (temp, path) = (dir.path().join(".a.db.1.tmp"), dir.path().join("a.db"));
-        let no_links = |_: &Path, _: &Path| Err(std::io::ErrorKind::Unsupported.into());
-        std::fs::write(&temp, b"new").unwrap();
-        std::fs::write(&path, b"someone else's").unwrap();
-        let e = give_name_by(&temp, &path, no_links)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("created by something else"), "{e}");
-        assert_eq!(std::fs::read(&path).unwrap(), b"someone else's");
-        std::fs::remove_file(&path).unwrap();
-        give_name_by(&temp, &path, no_links).unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"new");
-        assert!(!temp.exists());
     }
 
     #[test]

@@ -24,10 +24,10 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{
-    Store, foreign_key_problems, open_immutable, read_only_uri, schema, sidecar, timestamp,
-    uri_path,
+    NewDb, Store, foreign_key_problems, open_immutable, read_only_uri, schema, timestamp, uri_path,
 };
 use crate::error::{Error, Result};
+use crate::fsx::sidecar;
 
 /// SQLite attaches at most 10 databases to one connection, and the merge is one
 /// transaction over all of them.
@@ -181,8 +181,15 @@ pub fn merge(into: &Path, sources: &[PathBuf], now: DateTime<Utc>) -> Result<Out
         attach.push((s, uri));
     }
     // 4. One transaction over the team file and every source attached.
-    let created = !into.exists();
-    let mut team = Store::open_for_writing(into)?;
+    // A new team file is built aside and named only once merged (`NewDb`).
+    let mut new = None;
+    let mut opened;
+    let team: &mut Store = if into.exists() {
+        opened = Store::open_for_writing(into)?;
+        &mut opened
+    } else {
+        &mut new.insert(NewDb::create(into)?).store
+    };
     let team_origin = team.origin();
     let conn = &mut team.conn;
     let mut attached = 0;
@@ -218,24 +225,11 @@ pub fn merge(into: &Path, sources: &[PathBuf], now: DateTime<Utc>) -> Result<Out
         let _ = conn.execute("DETACH DATABASE ?1", [format!("src{i}")]);
     }
     conn.pragma_update(None, "foreign_keys", true)?;
-    match result {
-        Ok(merged) => outcome.merged = merged,
-        Err(e) => {
-            drop(team);
-            if created {
-                // A team file this failed merge created would only be an empty one.
-                for p in [
-                    into.to_path_buf(),
-                    sidecar(into, "-wal"),
-                    sidecar(into, "-shm"),
-                ] {
-                    let _ = fs::remove_file(p);
-                }
-            }
-            return Err(e);
-        }
-    }
+    outcome.merged = result?;
     team.optimize()?;
+    if let Some(new) = new {
+        new.keep()?;
+    }
     Ok(outcome)
 }
 
@@ -493,6 +487,7 @@ fn columns_in(tx: &Connection, schema_name: &str, table: &str) -> Result<Vec<Str
 /// use and removed with everything in it when the merge ends.
 struct WorkDir {
     path: PathBuf,
+    into: PathBuf,
     made: std::cell::Cell<bool>,
 }
 
@@ -502,9 +497,13 @@ impl WorkDir {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "team.db".into());
-        let path = into.with_file_name(format!(".{name}.merge-{}", std::process::id()));
+        // Beside the hidden team file being built (`.NAME.PID.tmp`), and removed with
+        // what a dead merge left (`fsx`).
+        crate::fsx::sweep(into);
+        let path = into.with_file_name(format!(".{name}.{}.tmp-merge", std::process::id()));
         WorkDir {
             path,
+            into: into.to_path_buf(),
             made: std::cell::Cell::new(false),
         }
     }
@@ -514,7 +513,7 @@ impl WorkDir {
             fs::DirBuilder::new()
                 .mode(0o700)
                 .create(&self.path)
-                .map_err(|e| Error::io(&self.path, e))?;
+                .map_err(|e| crate::fsx::cannot_write(&self.into, e))?;
             self.made.set(true);
         }
         Ok(&self.path)

@@ -38,8 +38,8 @@ pub mod team;
 pub mod timeline;
 pub mod write;
 
-use std::fs::{self, OpenOptions};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -54,6 +54,7 @@ pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::
 pub(crate) type FastSet<K> = std::collections::HashSet<K, foldhash::fast::FixedState>;
 
 use crate::error::{Error, Result};
+use crate::fsx::{Aside, sidecar};
 
 /// How long a writer waits for another connection's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -81,16 +82,25 @@ impl Store {
     /// [`Store::open`]; `keep_backup`: keep a copy of a file from before its migration
     /// (not wanted when the file is itself a fresh copy, as `team merge` makes).
     pub(super) fn open_migrating(path: &Path, keep_backup: bool) -> Result<Store> {
-        if path.exists() {
-            let version = validate_existing(path)?;
-            if keep_backup && version > 0 && version < schema::LATEST {
-                // Keep the file as it was before changing its schema.
-                let dest = backup::pre_migration_path(path, version);
-                backup::copy_to(&open_immutable(path)?, path, &dest)?;
+        if !path.exists() {
+            // Built aside: nothing half-made is ever left at `path`.
+            match NewDb::create(path)?.keep() {
+                // Another process made the file meanwhile: open theirs.
+                Err(_) if path.exists() => {}
+                other => other?,
             }
-        } else {
-            create_private_file(path)?;
         }
+        let version = validate_existing(path)?;
+        if keep_backup && version > 0 && version < schema::LATEST {
+            // Keep the file as it was before changing its schema.
+            let dest = backup::pre_migration_path(path, version);
+            backup::copy_to(&open_immutable(path)?, path, &dest)?;
+        }
+        Store::connect(path)
+    }
+
+    /// Opens the (validated or just created) file for writing and brings it up to date.
+    fn connect(path: &Path) -> Result<Store> {
         let mut conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -251,12 +261,58 @@ impl Store {
     }
 }
 
+/// A new database built under a hidden name beside its path (`fsx::Aside`) and given
+/// that name only by `keep`: a failure, a crash or `kill -9` meanwhile leaves nothing at
+/// the path, and never an empty file that later commands would stumble on.
+pub struct NewDb {
+    // Closed before its file goes: fields are dropped in order.
+    pub store: Store,
+    aside: Aside,
+    path: PathBuf,
+}
+
+impl NewDb {
+    /// Creates the file 0600 (in a 0700 folder when it makes the folder), at schema latest.
+    pub fn create(path: &Path) -> Result<NewDb> {
+        make_folder(path)?;
+        let aside = Aside::beside(path)?;
+        drop(aside.create()?);
+        let store = Store::connect(aside.path())?;
+        Ok(NewDb {
+            store,
+            aside,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Syncs the finished file and names it, never over a file that appeared meanwhile.
+    pub fn keep(self) -> Result<()> {
+        let NewDb { store, aside, path } = self;
+        store.conn.pragma_update(None, "journal_mode", "WAL")?;
+        drop(store);
+        fs::File::open(aside.path())
+            .and_then(|f| f.sync_all())
+            .map_err(|e| Error::io(&path, e))?;
+        aside.name_new()
+    }
+}
+
 /// Refuses files that are not SQLite, are damaged, or carry a newer schema.
 ///
 /// Only SQLite touches the file: opening and closing a descriptor of our own would drop
 /// every POSIX lock this process holds on it (including a live connection's), and
 /// another process could then checkpoint and delete the WAL under our feet.
 fn validate_existing(path: &Path) -> Result<i64> {
+    let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if meta.is_dir() {
+        return Err(Error::IsADirectory {
+            path: path.to_path_buf(),
+        });
+    }
+    let pending_wal = fs::metadata(sidecar(path, "-wal")).is_ok_and(|m| m.len() > 0);
+    if meta.len() == 0 && !pending_wal {
+        return Err(Error::Empty(path.to_path_buf()));
+    }
     let conn = open_immutable(path)?;
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -265,6 +321,10 @@ fn validate_existing(path: &Path) -> Result<i64> {
     let objects: i64 = conn
         .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
         .map_err(|e| classify(path, e))?;
+    if version == 0 && objects == 0 {
+        // A bare SQLite file (what an old attuned killed while creating one left).
+        return Err(Error::Empty(path.to_path_buf()));
+    }
     if version == 0 && objects > 0 {
         // Some other program's database: never migrate it into ours.
         return Err(Error::NotADatabase {
@@ -321,15 +381,9 @@ fn uri_path(path: &Path) -> String {
         .replace('#', "%23")
 }
 
-fn sidecar(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
-}
-
 /// Why an existing file cannot be written, judged by its permission bits (even a
 /// superuser, whom the system would let write, keeps a write-protected file as it is).
-fn write_protected(path: &Path) -> Option<String> {
+pub fn write_protected(path: &Path) -> Option<String> {
     if let Ok(file) = fs::metadata(path)
         && file.permissions().mode() & 0o222 == 0
     {
@@ -368,8 +422,8 @@ fn foreign_key_problems(tx: &Connection) -> Result<Option<(String, i64)>> {
     Ok(Some((first.clone(), tables.len() as i64)))
 }
 
-/// Creates the database file 0600 (and its directory 0700 when we make it).
-fn create_private_file(path: &Path) -> Result<()> {
+/// Makes the folder a new database goes in (0700), if missing.
+fn make_folder(path: &Path) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
         && !dir.exists()
     {
@@ -377,12 +431,6 @@ fn create_private_file(path: &Path) -> Result<()> {
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
             .map_err(|e| Error::io(dir, e))?;
     }
-    OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| Error::io(path, e))?;
     Ok(())
 }
 
