@@ -585,7 +585,10 @@ fn a_hubspot_deals_export_becomes_history_contract_values_and_renewals_never_acc
     let deals = write(home, "deals.csv", hubspot_deals().as_bytes());
     // Named first, the deals still go in after their companies.
     let text = ok(&import(home, &db, &[&deals, &companies, &contacts], &[]));
-    assert!(text.contains("deals.csv: Opportunities from hubspot"), "{text}");
+    assert!(
+        text.contains("deals.csv: Opportunities from hubspot"),
+        "{text}"
+    );
     assert!(
         text.contains("added: 3 accounts, 4 personas, 1 CSMs, 6 touches"),
         "{text}"
@@ -610,10 +613,18 @@ fn a_hubspot_deals_export_becomes_history_contract_values_and_renewals_never_acc
     let deal = |id: &str| {
         touches
             .iter()
-            .find(|t| t["summary"].as_str().unwrap().starts_with(&format!("Deal {id}:")))
+            .find(|t| {
+                t["summary"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("Deal {id}:"))
+            })
             .unwrap()
     };
-    assert_eq!(crm_ids(&db, "touch", "hubspot"), ["1", "2", "3", "4", "5", "6"]);
+    assert_eq!(
+        crm_ids(&db, "touch", "hubspot"),
+        ["1", "2", "3", "4", "5", "6"]
+    );
     let first = deal("1");
     assert_eq!(first["account_id"], initech["id"]);
     assert_eq!(first["outcome"], "won");
@@ -636,13 +647,28 @@ fn a_hubspot_deals_export_becomes_history_contract_values_and_renewals_never_acc
     // Roles from titles, marked as guessed; no title, no guess.
     let role = |n: &str| {
         let p = by_name(&j, "personas", n);
-        (p["role"].as_str().unwrap().to_string(), p["role_guessed"].clone())
+        (
+            p["role"].as_str().unwrap().to_string(),
+            p["role_guessed"].clone(),
+        )
     };
-    assert_eq!(role("Bill Lumbergh"), ("economic_buyer".into(), Value::Bool(true)));
-    assert_eq!(role("Peter Gibbons"), ("technical_lead".into(), Value::Bool(true)));
-    assert_eq!(role("Hank Scorpio"), ("economic_buyer".into(), Value::Bool(true)));
+    assert_eq!(
+        role("Bill Lumbergh"),
+        ("economic_buyer".into(), Value::Bool(true))
+    );
+    assert_eq!(
+        role("Peter Gibbons"),
+        ("technical_lead".into(), Value::Bool(true))
+    );
+    assert_eq!(
+        role("Hank Scorpio"),
+        ("economic_buyer".into(), Value::Bool(true))
+    );
     assert_eq!(role("Milton Waddams"), ("other".into(), Value::Bool(false)));
-    assert_eq!(initech["summary"]["missing_roles"], serde_json::json!(["champion", "executive_sponsor"]));
+    assert_eq!(
+        initech["summary"]["missing_roles"],
+        serde_json::json!(["champion", "executive_sponsor"])
+    );
 
     // Again: updated in place, nothing doubled.
     let again = ok(&import(home, &db, &[&companies, &contacts, &deals], &[]));
@@ -650,13 +676,19 @@ fn a_hubspot_deals_export_becomes_history_contract_values_and_renewals_never_acc
         again.contains("added: 0 accounts, 0 personas, 0 CSMs, 0 touches"),
         "{again}"
     );
-    assert!(again.contains("unchanged: 3 accounts, 4 personas, 1 CSMs, 6 touches"), "{again}");
+    assert!(
+        again.contains("unchanged: 3 accounts, 4 personas, 1 CSMs, 6 touches"),
+        "{again}"
+    );
     let j2 = export(home, &db);
     assert_eq!(arr(&j2, "accounts").len(), 3);
     assert_eq!(arr(&j2, "touches").len(), 6);
     // The deals alone, into that file: found by their ids, nothing added.
     let text = ok(&import(home, &db, &[&deals], &[]));
-    assert!(text.contains("added: 0 accounts, 0 personas, 0 CSMs, 0 touches"), "{text}");
+    assert!(
+        text.contains("added: 0 accounts, 0 personas, 0 CSMs, 0 touches"),
+        "{text}"
+    );
     ok(&attuned(home, &["check", "--db", db.to_str().unwrap()]));
 }
 
@@ -723,8 +755,14 @@ fn salesforce_opportunities_by_api_names_and_by_report_labels() {
         .as_bytes(),
     );
     let text = ok(&import(home, &db, &[&accounts, &opps], &[]));
-    assert!(text.contains("Opportunity.csv: Opportunities from salesforce"), "{text}");
-    assert!(text.contains("added: 2 accounts, 0 personas, 1 CSMs, 4 touches"), "{text}");
+    assert!(
+        text.contains("Opportunity.csv: Opportunities from salesforce"),
+        "{text}"
+    );
+    assert!(
+        text.contains("added: 2 accounts, 0 personas, 1 CSMs, 4 touches"),
+        "{text}"
+    );
     let j = export(home, &db);
     let acme = by_name(&j, "accounts", "Acme");
     let eu = by_name(&j, "accounts", "Acme Europe");
@@ -734,10 +772,18 @@ fn salesforce_opportunities_by_api_names_and_by_report_labels() {
     assert_eq!(eu["renewal_date"], a_year_after(-40));
     assert_eq!(
         crm_ids(&db, "touch", "salesforce"),
-        ["006000000000001", "006000000000002", "006000000000003", "006000000000004"]
+        [
+            "006000000000001",
+            "006000000000002",
+            "006000000000003",
+            "006000000000004"
+        ]
     );
     let again = ok(&import(home, &db, &[&accounts, &opps], &[]));
-    assert!(again.contains("added: 0 accounts, 0 personas, 0 CSMs, 0 touches"), "{again}");
+    assert!(
+        again.contains("added: 0 accounts, 0 personas, 0 CSMs, 0 touches"),
+        "{again}"
+    );
 
     // A report with labels, into its own file.
     let db2 = home.join("b.db");
@@ -807,8 +853,14 @@ fn a_role_the_csm_set_survives_a_reimport_and_a_guess_follows_the_title() {
     let j = export(home, &db);
     let ann = by_name(&j, "personas", "Ann Lee");
     let bo = by_name(&j, "personas", "Bo Chen");
-    assert_eq!((ann["role"].as_str(), &ann["role_guessed"]), (Some("economic_buyer"), &Value::Bool(true)));
-    assert_eq!((bo["role"].as_str(), &bo["role_guessed"]), (Some("admin"), &Value::Bool(true)));
+    assert_eq!(
+        (ann["role"].as_str(), &ann["role_guessed"]),
+        (Some("economic_buyer"), &Value::Bool(true))
+    );
+    assert_eq!(
+        (bo["role"].as_str(), &bo["role_guessed"]),
+        (Some("admin"), &Value::Bool(true))
+    );
     // The CSM makes Ann the champion in the persona form.
     let ann_id = ann["id"].as_i64().unwrap();
     {
@@ -843,24 +895,52 @@ fn a_role_the_csm_set_survives_a_reimport_and_a_guess_follows_the_title() {
     let j = export(home, &db);
     let ann = by_name(&j, "personas", "Ann Lee");
     let bo = by_name(&j, "personas", "Bo Chen");
-    assert_eq!((ann["role"].as_str(), &ann["role_guessed"]), (Some("champion"), &Value::Bool(false)));
+    assert_eq!(
+        (ann["role"].as_str(), &ann["role_guessed"]),
+        (Some("champion"), &Value::Bool(false))
+    );
     assert_eq!(ann["title"], "VP Finance");
-    assert_eq!((bo["role"].as_str(), &bo["role_guessed"]), (Some("technical_lead"), &Value::Bool(true)));
+    assert_eq!(
+        (bo["role"].as_str(), &bo["role_guessed"]),
+        (Some("technical_lead"), &Value::Bool(true))
+    );
     // The JSON export carries the mark, and brings it back.
     let json = home.join("a.json");
     ok(&attuned(
         home,
-        &["export", "--db", db.to_str().unwrap(), "--format", "json", "--out", json.to_str().unwrap()],
+        &[
+            "export",
+            "--db",
+            db.to_str().unwrap(),
+            "--format",
+            "json",
+            "--out",
+            json.to_str().unwrap(),
+        ],
     ));
     let b = home.join("b.db");
     ok(&import(home, &b, &[&json], &[]));
     let jb = export(home, &b);
-    assert_eq!(by_name(&jb, "personas", "Bo Chen")["role_guessed"], Value::Bool(true));
-    assert_eq!(by_name(&jb, "personas", "Ann Lee")["role_guessed"], Value::Bool(false));
+    assert_eq!(
+        by_name(&jb, "personas", "Bo Chen")["role_guessed"],
+        Value::Bool(true)
+    );
+    assert_eq!(
+        by_name(&jb, "personas", "Ann Lee")["role_guessed"],
+        Value::Bool(false)
+    );
     // The Markdown export shows the guess as one.
     let md = ok(&attuned(
         home,
-        &["export", "--db", db.to_str().unwrap(), "--format", "md", "--account", "Acme"],
+        &[
+            "export",
+            "--db",
+            db.to_str().unwrap(),
+            "--format",
+            "md",
+            "--account",
+            "Acme",
+        ],
     ));
     assert!(md.contains("| Technical lead? |"), "{md}");
     assert!(md.contains("| Champion |"), "{md}");

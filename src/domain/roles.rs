@@ -120,25 +120,40 @@ const RULES: &[Rule] = &[
         Some(EconomicBuyer),
     ),
     (
-        &[&["kaufmannisch*", "kaufmaennisch*"], &["leiter*", "direktor*", "vorstand"]],
+        &[
+            &["kaufmannisch*", "kaufmaennisch*"],
+            &["leiter*", "direktor*", "vorstand"],
+        ],
         Some(EconomicBuyer),
     ),
     // Technical leaders, before the C-level rule below takes every "chief".
-    (
-        &[&["cto", "cio", "ciso", "dsi"]],
-        Some(TechnicalLead),
-    ),
+    (&[&["cto", "cio", "ciso", "dsi"]], Some(TechnicalLead)),
     (
         &[
             &["chief", "directeur", "directrice"],
-            &["technology", "technical", "technique", "information", "systemes", "digital"],
+            &[
+                "technology",
+                "technical",
+                "technique",
+                "information",
+                "systemes",
+                "digital",
+            ],
         ],
         Some(TechnicalLead),
     ),
     (
         &[
             &["technisch*", "tecnico", "tecnica", "tecnologia"],
-            &["leiter*", "direktor*", "director", "directora", "geschaftsfuhrer*", "jefe", "jefa"],
+            &[
+                "leiter*",
+                "direktor*",
+                "director",
+                "directora",
+                "geschaftsfuhrer*",
+                "jefe",
+                "jefa",
+            ],
         ],
         Some(TechnicalLead),
     ),
@@ -174,32 +189,54 @@ const RULES: &[Rule] = &[
         ]],
         Some(ExecutiveSponsor),
     ),
-    (&[&["chief"], &["officer", "executive"]], Some(ExecutiveSponsor)),
+    (
+        &[&["chief"], &["officer", "executive"]],
+        Some(ExecutiveSponsor),
+    ),
     (&[&["managing"], &["director"]], Some(ExecutiveSponsor)),
     (
         &[DIRECTORS, &["general", "generale", "generaldirektor*"]],
         Some(ExecutiveSponsor),
     ),
-    (&[&["general", "gerente"], &["manager", "general"]], Some(ExecutiveSponsor)),
-    (&[&["consejero"], &["delegado", "delegada"]], Some(ExecutiveSponsor)),
+    (
+        &[&["general", "gerente"], &["manager", "general"]],
+        Some(ExecutiveSponsor),
+    ),
+    (
+        &[&["consejero"], &["delegado", "delegada"]],
+        Some(ExecutiveSponsor),
+    ),
     // Technical leads below the C-level.
     (
-        &[&[
-            "architect*",
-            "architekt*",
-            "arquitect*",
-            "techlead",
-        ]],
+        &[&["architect*", "architekt*", "arquitect*", "techlead"]],
         Some(TechnicalLead),
     ),
     (
-        &[&["engineering", "ingenierie", "ingenieria", "entwicklung", "desarrollo"], LEADS],
+        &[
+            &[
+                "engineering",
+                "ingenierie",
+                "ingenieria",
+                "entwicklung",
+                "desarrollo",
+            ],
+            LEADS,
+        ],
         Some(TechnicalLead),
     ),
-    (&[&["tech", "technical"], &["lead", "leader"]], Some(TechnicalLead)),
+    (
+        &[&["tech", "technical"], &["lead", "leader"]],
+        Some(TechnicalLead),
+    ),
     // The admin: who runs the tool and the systems around it day to day.
     (
-        &[&["admin*", "sysadmin*", "systemadministrator*", "itleiter*", "edvleiter*"]],
+        &[&[
+            "admin*",
+            "sysadmin*",
+            "systemadministrator*",
+            "itleiter*",
+            "edvleiter*",
+        ]],
         Some(Admin),
     ),
     (
@@ -225,7 +262,15 @@ const RULES: &[Rule] = &[
     // Other heads of a department decide.
     (&[DIRECTORS], Some(DecisionMaker)),
     (
-        &[&["head", "leiter*", "leiterin", "jefe", "jefa", "bereichsleiter*", "abteilungsleiter*"]],
+        &[&[
+            "head",
+            "leiter*",
+            "leiterin",
+            "jefe",
+            "jefa",
+            "bereichsleiter*",
+            "abteilungsleiter*",
+        ]],
         Some(DecisionMaker),
     ),
     // The people who use the product.
@@ -269,13 +314,14 @@ const RULES: &[Rule] = &[
 
 /// The role a title suggests, by the table above; `None` when it suggests none.
 pub fn role_from_title(title: &str) -> Option<Role> {
-    let words = words(title);
+    let folded = fold(title);
+    let words: Vec<&str> = folded.split_whitespace().collect();
     if words.is_empty() {
         return None;
     }
     let fits = |pattern: &str| match pattern.strip_suffix('*') {
         Some(prefix) => words.iter().any(|w| w.starts_with(prefix)),
-        None => words.iter().any(|w| w == pattern),
+        None => words.contains(&pattern),
     };
     RULES
         .iter()
@@ -292,8 +338,8 @@ pub fn shown(role: Role, guessed: bool) -> String {
     }
 }
 
-/// The title's words, folded.
-fn words(title: &str) -> Vec<String> {
+/// The title folded: lowercase, without accents, anything but letters and digits a space.
+fn fold(title: &str) -> String {
     let mut folded = String::with_capacity(title.len());
     for c in title.chars().flat_map(char::to_lowercase) {
         match c {
@@ -312,7 +358,7 @@ fn words(title: &str) -> Vec<String> {
             _ => folded.push(' '),
         }
     }
-    folded.split_whitespace().map(str::to_string).collect()
+    folded
 }
 
 #[cfg(test)]
@@ -427,7 +473,12 @@ mod tests {
 
     #[test]
     fn case_accents_and_punctuation_do_not_matter() {
-        for t in ["cfo", "  C.F.O ", "DIRECTEUR FINANCIER", "directeur financier"] {
+        for t in [
+            "cfo",
+            "  C.F.O ",
+            "DIRECTEUR FINANCIER",
+            "directeur financier",
+        ] {
             let want = if t.contains('.') {
                 None
             } else {

@@ -5,7 +5,8 @@
 //! ParentId, OwnerId` / `Id, AccountId, FirstName, LastName, ReportsToId`, or report
 //! labels such as `Account ID, Account Name`), HubSpot Companies and Contacts (`Record
 //! ID, Company name, Company owner` / `Record ID, First Name, Last Name, Associated
-//! Company`), the Maven CRM sample (`accounts.csv`, `sales_teams.csv`,
+//! Company`), Salesforce Opportunities and HubSpot Deals (`FORMATS` lists the columns that
+//! define each kind), the Maven CRM sample (`accounts.csv`, `sales_teams.csv`,
 //! `sales_pipeline.csv`), and `attuned export --format json`. Any other CSV is read with
 //! `--map 'Header=field'`; a guess is offered.
 
@@ -97,6 +98,21 @@ impl Field {
                         .join(", ")
                 ))
             })
+    }
+
+    /// Whether a column of this field can tell one record from another: a file with
+    /// none of them holds nothing attuned can import.
+    fn names_a_record(self) -> bool {
+        matches!(
+            self,
+            Field::AccountId
+                | Field::AccountName
+                | Field::ContactId
+                | Field::ContactName
+                | Field::FirstName
+                | Field::LastName
+                | Field::Email
+        )
     }
 
     fn is_contact_only(self) -> bool {
@@ -493,7 +509,12 @@ const FORMATS: &[Format] = &[
     Format {
         kind: Kind::MavenPipeline,
         system: System::Maven,
-        defined_by: &[&["opportunityid"], &["salesagent"], &["account"], &["dealstage"]],
+        defined_by: &[
+            &["opportunityid"],
+            &["salesagent"],
+            &["account"],
+            &["dealstage"],
+        ],
         unless: &[],
         read: Some(maven_pipeline),
     },
@@ -586,6 +607,23 @@ fn recognise(file: &str, headers: &[String]) -> Result<Option<&'static Format>> 
             shown_headers(headers)
         ))),
     }
+}
+
+/// The refusal of a file that fits no kind and names no account or contact.
+fn unknown_kind(file: &str, headers: &[String]) -> Error {
+    let mut kinds: Vec<&str> = vec![Kind::Accounts.label()];
+    for f in FORMATS {
+        if !kinds.contains(&f.kind.label()) {
+            kinds.push(f.kind.label());
+        }
+    }
+    Error::Invalid(format!(
+        "{file}: not a kind of file attuned knows (headers seen: {}; kinds considered: {}); \
+         if it holds accounts or contacts, name their columns with --map 'Header=field'; \
+         nothing was imported",
+        shown_headers(headers),
+        kinds.join(", ")
+    ))
 }
 
 /// The headers as a message lists them: at most 30.
@@ -683,6 +721,9 @@ pub fn parse_file(file: &str, bytes: &[u8], maps: &[MapRule]) -> Result<Parsed> 
                         fields[i] = Some(m.field);
                     }
                 }
+            }
+            if !known && user.is_empty() && !fields.iter().flatten().any(|f| f.names_a_record()) {
+                return Err(unknown_kind(file, &table.headers));
             }
             // A user mapping may turn an accounts file into a contacts file.
             let kind = if fields.iter().flatten().any(|f| f.is_contact_only()) {
@@ -794,6 +835,7 @@ fn records(
 ) -> Records {
     let col = |f: Field| fields.iter().position(|x| *x == Some(f));
     let mut out = Records::default();
+    let mut guesses = Guesses::default();
     for row in rows {
         if let Some(i) = row.cells.iter().position(|c| c.len() > MAX_CELL) {
             let h = table.headers.get(i).map_or("?", |s| s.as_str());
@@ -805,7 +847,9 @@ fn records(
             continue;
         }
         let r = match kind {
-            Kind::Contacts => contact_row(row, &col, system).map(|c| out.contacts.push(c)),
+            Kind::Contacts => {
+                contact_row(row, &col, system, &mut guesses).map(|c| out.contacts.push(c))
+            }
             _ => account_row(row, &col, system).map(|a| out.accounts.push(a)),
         };
         if let Err(reason) = r {
@@ -895,7 +939,33 @@ pub fn segment_for(revenue_dollars: Option<i64>, contract_cents: Option<i64>) ->
     })
 }
 
-fn contact_row(row: &Row, col: &Col<'_>, system: System) -> Result<ContactRec, String> {
+/// The roles titles suggest, remembered: a file repeats a few hundred titles over
+/// thousands of contacts, and matching one against the table takes a microsecond.
+#[derive(Default)]
+struct Guesses(HashMap<String, Option<Role>>);
+
+impl Guesses {
+    /// Titles remembered at most (a file of unique titles should not fill memory).
+    const MAX: usize = 10_000;
+
+    fn of(&mut self, title: &str) -> Option<Role> {
+        if let Some(r) = self.0.get(title) {
+            return *r;
+        }
+        let r = role_from_title(title);
+        if self.0.len() < Self::MAX {
+            self.0.insert(title.to_string(), r);
+        }
+        r
+    }
+}
+
+fn contact_row(
+    row: &Row,
+    col: &Col<'_>,
+    system: System,
+    guesses: &mut Guesses,
+) -> Result<ContactRec, String> {
     let first = text(row, col(Field::FirstName));
     let last = text(row, col(Field::LastName));
     let email = text(row, col(Field::Email));
@@ -938,7 +1008,7 @@ fn contact_row(row: &Row, col: &Col<'_>, system: System) -> Result<ContactRec, S
             false,
         ),
         None => {
-            let guess = title.as_deref().and_then(role_from_title);
+            let guess = title.as_deref().and_then(|t| guesses.of(t));
             (guess, guess.is_some())
         }
     };
@@ -1167,10 +1237,14 @@ pub fn contract_terms(deals: &[&DealRec], today: NaiveDate) -> ContractTerms {
         None => {
             let last_year: Vec<i64> = recurring
                 .iter()
-                .filter(|d| d.closed_on.is_some_and(|c| c <= today && Some(c) > year_ago))
+                .filter(|d| {
+                    d.closed_on
+                        .is_some_and(|c| c <= today && Some(c) > year_ago)
+                })
                 .map(|d| d.value_cents.unwrap_or(0))
                 .collect();
-            (!last_year.is_empty()).then(|| last_year.iter().fold(0i64, |a, b| a.saturating_add(*b)))
+            (!last_year.is_empty())
+                .then(|| last_year.iter().fold(0i64, |a, b| a.saturating_add(*b)))
         }
     };
     let open_renewal = deals
@@ -1256,7 +1330,10 @@ fn opportunities(file: &str, table: &Table, system: System) -> Parsed {
     for row in &table.rows {
         if let Some(i) = row.cells.iter().position(|c| c.len() > MAX_CELL) {
             let h = table.headers.get(i).map_or("?", |s| s.as_str());
-            p.reject(row.line, format!("the {h:?} cell is longer than {MAX_CELL} characters"));
+            p.reject(
+                row.line,
+                format!("the {h:?} cell is longer than {MAX_CELL} characters"),
+            );
             continue;
         }
         let Some(id) = text(row, id_col) else {
@@ -1289,7 +1366,10 @@ fn opportunities(file: &str, table: &Table, system: System) -> Parsed {
                 None => Ok(None),
             }
         };
-        let (closed_on, engaged_on) = match (date(close_col, "close date"), date(created_col, "created date")) {
+        let (closed_on, engaged_on) = match (
+            date(close_col, "close date"),
+            date(created_col, "created date"),
+        ) {
             (Ok(a), Ok(b)) => (a, b),
             (Err(e), _) | (_, Err(e)) => {
                 p.reject(row.line, e);
@@ -1472,10 +1552,19 @@ mod tests {
         );
         assert_eq!(d[0].closed_on, NaiveDate::from_ymd_opt(2026, 3, 14));
         assert_eq!(d[1].closed_on, NaiveDate::from_ymd_opt(2026, 3, 14));
-        assert_eq!((d[1].status, d[1].deal_type), (DealStatus::Open, DealType::New));
+        assert_eq!(
+            (d[1].status, d[1].deal_type),
+            (DealStatus::Open, DealType::New)
+        );
         assert_eq!(d[1].value_cents, Some(250_000));
-        assert_eq!((d[2].status, d[2].deal_type), (DealStatus::Lost, DealType::Renewal));
-        assert_eq!(d[0].product.as_deref(), Some("Renewal 2026 (existingbusiness)"));
+        assert_eq!(
+            (d[2].status, d[2].deal_type),
+            (DealStatus::Lost, DealType::Renewal)
+        );
+        assert_eq!(
+            d[0].product.as_deref(),
+            Some("Renewal 2026 (existingbusiness)")
+        );
     }
 
     #[test]
@@ -1497,27 +1586,43 @@ mod tests {
         let api = parse(
             "Id,AccountId,Name,StageName,Amount,CloseDate,Type,IsClosed,IsWon,OwnerId\n006000000000001AAA,001000000000001AAA,Renewal FY26,Negotiation,12000,2026-06-30,Renewal,false,false,005x\n006000000000002,001000000000001,Upsell,Signed,3000,2026-02-01,Existing Customer - Upgrade,true,true,005x\n006000000000003,001000000000001,Pilot,Closed Lost,500,2025-11-01,New Customer,,,005x\n",
         );
-        assert_eq!((api.kind, api.system), (Kind::Opportunities, System::Salesforce));
+        assert_eq!(
+            (api.kind, api.system),
+            (Kind::Opportunities, System::Salesforce)
+        );
         let d = &api.deals;
         assert_eq!(d[0].external_id, "006000000000001");
         assert_eq!(d[0].account_id.as_deref(), Some("001000000000001"));
-        assert_eq!((d[0].status, d[0].deal_type), (DealStatus::Open, DealType::Renewal));
+        assert_eq!(
+            (d[0].status, d[0].deal_type),
+            (DealStatus::Open, DealType::Renewal)
+        );
         assert_eq!(
             (d[1].status, d[1].deal_type),
             (DealStatus::Won, DealType::Expansion),
             "IsWon decides, whatever the stage is called"
         );
-        assert_eq!((d[2].status, d[2].deal_type), (DealStatus::Lost, DealType::New));
+        assert_eq!(
+            (d[2].status, d[2].deal_type),
+            (DealStatus::Lost, DealType::New)
+        );
         let labels = parse(
             "Opportunity ID,Account ID,Opportunity Name,Stage,Amount,Close Date,Type\n0065000000AAAAA,0015000000ABCDE,Renewal,Closed Won,\"$1,100.04\",2026-03-14,Renewal\n0065000000AAAAB,,No account,Prospecting,1,2026-03-14,\n0065000000AAAAC,0015000000ABCDE,Bad,Closed Won,abc,2026-03-14,\n",
         );
-        assert_eq!((labels.kind, labels.system), (Kind::Opportunities, System::Salesforce));
+        assert_eq!(
+            (labels.kind, labels.system),
+            (Kind::Opportunities, System::Salesforce)
+        );
         assert_eq!(labels.deals.len(), 1);
         assert_eq!(labels.deals[0].value_cents, Some(110_004));
         assert_eq!(labels.deals[0].status, DealStatus::Won);
         assert_eq!(labels.skipped.len(), 1);
         assert_eq!(labels.rejected.len(), 1);
-        assert!(labels.rejected[0].to_string().starts_with("t.csv:4: amount"));
+        assert!(
+            labels.rejected[0]
+                .to_string()
+                .starts_with("t.csv:4: amount")
+        );
     }
 
     #[test]
@@ -1529,10 +1634,41 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(e.contains("fit opportunities (deals) and contacts at once"), "{e}");
-        assert!(e.contains("headers seen: Record ID, First Name, Last Name, Email, Deal Name, Deal Stage"), "{e}");
+        assert!(
+            e.contains("fit opportunities (deals) and contacts at once"),
+            "{e}"
+        );
+        assert!(
+            e.contains(
+                "headers seen: Record ID, First Name, Last Name, Email, Deal Name, Deal Stage"
+            ),
+            "{e}"
+        );
         assert!(e.contains("nothing was imported"), "{e}");
         assert_eq!(e.lines().count(), 1);
+    }
+
+    #[test]
+    fn a_file_of_no_known_kind_is_refused_with_what_was_seen() {
+        let e = parse_file(
+            "tickets.csv",
+            b"Ticket ID,Ticket name,Pipeline,Ticket status\n1,Broken,support,open\n",
+            &[],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("headers seen: Ticket ID, Ticket name, Pipeline, Ticket status"),
+            "{e}"
+        );
+        assert!(
+            e.contains("kinds considered: accounts (companies), "),
+            "{e}"
+        );
+        assert!(e.contains("opportunities (deals)"), "{e}");
+        // A mapping makes it importable.
+        let maps = [MapRule::parse("Ticket name=account_name").unwrap()];
+        assert!(parse_file("tickets.csv", b"Ticket ID,Ticket name\n1,x\n", &maps).is_ok());
     }
 
     #[test]
@@ -1541,14 +1677,31 @@ mod tests {
         assert_eq!(kind("Id,Name,ParentId"), Kind::Accounts);
         assert_eq!(kind("Record ID,Company name,Company owner"), Kind::Accounts);
         assert_eq!(kind("Id,AccountId,FirstName,LastName"), Kind::Contacts);
-        assert_eq!(kind("Record ID,First Name,Email,Associated Company"), Kind::Contacts);
-        assert_eq!(kind("Id,AccountId,Name,StageName,CloseDate,ContactId"), Kind::Opportunities);
-        assert_eq!(kind("Opportunity Name,Account Name,Stage,Close Date"), Kind::Opportunities);
-        assert_eq!(kind("Deal Name,Deal Stage,Associated Company"), Kind::Opportunities);
-        assert_eq!(kind("account,sector,subsidiary_of"), Kind::MavenAccounts);
-        assert_eq!(kind("sales_agent,manager,regional_office"), Kind::MavenTeams);
         assert_eq!(
-            kind("opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value"),
+            kind("Record ID,First Name,Email,Associated Company"),
+            Kind::Contacts
+        );
+        assert_eq!(
+            kind("Id,AccountId,Name,StageName,CloseDate,ContactId"),
+            Kind::Opportunities
+        );
+        assert_eq!(
+            kind("Opportunity Name,Account Name,Stage,Close Date"),
+            Kind::Opportunities
+        );
+        assert_eq!(
+            kind("Deal Name,Deal Stage,Associated Company"),
+            Kind::Opportunities
+        );
+        assert_eq!(kind("account,sector,subsidiary_of"), Kind::MavenAccounts);
+        assert_eq!(
+            kind("sales_agent,manager,regional_office"),
+            Kind::MavenTeams
+        );
+        assert_eq!(
+            kind(
+                "opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value"
+            ),
             Kind::MavenPipeline
         );
         assert_eq!(kind("product,series,sales_price"), Kind::MavenReference);
@@ -1603,6 +1756,30 @@ mod tests {
             (None, Some("2025-05-02".into()))
         );
         assert_eq!(terms(&[deal(Open, New, "2027-01-01", 5)]), (None, None));
+        // The README's worked example.
+        let globex = [
+            deal(Won, DealType::of("newbusiness"), "2026-08-15", 1_200_000),
+            deal(
+                Won,
+                DealType::of("One-time services"),
+                "2026-08-25",
+                500_000,
+            ),
+            deal(Won, DealType::of("existingbusiness"), "2026-10-24", 300_000),
+            deal(Lost, DealType::of("existingbusiness"), "2026-11-03", 80_000),
+        ];
+        assert_eq!(terms(&globex), (Some(1_500_000), Some("2027-10-24".into())));
+        let mut renewing = globex.to_vec();
+        renewing.push(deal(Open, DealType::of("Renewal"), "2027-09-30", 1_600_000));
+        assert_eq!(
+            terms(&renewing),
+            (Some(1_500_000), Some("2027-09-30".into()))
+        );
+        renewing.push(deal(Won, DealType::of("Renewal"), "2026-11-20", 1_600_000));
+        assert_eq!(
+            terms(&renewing),
+            (Some(1_600_000), Some("2027-09-30".into()))
+        );
         assert_eq!(terms(&[]), (None, None));
     }
 
@@ -1611,7 +1788,11 @@ mod tests {
         let p = parse(
             "Email,Company,Title,Role\na@x.com,X,CFO,\nb@x.com,X,CFO,Champion\nc@x.com,X,Gardener,\n",
         );
-        let roles: Vec<_> = p.contacts.iter().map(|c| (c.role, c.role_guessed)).collect();
+        let roles: Vec<_> = p
+            .contacts
+            .iter()
+            .map(|c| (c.role, c.role_guessed))
+            .collect();
         assert_eq!(
             roles,
             [

@@ -325,4 +325,41 @@ mod tests {
         assert_eq!(v.reports_to_id, Some(7));
         assert_eq!(f.key(k(KeyCode::Esc)), FormKey::Cancel);
     }
+
+    #[test]
+    fn a_guessed_role_shows_as_one_until_the_csm_picks_a_role() {
+        let guessed = PersonaRecord {
+            id: 1,
+            account_id: 2,
+            name: "Ann".into(),
+            title: Some("CFO".into()),
+            email: None,
+            role: Role::EconomicBuyer,
+            role_guessed: true,
+            reports_to_id: None,
+            reports_to: None,
+            strength: Strength::None,
+            sentiment: Sentiment::Neutral,
+            last_contact_at: None,
+            notes: None,
+            archived: false,
+        };
+        let mut f = PersonaForm::new(Some(&guessed), &[]);
+        let shown = |f: &PersonaForm| match &f.fields[ROLE].kind {
+            FieldKind::Choice { options, index } => options[*index].clone(),
+            FieldKind::Text(_) => String::new(),
+        };
+        assert_eq!(shown(&f), "Economic buyer?");
+        // Editing another field keeps the guess a guess.
+        f.focus = TITLE;
+        f.key(k(KeyCode::Char('x')));
+        assert!(f.values().role_guessed);
+        // Picking the role, even the same one again, makes it the CSM's.
+        f.focus = ROLE;
+        f.key(k(KeyCode::Right));
+        f.key(k(KeyCode::Left));
+        assert_eq!(shown(&f), "Economic buyer");
+        let v = f.values();
+        assert_eq!((v.role, v.role_guessed), (Some(Role::EconomicBuyer), false));
+    }
 }
