@@ -703,7 +703,10 @@ pub fn parse_file(file: &str, bytes: &[u8], maps: &[MapRule]) -> Result<Parsed> 
             ..
         }) => read(file, &table, *system),
         _ => {
-            let contacts = format.is_some_and(|f| f.kind == Kind::Contacts);
+            // A contact id says contacts here too (it only failed to define the kind
+            // because opportunity exports carry one).
+            let contacts = format.is_some_and(|f| f.kind == Kind::Contacts)
+                || has(&table.headers, &["contactid"]);
             let system = system_of(&table.headers);
             let known = system != System::Csv;
             let user: Vec<&MapRule> = maps
@@ -1677,6 +1680,9 @@ mod tests {
         assert_eq!(kind("Id,Name,ParentId"), Kind::Accounts);
         assert_eq!(kind("Record ID,Company name,Company owner"), Kind::Accounts);
         assert_eq!(kind("Id,AccountId,FirstName,LastName"), Kind::Contacts);
+        let by_id = parse("Contact ID,Account ID,Name,Title\n003a,001a,Ann Lee,CFO\n");
+        assert_eq!(by_id.kind, Kind::Contacts);
+        assert_eq!(by_id.contacts[0].name, "Ann Lee");
         assert_eq!(
             kind("Record ID,First Name,Email,Associated Company"),
             Kind::Contacts
