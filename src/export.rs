@@ -163,6 +163,8 @@ struct Persona {
     email: Option<String>,
     phone: Option<String>,
     role: String,
+    /// The role was guessed from the title on import; no CSM has set it yet.
+    role_guessed: bool,
     reports_to_id: Option<JsonId>,
     strength: String,
     sentiment: String,
@@ -370,8 +372,8 @@ fn accounts<W: Write>(conn: &Connection, sink: &mut Sink<W>) -> Result<u64> {
 
 fn personas<W: Write>(conn: &Connection, sink: &mut Sink<W>) -> Result<u64> {
     let mut stmt = conn.prepare(
-        "SELECT id, account_id, name, title, email, phone, role, reports_to_id, strength,
-                sentiment, last_contact_at, notes, created_at, archived_at
+        "SELECT id, account_id, name, title, email, phone, role, role_guessed, reports_to_id,
+                strength, sentiment, last_contact_at, notes, created_at, archived_at
          FROM personas ORDER BY id",
     )?;
     let mut ids_stmt = conn.prepare(EXTERNAL_IDS)?;
@@ -391,6 +393,7 @@ fn personas<W: Write>(conn: &Connection, sink: &mut Sink<W>) -> Result<u64> {
             email: c.next()?,
             phone: c.next()?,
             role: c.next()?,
+            role_guessed: c.next()?,
             reports_to_id: c.next()?,
             strength: c.next()?,
             sentiment: c.next()?,

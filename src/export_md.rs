@@ -98,7 +98,7 @@ pub fn account_brief(conn: &Connection, account_id: i64, at: &AsOf) -> Result<St
                 "| {} | {} | {} | {} | {} | {} |",
                 md(&p.name),
                 opt(&p.title),
-                p.role.label(),
+                crate::domain::roles::shown(p.role, p.role_guessed),
                 p.strength.label(),
                 p.sentiment.label(),
                 p.last_contact_at

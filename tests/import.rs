@@ -583,3 +583,437 @@ fn an_export_with_numeric_ids_still_imports() {
         "9007199254740995"
     );
 }
+
+/// A day `offset` days from the machine's today (the import's "today"), as `fmt` writes it.
+fn day(offset: i64, fmt: &str) -> String {
+    use chrono::Datelike;
+    let d = chrono::Local::now().date_naive() + chrono::Duration::days(offset);
+    if fmt == "m/d/Y" {
+        return format!("{}/{}/{}", d.month(), d.day(), d.year());
+    }
+    d.format(fmt).to_string()
+}
+
+/// That day a year on, as the export writes dates.
+fn a_year_after(offset: i64) -> String {
+    use chrono::Months;
+    (chrono::Local::now().date_naive() + chrono::Duration::days(offset))
+        .checked_add_months(Months::new(12))
+        .unwrap()
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+/// The CRM ids of `entity` records from `system`, sorted.
+fn crm_ids(db: &Path, entity: &str, system: &str) -> Vec<String> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT external_id FROM external_ids WHERE entity = ?1 AND system = ?2
+             ORDER BY external_id",
+        )
+        .unwrap();
+    stmt.query_map([entity, system], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+}
+
+const HS_COMPANIES: &str = "Record ID,Company name,Company owner\n\
+9001,Initech,Kim Park\n9002,Globex,Kim Park\n9003,Umbrella,Kim Park\n";
+
+const HS_CONTACTS: &str = "Record ID,First Name,Last Name,Email,Associated Company,Job Title\n\
+501,Bill,Lumbergh,bill@initech.com,Initech,CFO\n\
+502,Peter,Gibbons,peter@initech.com,Initech,CTO\n\
+503,Hank,Scorpio,hank@globex.com,Globex,Directeur financier\n\
+504,Milton,Waddams,milton@initech.com,Initech,\n";
+
+/// A HubSpot Deals export (HubSpot's own date formats), naming companies by name.
+fn hubspot_deals() -> String {
+    format!(
+        "Record ID,Deal Name,Deal Stage,Amount,Close Date,Deal Type,Pipeline,Associated Company\n\
+         1,Initech renewal,closedwon,24000,{} 10:22,Renewal,default,Initech\n\
+         2,Initech renewal next year,contractsent,26000,{},Renewal,default,Initech\n\
+         3,Globex first deal,closedwon,\"$12,000.00\",{},newbusiness,default,Globex\n\
+         4,Globex onboarding,closedwon,5000,{},One-time services,default,Globex\n\
+         5,Globex more seats,Closed Won,3000,{},existingbusiness,default,Globex\n\
+         6,Globex lost add-on,closedlost,800,{},existingbusiness,default,Globex\n",
+        day(-60, "%Y-%m-%d"),
+        day(300, "m/d/Y"),
+        day(-100, "%Y-%m-%d 09:30"),
+        day(-90, "m/d/Y"),
+        day(-30, "%Y-%m-%d"),
+        day(-20, "%Y-%m-%d"),
+    )
+}
+
+#[test]
+fn a_hubspot_deals_export_becomes_history_contract_values_and_renewals_never_accounts() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let db = home.join("a.db");
+    let companies = write(home, "companies.csv", HS_COMPANIES.as_bytes());
+    let contacts = write(home, "contacts.csv", HS_CONTACTS.as_bytes());
+    let deals = write(home, "deals.csv", hubspot_deals().as_bytes());
+    // Named first, the deals still go in after their companies.
+    let text = ok(&import(home, &db, &[&deals, &companies, &contacts], &[]));
+    assert!(
+        text.contains("deals.csv: Opportunities from hubspot"),
+        "{text}"
+    );
+    assert!(
+        text.contains("added: 3 accounts, 4 personas, 1 CSMs, 6 touches"),
+        "{text}"
+    );
+    let j = export(home, &db);
+    assert_eq!(arr(&j, "accounts").len(), 3, "no account made of a deal");
+    let initech = by_name(&j, "accounts", "Initech");
+    let globex = by_name(&j, "accounts", "Globex");
+    let umbrella = by_name(&j, "accounts", "Umbrella");
+    // Initech: the latest won renewal; renewing at the open renewal's close date.
+    assert_eq!(initech["contract_value_cents"], 2_400_000);
+    assert_eq!(initech["renewal_date"], day(300, "%Y-%m-%d"));
+    // Globex: won recurring business of the last 12 months, not the one-time services
+    // nor the lost add-on; renewing a year after the last win.
+    assert_eq!(globex["contract_value_cents"], 1_500_000);
+    assert_eq!(globex["renewal_date"], a_year_after(-30));
+    assert_eq!(umbrella["contract_value_cents"], 0);
+    assert!(umbrella["renewal_date"].is_null());
+    // Every deal in its account's history, with its CRM id.
+    let touches = arr(&j, "touches");
+    assert_eq!(touches.len(), 6);
+    let deal = |id: &str| {
+        touches
+            .iter()
+            .find(|t| {
+                t["summary"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("Deal {id}:"))
+            })
+            .unwrap()
+    };
+    assert_eq!(
+        crm_ids(&db, "touch", "hubspot"),
+        ["1", "2", "3", "4", "5", "6"]
+    );
+    let first = deal("1");
+    assert_eq!(first["account_id"], initech["id"]);
+    assert_eq!(first["outcome"], "won");
+    assert_eq!(
+        first["summary"],
+        "Deal 1: Initech renewal (Renewal) — Closed Won, $24,000"
+    );
+    assert!(
+        first["occurred_at"]
+            .as_str()
+            .unwrap()
+            .starts_with(&day(-60, "%Y-%m-%d"))
+    );
+    let open = deal("2");
+    assert!(
+        open["occurred_at"].as_str().unwrap() <= day(0, "%Y-%m-%dT23:59").as_str(),
+        "an open deal is never dated in the future: {}",
+        open["occurred_at"]
+    );
+    // Roles from titles, marked as guessed; no title, no guess.
+    let role = |n: &str| {
+        let p = by_name(&j, "personas", n);
+        (
+            p["role"].as_str().unwrap().to_string(),
+            p["role_guessed"].clone(),
+        )
+    };
+    assert_eq!(
+        role("Bill Lumbergh"),
+        ("economic_buyer".into(), Value::Bool(true))
+    );
+    assert_eq!(
+        role("Peter Gibbons"),
+        ("technical_lead".into(), Value::Bool(true))
+    );
+    assert_eq!(
+        role("Hank Scorpio"),
+        ("economic_buyer".into(), Value::Bool(true))
+    );
+    assert_eq!(role("Milton Waddams"), ("other".into(), Value::Bool(false)));
+    assert_eq!(
+        initech["summary"]["missing_roles"],
+        serde_json::json!(["champion", "executive_sponsor"])
+    );
+
+    // Again: updated in place, nothing doubled.
+    let again = ok(&import(home, &db, &[&companies, &contacts, &deals], &[]));
+    assert!(
+        again.contains("added: 0 accounts, 0 personas, 0 CSMs, 0 touches"),
+        "{again}"
+    );
+    assert!(
+        again.contains("unchanged: 3 accounts, 4 personas, 1 CSMs, 6 touches"),
+        "{again}"
+    );
+    let j2 = export(home, &db);
+    assert_eq!(arr(&j2, "accounts").len(), 3);
+    assert_eq!(arr(&j2, "touches").len(), 6);
+    // The deals alone, into that file: found by their ids, nothing added.
+    let text = ok(&import(home, &db, &[&deals], &[]));
+    assert!(
+        text.contains("added: 0 accounts, 0 personas, 0 CSMs, 0 touches"),
+        "{text}"
+    );
+    ok(&attuned(home, &["check", "--db", db.to_str().unwrap()]));
+}
+
+#[test]
+fn hubspot_deals_by_company_id_and_a_deal_whose_company_is_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let db = home.join("a.db");
+    let companies = write(home, "companies.csv", HS_COMPANIES.as_bytes());
+    let deals = write(
+        home,
+        "deals.csv",
+        format!(
+            "Record ID,Deal Name,Deal Stage,Amount,Close Date,Deal Type,Pipeline,Associated Company IDs\n\
+             11,Umbrella start,closedwon,1000,{},newbusiness,default,9003\n\
+             12,Nobody's,closedwon,1000,{},newbusiness,default,777\n\
+             13,No company,appointmentscheduled,1000,{},newbusiness,default,\n",
+            day(-10, "%Y-%m-%d"),
+            day(-10, "%Y-%m-%d"),
+            day(10, "%Y-%m-%d"),
+        )
+        .as_bytes(),
+    );
+    let o = import(home, &db, &[&companies, &deals], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    let text = out(&o);
+    let f = deals.to_str().unwrap();
+    assert!(
+        text.contains(&format!(
+            "{f}:3: account id \"777\" is neither in this import nor in the database"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("skipped on purpose: 1 rows"), "{text}");
+    assert!(!db.exists(), "all or nothing");
+    ok(&import(home, &db, &[&companies, &deals], &["--keep-good"]));
+    let j = export(home, &db);
+    let umbrella = by_name(&j, "accounts", "Umbrella");
+    assert_eq!(umbrella["contract_value_cents"], 100_000);
+    assert_eq!(umbrella["renewal_date"], a_year_after(-10));
+    assert_eq!(arr(&j, "touches").len(), 1);
+}
+
+#[test]
+fn salesforce_opportunities_by_api_names_and_by_report_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let db = home.join("a.db");
+    let accounts = write(home, "Account.csv", SF_ACCOUNTS.as_bytes());
+    let opps = write(
+        home,
+        "Opportunity.csv",
+        format!(
+            "Id,AccountId,Name,StageName,Amount,CloseDate,Type,IsClosed,IsWon,OwnerId\n\
+             006000000000001AAA,001000000000001AAA,Acme FY renewal,Closed Won,50000,{},Renewal,true,true,005000000000001\n\
+             006000000000002AAA,001000000000001AAA,Acme next renewal,Negotiation/Review,52000,{},Renewal,false,false,005000000000001\n\
+             006000000000003AAA,001000000000002AAA,Acme EU start,Closed Won,9000,{},New Customer,true,true,005000000000001\n\
+             006000000000004AAA,001000000000002AAA,Acme EU upgrade,Closed Lost,1000,{},Existing Customer - Upgrade,true,false,005000000000001\n",
+            day(-200, "%Y-%m-%d"),
+            day(165, "%Y-%m-%d"),
+            day(-40, "%Y-%m-%d"),
+            day(-5, "%Y-%m-%d"),
+        )
+        .as_bytes(),
+    );
+    let text = ok(&import(home, &db, &[&accounts, &opps], &[]));
+    assert!(
+        text.contains("Opportunity.csv: Opportunities from salesforce"),
+        "{text}"
+    );
+    assert!(
+        text.contains("added: 2 accounts, 0 personas, 1 CSMs, 4 touches"),
+        "{text}"
+    );
+    let j = export(home, &db);
+    let acme = by_name(&j, "accounts", "Acme");
+    let eu = by_name(&j, "accounts", "Acme Europe");
+    assert_eq!(acme["contract_value_cents"], 5_000_000);
+    assert_eq!(acme["renewal_date"], day(165, "%Y-%m-%d"));
+    assert_eq!(eu["contract_value_cents"], 900_000);
+    assert_eq!(eu["renewal_date"], a_year_after(-40));
+    assert_eq!(
+        crm_ids(&db, "touch", "salesforce"),
+        [
+            "006000000000001",
+            "006000000000002",
+            "006000000000003",
+            "006000000000004"
+        ]
+    );
+    let again = ok(&import(home, &db, &[&accounts, &opps], &[]));
+    assert!(
+        again.contains("added: 0 accounts, 0 personas, 0 CSMs, 0 touches"),
+        "{again}"
+    );
+
+    // A report with labels, into its own file.
+    let db2 = home.join("b.db");
+    let label_accounts = write(
+        home,
+        "report_accounts.csv",
+        b"Account ID,Account Name\n0015000000ABCDE,Globex\n",
+    );
+    let label_opps = write(
+        home,
+        "report_opps.csv",
+        format!(
+            "Opportunity ID,Account ID,Opportunity Name,Stage,Amount,Close Date,Type\n\
+             0065000000AAAAA,0015000000ABCDE,Globex year one,Closed Won,\"$7,500.00\",{},New Business\n\
+             0065000000AAAAB,0015000000ABCDE,Globex training,Closed Won,\"$2,000.00\",{},Services\n",
+            day(-15, "%Y-%m-%d"),
+            day(-14, "%Y-%m-%d"),
+        )
+        .as_bytes(),
+    );
+    ok(&import(home, &db2, &[&label_accounts, &label_opps], &[]));
+    let j = export(home, &db2);
+    let globex = by_name(&j, "accounts", "Globex");
+    assert_eq!(globex["contract_value_cents"], 750_000);
+    assert_eq!(globex["renewal_date"], a_year_after(-15));
+    assert_eq!(arr(&j, "touches").len(), 2);
+}
+
+#[test]
+fn a_file_that_could_be_two_kinds_is_refused_and_nothing_is_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let db = home.join("a.db");
+    let companies = write(home, "companies.csv", HS_COMPANIES.as_bytes());
+    let both = write(
+        home,
+        "both.csv",
+        b"Record ID,First Name,Last Name,Email,Deal Name,Deal Stage,Associated Company\n\
+          1,Al,Bo,al@initech.com,Big deal,closedwon,Initech\n",
+    );
+    let o = import(home, &db, &[&companies, &both], &[]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = err(&o);
+    assert_eq!(e.lines().count(), 1, "{e}");
+    assert!(e.contains("both.csv"), "{e}");
+    assert!(e.contains("opportunities (deals) and contacts"), "{e}");
+    assert!(
+        e.contains("headers seen: Record ID, First Name, Last Name, Email, Deal Name, Deal Stage, Associated Company"),
+        "{e}"
+    );
+    assert!(!db.exists(), "nothing imported, not even the companies");
+}
+
+#[test]
+fn a_role_the_csm_set_survives_a_reimport_and_a_guess_follows_the_title() {
+    use attuned::domain::SystemClock;
+    use attuned::domain::model::Role;
+    use attuned::store::Store;
+    use attuned::store::persona::{self, PersonaFields};
+    use attuned::store::summary::AsOf;
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let db = home.join("a.db");
+    let a = write(home, "Account.csv", SF_ACCOUNTS.as_bytes());
+    let c = write(home, "Contact.csv", SF_CONTACTS.as_bytes());
+    ok(&import(home, &db, &[&a, &c], &[]));
+    let j = export(home, &db);
+    let ann = by_name(&j, "personas", "Ann Lee");
+    let bo = by_name(&j, "personas", "Bo Chen");
+    assert_eq!(
+        (ann["role"].as_str(), &ann["role_guessed"]),
+        (Some("economic_buyer"), &Value::Bool(true))
+    );
+    assert_eq!(
+        (bo["role"].as_str(), &bo["role_guessed"]),
+        (Some("admin"), &Value::Bool(true))
+    );
+    // The CSM makes Ann the champion in the persona form.
+    let ann_id = ann["id"].as_i64().unwrap();
+    {
+        let mut store = Store::open(&db).unwrap();
+        let before = persona::persona(store.conn(), ann_id).unwrap();
+        assert!(before.role_guessed);
+        let fields = PersonaFields {
+            name: before.name.clone(),
+            title: before.title.clone(),
+            email: before.email.clone(),
+            role: Some(Role::Champion),
+            role_guessed: false,
+            ..PersonaFields::default()
+        };
+        store
+            .edit_persona(ann_id, &fields, None, &AsOf::new(&SystemClock))
+            .unwrap();
+        let after = persona::persona(store.conn(), ann_id).unwrap();
+        assert_eq!((after.role, after.role_guessed), (Role::Champion, false));
+    }
+    // A newer export: both titles changed. Ann stays the CSM's champion; Bo's guess
+    // follows his new title.
+    let c2 = write(
+        home,
+        "Contact2.csv",
+        SF_CONTACTS
+            .replace("CFO", "VP Finance")
+            .replace("IT Director", "CTO")
+            .as_bytes(),
+    );
+    ok(&import(home, &db, &[&a, &c2], &[]));
+    let j = export(home, &db);
+    let ann = by_name(&j, "personas", "Ann Lee");
+    let bo = by_name(&j, "personas", "Bo Chen");
+    assert_eq!(
+        (ann["role"].as_str(), &ann["role_guessed"]),
+        (Some("champion"), &Value::Bool(false))
+    );
+    assert_eq!(ann["title"], "VP Finance");
+    assert_eq!(
+        (bo["role"].as_str(), &bo["role_guessed"]),
+        (Some("technical_lead"), &Value::Bool(true))
+    );
+    // The JSON export carries the mark, and brings it back.
+    let json = home.join("a.json");
+    ok(&attuned(
+        home,
+        &[
+            "export",
+            "--db",
+            db.to_str().unwrap(),
+            "--format",
+            "json",
+            "--out",
+            json.to_str().unwrap(),
+        ],
+    ));
+    let b = home.join("b.db");
+    ok(&import(home, &b, &[&json], &[]));
+    let jb = export(home, &b);
+    assert_eq!(
+        by_name(&jb, "personas", "Bo Chen")["role_guessed"],
+        Value::Bool(true)
+    );
+    assert_eq!(
+        by_name(&jb, "personas", "Ann Lee")["role_guessed"],
+        Value::Bool(false)
+    );
+    // The Markdown export shows the guess as one.
+    let md = ok(&attuned(
+        home,
+        &[
+            "export",
+            "--db",
+            db.to_str().unwrap(),
+            "--format",
+            "md",
+            "--account",
+            "Acme",
+        ],
+    ));
+    assert!(md.contains("| Technical lead? |"), "{md}");
+    assert!(md.contains("| Champion |"), "{md}");
+}

@@ -12,6 +12,7 @@ pub mod money;
 pub mod outcome;
 pub mod prompts;
 pub mod risk;
+pub mod roles;
 pub mod tagging;
 pub mod text;
 

@@ -5,7 +5,8 @@
 //! ParentId, OwnerId` / `Id, AccountId, FirstName, LastName, ReportsToId`, or report
 //! labels such as `Account ID, Account Name`), HubSpot Companies and Contacts (`Record
 //! ID, Company name, Company owner` / `Record ID, First Name, Last Name, Associated
-//! Company`), the Maven CRM sample (`accounts.csv`, `sales_teams.csv`,
+//! Company`), Salesforce Opportunities and HubSpot Deals (`FORMATS` lists the columns that
+//! define each kind), the Maven CRM sample (`accounts.csv`, `sales_teams.csv`,
 //! `sales_pipeline.csv`), and `attuned export --format json`. Any other CSV is read with
 //! `--map 'Header=field'`; a guess is offered.
 
@@ -18,6 +19,7 @@ use chrono::NaiveDate;
 
 use self::csv::{Row, Table, parse_amount, parse_date};
 use crate::domain::model::{Role, Segment, Sentiment, Strength};
+use crate::domain::roles::role_from_title;
 use crate::error::{Error, Result};
 
 /// A column's meaning, the right-hand side of `--map 'Header=field'`.
@@ -98,6 +100,21 @@ impl Field {
             })
     }
 
+    /// Whether a column of this field can tell one record from another: a file with
+    /// none of them holds nothing attuned can import.
+    fn names_a_record(self) -> bool {
+        matches!(
+            self,
+            Field::AccountId
+                | Field::AccountName
+                | Field::ContactId
+                | Field::ContactName
+                | Field::FirstName
+                | Field::LastName
+                | Field::Email
+        )
+    }
+
     fn is_contact_only(self) -> bool {
         matches!(
             self,
@@ -167,6 +184,23 @@ pub enum Kind {
     MavenPipeline,
     /// Maven's product list and data dictionary: recognised, nothing in them to import.
     MavenReference,
+    /// Salesforce Opportunities or HubSpot Deals.
+    Opportunities,
+}
+
+impl Kind {
+    /// What the kind is called in messages.
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Accounts => "accounts (companies)",
+            Kind::Contacts => "contacts",
+            Kind::MavenAccounts => "Maven accounts",
+            Kind::MavenTeams => "Maven sales teams",
+            Kind::MavenPipeline => "Maven pipeline",
+            Kind::MavenReference => "Maven reference table",
+            Kind::Opportunities => "opportunities (deals)",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -195,6 +229,8 @@ pub struct ContactRec {
     pub title: Option<String>,
     pub email: Option<String>,
     pub role: Option<Role>,
+    /// `role` was guessed from the title (`domain::roles`): the file gave none.
+    pub role_guessed: bool,
     pub reports_to_id: Option<String>,
     pub strength: Option<Strength>,
     pub sentiment: Option<Sentiment>,
@@ -208,18 +244,86 @@ pub struct CsmRec {
     pub region: Option<String>,
 }
 
-/// An opportunity of the Maven pipeline: a touch in the account's history.
+/// An opportunity (a Maven pipeline row, a Salesforce Opportunity, a HubSpot Deal): a
+/// touch in the account's history.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DealRec {
     pub line: u64,
     pub external_id: String,
+    /// The account's CRM id, when the file gives one (tried before the name).
+    pub account_id: Option<String>,
+    /// The account's name; empty when the file gives only its id.
     pub account_name: String,
     pub csm: Option<String>,
+    /// What was sold: the Maven product, or the opportunity's name and type.
     pub product: Option<String>,
     pub stage: String,
+    pub status: DealStatus,
+    pub deal_type: DealType,
     pub engaged_on: Option<NaiveDate>,
     pub closed_on: Option<NaiveDate>,
     pub value_cents: Option<i64>,
+}
+
+/// Where an opportunity stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DealStatus {
+    #[default]
+    Open,
+    Won,
+    Lost,
+}
+
+/// What an opportunity sells, from its `Type` / `Deal Type`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DealType {
+    /// No type, or one not listed below: counted as recurring business.
+    #[default]
+    Unknown,
+    New,
+    Renewal,
+    Expansion,
+    /// Services, training, anything sold once: never part of the contract value.
+    OneTime,
+}
+
+impl DealType {
+    /// Reads a CRM's type: Salesforce's `New Customer`, `Existing Customer - Upgrade`,
+    /// `Renewal`; HubSpot's `newbusiness`, `existingbusiness`; and the like.
+    pub fn of(s: &str) -> DealType {
+        let n = norm(s);
+        let any = |words: &[&str]| words.iter().any(|w| n.contains(w));
+        if n.contains("renewal") {
+            DealType::Renewal
+        } else if any(&[
+            "onetime",
+            "oneoff",
+            "service",
+            "training",
+            "consult",
+            "implementation",
+        ]) {
+            DealType::OneTime
+        } else if n.starts_with("new") {
+            DealType::New
+        } else if any(&[
+            "existing",
+            "upsell",
+            "expansion",
+            "upgrade",
+            "crosssell",
+            "addon",
+        ]) {
+            DealType::Expansion
+        } else {
+            DealType::Unknown
+        }
+    }
+
+    /// Whether a won deal of this type counts toward the yearly contract value.
+    pub fn is_recurring(self) -> bool {
+        self != DealType::OneTime
+    }
 }
 
 /// A row that was not imported, and why.
@@ -376,38 +480,168 @@ fn has(headers: &[String], any: &[&str]) -> bool {
     headers.iter().any(|h| any.contains(&norm(h).as_str()))
 }
 
-/// Recognises a file by its headers; `None` for Maven, whose columns are fixed.
-fn recognise(headers: &[String]) -> (Kind, System, bool) {
-    let set: Vec<String> = headers.iter().map(|h| norm(h)).collect();
-    let is = |cols: &[&str]| cols.iter().all(|c| set.iter().any(|s| s == c));
-    if is(&["account", "sector", "subsidiaryof"]) {
-        return (Kind::MavenAccounts, System::Maven, true);
-    }
-    if is(&["salesagent", "manager"]) && !set.iter().any(|s| s == "opportunityid") {
-        return (Kind::MavenTeams, System::Maven, true);
-    }
-    if is(&["opportunityid", "salesagent", "account", "dealstage"]) {
-        return (Kind::MavenPipeline, System::Maven, true);
-    }
-    if is(&["product", "series", "salesprice"]) || is(&["table", "field", "description"]) {
-        return (Kind::MavenReference, System::Maven, true);
-    }
-    let contacts = has(
-        headers,
-        &[
+/// A kind of file attuned knows: the columns that define it (each group must have one of
+/// its headers, compared as `norm` gives them), those that rule it out, and how its rows
+/// are read (`None`: by the field mapping, see `mapped`). A new format is one entry here.
+struct Format {
+    kind: Kind,
+    system: System,
+    defined_by: &'static [&'static [&'static str]],
+    unless: &'static [&'static str],
+    read: Option<fn(&str, &Table, System) -> Parsed>,
+}
+
+const FORMATS: &[Format] = &[
+    Format {
+        kind: Kind::MavenAccounts,
+        system: System::Maven,
+        defined_by: &[&["account"], &["sector"], &["subsidiaryof"]],
+        unless: &[],
+        read: Some(maven_accounts),
+    },
+    Format {
+        kind: Kind::MavenTeams,
+        system: System::Maven,
+        defined_by: &[&["salesagent"], &["manager"]],
+        unless: &["opportunityid"],
+        read: Some(maven_teams),
+    },
+    Format {
+        kind: Kind::MavenPipeline,
+        system: System::Maven,
+        defined_by: &[
+            &["opportunityid"],
+            &["salesagent"],
+            &["account"],
+            &["dealstage"],
+        ],
+        unless: &[],
+        read: Some(maven_pipeline),
+    },
+    Format {
+        kind: Kind::MavenReference,
+        system: System::Maven,
+        defined_by: &[&["product"], &["series"], &["salesprice"]],
+        unless: &[],
+        read: Some(nothing),
+    },
+    Format {
+        kind: Kind::MavenReference,
+        system: System::Maven,
+        defined_by: &[&["table"], &["field"], &["description"]],
+        unless: &[],
+        read: Some(nothing),
+    },
+    // Salesforce Opportunity, API names: `Id, AccountId, Name, StageName, CloseDate, ...`.
+    Format {
+        kind: Kind::Opportunities,
+        system: System::Salesforce,
+        defined_by: &[&["stagename"], &["closedate"]],
+        unless: &[],
+        read: Some(opportunities),
+    },
+    // Report labels: `Opportunity ID, Account ID, Opportunity Name, Stage, Close Date, ...`.
+    Format {
+        kind: Kind::Opportunities,
+        system: System::Salesforce,
+        defined_by: &[&["opportunityid", "opportunityname"], &["stage"]],
+        unless: &[],
+        read: Some(opportunities),
+    },
+    // HubSpot Deals: `Record ID, Deal Name, Deal Stage, Amount, Close Date, ...`.
+    Format {
+        kind: Kind::Opportunities,
+        system: System::Hubspot,
+        defined_by: &[&["dealname"], &["dealstage"]],
+        unless: &[],
+        read: Some(opportunities),
+    },
+    // People: a name, an email, a title or a manager (Salesforce, HubSpot or any CSV).
+    Format {
+        kind: Kind::Contacts,
+        system: System::Csv,
+        defined_by: &[&[
             "firstname",
             "lastname",
-            "contactid",
+            "email",
+            "emailaddress",
             "reportstoid",
             "jobtitle",
-            "email",
-        ],
-    );
-    let kind = if contacts {
-        Kind::Contacts
-    } else {
-        Kind::Accounts
-    };
+        ]],
+        unless: &[],
+        read: None,
+    },
+];
+
+/// The formats `headers` fit. Several of one kind are one (the first wins); several
+/// kinds, or none of the kinds above and no account name, are refused by `recognise`.
+fn fitting(headers: &[String]) -> Vec<&'static Format> {
+    let set: Vec<String> = headers.iter().map(|h| norm(h)).collect();
+    let has = |c: &str| set.iter().any(|s| s == c);
+    let mut found: Vec<&'static Format> = Vec::new();
+    for f in FORMATS {
+        let fits = f.defined_by.iter().all(|g| g.iter().any(|c| has(c)))
+            && !f.unless.iter().any(|c| has(c));
+        if fits && !found.iter().any(|x| x.kind == f.kind) {
+            found.push(f);
+        }
+    }
+    found
+}
+
+/// Recognises a file by its headers: its format, or `None` for accounts (or contacts a
+/// mapping makes of it), read by the field mapping. A file that fits two kinds is refused
+/// with the headers seen: never guessed into accounts.
+fn recognise(file: &str, headers: &[String]) -> Result<Option<&'static Format>> {
+    let found = fitting(headers);
+    match found.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one)),
+        many => Err(Error::Invalid(format!(
+            "{file}: the columns fit {} at once, so attuned will not guess which it is \
+             (headers seen: {}); export each kind on its own; nothing was imported",
+            many.iter()
+                .map(|f| f.kind.label())
+                .collect::<Vec<_>>()
+                .join(" and "),
+            shown_headers(headers)
+        ))),
+    }
+}
+
+/// The refusal of a file that fits no kind and names no account or contact.
+fn unknown_kind(file: &str, headers: &[String]) -> Error {
+    let mut kinds: Vec<&str> = vec![Kind::Accounts.label()];
+    for f in FORMATS {
+        if !kinds.contains(&f.kind.label()) {
+            kinds.push(f.kind.label());
+        }
+    }
+    Error::Invalid(format!(
+        "{file}: not a kind of file attuned knows (headers seen: {}; kinds considered: {}); \
+         if it holds accounts or contacts, name their columns with --map 'Header=field'; \
+         nothing was imported",
+        shown_headers(headers),
+        kinds.join(", ")
+    ))
+}
+
+/// The headers as a message lists them: at most 30.
+fn shown_headers(headers: &[String]) -> String {
+    let mut s = headers
+        .iter()
+        .take(30)
+        .map(|h| h.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    if headers.len() > 30 {
+        s.push_str(&format!(" and {} more", headers.len() - 30));
+    }
+    s
+}
+
+/// Which CRM an accounts or contacts file came from, by its headers.
+fn system_of(headers: &[String]) -> System {
     let exact = |h: &str| headers.iter().any(|x| x == h);
     let salesforce = exact("AccountId")
         || exact("ParentId")
@@ -437,14 +671,18 @@ fn recognise(headers: &[String]) -> (Kind, System, bool) {
                 "email",
             ],
         );
-    let system = if hubspot {
+    if hubspot {
         System::Hubspot
     } else if salesforce {
         System::Salesforce
     } else {
         System::Csv
-    };
-    (kind, system, system != System::Csv)
+    }
+}
+
+/// A Maven reference table: nothing to import.
+fn nothing(file: &str, _: &Table, system: System) -> Parsed {
+    Parsed::new(file, Kind::MavenReference, system)
 }
 
 /// Reads one file's bytes into records. `maps` are the user's `--map` rules (applied to
@@ -457,13 +695,20 @@ pub fn parse_file(file: &str, bytes: &[u8], maps: &[MapRule]) -> Result<Parsed> 
         )));
     }
     let table = csv::parse(file, bytes)?;
-    let (kind, system, known) = recognise(&table.headers);
-    let mut p = match kind {
-        Kind::MavenAccounts => maven_accounts(file, &table),
-        Kind::MavenTeams => maven_teams(file, &table),
-        Kind::MavenPipeline => maven_pipeline(file, &table),
-        Kind::MavenReference => Parsed::new(file, kind, System::Maven),
-        Kind::Accounts | Kind::Contacts => {
+    let format = recognise(file, &table.headers)?;
+    let mut p = match format {
+        Some(Format {
+            read: Some(read),
+            system,
+            ..
+        }) => read(file, &table, *system),
+        _ => {
+            // A contact id says contacts here too (it only failed to define the kind
+            // because opportunity exports carry one).
+            let contacts = format.is_some_and(|f| f.kind == Kind::Contacts)
+                || has(&table.headers, &["contactid"]);
+            let system = system_of(&table.headers);
+            let known = system != System::Csv;
             let user: Vec<&MapRule> = maps
                 .iter()
                 .filter(|m| table.headers.iter().any(|h| norm(h) == norm(&m.header)))
@@ -471,7 +716,7 @@ pub fn parse_file(file: &str, bytes: &[u8], maps: &[MapRule]) -> Result<Parsed> 
             let mut fields: Vec<Option<Field>> = table
                 .headers
                 .iter()
-                .map(|h| guess_field(h, kind == Kind::Contacts))
+                .map(|h| guess_field(h, contacts))
                 .collect();
             for m in &user {
                 for (i, h) in table.headers.iter().enumerate() {
@@ -479,6 +724,9 @@ pub fn parse_file(file: &str, bytes: &[u8], maps: &[MapRule]) -> Result<Parsed> 
                         fields[i] = Some(m.field);
                     }
                 }
+            }
+            if !known && user.is_empty() && !fields.iter().flatten().any(|f| f.names_a_record()) {
+                return Err(unknown_kind(file, &table.headers));
             }
             // A user mapping may turn an accounts file into a contacts file.
             let kind = if fields.iter().flatten().any(|f| f.is_contact_only()) {
@@ -593,6 +841,7 @@ fn records(
 ) -> Records {
     let col = |f: Field| fields.iter().position(|x| *x == Some(f));
     let mut out = Records::default();
+    let mut guesses = Guesses::default();
     for row in rows {
         if let Some(i) = row.cells.iter().position(|c| c.len() > MAX_CELL) {
             let h = table.headers.get(i).map_or("?", |s| s.as_str());
@@ -604,7 +853,9 @@ fn records(
             continue;
         }
         let r = match kind {
-            Kind::Contacts => contact_row(row, &col, system).map(|c| out.contacts.push(c)),
+            Kind::Contacts => {
+                contact_row(row, &col, system, &mut guesses).map(|c| out.contacts.push(c))
+            }
             _ => account_row(row, &col, system).map(|a| out.accounts.push(a)),
         };
         if let Err(reason) = r {
@@ -694,7 +945,33 @@ pub fn segment_for(revenue_dollars: Option<i64>, contract_cents: Option<i64>) ->
     })
 }
 
-fn contact_row(row: &Row, col: &Col<'_>, system: System) -> Result<ContactRec, String> {
+/// The roles titles suggest, remembered: a file repeats a few hundred titles over
+/// thousands of contacts, and matching one against the table takes a microsecond.
+#[derive(Default)]
+struct Guesses(HashMap<String, Option<Role>>);
+
+impl Guesses {
+    /// Titles remembered at most (a file of unique titles should not fill memory).
+    const MAX: usize = 10_000;
+
+    fn of(&mut self, title: &str) -> Option<Role> {
+        if let Some(r) = self.0.get(title) {
+            return *r;
+        }
+        let r = role_from_title(title);
+        if self.0.len() < Self::MAX {
+            self.0.insert(title.to_string(), r);
+        }
+        r
+    }
+}
+
+fn contact_row(
+    row: &Row,
+    col: &Col<'_>,
+    system: System,
+    guesses: &mut Guesses,
+) -> Result<ContactRec, String> {
     let first = text(row, col(Field::FirstName));
     let last = text(row, col(Field::LastName));
     let email = text(row, col(Field::Email));
@@ -729,9 +1006,17 @@ fn contact_row(row: &Row, col: &Col<'_>, system: System) -> Result<ContactRec, S
         },
     };
     let parse = |f: Field| text(row, col(f));
-    let role = match parse(Field::Role) {
-        Some(r) => Some(role_of(&r).ok_or_else(|| format!("role {r:?} is not one attuned knows"))?),
-        None => None,
+    let title = parse(Field::Title);
+    // A row without a role gets the one its title suggests, marked as guessed.
+    let (role, role_guessed) = match parse(Field::Role) {
+        Some(r) => (
+            Some(role_of(&r).ok_or_else(|| format!("role {r:?} is not one attuned knows"))?),
+            false,
+        ),
+        None => {
+            let guess = title.as_deref().and_then(|t| guesses.of(t));
+            (guess, guess.is_some())
+        }
     };
     let strength = match parse(Field::Strength) {
         Some(s) => Some(
@@ -750,9 +1035,10 @@ fn contact_row(row: &Row, col: &Col<'_>, system: System) -> Result<ContactRec, S
         account_id,
         account_name,
         name,
-        title: parse(Field::Title),
+        title,
         email,
         role,
+        role_guessed,
         reports_to_id: parse(Field::ReportsToId).map(|s| crm_id(system, &s)),
         strength,
         sentiment,
@@ -791,7 +1077,7 @@ fn columns(table: &Table) -> HashMap<String, usize> {
         .collect()
 }
 
-fn maven_accounts(file: &str, table: &Table) -> Parsed {
+fn maven_accounts(file: &str, table: &Table, _: System) -> Parsed {
     let mut p = Parsed::new(file, Kind::MavenAccounts, System::Maven);
     let c = columns(table);
     let at = |k: &str| c.get(k).copied();
@@ -824,7 +1110,7 @@ fn maven_accounts(file: &str, table: &Table) -> Parsed {
     p
 }
 
-fn maven_teams(file: &str, table: &Table) -> Parsed {
+fn maven_teams(file: &str, table: &Table, _: System) -> Parsed {
     let mut p = Parsed::new(file, Kind::MavenTeams, System::Maven);
     let c = columns(table);
     let at = |k: &str| c.get(k).copied();
@@ -843,7 +1129,7 @@ fn maven_teams(file: &str, table: &Table) -> Parsed {
     p
 }
 
-fn maven_pipeline(file: &str, table: &Table) -> Parsed {
+fn maven_pipeline(file: &str, table: &Table, _: System) -> Parsed {
     let mut p = Parsed::new(file, Kind::MavenPipeline, System::Maven);
     let c = columns(table);
     let at = |k: &str| c.get(k).copied();
@@ -901,6 +1187,11 @@ fn maven_pipeline(file: &str, table: &Table) -> Parsed {
             });
             continue;
         }
+        let status = match stage.to_ascii_lowercase().as_str() {
+            "won" => DealStatus::Won,
+            "lost" => DealStatus::Lost,
+            _ => DealStatus::Open,
+        };
         p.deals.push(DealRec {
             line: row.line,
             external_id: id,
@@ -908,6 +1199,233 @@ fn maven_pipeline(file: &str, table: &Table) -> Parsed {
             csm: text(row, at("salesagent")),
             product: text(row, at("product")),
             stage,
+            status,
+            engaged_on,
+            closed_on,
+            value_cents,
+            ..DealRec::default()
+        });
+    }
+    p
+}
+
+/// What an account's opportunities say about its contract, as of `today`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ContractTerms {
+    /// A year's contract value in cents.
+    pub value_cents: Option<i64>,
+    pub renewal_date: Option<NaiveDate>,
+}
+
+/// The contract value and renewal date an account's opportunities give:
+/// - value: the amount of the latest won renewal (by close date); without one, the sum of
+///   the won recurring deals (every type but one-time services) closed in the 12 months up
+///   to `today`; none when neither exists;
+/// - renewal date: the close date of the open renewal (the earliest, if several); without
+///   one, a year after the last won recurring deal; none when neither exists.
+pub fn contract_terms(deals: &[&DealRec], today: NaiveDate) -> ContractTerms {
+    let won = |d: &&&DealRec| d.status == DealStatus::Won && d.closed_on.is_some();
+    let renewal = |d: &&&DealRec| d.deal_type == DealType::Renewal;
+    let latest_renewal = deals
+        .iter()
+        .filter(won)
+        .filter(renewal)
+        .filter(|d| d.value_cents.is_some())
+        .max_by_key(|d| (d.closed_on, d.line));
+    let year_ago = today.checked_sub_months(chrono::Months::new(12));
+    let recurring: Vec<&&DealRec> = deals
+        .iter()
+        .filter(won)
+        .filter(|d| d.deal_type.is_recurring())
+        .collect();
+    let value_cents = match latest_renewal {
+        Some(d) => d.value_cents,
+        None => {
+            let last_year: Vec<i64> = recurring
+                .iter()
+                .filter(|d| {
+                    d.closed_on
+                        .is_some_and(|c| c <= today && Some(c) > year_ago)
+                })
+                .map(|d| d.value_cents.unwrap_or(0))
+                .collect();
+            (!last_year.is_empty())
+                .then(|| last_year.iter().fold(0i64, |a, b| a.saturating_add(*b)))
+        }
+    };
+    let open_renewal = deals
+        .iter()
+        .filter(|d| d.status == DealStatus::Open)
+        .filter(renewal)
+        .filter_map(|d| d.closed_on)
+        .min();
+    let renewal_date = open_renewal.or_else(|| {
+        recurring
+            .iter()
+            .filter_map(|d| d.closed_on)
+            .max()
+            .and_then(|d| d.checked_add_months(chrono::Months::new(12)))
+    });
+    ContractTerms {
+        value_cents,
+        renewal_date,
+    }
+}
+
+/// The first of `names` (normalised headers) the file has.
+fn column(c: &HashMap<String, usize>, names: &[&str]) -> Option<usize> {
+    names.iter().find_map(|n| c.get(*n).copied())
+}
+
+/// `true`/`false` as CRMs write them.
+fn yes_no(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "y" | "x" => Some(true),
+        "false" | "0" | "no" | "n" => Some(false),
+        _ => None,
+    }
+}
+
+/// Where an opportunity stands: Salesforce's `IsClosed`/`IsWon` when the file has them,
+/// else its stage: `Closed Won` / `closedwon` / `Won`, `Closed Lost` / `closedlost` /
+/// `Lost`; every other stage is open.
+fn deal_status(stage: &str, closed: Option<bool>, won: Option<bool>) -> DealStatus {
+    match (closed, won) {
+        (_, Some(true)) => DealStatus::Won,
+        (Some(true), Some(false)) => DealStatus::Lost,
+        (Some(false), _) => DealStatus::Open,
+        _ => match norm(stage).as_str() {
+            "closedwon" | "won" => DealStatus::Won,
+            "closedlost" | "lost" => DealStatus::Lost,
+            _ => DealStatus::Open,
+        },
+    }
+}
+
+/// Salesforce Opportunities and HubSpot Deals. A row naming no account at all is skipped
+/// and counted; one without a close date too (it has no place in the history yet).
+fn opportunities(file: &str, table: &Table, system: System) -> Parsed {
+    let mut p = Parsed::new(file, Kind::Opportunities, system);
+    let c = columns(table);
+    let at = |names: &[&str]| column(&c, names);
+    let id_col = at(&["id", "opportunityid", "recordid", "dealid"]);
+    let name_col = at(&["name", "opportunityname", "dealname"]);
+    let account_id_col = at(&[
+        "accountid",
+        "associatedcompanyid",
+        "associatedcompanyids",
+        "associatedcompanyidprimary",
+        "associatedcompanyidsprimary",
+        "companyid",
+    ]);
+    let account_name_col = at(&[
+        "accountname",
+        "account",
+        "associatedcompany",
+        "associatedcompanyprimary",
+        "companyname",
+        "company",
+    ]);
+    let stage_col = at(&["stagename", "stage", "dealstage"]);
+    let amount_col = at(&["amount"]);
+    let close_col = at(&["closedate"]);
+    let created_col = at(&["createddate", "createdate"]);
+    let type_col = at(&["type", "dealtype", "opportunitytype"]);
+    let closed_col = at(&["isclosed"]);
+    let won_col = at(&["iswon"]);
+    for row in &table.rows {
+        if let Some(i) = row.cells.iter().position(|c| c.len() > MAX_CELL) {
+            let h = table.headers.get(i).map_or("?", |s| s.as_str());
+            p.reject(
+                row.line,
+                format!("the {h:?} cell is longer than {MAX_CELL} characters"),
+            );
+            continue;
+        }
+        let Some(id) = text(row, id_col) else {
+            p.reject(row.line, "no opportunity id");
+            continue;
+        };
+        let id = crm_id(system, &id);
+        // HubSpot lists several associated companies separated by ';': the first is the
+        // primary one. Its `Associated Company` holds a name or, in some exports, an id.
+        let first = |s: String| s.split(';').next().unwrap_or(&s).trim().to_string();
+        let mut account_id = text(row, account_id_col).map(|s| crm_id(system, &first(s)));
+        let account_name = text(row, account_name_col).map(first).unwrap_or_default();
+        if account_id.is_none() && account_name.chars().all(|c| c.is_ascii_digit()) {
+            account_id = Some(account_name.clone()).filter(|s| !s.is_empty());
+        }
+        let stage = text(row, stage_col).unwrap_or_default();
+        if account_id.is_none() && account_name.is_empty() {
+            p.skipped.push(Rejected {
+                file: file.to_string(),
+                line: row.line,
+                reason: format!("opportunity {id} names no account"),
+            });
+            continue;
+        }
+        let date = |col: Option<usize>, what: &str| -> Result<Option<NaiveDate>, String> {
+            match text(row, col) {
+                Some(d) => parse_date(&d)
+                    .map(Some)
+                    .ok_or_else(|| format!("{what} {d:?} is not a date")),
+                None => Ok(None),
+            }
+        };
+        let (closed_on, engaged_on) = match (
+            date(close_col, "close date"),
+            date(created_col, "created date"),
+        ) {
+            (Ok(a), Ok(b)) => (a, b),
+            (Err(e), _) | (_, Err(e)) => {
+                p.reject(row.line, e);
+                continue;
+            }
+        };
+        let value_cents = match text(row, amount_col) {
+            Some(v) => match amount(&v, "amount") {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    p.reject(row.line, e);
+                    continue;
+                }
+            },
+            None => None,
+        };
+        if closed_on.is_none() {
+            p.skipped.push(Rejected {
+                file: file.to_string(),
+                line: row.line,
+                reason: format!("opportunity {id} has no close date yet"),
+            });
+            continue;
+        }
+        let flag = |col: Option<usize>| text(row, col).and_then(|s| yes_no(&s));
+        let status = deal_status(&stage, flag(closed_col), flag(won_col));
+        let type_text = text(row, type_col);
+        let deal_type = type_text.as_deref().map_or(DealType::Unknown, DealType::of);
+        let stage = match (norm(&stage).as_str(), status) {
+            ("closedwon", _) => "Closed Won".to_string(),
+            ("closedlost", _) => "Closed Lost".to_string(),
+            ("", DealStatus::Won) => "Won".to_string(),
+            ("", DealStatus::Lost) => "Lost".to_string(),
+            ("", DealStatus::Open) => "Open".to_string(),
+            _ => stage,
+        };
+        let product = match (text(row, name_col), type_text) {
+            (Some(n), Some(t)) => Some(format!("{n} ({t})")),
+            (n, t) => n.or(t),
+        };
+        p.deals.push(DealRec {
+            line: row.line,
+            external_id: id,
+            account_id,
+            account_name,
+            csm: None,
+            product,
+            stage,
+            status,
+            deal_type,
             engaged_on,
             closed_on,
             value_cents,
@@ -1021,5 +1539,276 @@ mod tests {
         assert_eq!(p.skipped.len(), 1);
         assert_eq!(p.rejected.len(), 1);
         assert_eq!(p.deals[0].value_cents, Some(105400));
+    }
+
+    #[test]
+    fn a_hubspot_deals_export_is_never_read_as_companies() {
+        let p = parse(
+            "Record ID,Deal Name,Deal Stage,Amount,Close Date,Deal Type,Pipeline,Associated Company\n1,Renewal 2026,closedwon,1000,2026-03-14 10:22,existingbusiness,default,Initech\n2,Seats,appointmentscheduled,\"$2,500.00\",3/14/2026,newbusiness,default,Initech\n3,Lost one,closedlost,10,2026-01-02,renewal,default,Initech\n",
+        );
+        assert_eq!((p.kind, p.system), (Kind::Opportunities, System::Hubspot));
+        assert!(p.accounts.is_empty());
+        let d = &p.deals;
+        assert_eq!(d.len(), 3);
+        assert_eq!(d[0].account_name, "Initech");
+        assert_eq!(d[0].account_id, None);
+        assert_eq!(
+            (d[0].status, d[0].deal_type, d[0].stage.as_str()),
+            (DealStatus::Won, DealType::Expansion, "Closed Won")
+        );
+        assert_eq!(d[0].closed_on, NaiveDate::from_ymd_opt(2026, 3, 14));
+        assert_eq!(d[1].closed_on, NaiveDate::from_ymd_opt(2026, 3, 14));
+        assert_eq!(
+            (d[1].status, d[1].deal_type),
+            (DealStatus::Open, DealType::New)
+        );
+        assert_eq!(d[1].value_cents, Some(250_000));
+        assert_eq!(
+            (d[2].status, d[2].deal_type),
+            (DealStatus::Lost, DealType::Renewal)
+        );
+        assert_eq!(
+            d[0].product.as_deref(),
+            Some("Renewal 2026 (existingbusiness)")
+        );
+    }
+
+    #[test]
+    fn hubspot_deals_name_their_company_by_id_or_by_name() {
+        let by_ids = parse(
+            "Record ID,Deal Name,Deal Stage,Close Date,Associated Company IDs\n1,A,Closed Won,2026-01-01,9001;9002\n2,B,Closed Won,2026-01-01,\n",
+        );
+        assert_eq!(by_ids.deals[0].account_id.as_deref(), Some("9001"));
+        assert_eq!(by_ids.skipped.len(), 1, "a deal with no company is skipped");
+        let numeric = parse(
+            "Record ID,Deal Name,Deal Stage,Close Date,Associated Company\n1,A,closedwon,2026-01-01,9001\n",
+        );
+        assert_eq!(numeric.deals[0].account_id.as_deref(), Some("9001"));
+        assert_eq!(numeric.deals[0].account_name, "9001");
+    }
+
+    #[test]
+    fn salesforce_opportunities_by_api_names_and_by_report_labels() {
+        let api = parse(
+            "Id,AccountId,Name,StageName,Amount,CloseDate,Type,IsClosed,IsWon,OwnerId\n006000000000001AAA,001000000000001AAA,Renewal FY26,Negotiation,12000,2026-06-30,Renewal,false,false,005x\n006000000000002,001000000000001,Upsell,Signed,3000,2026-02-01,Existing Customer - Upgrade,true,true,005x\n006000000000003,001000000000001,Pilot,Closed Lost,500,2025-11-01,New Customer,,,005x\n",
+        );
+        assert_eq!(
+            (api.kind, api.system),
+            (Kind::Opportunities, System::Salesforce)
+        );
+        let d = &api.deals;
+        assert_eq!(d[0].external_id, "006000000000001");
+        assert_eq!(d[0].account_id.as_deref(), Some("001000000000001"));
+        assert_eq!(
+            (d[0].status, d[0].deal_type),
+            (DealStatus::Open, DealType::Renewal)
+        );
+        assert_eq!(
+            (d[1].status, d[1].deal_type),
+            (DealStatus::Won, DealType::Expansion),
+            "IsWon decides, whatever the stage is called"
+        );
+        assert_eq!(
+            (d[2].status, d[2].deal_type),
+            (DealStatus::Lost, DealType::New)
+        );
+        let labels = parse(
+            "Opportunity ID,Account ID,Opportunity Name,Stage,Amount,Close Date,Type\n0065000000AAAAA,0015000000ABCDE,Renewal,Closed Won,\"$1,100.04\",2026-03-14,Renewal\n0065000000AAAAB,,No account,Prospecting,1,2026-03-14,\n0065000000AAAAC,0015000000ABCDE,Bad,Closed Won,abc,2026-03-14,\n",
+        );
+        assert_eq!(
+            (labels.kind, labels.system),
+            (Kind::Opportunities, System::Salesforce)
+        );
+        assert_eq!(labels.deals.len(), 1);
+        assert_eq!(labels.deals[0].value_cents, Some(110_004));
+        assert_eq!(labels.deals[0].status, DealStatus::Won);
+        assert_eq!(labels.skipped.len(), 1);
+        assert_eq!(labels.rejected.len(), 1);
+        assert!(
+            labels.rejected[0]
+                .to_string()
+                .starts_with("t.csv:4: amount")
+        );
+    }
+
+    #[test]
+    fn a_file_of_two_kinds_is_refused_with_what_was_seen() {
+        let e = parse_file(
+            "both.csv",
+            b"Record ID,First Name,Last Name,Email,Deal Name,Deal Stage\n1,A,B,a@b.c,D,closedwon\n",
+            &[],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("fit opportunities (deals) and contacts at once"),
+            "{e}"
+        );
+        assert!(
+            e.contains(
+                "headers seen: Record ID, First Name, Last Name, Email, Deal Name, Deal Stage"
+            ),
+            "{e}"
+        );
+        assert!(e.contains("nothing was imported"), "{e}");
+        assert_eq!(e.lines().count(), 1);
+    }
+
+    #[test]
+    fn a_file_of_no_known_kind_is_refused_with_what_was_seen() {
+        let e = parse_file(
+            "tickets.csv",
+            b"Ticket ID,Ticket name,Pipeline,Ticket status\n1,Broken,support,open\n",
+            &[],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("headers seen: Ticket ID, Ticket name, Pipeline, Ticket status"),
+            "{e}"
+        );
+        assert!(
+            e.contains("kinds considered: accounts (companies), "),
+            "{e}"
+        );
+        assert!(e.contains("opportunities (deals)"), "{e}");
+        // A mapping makes it importable.
+        let maps = [MapRule::parse("Ticket name=account_name").unwrap()];
+        assert!(parse_file("tickets.csv", b"Ticket ID,Ticket name\n1,x\n", &maps).is_ok());
+    }
+
+    #[test]
+    fn every_known_format_is_recognised_by_the_columns_that_define_it() {
+        let kind = |h: &str| parse(&format!("{h}\n")).kind;
+        assert_eq!(kind("Id,Name,ParentId"), Kind::Accounts);
+        assert_eq!(kind("Record ID,Company name,Company owner"), Kind::Accounts);
+        assert_eq!(kind("Id,AccountId,FirstName,LastName"), Kind::Contacts);
+        let by_id = parse("Contact ID,Account ID,Name,Title\n003a,001a,Ann Lee,CFO\n");
+        assert_eq!(by_id.kind, Kind::Contacts);
+        assert_eq!(by_id.contacts[0].name, "Ann Lee");
+        assert_eq!(
+            kind("Record ID,First Name,Email,Associated Company"),
+            Kind::Contacts
+        );
+        assert_eq!(
+            kind("Id,AccountId,Name,StageName,CloseDate,ContactId"),
+            Kind::Opportunities
+        );
+        assert_eq!(
+            kind("Opportunity Name,Account Name,Stage,Close Date"),
+            Kind::Opportunities
+        );
+        assert_eq!(
+            kind("Deal Name,Deal Stage,Associated Company"),
+            Kind::Opportunities
+        );
+        assert_eq!(kind("account,sector,subsidiary_of"), Kind::MavenAccounts);
+        assert_eq!(
+            kind("sales_agent,manager,regional_office"),
+            Kind::MavenTeams
+        );
+        assert_eq!(
+            kind(
+                "opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value"
+            ),
+            Kind::MavenPipeline
+        );
+        assert_eq!(kind("product,series,sales_price"), Kind::MavenReference);
+    }
+
+    fn deal(status: DealStatus, deal_type: DealType, closed: &str, cents: i64) -> DealRec {
+        DealRec {
+            status,
+            deal_type,
+            closed_on: NaiveDate::parse_from_str(closed, "%Y-%m-%d").ok(),
+            value_cents: Some(cents),
+            ..DealRec::default()
+        }
+    }
+
+    #[test]
+    fn contract_value_and_renewal_from_opportunities() {
+        use DealStatus::{Lost, Open, Won};
+        use DealType::{Expansion, New, OneTime, Renewal, Unknown};
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let terms = |deals: &[DealRec]| {
+            let refs: Vec<&DealRec> = deals.iter().collect();
+            let t = contract_terms(&refs, today);
+            (t.value_cents, t.renewal_date.map(|d| d.to_string()))
+        };
+        // The latest won renewal is the value, the open renewal the date.
+        assert_eq!(
+            terms(&[
+                deal(Won, Renewal, "2024-12-01", 90_000),
+                deal(Won, Renewal, "2025-12-01", 100_000),
+                deal(Won, Expansion, "2026-03-01", 20_000),
+                deal(Open, Renewal, "2026-12-01", 120_000),
+                deal(Lost, Renewal, "2026-10-01", 1),
+            ]),
+            (Some(100_000), Some("2026-12-01".into()))
+        );
+        // No renewal yet: the won recurring business of the last 12 months (not the
+        // one-time services, not what closed before), renewal a year after the last win.
+        assert_eq!(
+            terms(&[
+                deal(Won, New, "2026-01-15", 50_000),
+                deal(Won, Unknown, "2026-06-01", 10_000),
+                deal(Won, OneTime, "2026-07-01", 99_000),
+                deal(Won, New, "2025-11-23", 7),
+                deal(Lost, Expansion, "2026-08-01", 5),
+            ]),
+            (Some(60_000), Some("2027-06-01".into()))
+        );
+        // Nothing won in a year: no value to set, the renewal still follows the last win.
+        assert_eq!(
+            terms(&[deal(Won, New, "2024-05-02", 5)]),
+            (None, Some("2025-05-02".into()))
+        );
+        assert_eq!(terms(&[deal(Open, New, "2027-01-01", 5)]), (None, None));
+        // The README's worked example.
+        let globex = [
+            deal(Won, DealType::of("newbusiness"), "2026-08-15", 1_200_000),
+            deal(
+                Won,
+                DealType::of("One-time services"),
+                "2026-08-25",
+                500_000,
+            ),
+            deal(Won, DealType::of("existingbusiness"), "2026-10-24", 300_000),
+            deal(Lost, DealType::of("existingbusiness"), "2026-11-03", 80_000),
+        ];
+        assert_eq!(terms(&globex), (Some(1_500_000), Some("2027-10-24".into())));
+        let mut renewing = globex.to_vec();
+        renewing.push(deal(Open, DealType::of("Renewal"), "2027-09-30", 1_600_000));
+        assert_eq!(
+            terms(&renewing),
+            (Some(1_500_000), Some("2027-09-30".into()))
+        );
+        renewing.push(deal(Won, DealType::of("Renewal"), "2026-11-20", 1_600_000));
+        assert_eq!(
+            terms(&renewing),
+            (Some(1_600_000), Some("2027-09-30".into()))
+        );
+        assert_eq!(terms(&[]), (None, None));
+    }
+
+    #[test]
+    fn contacts_without_a_role_get_one_guessed_from_their_title() {
+        let p = parse(
+            "Email,Company,Title,Role\na@x.com,X,CFO,\nb@x.com,X,CFO,Champion\nc@x.com,X,Gardener,\n",
+        );
+        let roles: Vec<_> = p
+            .contacts
+            .iter()
+            .map(|c| (c.role, c.role_guessed))
+            .collect();
+        assert_eq!(
+            roles,
+            [
+                (Some(Role::EconomicBuyer), true),
+                (Some(Role::Champion), false),
+                (None, false)
+            ]
+        );
     }
 }

@@ -51,6 +51,8 @@ pub struct PersonaLine {
     pub name: String,
     pub title: Option<String>,
     pub role: Role,
+    /// Guessed from the title on import, not set by a CSM (shown with a `?`).
+    pub role_guessed: bool,
     pub reports_to: Option<String>,
     pub strength: Strength,
     pub sentiment: Sentiment,
@@ -166,7 +168,8 @@ fn pulse_history(conn: &Connection, id: i64) -> Result<Vec<PulseEntry>> {
 
 fn personas(conn: &Connection, id: i64) -> Result<Vec<PersonaLine>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT p.id, p.name, p.title, p.role, m.name, p.strength, p.sentiment, p.last_contact_at
+        "SELECT p.id, p.name, p.title, p.role, m.name, p.strength, p.sentiment, p.last_contact_at,
+                p.role_guessed
          FROM personas p LEFT JOIN personas m ON m.id = p.reports_to_id
          WHERE p.account_id = ?1 AND p.archived_at IS NULL
          ORDER BY CASE p.role WHEN 'executive_sponsor' THEN 0 WHEN 'economic_buyer' THEN 1
@@ -183,6 +186,7 @@ fn personas(conn: &Connection, id: i64) -> Result<Vec<PersonaLine>> {
                 strength: parse_name(&r.get::<_, String>(5)?)?,
                 sentiment: parse_name(&r.get::<_, String>(6)?)?,
                 last_contact_at: ts(r.get(7)?),
+                role_guessed: r.get(8)?,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;

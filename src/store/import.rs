@@ -10,7 +10,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::bulk::set_aside;
 use super::summary::{AsOf, Derived, refresh_account, refresh_accounts};
-use super::write::{INSERT_ACCOUNT, INSERT_PERSONA, NewCsm, NewTouch, Tx};
+use super::write::{INSERT_ACCOUNT, NewCsm, NewTouch, Tx};
 use super::{FastMap, FastSet, NewDb, Store, timestamp};
 use crate::domain::Clock;
 use crate::domain::coverage::PersonaTie;
@@ -18,7 +18,9 @@ use crate::domain::model::{Pulse, Role, Segment, Sentiment, Strength, TouchKind}
 use crate::domain::risk::RiskInputs;
 use crate::domain::text::{clean_line, clean_text};
 use crate::error::{Error, Result};
-use crate::import::{AccountRec, ContactRec, DealRec, Kind, Parsed, Rejected, System};
+use crate::import::{
+    AccountRec, ContactRec, DealRec, DealStatus, Kind, Parsed, Rejected, System, contract_terms,
+};
 use crate::json_id::{id_of, is_id_key};
 
 /// Above this many accounts in one import, the name index is fed in one statement.
@@ -222,6 +224,9 @@ fn apply_in_tx(
         phase("held-back accounts");
         for f in files.iter().filter(|f| f.kind == Kind::MavenPipeline) {
             im.deals(f)?;
+        }
+        for f in files.iter().filter(|f| f.kind == Kind::Opportunities) {
+            im.opportunities(f, at.today)?;
         }
         (im.touched, aside)
     };
@@ -567,6 +572,18 @@ const INSERT_HELD_BACK_ACCOUNT: &str = "INSERT INTO accounts (id, name, segment,
     personas_total, personas_strong, coverage_pct, missing_roles, risk, risk_as_of)
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
 
+/// `INSERT_PERSONA` with whether the role was guessed from the title.
+const INSERT_IMPORTED_PERSONA: &str = "INSERT INTO personas (id, account_id, name, title,
+    email, role, reports_to_id, strength, sentiment, created_at, role_guessed)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+
+/// A re-imported persona's role (`?6`, guessed when `?7`): a role the file gives always;
+/// a guess only over another guess or the default "other", never over a role a CSM set.
+const NEW_ROLE: &str = "CASE WHEN ?6 IS NULL THEN role WHEN ?7 = 0 THEN ?6
+    WHEN role_guessed = 1 OR role = 'other' THEN ?6 ELSE role END";
+const NEW_ROLE_GUESSED: &str = "CASE WHEN ?6 IS NULL THEN role_guessed WHEN ?7 = 0 THEN 0
+    WHEN role_guessed = 1 OR role = 'other' THEN 1 ELSE role_guessed END";
+
 /// The statements run for every row of a file, prepared once for the whole import:
 /// `prepare_cached` hashes a statement's text at every use, which was a tenth of a large
 /// import. The inserts are `Tx`'s own (`write::INSERT_*`); the CRM id is a plain insert
@@ -587,7 +604,7 @@ impl<'c> Held<'c> {
     fn new(conn: &'c rusqlite::Connection, now: DateTime<Utc>) -> Result<Held<'c>> {
         Ok(Held {
             add_account: conn.prepare(INSERT_ACCOUNT)?,
-            add_persona: conn.prepare(INSERT_PERSONA)?,
+            add_persona: conn.prepare(INSERT_IMPORTED_PERSONA)?,
             // `find` has just missed the id, so a plain insert (cheaper than REPLACE).
             add_external_id: conn.prepare(
                 "INSERT INTO external_ids (entity, local_id, system, external_id)
@@ -605,13 +622,14 @@ impl<'c> Held<'c> {
                      OR renewal_date IS NOT coalesce(?7, renewal_date)
                      OR owner_csm_id IS NOT coalesce(?8, owner_csm_id))",
             )?,
-            update_persona: conn.prepare(
+            update_persona: conn.prepare(&format!(
                 "UPDATE personas SET account_id = ?2, name = ?3, title = coalesce(?4, title),
-                     email = coalesce(?5, email), role = coalesce(?6, role)
+                     email = coalesce(?5, email), role = {NEW_ROLE},
+                     role_guessed = {NEW_ROLE_GUESSED}
                  WHERE id = ?1 AND (account_id IS NOT ?2 OR name IS NOT ?3
                      OR title IS NOT coalesce(?4, title) OR email IS NOT coalesce(?5, email)
-                     OR role IS NOT coalesce(?6, role))",
-            )?,
+                     OR role IS NOT {NEW_ROLE} OR role_guessed IS NOT {NEW_ROLE_GUESSED})"
+            ))?,
             persona_tie: conn.prepare("SELECT strength, sentiment FROM personas WHERE id = ?1")?,
             set_parent: conn.prepare(
                 "UPDATE accounts SET parent_id = ?2 WHERE id = ?1 AND parent_id IS NOT ?2",
@@ -1095,7 +1113,8 @@ impl Importer<'_, '_> {
                 c.name,
                 c.title,
                 c.email,
-                c.role.map(Role::as_str)
+                c.role.map(Role::as_str),
+                c.role_guessed
             ])?;
             // Most exports carry no strength or sentiment: nothing to compare then.
             let mut tie_changed = false;
@@ -1144,7 +1163,8 @@ impl Importer<'_, '_> {
             boss,
             strength,
             sentiment,
-            self.sql.now
+            self.sql.now,
+            c.role_guessed && c.role.is_some()
         ])?;
         self.link("persona", id, system, &c.external_id)?;
         if let Some(held) = self.held(account) {
@@ -1354,35 +1374,112 @@ impl Importer<'_, '_> {
         Ok(())
     }
 
+    /// Salesforce Opportunities and HubSpot Deals: each a touch in its account's history
+    /// (found by its CRM id on a re-import), and per account the contract value and
+    /// renewal date they give (`import::contract_terms`), set whenever they give one.
+    fn opportunities(&mut self, f: &Parsed, today: NaiveDate) -> Result<()> {
+        let mut per_account: std::collections::BTreeMap<i64, Vec<&DealRec>> =
+            std::collections::BTreeMap::new();
+        for d in &f.deals {
+            let by_id = match &d.account_id {
+                Some(id) => self.find("account", f.system, id)?,
+                None => None,
+            };
+            let account = match by_id {
+                Some(id) => Some(id),
+                None if !d.account_name.is_empty() => self.account_by_name(&d.account_name)?,
+                None => None,
+            };
+            let Some(account) = account else {
+                let what = match &d.account_id {
+                    Some(id) if d.account_name.is_empty() || *id == d.account_name => {
+                        format!("account id {id:?}")
+                    }
+                    _ => format!("account {:?}", d.account_name),
+                };
+                self.reject(
+                    &f.file,
+                    d.line,
+                    format!("{what} is neither in this import nor in the database"),
+                );
+                continue;
+            };
+            self.touch(f.system, d, account, None)?;
+            per_account.entry(account).or_default().push(d);
+        }
+        for (id, deals) in per_account {
+            let terms = contract_terms(&deals, today);
+            if terms.value_cents.is_none() && terms.renewal_date.is_none() {
+                continue;
+            }
+            self.tx
+                .conn()
+                .prepare_cached(
+                    "UPDATE accounts SET contract_value = coalesce(?2, contract_value),
+                         renewal_date = coalesce(?3, renewal_date) WHERE id = ?1",
+                )?
+                .execute(params![
+                    id,
+                    terms.value_cents,
+                    terms.renewal_date.map(super::day)
+                ])?;
+            self.touched.insert(id);
+        }
+        Ok(())
+    }
+
     fn touch(&mut self, system: System, d: &DealRec, account: i64, csm: Option<i64>) -> Result<()> {
-        let day = d
-            .closed_on
-            .or(d.engaged_on)
-            .unwrap_or(self.now.date_naive());
-        let at = day.and_hms_opt(12, 0, 0).map_or(self.now, |t| t.and_utc());
+        // Dated when it closed, or (open) when it was created; never in the future: an
+        // open deal the file does not date is dated the day it was first imported.
+        let today = self.now.date_naive();
+        let day = match d.status {
+            DealStatus::Open => d.engaged_on,
+            _ => d.closed_on.or(d.engaged_on),
+        }
+        .filter(|day| *day <= today);
+        let at = day.and_then(|day| day.and_hms_opt(12, 0, 0).map(|t| t.and_utc()));
         let value = d
             .value_cents
             .map(|c| format!(", {}", crate::domain::money::full(c)))
             .unwrap_or_default();
+        let what = if system == System::Hubspot {
+            "Deal"
+        } else {
+            "Opportunity"
+        };
         let summary = format!(
-            "Opportunity {}: {} — {}{value}",
+            "{what} {}: {} — {}{value}",
             d.external_id,
             d.product.as_deref().unwrap_or("no product"),
             d.stage
         );
-        let outcome = d.stage.to_lowercase();
+        let outcome = match d.status {
+            DealStatus::Won => "won".to_string(),
+            DealStatus::Lost => "lost".to_string(),
+            DealStatus::Open => d.stage.to_lowercase(),
+        };
         self.touched.insert(account);
         if let Some(id) = self.find("touch", system, &d.external_id)? {
             let n = self
                 .tx
                 .conn()
                 .prepare_cached(
-                    "UPDATE touches SET account_id = ?2, csm_id = ?3, occurred_at = ?4, summary = ?5,
+                    "UPDATE touches SET account_id = ?2, csm_id = ?3,
+                         occurred_at = coalesce(?4, occurred_at), summary = ?5,
                          outcome = ?6, updated_at = ?7
                      WHERE id = ?1 AND (account_id IS NOT ?2 OR csm_id IS NOT ?3
-                         OR occurred_at IS NOT ?4 OR summary IS NOT ?5 OR outcome IS NOT ?6)",
+                         OR occurred_at IS NOT coalesce(?4, occurred_at) OR summary IS NOT ?5
+                         OR outcome IS NOT ?6)",
                 )?
-                .execute(params![id, account, csm, super::timestamp(at), summary, outcome, super::timestamp(self.now)])?;
+                .execute(params![
+                    id,
+                    account,
+                    csm,
+                    at.map(super::timestamp),
+                    summary,
+                    outcome,
+                    super::timestamp(self.now)
+                ])?;
             if n > 0 {
                 self.out.updated.touches += 1;
             } else {
@@ -1395,7 +1492,7 @@ impl Importer<'_, '_> {
             summary: Some(&summary),
             no_followup: true,
             outcome: Some(&outcome),
-            ..NewTouch::new(account, TouchKind::Note, at)
+            ..NewTouch::new(account, TouchKind::Note, at.unwrap_or(self.now))
         })?;
         self.link("touch", id, system, &d.external_id)?;
         self.out.added.touches += 1;
@@ -1471,6 +1568,7 @@ const TABLES: &[TableSpec] = &[
             "email",
             "phone",
             "role",
+            "role_guessed",
             "reports_to_id",
             "strength",
             "sentiment",
@@ -1660,12 +1758,11 @@ pub fn apply_json(
             let values: Vec<rusqlite::types::Value> = spec
                 .columns
                 .iter()
-                .map(|(_, key)| {
-                    if is_id_key(key) {
-                        id_value(r.get(*key))
-                    } else {
-                        text_value(key, r.get(*key))
-                    }
+                .map(|(_, key)| match (*key, r.get(*key)) {
+                    // Exports from before the guess was kept (schema 6) have no flag.
+                    ("role_guessed", None) => rusqlite::types::Value::Integer(0),
+                    (_, v) if is_id_key(key) => id_value(v),
+                    (_, v) => text_value(key, v),
                 })
                 .collect();
             stmt.execute(rusqlite::params_from_iter(values)).map_err(|e| {

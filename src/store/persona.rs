@@ -20,6 +20,9 @@ pub struct PersonaFields {
     pub title: Option<String>,
     pub email: Option<String>,
     pub role: Option<Role>,
+    /// The role shown is still the import's guess: the CSM has not picked one. Saving
+    /// with `false` (or another role) makes the role the CSM's.
+    pub role_guessed: bool,
     pub reports_to_id: Option<i64>,
     pub strength: Option<Strength>,
     pub sentiment: Option<Sentiment>,
@@ -35,6 +38,8 @@ pub struct PersonaRecord {
     pub title: Option<String>,
     pub email: Option<String>,
     pub role: Role,
+    /// Guessed from the title on import, not set by a CSM (shown with a `?`).
+    pub role_guessed: bool,
     pub reports_to_id: Option<i64>,
     pub reports_to: Option<String>,
     pub strength: Strength,
@@ -188,7 +193,7 @@ impl Store {
             tx.conn()
                 .prepare_cached(
                     "UPDATE personas SET name = ?2, title = ?3, email = ?4, role = ?5,
-                         reports_to_id = ?6, notes = ?7 WHERE id = ?1",
+                         reports_to_id = ?6, notes = ?7, role_guessed = ?8 WHERE id = ?1",
                 )?
                 .execute(params![
                     persona_id,
@@ -198,6 +203,7 @@ impl Store {
                     fields.role.unwrap_or(before.role).as_str(),
                     fields.reports_to_id,
                     text(&fields.notes),
+                    still_guessed(&before, fields),
                 ])?;
             let strength = fields.strength.unwrap_or(before.strength);
             let sentiment = fields.sentiment.unwrap_or(before.sentiment);
@@ -254,6 +260,12 @@ impl Store {
     }
 }
 
+/// Whether a persona's role stays a guess after an edit: only while the form left the
+/// guessed role as it was.
+fn still_guessed(before: &PersonaRecord, fields: &PersonaFields) -> bool {
+    before.role_guessed && fields.role_guessed && fields.role.is_none_or(|r| r == before.role)
+}
+
 /// A manager must be a live persona of the same account and not create a cycle.
 fn check_manager(
     tx: &Tx<'_>,
@@ -301,7 +313,8 @@ fn check_manager(
 pub fn persona(conn: &Connection, persona_id: i64) -> Result<PersonaRecord> {
     conn.prepare_cached(
         "SELECT p.id, p.account_id, p.name, p.title, p.email, p.role, p.reports_to_id, m.name,
-                p.strength, p.sentiment, p.last_contact_at, p.notes, p.archived_at IS NOT NULL
+                p.strength, p.sentiment, p.last_contact_at, p.notes, p.archived_at IS NOT NULL,
+                p.role_guessed
          FROM personas p LEFT JOIN personas m ON m.id = p.reports_to_id WHERE p.id = ?1",
     )?
     .query_row([persona_id], |r| {
@@ -322,6 +335,7 @@ pub fn persona(conn: &Connection, persona_id: i64) -> Result<PersonaRecord> {
                 .and_then(parse_timestamp),
             notes: r.get(11)?,
             archived: r.get(12)?,
+            role_guessed: r.get(13)?,
         })
     })
     .optional()?

@@ -531,6 +531,14 @@ CREATE INDEX accounts_by_followup ON accounts(followup_key, id,
     risk, renewal_key, pulse_at_key, owner_csm_id) WHERE archived_at IS NULL;
 "#;
 
+/// V7: a persona's role guessed from their title on import is marked as a guess (shown
+/// with a `?`) until a CSM sets the role; a re-import may update a guess, never a role a
+/// CSM set.
+const V7: &str = r#"
+ALTER TABLE personas ADD COLUMN role_guessed INTEGER NOT NULL DEFAULT 0
+    CHECK (role_guessed = 0 OR role_guessed = 1);
+"#;
+
 const STEPS: &[M<'static>] = &[
     M::up(V1),
     M::up(V2),
@@ -538,12 +546,13 @@ const STEPS: &[M<'static>] = &[
     M::up(V4),
     M::up(V5),
     M::up(V6),
+    M::up(V7),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(STEPS);
 
 /// The schema version this build writes.
-pub const LATEST: i64 = 6;
+pub const LATEST: i64 = 7;
 
 #[cfg(test)]
 mod tests {

@@ -27,6 +27,7 @@ use crate::domain::criteria::Criteria;
 use crate::domain::grid::{self, step_sentiment, step_strength};
 use crate::domain::model::{Pulse, SignalKind, TouchStatus};
 use crate::domain::money;
+use crate::domain::roles;
 use crate::error::{Error, Result};
 use crate::store::Store;
 use crate::store::account::{self, AccountDetail, PersonaLine};
@@ -622,7 +623,7 @@ impl AccountView {
                 cells.push(Cell::from(p.title.clone().unwrap_or_default()));
             }
             if with_role {
-                cells.push(Cell::from(p.role.label()));
+                cells.push(Cell::from(roles::shown(p.role, p.role_guessed)));
             }
             if with_manager {
                 cells.push(Cell::from(p.reports_to.clone().unwrap_or_default()));
@@ -854,7 +855,7 @@ impl AccountView {
         let mut lines = vec![
             Line::styled(p.name.clone(), theme.title()),
             field("Title", p.title.clone().unwrap_or("—".into())),
-            field("Role", p.role.label().into()),
+            field("Role", roles::shown(p.role, p.role_guessed)),
             field("Reports to", p.reports_to.clone().unwrap_or("—".into())),
             field("Email", p.email.clone().unwrap_or("—".into())),
             Line::from(vec![

@@ -123,7 +123,7 @@ impl StartView {
                 if here { "▶" } else { " " },
                 if on { "x" } else { " " },
                 p.name,
-                p.role.label(),
+                crate::domain::roles::shown(p.role, p.role_guessed),
                 p.strength.label(),
                 p.sentiment.label()
             );

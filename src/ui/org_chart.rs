@@ -117,7 +117,7 @@ impl OrgChart {
                     Span::raw(format!(
                         "  {} · {} ",
                         p.title.clone().unwrap_or_default(),
-                        p.role.label()
+                        crate::domain::roles::shown(p.role, p.role_guessed)
                     )),
                     Span::styled(
                         format!("[{} {}]", shade.glyph().trim(), p.strength.label()),
@@ -150,6 +150,7 @@ mod tests {
             name: name.into(),
             title: None,
             role: Role::Other,
+            role_guessed: false,
             reports_to: None,
             strength: Strength::Okay,
             sentiment: Sentiment::Neutral,

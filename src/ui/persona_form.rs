@@ -12,6 +12,7 @@ use tui_input::backend::crossterm::EventHandler;
 
 use super::theme::Theme;
 use crate::domain::model::{Role, Sentiment, Strength};
+use crate::domain::roles;
 use crate::store::persona::{PersonaFields, PersonaRecord, validate};
 
 pub enum FieldKind {
@@ -40,6 +41,8 @@ pub struct PersonaForm {
     pub error: Option<String>,
     /// The persona ids behind the "Reports to" options (index 0 is nobody).
     managers: Vec<Option<i64>>,
+    /// The role is the import's guess from the title, until the CSM picks one.
+    role_guessed: bool,
 }
 
 const NAME: usize = 0;
@@ -78,6 +81,7 @@ impl PersonaForm {
         }
         let pos = |v: Option<i64>| managers.iter().position(|m| *m == v).unwrap_or(0);
         let role = existing.map_or(Role::Other, |p| p.role);
+        let role_guessed = existing.is_some_and(|p| p.role_guessed);
         let strength = existing.map_or(Strength::None, |p| p.strength);
         let sentiment = existing.map_or(Sentiment::Neutral, |p| p.sentiment);
         let fields = vec![
@@ -86,7 +90,10 @@ impl PersonaForm {
             text("Email", existing.and_then(|p| p.email.as_deref())),
             choice(
                 "Role",
-                Role::ALL.iter().map(|r| r.label().to_string()).collect(),
+                Role::ALL
+                    .iter()
+                    .map(|r| roles::shown(*r, role_guessed && *r == role))
+                    .collect(),
                 Role::ALL.iter().position(|r| *r == role).unwrap_or(0),
             ),
             choice(
@@ -125,6 +132,7 @@ impl PersonaForm {
             focus: 0,
             error: None,
             managers,
+            role_guessed,
         }
     }
 
@@ -151,6 +159,7 @@ impl PersonaForm {
             title: self.text_of(TITLE),
             email: self.text_of(EMAIL),
             role: Role::ALL.get(self.index_of(ROLE)).copied(),
+            role_guessed: self.role_guessed,
             reports_to_id: self
                 .managers
                 .get(self.index_of(REPORTS_TO))
@@ -182,6 +191,15 @@ impl PersonaForm {
             KeyCode::Tab | KeyCode::Down => self.focus = (self.focus + 1) % n,
             KeyCode::BackTab | KeyCode::Up => self.focus = (self.focus + n - 1) % n,
             _ => {
+                if self.focus == ROLE && self.role_guessed {
+                    // Picking a role, even the guessed one again, makes it the CSM's.
+                    self.role_guessed = false;
+                    if let Some(FieldKind::Choice { options, .. }) =
+                        self.fields.get_mut(ROLE).map(|f| &mut f.kind)
+                    {
+                        *options = Role::ALL.iter().map(|r| r.label().to_string()).collect();
+                    }
+                }
                 let Some(field) = self.fields.get_mut(self.focus) else {
                     return FormKey::Stay;
                 };
@@ -306,5 +324,42 @@ mod tests {
         assert_eq!(v.role, Some(Role::Champion));
         assert_eq!(v.reports_to_id, Some(7));
         assert_eq!(f.key(k(KeyCode::Esc)), FormKey::Cancel);
+    }
+
+    #[test]
+    fn a_guessed_role_shows_as_one_until_the_csm_picks_a_role() {
+        let guessed = PersonaRecord {
+            id: 1,
+            account_id: 2,
+            name: "Ann".into(),
+            title: Some("CFO".into()),
+            email: None,
+            role: Role::EconomicBuyer,
+            role_guessed: true,
+            reports_to_id: None,
+            reports_to: None,
+            strength: Strength::None,
+            sentiment: Sentiment::Neutral,
+            last_contact_at: None,
+            notes: None,
+            archived: false,
+        };
+        let mut f = PersonaForm::new(Some(&guessed), &[]);
+        let shown = |f: &PersonaForm| match &f.fields[ROLE].kind {
+            FieldKind::Choice { options, index } => options[*index].clone(),
+            FieldKind::Text(_) => String::new(),
+        };
+        assert_eq!(shown(&f), "Economic buyer?");
+        // Editing another field keeps the guess a guess.
+        f.focus = TITLE;
+        f.key(k(KeyCode::Char('x')));
+        assert!(f.values().role_guessed);
+        // Picking the role, even the same one again, makes it the CSM's.
+        f.focus = ROLE;
+        f.key(k(KeyCode::Right));
+        f.key(k(KeyCode::Left));
+        assert_eq!(shown(&f), "Economic buyer");
+        let v = f.values();
+        assert_eq!((v.role, v.role_guessed), (Some(Role::EconomicBuyer), false));
     }
 }
