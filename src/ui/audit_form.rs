@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::audits::read_only_error;
-use super::format::fit;
+use super::format::pad;
 use super::note_editor::{self, Edit};
 use super::theme::Theme;
 use crate::domain::audit::{self, Pillar, RUBRIC, Score};
@@ -45,6 +45,9 @@ pub struct ScoreForm {
     /// Characters before the cursor in the comment.
     pub cursor: usize,
     pub scroll: u16,
+    /// Why the last write of the comment failed: the comment stays as typed, the form
+    /// says so, and the next key or tick writes it again.
+    pub save_error: Option<String>,
 }
 
 fn field_name(field: usize) -> &'static str {
@@ -83,6 +86,7 @@ impl ScoreForm {
             score,
             field,
             scroll: 0,
+            save_error: None,
         }
     }
 
@@ -141,12 +145,46 @@ impl ScoreForm {
         audits::save_score(store, self.audit.id, &self.score, now)
     }
 
+    /// Writes the comment a failed write left behind; true once it is in the file.
+    pub fn retry(&mut self, store: &mut Store, now: DateTime<Utc>) -> bool {
+        if self.save_error.is_some() {
+            self.save_error = self.save(store, now).err().map(|e| e.to_string());
+        }
+        self.save_error.is_none()
+    }
+
+    /// A paste into the comment (the form's one text field), written at once.
+    pub fn paste(
+        &mut self,
+        pasted: &str,
+        store: &mut Store,
+        now: DateTime<Utc>,
+    ) -> Result<FormOutcome> {
+        if self.field != COMMENT {
+            return Ok(FormOutcome::Stay);
+        }
+        let before = self.score.comment.clone();
+        let cursor_before = self.cursor;
+        if note_editor::paste(&mut self.score.comment, &mut self.cursor, pasted) != Edit::Changed {
+            return Ok(FormOutcome::Stay);
+        }
+        self.comment_changed(store, now, before, cursor_before)
+    }
+
     pub fn key(
         &mut self,
         key: KeyEvent,
         store: &mut Store,
         now: DateTime<Utc>,
     ) -> Result<FormOutcome> {
+        // A comment not yet written is written first; the form is not left without it.
+        if !self.retry(store, now) {
+            let leaving = matches!(key.code, KeyCode::Esc)
+                || (self.field != COMMENT && matches!(key.code, KeyCode::Char('n' | 'p')));
+            if leaving {
+                return Ok(FormOutcome::Stay);
+            }
+        }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
             KeyCode::Esc => return Ok(FormOutcome::Close),
@@ -239,12 +277,33 @@ impl ScoreForm {
         if self.score.comment == before {
             return Ok(FormOutcome::Stay);
         }
-        if let Err(e) = self.save(store, now) {
-            self.score.comment = before;
-            self.cursor = cursor_before;
-            return Err(e);
+        self.comment_changed(store, now, before, cursor_before)
+    }
+
+    /// Writes the changed comment. A read-only file refuses it (the comment goes back to
+    /// what it was); any other failure keeps every character and retries later.
+    fn comment_changed(
+        &mut self,
+        store: &mut Store,
+        now: DateTime<Utc>,
+        before: String,
+        cursor_before: usize,
+    ) -> Result<FormOutcome> {
+        match self.save(store, now) {
+            Ok(()) => {
+                self.save_error = None;
+                Ok(FormOutcome::Saved(None))
+            }
+            Err(e) if store.is_read_only() => {
+                self.score.comment = before;
+                self.cursor = cursor_before;
+                Err(e)
+            }
+            Err(e) => {
+                self.save_error = Some(e.to_string());
+                Ok(FormOutcome::Stay)
+            }
         }
-        Ok(FormOutcome::Saved(None))
     }
 
     /// What the team lead reads: who and when, the summary, the notes, each step's note
@@ -349,7 +408,7 @@ impl ScoreForm {
             if on { "▶" } else { " " },
             field_name(field)
         );
-        let text = format!("{:<width$}", fit(&text, width));
+        let text = pad(&text, width);
         if on {
             Span::styled(text, theme.selected())
         } else {
@@ -373,6 +432,9 @@ impl ScoreForm {
                     self.score_cell(pair + 1, half, theme),
                 ]));
             }
+        }
+        if let Some(why) = &self.save_error {
+            lines.push(Line::styled(note_editor::unsaved_text(why), theme.alarm()));
         }
         let on = self.field == COMMENT;
         let label = format!("{}Comment", if on { "▶" } else { " " });
