@@ -83,6 +83,34 @@ fn a_50k_paste_into_a_call_note_is_saved_whole_in_one_write() {
 }
 
 #[test]
+fn a_burst_of_typed_keys_is_written_once_before_the_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = setup(&dir);
+    call_with_note_open(&mut app);
+    let changes = app.store().conn().total_changes();
+    press(&mut app, "A");
+    let one_key = app.store().conn().total_changes() - changes;
+    assert_eq!(
+        step_note(app.store(), 1),
+        "A",
+        "a single key is written at once"
+    );
+
+    // What the loop does with 5,000 keys already waiting: handle all, write once, draw.
+    let typed: String = "typed fast é ✓ 日本語 "
+        .chars()
+        .cycle()
+        .take(5_000)
+        .collect();
+    let before = app.store().conn().total_changes();
+    app.begin_burst();
+    press(&mut app, &typed);
+    app.end_burst();
+    assert_eq!(app.store().conn().total_changes() - before, one_key);
+    assert_eq!(step_note(app.store(), 1), format!("A{typed}"));
+}
+
+#[test]
 fn a_paste_never_runs_commands() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = setup(&dir);

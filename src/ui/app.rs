@@ -84,6 +84,8 @@ pub struct App {
     quit: bool,
     /// The staleness window and the CSM sentiment criteria.
     config: Config,
+    /// Inside a burst of events (`begin_burst`): typed text is written once at its end.
+    in_burst: bool,
     /// The follow-up queue an account was opened from: Esc on the account goes back to it.
     account_opened_from: Option<Screen>,
     /// A merged team file: its CSMs' records change in their own files, never here (a
@@ -160,6 +162,7 @@ impl App {
             config,
             account_opened_from: None,
             team_file,
+            in_burst: false,
         })
     }
 
@@ -261,6 +264,34 @@ impl App {
         }
     }
 
+    /// Events handled from here to `end_burst` write what is typed once, at the end: a
+    /// burst of typed keys costs one transaction, not one per key (the loop draws only
+    /// after `end_burst`, so nothing is shown that is not written).
+    pub fn begin_burst(&mut self) {
+        self.in_burst = true;
+    }
+
+    pub fn end_burst(&mut self) {
+        self.in_burst = false;
+        self.write_typed();
+    }
+
+    /// Writes what was typed since the last write: the call's notes, the wrap-up draft,
+    /// the audit comment. A failure keeps the text and shows the NOT SAVED banner.
+    fn write_typed(&mut self) {
+        if self.in_burst {
+            return;
+        }
+        match &mut self.screen {
+            Screen::Call(flow, _) => flow.flush(&mut self.store),
+            Screen::WrapUp(form, _) if form.dirty || form.save_error.is_some() => {
+                self.save_wrapup_draft()
+            }
+            Screen::Audits(view, _) => view.retry(&mut self.store, self.clock.now()),
+            _ => {}
+        }
+    }
+
     pub fn handle_event(&mut self, event: &Event) {
         match event {
             Event::Key(key) if key.kind == crossterm::event::KeyEventKind::Press => {
@@ -276,6 +307,11 @@ impl App {
     /// focus, as one edit and one save. It never runs commands: with no text field it is
     /// ignored, so a pasted "q" cannot quit nor a pasted "x" end a call.
     pub fn paste(&mut self, pasted: &str) {
+        self.paste_text(pasted);
+        self.write_typed();
+    }
+
+    fn paste_text(&mut self, pasted: &str) {
         use super::note_editor::paste_into;
         self.message = None;
         if let Some(input) = self.portfolio.filter_input.as_mut() {
@@ -299,9 +335,7 @@ impl App {
         let took = match &mut self.screen {
             Screen::WrapUp(form, _) => {
                 let took = form.paste(pasted);
-                if took {
-                    self.save_wrapup_draft();
-                }
+                form.dirty |= took;
                 took
             }
             Screen::Followups(view, _) if view.reschedule.is_some() => {
@@ -315,7 +349,7 @@ impl App {
             }
             Screen::Account(view) => view.paste(pasted),
             Screen::Audits(view, _) if view.takes_keys() => {
-                let result = view.paste(pasted, &mut self.store, self.clock.now());
+                let result = view.paste(pasted, &self.store);
                 self.report(result);
                 true
             }
@@ -342,6 +376,7 @@ impl App {
         form.save_error = crate::store::tagging::save_draft(&mut self.store, &json)
             .err()
             .map(|e| e.to_string());
+        form.dirty = form.save_error.is_some();
     }
 
     /// Some typed text is only in memory: a write of it failed and is being retried.
@@ -355,6 +390,11 @@ impl App {
     }
 
     pub fn handle_key(&mut self, key: KeyEvent) {
+        self.key(key);
+        self.write_typed();
+    }
+
+    fn key(&mut self, key: KeyEvent) {
         self.message = None;
         // Text fields take printable keys; only Esc, Enter and Ctrl chords act.
         if self.portfolio.filter_input.is_some() {
@@ -760,7 +800,7 @@ impl App {
             return;
         };
         match form.key(key) {
-            FormKey::Stay => self.save_wrapup_draft(),
+            FormKey::Stay => form.dirty = true,
             FormKey::Cancel => {
                 if let Err(e) = crate::store::tagging::discard_draft(&mut self.store) {
                     self.message = Some(Notice::Problem(e.to_string()));
@@ -1032,9 +1072,7 @@ impl App {
                 let result = flow.tick(&mut self.store, self.clock.as_ref());
                 self.report(result);
             }
-            Screen::WrapUp(form, _) if form.save_error.is_some() => self.save_wrapup_draft(),
-            Screen::Audits(view, _) => view.retry(&mut self.store, self.clock.now()),
-            _ => {}
+            _ => self.write_typed(),
         }
     }
 

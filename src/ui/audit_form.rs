@@ -48,6 +48,8 @@ pub struct ScoreForm {
     /// Why the last write of the comment failed: the comment stays as typed, the form
     /// says so, and the next key or tick writes it again.
     pub save_error: Option<String>,
+    /// The comment changed since it was last written (written before the next frame).
+    dirty: bool,
 }
 
 fn field_name(field: usize) -> &'static str {
@@ -87,6 +89,7 @@ impl ScoreForm {
             field,
             scroll: 0,
             save_error: None,
+            dirty: false,
         }
     }
 
@@ -139,27 +142,22 @@ impl ScoreForm {
     }
 
     fn save(&self, store: &mut Store, now: DateTime<Utc>) -> Result<()> {
-        if store.is_read_only() {
-            return Err(read_only_error("audits cannot be scored"));
-        }
+        self.writable(store)?;
         audits::save_score(store, self.audit.id, &self.score, now)
     }
 
-    /// Writes the comment a failed write left behind; true once it is in the file.
+    /// Writes the comment typed since the last write, or that a failed write left
+    /// behind; true once it is in the file.
     pub fn retry(&mut self, store: &mut Store, now: DateTime<Utc>) -> bool {
-        if self.save_error.is_some() {
+        if self.dirty || self.save_error.is_some() {
             self.save_error = self.save(store, now).err().map(|e| e.to_string());
+            self.dirty = self.save_error.is_some();
         }
         self.save_error.is_none()
     }
 
-    /// A paste into the comment (the form's one text field), written at once.
-    pub fn paste(
-        &mut self,
-        pasted: &str,
-        store: &mut Store,
-        now: DateTime<Utc>,
-    ) -> Result<FormOutcome> {
+    /// A paste into the comment (the form's one text field), written as one change.
+    pub fn paste(&mut self, pasted: &str, store: &Store) -> Result<FormOutcome> {
         if self.field != COMMENT {
             return Ok(FormOutcome::Stay);
         }
@@ -168,7 +166,7 @@ impl ScoreForm {
         if note_editor::paste(&mut self.score.comment, &mut self.cursor, pasted) != Edit::Changed {
             return Ok(FormOutcome::Stay);
         }
-        self.comment_changed(store, now, before, cursor_before)
+        self.comment_changed(store, before, cursor_before)
     }
 
     pub fn key(
@@ -207,7 +205,7 @@ impl ScoreForm {
             _ => {}
         }
         if self.field == COMMENT {
-            return self.comment_key(key, store, now);
+            return self.comment_key(key, store);
         }
         match key.code {
             KeyCode::Char(c @ '1'..='5') => {
@@ -257,13 +255,8 @@ impl ScoreForm {
     }
 
     /// The comment edits like every other note (`note_editor`); ↑ on its first line goes
-    /// back to the scores. Every change is saved at once.
-    fn comment_key(
-        &mut self,
-        key: KeyEvent,
-        store: &mut Store,
-        now: DateTime<Utc>,
-    ) -> Result<FormOutcome> {
+    /// back to the scores. Every change is written before the next frame.
+    fn comment_key(&mut self, key: KeyEvent, store: &Store) -> Result<FormOutcome> {
         let before = self.score.comment.clone();
         let cursor_before = self.cursor;
         match note_editor::edit(&mut self.score.comment, &mut self.cursor, key) {
@@ -277,33 +270,32 @@ impl ScoreForm {
         if self.score.comment == before {
             return Ok(FormOutcome::Stay);
         }
-        self.comment_changed(store, now, before, cursor_before)
+        self.comment_changed(store, before, cursor_before)
     }
 
-    /// Writes the changed comment. A read-only file refuses it (the comment goes back to
-    /// what it was); any other failure keeps every character and retries later.
+    /// A changed comment is written before the next frame (`retry`, once for a burst of
+    /// keys); a failed write keeps every character and is tried again. A read-only file
+    /// refuses it at once and the comment goes back to what it was.
     fn comment_changed(
         &mut self,
-        store: &mut Store,
-        now: DateTime<Utc>,
+        store: &Store,
         before: String,
         cursor_before: usize,
     ) -> Result<FormOutcome> {
-        match self.save(store, now) {
-            Ok(()) => {
-                self.save_error = None;
-                Ok(FormOutcome::Saved(None))
-            }
-            Err(e) if store.is_read_only() => {
-                self.score.comment = before;
-                self.cursor = cursor_before;
-                Err(e)
-            }
-            Err(e) => {
-                self.save_error = Some(e.to_string());
-                Ok(FormOutcome::Stay)
-            }
+        if let Err(e) = self.writable(store) {
+            self.score.comment = before;
+            self.cursor = cursor_before;
+            return Err(e);
         }
+        self.dirty = true;
+        Ok(FormOutcome::Saved(None))
+    }
+
+    fn writable(&self, store: &Store) -> Result<()> {
+        if store.is_read_only() {
+            return Err(read_only_error("audits cannot be scored"));
+        }
+        Ok(())
     }
 
     /// What the team lead reads: who and when, the summary, the notes, each step's note

@@ -150,12 +150,12 @@ impl AuditsView {
     }
 
     /// A paste into the seed field or the comment.
-    pub fn paste(&mut self, pasted: &str, store: &mut Store, now: DateTime<Utc>) -> Result<()> {
+    pub fn paste(&mut self, pasted: &str, store: &Store) -> Result<()> {
         if let Some(input) = self.seed_input.as_mut() {
             super::note_editor::paste_into(input, pasted);
             self.seed_error = None;
         } else if let Some(form) = self.form.as_mut() {
-            form.paste(pasted, store, now)?;
+            form.paste(pasted, store)?;
         }
         Ok(())
     }

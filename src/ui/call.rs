@@ -149,6 +149,13 @@ impl CallFlow {
         matches!(self, CallFlow::Live(v) if v.save_error.is_some())
     }
 
+    /// Writes the notes typed since the last write (see `App::end_burst`).
+    pub fn flush(&mut self, store: &mut Store) {
+        if let CallFlow::Live(v) = self {
+            v.flush_notes(store);
+        }
+    }
+
     pub fn text_key(
         &mut self,
         key: KeyEvent,
@@ -551,18 +558,24 @@ impl CallView {
         Ok(())
     }
 
-    /// Marks the current step's note as changed and writes every note not yet written.
-    fn note_changed(&mut self, store: &mut Store) {
-        if store.is_read_only() {
-            return;
+    /// Marks the current step's note as changed; the app writes it before the next frame
+    /// (`flush_notes`), once for a burst of keys or a paste.
+    fn note_changed(&mut self, store: &Store) {
+        if !store.is_read_only() {
+            self.unsaved[usize::from(self.current().number() - 1)] = true;
         }
-        self.unsaved[usize::from(self.current().number() - 1)] = true;
-        self.flush_notes(store);
+    }
+
+    fn pending(&self) -> bool {
+        self.unsaved.contains(&true)
     }
 
     /// Writes the notes a failed write left behind; on failure the text stays on screen and
     /// in memory, the note pane says so, and the next key or tick tries again.
     fn flush_notes(&mut self, store: &mut Store) {
+        if !self.pending() {
+            return;
+        }
         for i in 0..self.notes.len() {
             if !self.unsaved[i] {
                 continue;
@@ -611,9 +624,7 @@ impl CallView {
 
     pub fn tick(&mut self, store: &mut Store, clock: &dyn Clock) -> Result<()> {
         self.now = clock.now();
-        if self.save_error.is_some() {
-            self.flush_notes(store);
-        }
+        self.flush_notes(store);
         self.checkpoint(store)
     }
 
@@ -667,9 +678,6 @@ impl CallView {
 
     fn text_key(&mut self, key: KeyEvent, store: &mut Store, clock: &dyn Clock) -> Result<Outcome> {
         self.now = clock.now();
-        if self.save_error.is_some() {
-            self.flush_notes(store);
-        }
         match &mut self.focus {
             Focus::None => {}
             Focus::Note { cursor } => {
@@ -741,10 +749,11 @@ impl CallView {
     fn action(&mut self, action: Action, store: &mut Store, clock: &dyn Clock) -> Result<Outcome> {
         self.now = clock.now();
         self.today = clock.today();
+        // Notes typed in the same burst are written before the call moves on.
+        self.flush_notes(store);
         if self.save_error.is_some() {
-            self.flush_notes(store);
             // Leaving now would lose the note that is not written: stay until it is.
-            if self.save_error.is_some() && matches!(action, Action::Quit | Action::CallSave) {
+            if matches!(action, Action::Quit | Action::CallSave) {
                 self.confirm_quit = false;
                 self.notice = Some(
                     "The note is not saved yet, so the call stays open: free some disk space; it retries every few seconds".into(),

@@ -151,6 +151,8 @@ fn event_loop(
         let mut stop = false;
         // Everything that is already waiting is handled before the one draw: a long paste
         // or fast typing never waits for another key, and never draws once per character.
+        // What they type is written once, after the last of them, before the frame.
+        app.begin_burst();
         let mut next = Some(wake);
         while let Some(wake) = next.take() {
             is_key |= matches!(wake, Ok(Wake::Terminal(event::Event::Key(_))));
@@ -165,6 +167,7 @@ fn event_loop(
             }
             next = rx.try_recv().ok().map(Ok);
         }
+        app.end_burst();
         if stop || app.should_quit() {
             break;
         }

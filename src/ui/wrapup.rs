@@ -103,6 +103,8 @@ pub struct WrapUp {
     /// Why the last write of the form's draft failed: shown in the form until a write
     /// succeeds (the next key or tick tries again); everything typed stays in the form.
     pub save_error: Option<String>,
+    /// The form changed since its draft was last written (written before the next frame).
+    pub dirty: bool,
 }
 
 /// What the form holds, kept in the file as it is typed (see `store::tagging::save_draft`).
@@ -179,6 +181,7 @@ impl WrapUp {
             errors: Vec::new(),
             today: at.today,
             save_error: None,
+            dirty: false,
         })
     }
 
