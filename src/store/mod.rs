@@ -167,6 +167,15 @@ impl Store {
             {
                 Store::open_read_only_because(path, cannot_write())
             }
+            // A full disk or a failing write (a pragma, a migration, the statistics) at
+            // open: the file is still read, nothing is changed, and the reason is shown.
+            Err(e) if path.exists() && write_failure(&e).is_some() => {
+                let why = write_failure(&e).unwrap_or_default();
+                Store::open_read_only_because(
+                    path,
+                    format!("{} cannot be written now ({why})", path.display()),
+                )
+            }
             other => other,
         }
     }
@@ -297,6 +306,23 @@ impl NewDb {
     }
 }
 
+/// Why a write failed when the cause is the disk rather than the file: full
+/// (SQLITE_FULL) or an I/O error (SQLITE_IOERR, e.g. a file-size limit or a failing disk).
+fn write_failure(e: &Error) -> Option<&'static str> {
+    let code = match e {
+        Error::Sqlite(e) => e.sqlite_error_code(),
+        Error::Migration(rusqlite_migration::Error::RusqliteError { err, .. }) => {
+            err.sqlite_error_code()
+        }
+        _ => None,
+    };
+    match code? {
+        rusqlite::ErrorCode::DiskFull => Some("the disk is full"),
+        rusqlite::ErrorCode::SystemIoFailure => Some("disk I/O error"),
+        _ => None,
+    }
+}
+
 /// Refuses files that are not SQLite, are damaged, or carry a newer schema.
 ///
 /// Only SQLite touches the file: opening and closing a descriptor of our own would drop
@@ -365,7 +391,10 @@ fn open_immutable(path: &Path) -> Result<Connection> {
 /// in use, else `immutable=1`, so that nothing is created beside a cleanly closed file.
 fn read_only_uri(path: &Path) -> String {
     let pending_wal = fs::metadata(sidecar(path, "-wal")).is_ok_and(|m| m.len() > 0);
-    let mode = if sidecar(path, "-shm").exists() || pending_wal {
+    // A live connection's index is never empty: an empty `-shm` is what an open that
+    // could not write (a full disk) left behind, and reading through it would fail.
+    let live_shm = fs::metadata(sidecar(path, "-shm")).is_ok_and(|m| m.len() > 0);
+    let mode = if live_shm || pending_wal {
         "mode=ro"
     } else {
         "immutable=1"

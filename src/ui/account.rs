@@ -187,6 +187,18 @@ impl AccountView {
         }
     }
 
+    /// A paste into the form on top; false when no text field takes it (a question).
+    pub fn paste(&mut self, pasted: &str) -> bool {
+        match &mut self.mode {
+            Mode::PersonaForm(form) => form.paste(pasted),
+            Mode::PulseForm(form) => {
+                form.paste(pasted);
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// A key for the form or question on top.
     pub fn text_key(&mut self, key: KeyEvent, store: &mut Store, at: &AsOf) -> Result<()> {
         let mode = std::mem::replace(&mut self.mode, Mode::Main);

@@ -33,6 +33,9 @@ use crate::store::summary::AsOf;
 pub const MIN_WIDTH: u16 = 40;
 pub const MIN_HEIGHT: u16 = 10;
 
+/// How often a write that failed (a full disk) is tried again while nothing is typed.
+pub const RETRY_SAVE_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
 enum Screen {
     Portfolio,
     /// The team view: per CSM under their team lead (its state is `App::team`).
@@ -81,6 +84,8 @@ pub struct App {
     quit: bool,
     /// The staleness window and the CSM sentiment criteria.
     config: Config,
+    /// Inside a burst of events (`begin_burst`): typed text is written once at its end.
+    in_burst: bool,
     /// The follow-up queue an account was opened from: Esc on the account goes back to it.
     account_opened_from: Option<Screen>,
     /// A merged team file: its CSMs' records change in their own files, never here (a
@@ -157,6 +162,7 @@ impl App {
             config,
             account_opened_from: None,
             team_file,
+            in_burst: false,
         })
     }
 
@@ -258,17 +264,137 @@ impl App {
         }
     }
 
+    /// Events handled from here to `end_burst` write what is typed once, at the end: a
+    /// burst of typed keys costs one transaction, not one per key (the loop draws only
+    /// after `end_burst`, so nothing is shown that is not written).
+    pub fn begin_burst(&mut self) {
+        self.in_burst = true;
+    }
+
+    pub fn end_burst(&mut self) {
+        self.in_burst = false;
+        self.write_typed();
+    }
+
+    /// Writes what was typed since the last write: the call's notes, the wrap-up draft,
+    /// the audit comment. A failure keeps the text and shows the NOT SAVED banner.
+    fn write_typed(&mut self) {
+        if self.in_burst {
+            return;
+        }
+        match &mut self.screen {
+            Screen::Call(flow, _) => flow.flush(&mut self.store),
+            Screen::WrapUp(form, _) if form.dirty || form.save_error.is_some() => {
+                self.save_wrapup_draft()
+            }
+            Screen::Audits(view, _) => view.retry(&mut self.store, self.clock.now()),
+            _ => {}
+        }
+    }
+
     pub fn handle_event(&mut self, event: &Event) {
         match event {
             Event::Key(key) if key.kind == crossterm::event::KeyEventKind::Press => {
                 self.handle_key(*key)
             }
             Event::Resize(w, h) => self.resize(*w, *h),
+            Event::Paste(text) => self.paste(text),
             _ => {}
         }
     }
 
+    /// A paste (bracketed paste: one event) goes whole into the text field that has
+    /// focus, as one edit and one save. It never runs commands: with no text field it is
+    /// ignored, so a pasted "q" cannot quit nor a pasted "x" end a call.
+    pub fn paste(&mut self, pasted: &str) {
+        self.paste_text(pasted);
+        self.write_typed();
+    }
+
+    fn paste_text(&mut self, pasted: &str) {
+        use super::note_editor::paste_into;
+        self.message = None;
+        if let Some(input) = self.portfolio.filter_input.as_mut() {
+            if paste_into(input, pasted) {
+                let text = input.value().to_string();
+                let result = self.portfolio.set_name_filter(self.store.conn(), &text);
+                self.report(result);
+            }
+            return;
+        }
+        match &mut self.overlay {
+            Overlay::Palette(palette) => {
+                if paste_into(&mut palette.input, pasted) {
+                    palette.selected = 0;
+                }
+                return;
+            }
+            Overlay::Help { .. } => return self.paste_ignored(),
+            Overlay::None => {}
+        }
+        let took = match &mut self.screen {
+            Screen::WrapUp(form, _) => {
+                let took = form.paste(pasted);
+                form.dirty |= took;
+                took
+            }
+            Screen::Followups(view, _) if view.reschedule.is_some() => {
+                view.paste(pasted);
+                true
+            }
+            Screen::Call(flow, _) if flow.text_focus() => {
+                let result = flow.paste(pasted, &mut self.store, self.clock.as_ref());
+                self.report(result);
+                true
+            }
+            Screen::Account(view) => view.paste(pasted),
+            Screen::Audits(view, _) if view.takes_keys() => {
+                let result = view.paste(pasted, &self.store);
+                self.report(result);
+                true
+            }
+            _ => false,
+        };
+        if !took {
+            self.paste_ignored();
+        }
+    }
+
+    fn paste_ignored(&mut self) {
+        self.message = Some(Notice::Problem(
+            "Paste ignored: no text field has the cursor".into(),
+        ));
+    }
+
+    /// Keeps the wrap-up form as typed in the file; a failed write is said in the form
+    /// and tried again on the next key or tick.
+    fn save_wrapup_draft(&mut self) {
+        let Screen::WrapUp(form, _) = &mut self.screen else {
+            return;
+        };
+        let json = form.draft().to_json();
+        form.save_error = crate::store::tagging::save_draft(&mut self.store, &json)
+            .err()
+            .map(|e| e.to_string());
+        form.dirty = form.save_error.is_some();
+    }
+
+    /// Some typed text is only in memory: a write of it failed and is being retried.
+    fn unsaved(&self) -> bool {
+        match &self.screen {
+            Screen::Call(flow, _) => flow.unsaved(),
+            Screen::WrapUp(form, _) => form.save_error.is_some(),
+            Screen::Audits(view, _) => view.unsaved(),
+            _ => false,
+        }
+    }
+
     pub fn handle_key(&mut self, key: KeyEvent) {
+        self.key(key);
+        self.write_typed();
+    }
+
+    fn key(&mut self, key: KeyEvent) {
         self.message = None;
         // Text fields take printable keys; only Esc, Enter and Ctrl chords act.
         if self.portfolio.filter_input.is_some() {
@@ -674,12 +800,7 @@ impl App {
             return;
         };
         match form.key(key) {
-            FormKey::Stay => {
-                let json = form.draft().to_json();
-                if let Err(e) = crate::store::tagging::save_draft(&mut self.store, &json) {
-                    self.message = Some(Notice::Problem(e.to_string()));
-                }
-            }
+            FormKey::Stay => form.dirty = true,
             FormKey::Cancel => {
                 if let Err(e) = crate::store::tagging::discard_draft(&mut self.store) {
                     self.message = Some(Notice::Problem(e.to_string()));
@@ -930,19 +1051,28 @@ impl App {
         self.offer_draft()
     }
 
-    /// How long the loop may sleep before the call's clock changes (None: no call runs).
+    /// How long the loop may sleep before the call's clock changes or a failed write is
+    /// tried again (None: nothing to wait for).
     pub fn tick_in(&self) -> Option<std::time::Duration> {
-        match &self.screen {
+        let call = match &self.screen {
             Screen::Call(flow, _) => flow.tick_in(),
             _ => None,
+        };
+        let retry = self.unsaved().then_some(RETRY_SAVE_EVERY);
+        match (call, retry) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         }
     }
 
-    /// A second passed during a call.
+    /// A second passed during a call, or a failed write is due another try.
     pub fn tick(&mut self) {
-        if let Screen::Call(flow, _) = &mut self.screen {
-            let result = flow.tick(&mut self.store, self.clock.as_ref());
-            self.report(result);
+        match &mut self.screen {
+            Screen::Call(flow, _) => {
+                let result = flow.tick(&mut self.store, self.clock.as_ref());
+                self.report(result);
+            }
+            _ => self.write_typed(),
         }
     }
 

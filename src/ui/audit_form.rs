@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::audits::read_only_error;
-use super::format::fit;
+use super::format::pad;
 use super::note_editor::{self, Edit};
 use super::theme::Theme;
 use crate::domain::audit::{self, Pillar, RUBRIC, Score};
@@ -45,6 +45,11 @@ pub struct ScoreForm {
     /// Characters before the cursor in the comment.
     pub cursor: usize,
     pub scroll: u16,
+    /// Why the last write of the comment failed: the comment stays as typed, the form
+    /// says so, and the next key or tick writes it again.
+    pub save_error: Option<String>,
+    /// The comment changed since it was last written (written before the next frame).
+    dirty: bool,
 }
 
 fn field_name(field: usize) -> &'static str {
@@ -83,6 +88,8 @@ impl ScoreForm {
             score,
             field,
             scroll: 0,
+            save_error: None,
+            dirty: false,
         }
     }
 
@@ -135,10 +142,31 @@ impl ScoreForm {
     }
 
     fn save(&self, store: &mut Store, now: DateTime<Utc>) -> Result<()> {
-        if store.is_read_only() {
-            return Err(read_only_error("audits cannot be scored"));
-        }
+        self.writable(store)?;
         audits::save_score(store, self.audit.id, &self.score, now)
+    }
+
+    /// Writes the comment typed since the last write, or that a failed write left
+    /// behind; true once it is in the file.
+    pub fn retry(&mut self, store: &mut Store, now: DateTime<Utc>) -> bool {
+        if self.dirty || self.save_error.is_some() {
+            self.save_error = self.save(store, now).err().map(|e| e.to_string());
+            self.dirty = self.save_error.is_some();
+        }
+        self.save_error.is_none()
+    }
+
+    /// A paste into the comment (the form's one text field), written as one change.
+    pub fn paste(&mut self, pasted: &str, store: &Store) -> Result<FormOutcome> {
+        if self.field != COMMENT {
+            return Ok(FormOutcome::Stay);
+        }
+        let before = self.score.comment.clone();
+        let cursor_before = self.cursor;
+        if note_editor::paste(&mut self.score.comment, &mut self.cursor, pasted) != Edit::Changed {
+            return Ok(FormOutcome::Stay);
+        }
+        self.comment_changed(store, before, cursor_before)
     }
 
     pub fn key(
@@ -147,6 +175,14 @@ impl ScoreForm {
         store: &mut Store,
         now: DateTime<Utc>,
     ) -> Result<FormOutcome> {
+        // A comment not yet written is written first; the form is not left without it.
+        if !self.retry(store, now) {
+            let leaving = matches!(key.code, KeyCode::Esc)
+                || (self.field != COMMENT && matches!(key.code, KeyCode::Char('n' | 'p')));
+            if leaving {
+                return Ok(FormOutcome::Stay);
+            }
+        }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
             KeyCode::Esc => return Ok(FormOutcome::Close),
@@ -169,7 +205,7 @@ impl ScoreForm {
             _ => {}
         }
         if self.field == COMMENT {
-            return self.comment_key(key, store, now);
+            return self.comment_key(key, store);
         }
         match key.code {
             KeyCode::Char(c @ '1'..='5') => {
@@ -219,13 +255,8 @@ impl ScoreForm {
     }
 
     /// The comment edits like every other note (`note_editor`); ↑ on its first line goes
-    /// back to the scores. Every change is saved at once.
-    fn comment_key(
-        &mut self,
-        key: KeyEvent,
-        store: &mut Store,
-        now: DateTime<Utc>,
-    ) -> Result<FormOutcome> {
+    /// back to the scores. Every change is written before the next frame.
+    fn comment_key(&mut self, key: KeyEvent, store: &Store) -> Result<FormOutcome> {
         let before = self.score.comment.clone();
         let cursor_before = self.cursor;
         match note_editor::edit(&mut self.score.comment, &mut self.cursor, key) {
@@ -239,12 +270,32 @@ impl ScoreForm {
         if self.score.comment == before {
             return Ok(FormOutcome::Stay);
         }
-        if let Err(e) = self.save(store, now) {
+        self.comment_changed(store, before, cursor_before)
+    }
+
+    /// A changed comment is written before the next frame (`retry`, once for a burst of
+    /// keys); a failed write keeps every character and is tried again. A read-only file
+    /// refuses it at once and the comment goes back to what it was.
+    fn comment_changed(
+        &mut self,
+        store: &Store,
+        before: String,
+        cursor_before: usize,
+    ) -> Result<FormOutcome> {
+        if let Err(e) = self.writable(store) {
             self.score.comment = before;
             self.cursor = cursor_before;
             return Err(e);
         }
+        self.dirty = true;
         Ok(FormOutcome::Saved(None))
+    }
+
+    fn writable(&self, store: &Store) -> Result<()> {
+        if store.is_read_only() {
+            return Err(read_only_error("audits cannot be scored"));
+        }
+        Ok(())
     }
 
     /// What the team lead reads: who and when, the summary, the notes, each step's note
@@ -349,7 +400,7 @@ impl ScoreForm {
             if on { "▶" } else { " " },
             field_name(field)
         );
-        let text = format!("{:<width$}", fit(&text, width));
+        let text = pad(&text, width);
         if on {
             Span::styled(text, theme.selected())
         } else {
@@ -373,6 +424,9 @@ impl ScoreForm {
                     self.score_cell(pair + 1, half, theme),
                 ]));
             }
+        }
+        if let Some(why) = &self.save_error {
+            lines.push(Line::styled(note_editor::unsaved_text(why), theme.alarm()));
         }
         let on = self.field == COMMENT;
         let label = format!("{}Comment", if on { "▶" } else { " " });

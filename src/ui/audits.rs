@@ -14,7 +14,7 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::audit_form::{FormOutcome, ScoreForm, kind_label};
-use super::format::{fit, plural};
+use super::format::{fit, pad, plural};
 use super::keymap::{Action, Context};
 use super::theme::Theme;
 use crate::domain::audit::{self, Pillar, Quarter, Status};
@@ -147,6 +147,29 @@ impl AuditsView {
             ]);
         }
         self.form.as_ref().map(ScoreForm::hints)
+    }
+
+    /// A paste into the seed field or the comment.
+    pub fn paste(&mut self, pasted: &str, store: &Store) -> Result<()> {
+        if let Some(input) = self.seed_input.as_mut() {
+            super::note_editor::paste_into(input, pasted);
+            self.seed_error = None;
+        } else if let Some(form) = self.form.as_mut() {
+            form.paste(pasted, store)?;
+        }
+        Ok(())
+    }
+
+    /// A comment typed in the form is not in the file yet (a write failed).
+    pub fn unsaved(&self) -> bool {
+        self.form.as_ref().is_some_and(|f| f.save_error.is_some())
+    }
+
+    /// Writes again what a failed write left behind.
+    pub fn retry(&mut self, store: &mut Store, now: DateTime<Utc>) {
+        if let Some(form) = self.form.as_mut() {
+            form.retry(store, now);
+        }
     }
 
     /// A key while the seed field or the form has the keys.
@@ -349,7 +372,7 @@ impl AuditsView {
             };
             let rubric = a.score.rubric.map_or("-".to_string(), |r| r.to_string());
             let who = if all {
-                format!("{:<csm_w$} ", fit(&a.csm, csm_w))
+                format!("{} ", pad(&a.csm, csm_w))
             } else {
                 String::new()
             };
@@ -357,10 +380,10 @@ impl AuditsView {
                 Some(t) => {
                     let kind = kind_label(t.kind, t.call_type);
                     format!(
-                        "{}  {:<account_w$}  {:<18} {}",
+                        "{}  {}  {} {}",
                         t.occurred_at.format("%b %d"),
-                        fit(&t.account, account_w),
-                        fit(&kind, 18),
+                        pad(&t.account, account_w),
+                        pad(&kind, 18),
                         t.summary.as_deref().unwrap_or("").replace('\n', " ")
                     )
                 }
@@ -414,8 +437,8 @@ impl AuditsView {
         }
         for r in &self.summary.rows {
             let mut text = format!(
-                "{:<name_w$} {:>6} {:>6}",
-                fit(&r.csm, name_w),
+                "{} {:>6} {:>6}",
+                pad(&r.csm, name_w),
                 format!("{}/{}", r.scored, r.drawn),
                 num(r.rubric)
             );

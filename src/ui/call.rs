@@ -129,6 +129,33 @@ impl CallFlow {
         }
     }
 
+    /// A paste into the field that has focus: one insert, one save.
+    pub fn paste(&mut self, pasted: &str, store: &mut Store, clock: &dyn Clock) -> Result<()> {
+        match self {
+            CallFlow::Live(v) => {
+                v.paste(pasted, store, clock);
+                v.checkpoint(store)
+            }
+            CallFlow::Retros(v) => {
+                v.paste(pasted);
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Some typed text is not in the file yet (a write failed).
+    pub fn unsaved(&self) -> bool {
+        matches!(self, CallFlow::Live(v) if v.save_error.is_some())
+    }
+
+    /// Writes the notes typed since the last write (see `App::end_burst`).
+    pub fn flush(&mut self, store: &mut Store) {
+        if let CallFlow::Live(v) = self {
+            v.flush_notes(store);
+        }
+    }
+
     pub fn text_key(
         &mut self,
         key: KeyEvent,
@@ -322,6 +349,11 @@ pub struct CallView {
     pub today: NaiveDate,
     /// The call time last written, so an idle paused call writes nothing.
     saved_ms: i64,
+    /// Steps whose note on screen is not in the file yet (a write failed): kept here and
+    /// written again on the next key and every few seconds until it lands.
+    unsaved: [bool; 6],
+    /// Why the last write of a note failed, shown in the note pane until one succeeds.
+    pub save_error: Option<String>,
 }
 
 impl CallView {
@@ -358,6 +390,8 @@ impl CallView {
             now: clock.now(),
             today,
             saved_ms: 0,
+            unsaved: [false; 6],
+            save_error: None,
             detail,
         }
     }
@@ -524,15 +558,63 @@ impl CallView {
         Ok(())
     }
 
-    fn save_note(&mut self, store: &mut Store) -> Result<()> {
-        let step = self.current().number();
-        let text = self.note().to_string();
-        call::save_note(store, self.touch_id, step, &text, self.now)
+    /// Marks the current step's note as changed; the app writes it before the next frame
+    /// (`flush_notes`), once for a burst of keys or a paste.
+    fn note_changed(&mut self, store: &Store) {
+        if !store.is_read_only() {
+            self.unsaved[usize::from(self.current().number() - 1)] = true;
+        }
+    }
+
+    fn pending(&self) -> bool {
+        self.unsaved.contains(&true)
+    }
+
+    /// Writes the notes a failed write left behind; on failure the text stays on screen and
+    /// in memory, the note pane says so, and the next key or tick tries again.
+    fn flush_notes(&mut self, store: &mut Store) {
+        if !self.pending() {
+            return;
+        }
+        for i in 0..self.notes.len() {
+            if !self.unsaved[i] {
+                continue;
+            }
+            let step = i as u8 + 1;
+            match call::save_note(store, self.touch_id, step, &self.notes[i], self.now) {
+                Ok(()) => self.unsaved[i] = false,
+                Err(e) => {
+                    self.save_error = Some(e.to_string());
+                    return;
+                }
+            }
+        }
+        self.save_error = None;
+    }
+
+    fn paste(&mut self, pasted: &str, store: &mut Store, clock: &dyn Clock) {
+        self.now = clock.now();
+        match &mut self.focus {
+            Focus::None => {}
+            Focus::Note { cursor } => {
+                let i = usize::from(self.checklist.current().number() - 1);
+                if note_editor::paste(&mut self.notes[i], cursor, pasted) == Edit::Changed {
+                    self.note_changed(store);
+                }
+            }
+            Focus::Skip(input) | Focus::FollowupDate(input) => {
+                note_editor::paste_into(input, pasted);
+            }
+        }
     }
 
     pub fn tick_in(&self) -> Option<Duration> {
+        let retry = self
+            .save_error
+            .is_some()
+            .then_some(super::app::RETRY_SAVE_EVERY);
         if self.checklist.phase() != Phase::Running {
-            return None;
+            return retry;
         }
         let ms = self.checklist.call_ms(self.now);
         Some(Duration::from_millis(
@@ -542,6 +624,7 @@ impl CallView {
 
     pub fn tick(&mut self, store: &mut Store, clock: &dyn Clock) -> Result<()> {
         self.now = clock.now();
+        self.flush_notes(store);
         self.checkpoint(store)
     }
 
@@ -570,6 +653,11 @@ impl CallView {
                 ("?", "help"),
             ]),
             Focus::None => None,
+            Focus::Note { .. } if self.save_error.is_some() => Some(vec![
+                ("type", "note (NOT SAVED yet: kept here, retrying)"),
+                ("Enter", "new line"),
+                ("Esc", "done"),
+            ]),
             Focus::Note { .. } => Some(vec![
                 ("type", "note, saved as you type"),
                 ("Enter", "new line"),
@@ -605,9 +693,8 @@ impl CallView {
                 } else {
                     key
                 };
-                let changed = note_editor::edit(text, cursor, key) == Edit::Changed;
-                if changed && !store.is_read_only() {
-                    self.save_note(store)?;
+                if note_editor::edit(text, cursor, key) == Edit::Changed {
+                    self.note_changed(store);
                 }
             }
             Focus::Skip(input) => match key.code {
@@ -662,6 +749,18 @@ impl CallView {
     fn action(&mut self, action: Action, store: &mut Store, clock: &dyn Clock) -> Result<Outcome> {
         self.now = clock.now();
         self.today = clock.today();
+        // Notes typed in the same burst are written before the call moves on.
+        self.flush_notes(store);
+        if self.save_error.is_some() {
+            // Leaving now would lose the note that is not written: stay until it is.
+            if matches!(action, Action::Quit | Action::CallSave) {
+                self.confirm_quit = false;
+                self.notice = Some(
+                    "The note is not saved yet, so the call stays open: free some disk space; it retries every few seconds".into(),
+                );
+                return Ok(Outcome::Stay);
+            }
+        }
         if self.confirm_quit {
             self.confirm_quit = false;
             if action == Action::Quit {
@@ -1180,7 +1279,9 @@ impl CallView {
             return;
         }
         let typing = matches!(self.focus, Focus::Note { .. });
-        let title = if typing {
+        let title = if self.save_error.is_some() {
+            format!(" Note on step {} · NOT SAVED ", self.current().number())
+        } else if typing {
             format!(
                 " Note on step {} · saved as you type · Esc done ",
                 self.current().number()
@@ -1191,9 +1292,18 @@ impl CallView {
         let block = Block::new()
             .borders(Borders::TOP)
             .title(title)
-            .border_style(if typing { theme.key() } else { theme.dim() });
-        let inner = block.inner(area);
+            .border_style(if self.save_error.is_some() {
+                theme.danger()
+            } else if typing {
+                theme.key()
+            } else {
+                theme.dim()
+            });
+        let mut inner = block.inner(area);
         frame.render_widget(block, area);
+        if let Some(why) = &self.save_error {
+            inner = note_editor::draw_unsaved_banner(frame, inner, theme, why);
+        }
         let mut text = self.note().to_string();
         if let Focus::Note { cursor } = self.focus {
             note_editor::insert_at(&mut text, cursor, '█');

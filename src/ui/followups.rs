@@ -11,6 +11,7 @@ use rusqlite::Connection;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
+use super::format::pad;
 use super::theme::Theme;
 use crate::domain::tagging::{Bucket, parse_day};
 use crate::error::Result;
@@ -104,6 +105,14 @@ impl FollowupsView {
     pub fn start_reschedule(&mut self) {
         if let Some(f) = self.selected_item() {
             self.reschedule = Some(Input::new(f.due_on.format("%Y-%m-%d").to_string()));
+            self.error = None;
+        }
+    }
+
+    /// A paste into the reschedule field.
+    pub fn paste(&mut self, pasted: &str) {
+        if let Some(input) = self.reschedule.as_mut() {
+            super::note_editor::paste_into(input, pasted);
             self.error = None;
         }
     }
@@ -219,14 +228,14 @@ impl FollowupsView {
                 d if d < 0 => format!("{}d late", -d),
                 d => format!("in {d}d"),
             };
-            let name: String = f.account.chars().take(name_w).collect();
+            let name = pad(&f.account, name_w);
             let snoozed = if f.snoozed_from.is_some() {
                 " (moved)"
             } else {
                 ""
             };
             let text = format!(
-                "{} {}  {:<9} {:<name_w$}  {}{}",
+                "{} {}  {:<9} {}  {}{}",
                 if on { "▶" } else { " " },
                 f.due_on.format("%a %b %d"),
                 when,

@@ -1,6 +1,7 @@
 //! Short forms of dates, ages and figures for table cells.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// "today", "3d", "5w", "14mo" since an instant.
 pub fn ago(t: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
@@ -58,17 +59,49 @@ pub fn count(n: i64) -> String {
     if n < 0 { format!("-{digits}") } else { digits }
 }
 
-/// Cuts `s` to `width` characters, marking the cut with an ellipsis.
+/// Cuts `s` to `width` terminal columns, marking the cut with an ellipsis. Widths are
+/// display widths: a CJK character or an emoji takes two columns, a combining mark none.
 pub fn fit(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
+    if s.width() <= width {
         return s.to_string();
     }
     if width == 0 {
         return String::new();
     }
-    let mut out: String = s.chars().take(width - 1).collect();
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width - 1 {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
     out.push('…');
     out
+}
+
+/// `s` cut to `width` columns (see [`fit`]) and padded with spaces to exactly `width`.
+pub fn pad(s: &str, width: usize) -> String {
+    let mut out = fit(s, width);
+    let w = out.width();
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(w)));
+    out
+}
+
+/// `s` cut to `width` columns and padded on the left to exactly `width` (numbers).
+pub fn pad_left(s: &str, width: usize) -> String {
+    let cut = fit(s, width);
+    let w = cut.width();
+    let mut out: String = std::iter::repeat_n(' ', width.saturating_sub(w)).collect();
+    out.push_str(&cut);
+    out
+}
+
+/// The columns `s` takes on screen.
+pub fn width(s: &str) -> usize {
+    s.width()
 }
 
 #[cfg(test)]
@@ -103,5 +136,21 @@ mod tests {
         assert_eq!(fit("Northwind Logistics", 10), "Northwind…");
         assert_eq!(fit("abc", 0), "");
         assert_eq!(span(400), "1y");
+    }
+
+    #[test]
+    fn fitting_and_padding_measure_display_width() {
+        // Two columns per CJK character: five of them take ten.
+        assert_eq!(fit("日本語日本", 10), "日本語日本");
+        assert_eq!(fit("日本語日本", 9), "日本語日…");
+        assert_eq!(fit("日本語日本", 8), "日本語…");
+        assert_eq!(width(&pad("日本語", 8)), 8);
+        assert_eq!(pad("日本語日本語", 7), "日本語…");
+        assert_eq!(width(&pad("日本語日本語", 7)), 7);
+        assert_eq!(pad_left("42", 4), "  42");
+        // A combining accent takes no column; Arabic one per letter.
+        assert_eq!(width("e\u{301}"), 1);
+        assert_eq!(pad("مرحبا", 6), "مرحبا ");
+        assert_eq!(fit("✓ done", 3), "✓ …");
     }
 }

@@ -30,7 +30,7 @@ use std::sync::mpsc::{self, Sender};
 use std::thread;
 use std::time::Instant;
 
-use crossterm::event;
+use crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste};
 
 use crate::domain::{Clock, SystemClock};
 use crate::error::{Error, Result};
@@ -60,6 +60,11 @@ pub fn run(store: Store) -> Result<()> {
     // ratatui::try_init also installs a panic hook that restores the terminal first.
     let mut terminal = ratatui::try_init().map_err(Error::Terminal)?;
     let result = (|| {
+        // A paste arrives as one event (never as keys that would run commands).
+        crossterm::execute!(std::io::stdout(), EnableBracketedPaste).map_err(Error::Terminal)?;
+        disable_paste_on_panic();
+        // Whatever an earlier (killed) program left on the screen goes before the first frame.
+        terminal.clear().map_err(Error::Terminal)?;
         let size = terminal.size().map_err(Error::Terminal)?;
         let config = crate::config::Config::load();
         let stale_after_days = config.stale_after_days;
@@ -90,8 +95,25 @@ pub fn run(store: Store) -> Result<()> {
         read_terminal_events(tx);
         event_loop(&mut terminal, &mut app, &rx)
     })();
-    ratatui::restore();
+    restore();
     result
+}
+
+/// Gives the terminal back as it was: bracketed paste off, then ratatui's own restore
+/// (raw mode off, main screen, cursor shown). Every way out of `run` comes here.
+fn restore() {
+    let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
+    ratatui::restore();
+}
+
+/// A panic also switches bracketed paste off before ratatui's hook restores the rest, so
+/// the shell that gets the terminal back does not see pastes wrapped in markers.
+fn disable_paste_on_panic() {
+    let restore_rest = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
+        restore_rest(info);
+    }));
 }
 
 fn event_loop(
@@ -125,14 +147,28 @@ fn event_loop(
             None => rx.recv(),
         };
         let started = Instant::now();
-        let is_key = matches!(wake, Ok(Wake::Terminal(event::Event::Key(_))));
-        match wake {
-            Ok(Wake::Terminal(ev)) => app.handle_event(&ev),
-            Ok(Wake::RiskRefreshed) => app.data_changed(),
-            Ok(Wake::Counted(generation, n)) => app.counted(generation, n),
-            Ok(Wake::Signal) | Ok(Wake::InputClosed) | Err(_) => break,
+        let mut is_key = false;
+        let mut stop = false;
+        // Everything that is already waiting is handled before the one draw: a long paste
+        // or fast typing never waits for another key, and never draws once per character.
+        // What they type is written once, after the last of them, before the frame.
+        app.begin_burst();
+        let mut next = Some(wake);
+        while let Some(wake) = next.take() {
+            is_key |= matches!(wake, Ok(Wake::Terminal(event::Event::Key(_))));
+            match wake {
+                Ok(Wake::Terminal(ev)) => app.handle_event(&ev),
+                Ok(Wake::RiskRefreshed) => app.data_changed(),
+                Ok(Wake::Counted(generation, n)) => app.counted(generation, n),
+                Ok(Wake::Signal) | Ok(Wake::InputClosed) | Err(_) => stop = true,
+            }
+            if stop || app.should_quit() {
+                break;
+            }
+            next = rx.try_recv().ok().map(Ok);
         }
-        if app.should_quit() {
+        app.end_burst();
+        if stop || app.should_quit() {
             break;
         }
         terminal
@@ -200,6 +236,8 @@ impl BenchProbe {
     }
 }
 
+/// Reads the terminal on its own thread and queues every event at once; the loop takes
+/// all that is queued before it draws (see `event_loop`).
 fn read_terminal_events(tx: Sender<Wake>) {
     thread::spawn(move || {
         loop {

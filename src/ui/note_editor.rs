@@ -2,6 +2,43 @@
 //! notes and the wrap-up form's notes edit the same way.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::theme::Theme;
+
+/// The banner a pane shows while what was typed in it is not in the file.
+pub fn unsaved_text(why: &str) -> String {
+    format!("NOT SAVED — {why}; retrying… (your text is kept)")
+}
+
+/// Draws the not-saved banner across the top of `area` (up to two rows, wrapped) and
+/// returns the rows left below it.
+pub fn draw_unsaved_banner(frame: &mut Frame, area: Rect, theme: &Theme, why: &str) -> Rect {
+    let line = Line::styled(unsaved_text(why), theme.alarm());
+    let rows = line
+        .width()
+        .div_ceil(usize::from(area.width.max(1)))
+        .clamp(1, 2) as u16;
+    let rows = rows.min(area.height);
+    let banner = Rect {
+        height: rows,
+        ..area
+    };
+    frame.render_widget(
+        Paragraph::new(line)
+            .style(theme.alarm())
+            .wrap(Wrap { trim: true }),
+        banner,
+    );
+    Rect {
+        y: area.y + rows,
+        height: area.height - rows,
+        ..area
+    }
+}
 
 /// What a key did to the note.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +95,49 @@ pub fn edit(text: &mut String, cursor: &mut usize, key: KeyEvent) -> Edit {
     } else {
         Edit::Ignored
     }
+}
+
+/// What a paste puts into a field: line ends as `\n` (or, in a single-line field, spaces),
+/// a tab as a space, and no other control character (an ESC byte in a paste must not
+/// reach the screen or the file as a terminal command).
+pub fn clean_paste(pasted: &str, multi_line: bool) -> String {
+    let unified = pasted.replace("\r\n", "\n").replace('\r', "\n");
+    unified
+        .chars()
+        .filter_map(|c| match c {
+            '\n' if multi_line => Some('\n'),
+            '\n' | '\t' => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
+/// Inserts a paste at the cursor in one step (one save follows, not one per character).
+pub fn paste(text: &mut String, cursor: &mut usize, pasted: &str) -> Edit {
+    let clean = clean_paste(pasted, true);
+    if clean.is_empty() {
+        return Edit::Ignored;
+    }
+    *cursor = (*cursor).min(text.chars().count());
+    let b = byte_at(text, *cursor);
+    text.insert_str(b, &clean);
+    *cursor += clean.chars().count();
+    Edit::Changed
+}
+
+/// Inserts a paste into a single-line field at its cursor, newlines turned into spaces.
+/// Returns whether the field changed.
+pub fn paste_into(input: &mut tui_input::Input, pasted: &str) -> bool {
+    let clean = clean_paste(pasted, false);
+    if clean.is_empty() {
+        return false;
+    }
+    let mut value = input.value().to_string();
+    let cursor = input.cursor().min(value.chars().count());
+    value.insert_str(byte_at(&value, cursor), &clean);
+    *input = tui_input::Input::new(value).with_cursor(cursor + clean.chars().count());
+    true
 }
 
 fn byte_at(s: &str, char_idx: usize) -> usize {
@@ -127,6 +207,21 @@ mod tests {
         assert_eq!(vertical(s, 12, -1), 9);
         assert_eq!(vertical(s, 2, -1), 2); // first line stays
         assert_eq!(vertical(s, 14, 1), 14); // last line stays
+    }
+
+    #[test]
+    fn a_paste_goes_in_whole_at_the_cursor() {
+        let mut text = String::from("ab");
+        let mut cursor = 1;
+        let pasted = "é✓\r\n日本語\tمرحبا\x1b[2J";
+        assert_eq!(paste(&mut text, &mut cursor, pasted), Edit::Changed);
+        assert_eq!(text, "aé✓\n日本語 مرحبا[2Jb");
+        assert_eq!(cursor, text.chars().count() - 1);
+        let mut input = tui_input::Input::new("xy".into()).with_cursor(1);
+        assert!(paste_into(&mut input, "one\ntwo"));
+        assert_eq!(input.value(), "xone twoy");
+        assert_eq!(input.cursor(), 8);
+        assert!(!paste_into(&mut input, "\x1b"));
     }
 
     fn key(code: KeyCode) -> KeyEvent {

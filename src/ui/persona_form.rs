@@ -175,6 +175,18 @@ impl PersonaForm {
         self.text_of(WHY)
     }
 
+    /// A paste into the focused text field; false when a choice has focus.
+    pub fn paste(&mut self, pasted: &str) -> bool {
+        match self.fields.get_mut(self.focus).map(|f| &mut f.kind) {
+            Some(FieldKind::Text(input)) => {
+                self.error = None;
+                super::note_editor::paste_into(input, pasted);
+                true
+            }
+            _ => false,
+        }
+    }
+
     pub fn key(&mut self, key: KeyEvent) -> FormKey {
         let n = self.fields.len();
         // A message about the last save attempt goes once the CSM acts on it.

@@ -8,6 +8,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
+use super::format::width;
 use super::theme::Theme;
 use crate::domain::grid::{self, COLUMNS, Grid, ROWS, Shade};
 use crate::store::account::PersonaLine;
@@ -96,8 +97,7 @@ pub fn draw(
             let mut shown: Vec<String> = Vec::new();
             for form in forms {
                 shown = names.iter().map(|p| form(&p.name)).collect();
-                let len = prefix.chars().count()
-                    + shown.iter().map(|n| n.chars().count() + 3).sum::<usize>();
+                let len = width(&prefix) + shown.iter().map(|n| width(n) + 3).sum::<usize>();
                 if len <= room {
                     break;
                 }

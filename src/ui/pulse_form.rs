@@ -31,6 +31,11 @@ impl PulseForm {
         }
     }
 
+    /// A paste goes into the reason, the form's one text field.
+    pub fn paste(&mut self, pasted: &str) {
+        super::note_editor::paste_into(&mut self.reason, pasted);
+    }
+
     pub fn key(&mut self, key: KeyEvent) -> FormKey {
         let at = ORDER.iter().position(|p| *p == self.pulse).unwrap_or(0);
         match key.code {

@@ -116,6 +116,18 @@ impl RetroView {
         Ok(Outcome::Stay)
     }
 
+    /// A paste into the text field that has focus (not the list of prompts).
+    pub fn paste(&mut self, pasted: &str) {
+        let Some(form) = self.form.as_mut() else {
+            return;
+        };
+        match form.field {
+            0 => super::note_editor::paste_into(&mut form.worked, pasted),
+            1 => super::note_editor::paste_into(&mut form.failed, pasted),
+            _ => false,
+        };
+    }
+
     pub fn text_key(
         &mut self,
         key: KeyEvent,

@@ -452,10 +452,10 @@ fn layout_columns<'a>(
 ) -> Vec<(Column, Constraint)> {
     use Column::*;
     let widest = |c: Column| -> u16 {
-        let title = c.title().chars().count();
+        let title = super::format::width(c.title());
         let content = figures
             .clone()
-            .map(|f| c.text(f).chars().count())
+            .map(|f| super::format::width(&c.text(f)))
             .max()
             .unwrap_or(0);
         title.max(content) as u16

@@ -59,6 +59,18 @@ impl Theme {
         self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
     }
 
+    /// Something typed is not saved: white on red (reversed and bold without color).
+    pub fn alarm(&self) -> Style {
+        if self.color {
+            Style::new()
+                .fg(Color::White)
+                .bg(Color::Red)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+        }
+    }
+
     pub fn danger(&self) -> Style {
         self.fg(Color::Red).add_modifier(Modifier::BOLD)
     }

@@ -100,6 +100,11 @@ pub struct WrapUp {
     pub focus: usize,
     pub errors: Vec<(Field, String)>,
     pub today: NaiveDate,
+    /// Why the last write of the form's draft failed: shown in the form until a write
+    /// succeeds (the next key or tick tries again); everything typed stays in the form.
+    pub save_error: Option<String>,
+    /// The form changed since its draft was last written (written before the next frame).
+    pub dirty: bool,
 }
 
 /// What the form holds, kept in the file as it is typed (see `store::tagging::save_draft`).
@@ -175,6 +180,8 @@ impl WrapUp {
             focus: 0,
             errors: Vec::new(),
             today: at.today,
+            save_error: None,
+            dirty: false,
         })
     }
 
@@ -360,6 +367,24 @@ impl WrapUp {
         }
         h.push(("Esc", "cancel"));
         h
+    }
+
+    /// A paste into the focused text field, in one step; false when a choice has focus.
+    pub fn paste(&mut self, pasted: &str) -> bool {
+        let field = self.focused();
+        let done = match field {
+            Field::Notes => {
+                note_editor::paste(&mut self.notes, &mut self.notes_cursor, pasted);
+                true
+            }
+            Field::Followup => note_editor::paste_into(&mut self.followup, pasted),
+            Field::Action => note_editor::paste_into(&mut self.action, pasted),
+            Field::Outcome => note_editor::paste_into(&mut self.outcome, pasted),
+            Field::Csat => note_editor::paste_into(&mut self.csat, pasted),
+            _ => return false,
+        };
+        self.errors.retain(|(f, _)| *f != field);
+        done || is_text(field)
     }
 
     pub fn key(&mut self, key: KeyEvent) -> FormKey {
@@ -662,13 +687,10 @@ impl WrapUp {
                         ""
                     };
                     let on = f == focused;
-                    let name: String = format!("{mark}{}", p.name).chars().take(26).collect();
+                    let name = super::format::pad(&format!("{mark}{}", p.name), 26);
                     Line::from(vec![
                         Span::raw(if on { "▶ " } else { "  " }),
-                        Span::styled(
-                            format!("{name:<26}"),
-                            if on { theme.selected() } else { theme.header() },
-                        ),
+                        Span::styled(name, if on { theme.selected() } else { theme.header() }),
                         Span::raw(" "),
                         Span::styled(p.strength.label().to_string(), theme.strength(p.strength)),
                         Span::raw(" · "),
@@ -697,12 +719,17 @@ impl WrapUp {
             Mode::Correct(_) => " Correct the touch (earlier values are kept) · Enter saves ",
         };
         frame.render_widget(Clear, area);
+        let block = Block::new().borders(Borders::ALL).title(title);
+        let mut inner = block.inner(area);
+        frame.render_widget(block, area);
+        if let Some(why) = &self.save_error {
+            inner = note_editor::draw_unsaved_banner(frame, inner, theme, why);
+        }
         frame.render_widget(
             Paragraph::new(lines)
-                .block(Block::new().borders(Borders::ALL).title(title))
                 .wrap(Wrap { trim: false })
                 .scroll((scroll, 0)),
-            area,
+            inner,
         );
     }
 }
