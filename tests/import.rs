@@ -934,7 +934,7 @@ fn a_role_the_csm_set_survives_a_reimport_and_a_guess_follows_the_title() {
         (Some("admin"), &Value::Bool(true))
     );
     // The CSM makes Ann the champion in the persona form.
-    let ann_id = ann["id"].as_i64().unwrap();
+    let ann_id = ann["id"].as_str().unwrap().parse::<i64>().unwrap();
     {
         let mut store = Store::open(&db).unwrap();
         let before = persona::persona(store.conn(), ann_id).unwrap();
