@@ -524,10 +524,8 @@ fn an_older_schema_is_migrated_in_a_copy() {
 }
 
 #[test]
+#[ignore = "slow (five 2,000-account demos); cargo test --release --test team_merge -- --ignored"]
 fn five_files_of_2000_accounts_merge_in_seconds() {
-    if std::env::var_os("ATTUNED_SLOW_TESTS").is_none() {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path();
     let files: Vec<PathBuf> = (1..=5)
