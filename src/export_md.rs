@@ -57,7 +57,8 @@ pub fn account_brief(conn: &Connection, account_id: i64, at: &AsOf) -> Result<St
     let _ = writeln!(s, "| Industry | {} |", opt(&a.industry));
     let _ = writeln!(s, "| Owner | {} |", opt(&a.owner));
     let _ = writeln!(s, "| Parent account | {} |", opt(&a.parent));
-    let pulse = match a.pulse_history.last() {
+    // The history is newest first.
+    let pulse = match a.pulse_history.first() {
         Some(p) => format!(
             "{} (set {}{})",
             p.pulse.label(),
