@@ -23,3 +23,38 @@ fn the_account_brief_shows_the_latest_csm_sentiment() {
         "{line}"
     );
 }
+
+/// A renewal 24 days overdue at risk 100 is the most urgent row of "renewing".
+#[test]
+fn the_renewing_filter_keeps_a_renewal_that_passed() {
+    use attuned::store::portfolio::{self, Direction, PortfolioQuery, QuickFilters, Sort};
+    let dir = tempfile::tempdir().unwrap();
+    let store = common::build(&dir.path().join("a.db"));
+    let id = common::id_of(&store, "accounts", "Bluepeak Analytics");
+    let overdue = common::today() - chrono::Duration::days(24);
+    store
+        .conn()
+        .execute(
+            "UPDATE accounts SET renewal_date = ?2, risk = 100 WHERE id = ?1",
+            rusqlite::params![id, overdue.to_string()],
+        )
+        .unwrap();
+    let q = PortfolioQuery {
+        sort: Sort::default(),
+        name_contains: String::new(),
+        quick: QuickFilters {
+            renewal_90: true,
+            ..QuickFilters::default()
+        },
+        now: common::now(),
+        today: common::today(),
+        stale_after_days: 14,
+        owners: None,
+    };
+    let rows = portfolio::page(store.conn(), &q, None, Direction::Forward, 10).unwrap();
+    assert_eq!(rows.first().map(|r| r.id), Some(id), "{rows:?}");
+    // One with no renewal date, or a year away, is not renewing.
+    let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+    assert!(!names.contains(&"Quarry & Vale Outfitters"), "{names:?}");
+    assert_eq!(portfolio::count_matching(store.conn(), &q, 100).unwrap(), rows.len());
+}

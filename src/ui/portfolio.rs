@@ -354,7 +354,7 @@ impl PortfolioView {
         let q = &self.query.quick;
         for (on, label) in [
             (q.at_risk, "at risk"),
-            (q.renewal_90, "renewing ≤90d"),
+            (q.renewal_90, "renewing ≤90d or passed"),
             (q.stale, "stale"),
             (q.overdue, "overdue"),
         ] {
