@@ -20,12 +20,7 @@ use crate::store::summary::AsOf;
 const LIMIT: usize = 1_000_000;
 
 /// Writes the calendar; returns how many events it holds.
-pub fn write(
-    conn: &Connection,
-    at: &AsOf,
-    w: &mut dyn Write,
-    shown: &Path,
-) -> Result<usize> {
+pub fn write(conn: &Connection, at: &AsOf, w: &mut dyn Write, shown: &Path) -> Result<usize> {
     let (items, _) = followups::open(conn, at.today, LIMIT)?;
     let text = calendar(&items, at);
     w.write_all(text.as_bytes())

@@ -56,5 +56,8 @@ fn the_renewing_filter_keeps_a_renewal_that_passed() {
     // One with no renewal date, or a year away, is not renewing.
     let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
     assert!(!names.contains(&"Quarry & Vale Outfitters"), "{names:?}");
-    assert_eq!(portfolio::count_matching(store.conn(), &q, 100).unwrap(), rows.len());
+    assert_eq!(
+        portfolio::count_matching(store.conn(), &q, 100).unwrap(),
+        rows.len()
+    );
 }

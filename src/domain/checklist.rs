@@ -5,6 +5,8 @@
 
 use chrono::{DateTime, Utc};
 
+use super::text::count_of;
+
 /// One of the six steps, numbered 1..=6 as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Step {
@@ -341,7 +343,10 @@ pub fn red_flags(i: &super::risk::RiskInputs) -> Vec<String> {
         flags.push(format!("{n} unresolved tickets"));
     }
     if i.overdue_followups > 0 {
-        flags.push(format!("{} overdue follow-up(s)", i.overdue_followups));
+        flags.push(format!(
+            "{} overdue",
+            count_of(i.overdue_followups, "follow-up")
+        ));
     }
     if i.competitor_mentions_90d > 0 {
         flags.push(format!(
@@ -351,9 +356,9 @@ pub fn red_flags(i: &super::risk::RiskInputs) -> Vec<String> {
     }
     if let Some(d) = i.days_to_renewal.filter(|d| *d <= 90) {
         flags.push(if d < 0 {
-            format!("Renewal passed {} d ago", -d)
+            format!("Renewal passed {} ago", count_of(-d, "day"))
         } else {
-            format!("Renewal in {d} d")
+            format!("Renewal in {}", count_of(d, "day"))
         });
     }
     if let (Some(now), Some(before)) = (i.nps, i.previous_nps)
@@ -530,9 +535,9 @@ mod tests {
                 "Sentiment dropping Yellow→Red",
                 "Red: relationship in jeopardy",
                 "3 unresolved tickets",
-                "1 overdue follow-up(s)",
+                "1 follow-up overdue",
                 "Competitor mentioned ×2 (90 d)",
-                "Renewal in 20 d",
+                "Renewal in 20 days",
                 "NPS 8→4"
             ]
         );

@@ -6,6 +6,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, Row, params_from_iter};
 
 use super::{day, parse_day, parse_name, parse_timestamp, timestamp};
+use crate::domain::clock::{local_day, start_of_local_day};
 use crate::domain::model::{Pulse, Role, Segment};
 use crate::domain::risk::AT_RISK_SCORE;
 use crate::error::Result;
@@ -235,9 +236,12 @@ impl PortfolioQuery {
 }
 
 /// A CSM sentiment set at or before the returned instant is stale at `now` with a
-/// staleness window of `stale_after_days`.
+/// staleness window of `stale_after_days`: it is older than that many calendar days
+/// (as `domain::clock::days_since` counts them), so it was set before the CSM's local
+/// midnight starting day `today - stale_after_days`. Timestamps are stored to the second.
 pub fn stale_cutoff(now: DateTime<Utc>, stale_after_days: i64) -> DateTime<Utc> {
-    now - Duration::days(stale_after_days + 1)
+    let first_fresh_day = local_day(now) - Duration::days(stale_after_days);
+    start_of_local_day(first_fresh_day) - Duration::seconds(1)
 }
 
 /// `?, ?, ?` for an `IN` list of `n` values (`NULL` for none: matches nothing).

@@ -986,7 +986,6 @@ impl App {
                 frame,
                 body,
                 &self.theme,
-                self.portfolio.query.now,
                 self.portfolio.query.today,
                 self.portfolio.query.stale_after_days,
                 &self.config.criteria,

@@ -237,11 +237,11 @@ fn draw_resume(frame: &mut Frame, area: Rect, theme: &Theme, saved: &SavedCall) 
             saved.occurred_at.format("%Y-%m-%d %H:%M")
         )),
         Line::raw(format!(
-            "{} on the clock · on step {} ({}) · notes on {} step(s)",
+            "{} on the clock · on step {} ({}) · notes on {}",
             clock_text(total),
             step.number(),
             step.title(),
-            noted
+            crate::domain::text::count_of(noted as i64, "step")
         )),
     ];
     if saved.ended {
