@@ -33,3 +33,44 @@ fn a_reschedule_replaces_its_prefilled_date_with_what_is_typed() {
     let text = shown(&app, 80, 24);
     assert!(text.contains("New date: 2026-11-25▏"), "{text}");
 }
+
+/// Starts a call on the first account (Northwind) from the portfolio.
+fn in_a_call(dir: &tempfile::TempDir) -> App {
+    let mut app = setup(dir);
+    press(&mut app, "c");
+    key(&mut app, KeyCode::Enter);
+    assert!(shown(&app, 80, 24).contains("ASSESS"));
+    app
+}
+
+const QUESTION: &str = "Quit during a call?";
+
+#[test]
+fn the_quit_question_during_a_call_swallows_no_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = in_a_call(&dir);
+    // Esc answers "stay": the question goes, and the next key works.
+    press(&mut app, "q");
+    assert!(shown(&app, 80, 24).contains(QUESTION));
+    key(&mut app, KeyCode::Esc);
+    assert!(!shown(&app, 80, 24).contains(QUESTION));
+    let before = shown(&app, 80, 24);
+    press(&mut app, "g");
+    assert_ne!(shown(&app, 80, 24), before, "g (Green) took effect");
+    // Any other key answers "stay" and does what it does.
+    press(&mut app, "q");
+    press(&mut app, "n");
+    let text = shown(&app, 80, 24);
+    assert!(!text.contains(QUESTION), "{text}");
+    assert!(text.contains("Step 2/6"), "{text}");
+    // A key bound to nothing answers it too.
+    press(&mut app, "q");
+    key(&mut app, KeyCode::F(9));
+    assert!(!shown(&app, 80, 24).contains(QUESTION));
+    press(&mut app, "q");
+    key(&mut app, KeyCode::Esc);
+    press(&mut app, "x");
+    let text = shown(&app, 80, 24);
+    assert!(text.contains("ended"), "x ended the call: {text}");
+    assert!(!app.should_quit());
+}

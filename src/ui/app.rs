@@ -332,9 +332,16 @@ impl App {
             let result = view.key(key, &mut self.store, self.clock.now());
             return self.audits_outcome(result);
         }
-        if let Some(action) = keymap::resolve(&key, self.context()) {
-            let result = self.update(action);
-            self.report(result);
+        match keymap::resolve(&key, self.context()) {
+            Some(action) => {
+                let result = self.update(action);
+                self.report(result);
+            }
+            None => {
+                if let Screen::Call(flow, _) = &mut self.screen {
+                    flow.unbound_key();
+                }
+            }
         }
     }
 

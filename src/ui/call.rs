@@ -129,6 +129,13 @@ impl CallFlow {
         }
     }
 
+    /// A key bound to nothing: it answers the quit question with "stay".
+    pub fn unbound_key(&mut self) {
+        if let CallFlow::Live(v) = self {
+            v.confirm_quit = false;
+        }
+    }
+
     pub fn text_key(
         &mut self,
         key: KeyEvent,
@@ -662,13 +669,16 @@ impl CallView {
     fn action(&mut self, action: Action, store: &mut Store, clock: &dyn Clock) -> Result<Outcome> {
         self.now = clock.now();
         self.today = clock.today();
-        if self.confirm_quit {
-            self.confirm_quit = false;
+        // The quit question: q again quits; any other key answers "stay" and still does
+        // what it does, so no key is lost to the question.
+        if std::mem::take(&mut self.confirm_quit) {
             if action == Action::Quit {
                 self.pause_quietly(store)?;
                 return Ok(Outcome::Quit);
             }
-            return Ok(Outcome::Stay);
+            if action == Action::Back {
+                return Ok(Outcome::Stay);
+            }
         }
         self.notice = None;
         let now = self.now;
