@@ -74,3 +74,21 @@ fn the_quit_question_during_a_call_swallows_no_key() {
     assert!(text.contains("ended"), "x ended the call: {text}");
     assert!(!app.should_quit());
 }
+
+#[test]
+fn a_step_passed_with_n_at_0_00_is_not_marked_done() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = in_a_call(&dir);
+    // The fixture's clock stands still: step 1 gets 0:00.
+    press(&mut app, "n");
+    let text = shown(&app, 80, 24);
+    assert!(!text.contains("✓1"), "{text}");
+    assert!(text.contains("·1 Assess"), "{text}");
+    // A note on a step makes it done, whatever the time.
+    press(&mut app, "a");
+    press(&mut app, "Upset about the outage");
+    key(&mut app, KeyCode::Esc);
+    press(&mut app, "n");
+    let text = shown(&app, 80, 24);
+    assert!(text.contains("✓2"), "{text}");
+}

@@ -20,7 +20,9 @@ use super::note_editor::{self, Edit};
 use super::retro::RetroView;
 use super::theme::Theme;
 use crate::domain::Clock;
-use crate::domain::checklist::{self, BoxCue, Checklist, Phase, Step, StepState, clock_text};
+use crate::domain::checklist::{
+    self, BoxCue, Checklist, Phase, Step, StepMark, StepState, clock_text,
+};
 use crate::domain::model::{CallType, Intervention, Pulse};
 use crate::domain::prompts::{self, Library, Prompt, PromptContext};
 use crate::error::Result;
@@ -958,14 +960,13 @@ impl CallView {
         for s in Step::ALL {
             let st = self.checklist.step(s);
             let current = s == self.current();
-            let mark = if current {
-                "▶"
-            } else if st.skipped.is_some() {
-                "↷"
-            } else if st.visited {
-                "✓"
-            } else {
-                " "
+            let noted = !self.notes[usize::from(s.number() - 1)].is_empty();
+            let mark = match self.checklist.mark(s, self.now, noted) {
+                StepMark::Current => "▶",
+                StepMark::Skipped => "↷",
+                StepMark::Done => "✓",
+                StepMark::Passed => "·",
+                StepMark::Ahead => " ",
             };
             let ms = self.checklist.step_ms(s, self.now);
             let time = if st.visited {
@@ -980,11 +981,7 @@ impl CallView {
             } else {
                 theme.dim()
             };
-            let noted = if self.notes[usize::from(s.number() - 1)].is_empty() {
-                " "
-            } else {
-                "✎"
-            };
+            let noted = if noted { "✎" } else { " " };
             lines.push(Line::styled(
                 format!(
                     "{mark}{} {:<14}{noted}{time:>5}",

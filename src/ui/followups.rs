@@ -276,7 +276,12 @@ fn replace_selection(input: &mut Input, key: KeyEvent) {
     let plain = !key
         .modifiers
         .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-    if plain && matches!(key.code, KeyCode::Char(_) | KeyCode::Backspace | KeyCode::Delete) {
+    if plain
+        && matches!(
+            key.code,
+            KeyCode::Char(_) | KeyCode::Backspace | KeyCode::Delete
+        )
+    {
         *input = Input::default();
     }
 }
