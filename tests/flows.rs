@@ -92,3 +92,52 @@ fn a_step_passed_with_n_at_0_00_is_not_marked_done() {
     let text = shown(&app, 80, 24);
     assert!(text.contains("✓2"), "{text}");
 }
+
+fn latest_pulse(dir: &tempfile::TempDir, account: &str) -> (String, Option<String>) {
+    let store = attuned::store::Store::open_read_only(&dir.path().join("book.db")).unwrap();
+    let id = common::id_of(&store, "accounts", account);
+    store
+        .conn()
+        .query_row(
+            "SELECT pulse, reason FROM pulse_history WHERE account_id = ?1
+             ORDER BY set_at DESC, id DESC LIMIT 1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+}
+
+#[test]
+fn red_or_yellow_needs_a_reason_green_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = setup(&dir);
+    // Northwind, Red already: the form opens on Red.
+    key(&mut app, KeyCode::Enter);
+    press(&mut app, "s");
+    assert!(shown(&app, 80, 24).contains("Set CSM sentiment"));
+    key(&mut app, KeyCode::Enter);
+    let text = shown(&app, 80, 24);
+    assert!(text.contains("Red needs a reason"), "{text}");
+    assert!(text.contains("Set CSM sentiment"), "the form stays: {text}");
+    // Spaces are no reason either.
+    press(&mut app, "   ");
+    key(&mut app, KeyCode::Enter);
+    assert!(shown(&app, 80, 24).contains("Red needs a reason"));
+    press(&mut app, "Exec sponsor left");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        latest_pulse(&dir, "Northwind Logistics"),
+        ("red".into(), Some("Exec sponsor left".into()))
+    );
+    // Green may have none.
+    press(&mut app, "s");
+    key(&mut app, KeyCode::Left); // Red → Yellow
+    key(&mut app, KeyCode::Enter);
+    assert!(shown(&app, 80, 24).contains("Yellow needs a reason"));
+    key(&mut app, KeyCode::Left); // Yellow → Green
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        latest_pulse(&dir, "Northwind Logistics"),
+        ("green".into(), None)
+    );
+}

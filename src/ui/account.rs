@@ -224,8 +224,9 @@ impl AccountView {
                 FormKey::Stay => self.mode = Mode::PulseForm(form),
                 FormKey::Cancel => self.notice = Some("CSM sentiment unchanged".into()),
                 FormKey::Submit => {
-                    let reason = form.reason.value().to_string();
-                    match store.set_account_pulse(self.detail.id, form.pulse, Some(&reason), at) {
+                    let reason = form.reason();
+                    match store.set_account_pulse(self.detail.id, form.pulse, reason.as_deref(), at)
+                    {
                         Ok(_) => {
                             self.reload(store.conn(), at)?;
                             self.notice = Some(format!("CSM sentiment set to {}", form.pulse));
