@@ -141,3 +141,41 @@ fn red_or_yellow_needs_a_reason_green_does_not() {
         ("green".into(), None)
     );
 }
+
+#[test]
+fn a_title_longer_than_its_limit_is_refused_as_it_is_typed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = setup(&dir);
+    key(&mut app, KeyCode::Enter);
+    press(&mut app, "i");
+    press(&mut app, "Dana Lee");
+    key(&mut app, KeyCode::Tab);
+    // A 500-character paste: the title keeps 120, the box keeps its fields.
+    press(&mut app, &"Head of Customer Operations ".repeat(18)[..500]);
+    let text = shown(&app, 80, 24);
+    assert!(text.contains("120/120"), "{text}");
+    assert!(
+        text.contains("The title takes at most 120 characters"),
+        "{text}"
+    );
+    for label in ["Name", "Email", "Role", "Notes"] {
+        assert!(text.contains(label), "{label} pushed out: {text}");
+    }
+    // Nearing the limit shows the count; far from it, nothing.
+    key(&mut app, KeyCode::Tab);
+    press(&mut app, "dana@example.com");
+    let text = shown(&app, 80, 24);
+    assert!(!text.contains("/254"), "{text}");
+    key(&mut app, KeyCode::Enter);
+    let store = attuned::store::Store::open_read_only(&dir.path().join("book.db")).unwrap();
+    let title: String = store
+        .conn()
+        .query_row(
+            "SELECT title FROM personas WHERE name = 'Dana Lee'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let typed = "Head of Customer Operations ".repeat(5);
+    assert_eq!(title, typed[..120].trim());
+}
