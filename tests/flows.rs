@@ -179,3 +179,33 @@ fn a_title_longer_than_its_limit_is_refused_as_it_is_typed() {
     let typed = "Head of Customer Operations ".repeat(5);
     assert_eq!(title, typed[..120].trim());
 }
+
+#[test]
+fn the_wrap_up_action_stops_at_its_limit_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = setup(&dir);
+    press(&mut app, "lr");
+    key(&mut app, KeyCode::Tab);
+    press(&mut app, "2");
+    for _ in 0..12 {
+        if shown(&app, 100, 30).contains("▶ Action") {
+            break;
+        }
+        key(&mut app, KeyCode::Tab);
+    }
+    assert!(shown(&app, 100, 30).contains("▶ Action"));
+    press(&mut app, &"x".repeat(395));
+    assert!(
+        !shown(&app, 100, 30).contains("/500"),
+        "far from it: no count"
+    );
+    press(&mut app, &"x".repeat(10));
+    assert!(shown(&app, 100, 30).contains("405/500"));
+    press(&mut app, &"x".repeat(200));
+    let text = shown(&app, 100, 30);
+    assert!(text.contains("500/500"), "{text}");
+    assert!(
+        text.contains("The action takes at most 500 characters"),
+        "{text}"
+    );
+}
