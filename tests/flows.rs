@@ -6,7 +6,7 @@ mod common;
 
 use attuned::ui::App;
 use common::screen::{key, open, press, shown};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 
 fn setup(dir: &tempfile::TempDir) -> App {
     unsafe { std::env::set_var("XDG_CONFIG_HOME", "/nonexistent-attuned-test-config") };

@@ -23,6 +23,7 @@ use crate::domain::Clock;
 use crate::domain::checklist::{
     self, BoxCue, Checklist, Phase, Step, StepMark, StepState, clock_text,
 };
+use crate::domain::limits;
 use crate::domain::model::{CallType, Intervention, Pulse};
 use crate::domain::prompts::{self, Library, Prompt, PromptContext};
 use crate::error::Result;
@@ -614,6 +615,12 @@ impl CallView {
                 } else {
                     key
                 };
+                let types = matches!(key.code, KeyCode::Char(_) | KeyCode::Enter)
+                    && !key.modifiers.contains(KeyModifiers::CONTROL);
+                if types && !super::field::fits_one_more(text, limits::NOTES) {
+                    self.notice = Some(super::field::full(limits::NOTES));
+                    return Ok(Outcome::Stay);
+                }
                 let changed = note_editor::edit(text, cursor, key) == Edit::Changed;
                 if changed && !store.is_read_only() {
                     self.save_note(store)?;
@@ -632,7 +639,9 @@ impl CallView {
                     }
                 }
                 _ => {
-                    input.handle_event(&Event::Key(key));
+                    if let Some(why) = super::field::type_into(input, key, limits::REASON) {
+                        self.notice = Some(why);
+                    }
                 }
             },
             Focus::FollowupDate(input) => match key.code {

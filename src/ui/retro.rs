@@ -2,13 +2,12 @@
 //! one (what worked, what failed, which prompts helped).
 
 use chrono::{DateTime, Utc};
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use tui_input::Input;
-use tui_input::backend::crossterm::EventHandler;
 
 use super::call::Outcome;
 use super::keymap::Action;
@@ -179,7 +178,10 @@ impl RetroView {
                 } else {
                     &mut form.failed
                 };
-                input.handle_event(&Event::Key(key));
+                let limit = crate::domain::limits::OUTCOME.named("answer");
+                if let Some(why) = super::field::type_into(input, key, limit) {
+                    self.notice = Some(why);
+                }
             }
         }
         Ok(Outcome::Stay)
