@@ -23,7 +23,7 @@ use super::persona_grid;
 use super::pulse_form::PulseForm;
 use super::theme::Theme;
 use super::touch_view::TouchView;
-use crate::domain::clock::days_since;
+use crate::domain::clock::{days_since, local_day};
 use crate::domain::criteria::Criteria;
 use crate::domain::grid::{self, step_sentiment, step_strength};
 use crate::domain::model::{Pulse, SignalKind, TouchStatus};
@@ -693,7 +693,10 @@ impl AccountView {
                     None => t.kind.label().to_string(),
                 };
                 let mut first = vec![
-                    Span::raw(format!("{} {kind:<18} ", t.occurred_at.format("%Y-%m-%d"))),
+                    Span::raw(format!(
+                        "{} {kind:<18} ",
+                        local_day(t.occurred_at).format("%Y-%m-%d")
+                    )),
                     Span::styled(
                         t.sentiment
                             .map_or("—".to_string(), |s| s.letter().to_string()),

@@ -358,7 +358,7 @@ impl AuditsView {
                     let kind = kind_label(t.kind, t.call_type);
                     format!(
                         "{}  {:<account_w$}  {:<18} {}",
-                        t.occurred_at.format("%b %d"),
+                        crate::domain::clock::local_day(t.occurred_at).format("%b %d"),
                         fit(&t.account, account_w),
                         fit(&kind, 18),
                         t.summary.as_deref().unwrap_or("").replace('\n', " ")

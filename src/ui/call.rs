@@ -1120,7 +1120,7 @@ impl CallView {
             lines.push(Line::styled(
                 format!(
                     "{} {}{}{}",
-                    t.occurred_at.format("%b %d"),
+                    crate::domain::clock::local_day(t.occurred_at).format("%b %d"),
                     t.call_type.map_or(t.kind.label(), |c| c.label()),
                     t.sentiment
                         .map_or(String::new(), |p| format!(" · {}", p.label())),

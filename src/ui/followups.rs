@@ -225,12 +225,7 @@ impl FollowupsView {
             if on {
                 selected_line = lines.len();
             }
-            let days = (f.due_on - self.today).num_days();
-            let when = match days {
-                0 => "today".to_string(),
-                d if d < 0 => format!("{}d late", -d),
-                d => format!("in {d}d"),
-            };
+            let when = super::format::due(Some(f.due_on), self.today);
             let name: String = f.account.chars().take(name_w).collect();
             let snoozed = if f.snoozed_from.is_some() {
                 " (moved)"
