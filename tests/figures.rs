@@ -61,3 +61,48 @@ fn the_renewing_filter_keeps_a_renewal_that_passed() {
         rows.len()
     );
 }
+
+/// Ages follow the machine's time zone: run in a child process with `TZ` set (a POSIX
+/// rule, so no time zone database is needed), 2026-11-27 23:30 UTC is already the 28th
+/// at UTC+1, and on the 3rd of December both touches of the local 28th are 5 days old.
+#[test]
+fn ages_follow_the_time_zone_of_the_machine() {
+    if std::env::var("ATTUNED_TZ_CHILD").is_ok() {
+        return ages_in_utc_plus_one();
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "ages_follow_the_time_zone_of_the_machine",
+            "--nocapture",
+        ])
+        .env("TZ", "CET-1")
+        .env("ATTUNED_TZ_CHILD", "1")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("1 passed"), "{said}");
+}
+
+fn ages_in_utc_plus_one() {
+    use attuned::domain::clock::{days_since, local_day};
+    use attuned::domain::{Clock, FixedClock};
+    let at = |s: &str| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    let early = at("2026-11-27T23:30:00Z"); // 00:30 on the 28th at UTC+1
+    let late = at("2026-11-28T22:30:00Z"); // 23:30 on the 28th
+    assert_eq!(local_day(early).to_string(), "2026-11-28");
+    // 23:30 UTC on the 2nd is already the 3rd here: so is the clock's today.
+    let clock = FixedClock(at("2026-12-02T23:30:00Z"));
+    assert_eq!(clock.today().to_string(), "2026-12-03");
+    assert_eq!(days_since(early, clock.today()), 5);
+    assert_eq!(days_since(late, clock.today()), 5);
+}
