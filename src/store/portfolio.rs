@@ -553,6 +553,25 @@ mod tests {
         }
     }
 
+    /// The `*` of the table, the stale filter and the account's "STALE" agree: a
+    /// sentiment is stale once older than the window in calendar days.
+    #[test]
+    fn the_stale_cutoff_is_the_calendar_age() {
+        let now = DateTime::parse_from_rfc3339("2026-11-23T08:15:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let today = local_day(now);
+        let cutoff = stale_cutoff(now, 14);
+        for minutes in (0..4 * 24 * 60).step_by(7) {
+            let set_at = now - Duration::days(13) - Duration::minutes(minutes);
+            assert_eq!(
+                set_at <= cutoff,
+                crate::domain::clock::days_since(set_at, today) > 14,
+                "{set_at}"
+            );
+        }
+    }
+
     #[test]
     fn like_wildcards_are_taken_literally() {
         assert_eq!(escape_like(r"50%_off\"), r"50\%\_off\\");
