@@ -339,7 +339,6 @@ fn big_account(dir: &Path) {
                     f,
                     f.area(),
                     &attuned::ui::Theme::plain(),
-                    now,
                     today,
                     14,
                     &criteria,

@@ -401,9 +401,9 @@ fn export_ics(store: &Store, out: Option<&Path>) -> Result<ExitCode> {
     if let Some(out) = out {
         refuse_to_overwrite_db(store.path(), out)?;
     }
-    let now = chrono::Utc::now();
+    let at = store::summary::AsOf::new(&SystemClock);
     let n = export::write_output(out, |w, shown| {
-        crate::export_ics::write(store.conn(), now, w, shown)
+        crate::export_ics::write(store.conn(), &at, w, shown)
     })?;
     if let Some(out) = out {
         eprintln!("exported {n} follow-ups -> {}", out.display());

@@ -1,5 +1,6 @@
 //! `attuned export --format ics`: the open follow-ups as an iCalendar file (RFC 5545)
-//! a calendar app can import. One all-day VEVENT per follow-up on its due date, with a
+//! a calendar app can import. One all-day VEVENT per follow-up on its due date (an
+//! overdue one on today, where the CSM looks, its due date in the description), with a
 //! stable UID so importing again updates rather than duplicates. Lines end in CRLF, text
 //! is escaped (backslash, semicolon, comma, newline) and lines longer than 75 octets are
 //! folded without splitting a UTF-8 character.
@@ -7,34 +8,30 @@
 use std::io::Write;
 use std::path::Path;
 
-use chrono::{DateTime, Days, Utc};
+use chrono::{Days, NaiveDate};
 use rusqlite::Connection;
 
 use crate::domain::text::clean_text;
 use crate::error::{Error, Result};
 use crate::store::followups::{self, Followup};
+use crate::store::summary::AsOf;
 
 /// Every open follow-up is exported (the queue reads at most this many).
 const LIMIT: usize = 1_000_000;
 
 /// Writes the calendar; returns how many events it holds.
-pub fn write(
-    conn: &Connection,
-    now: DateTime<Utc>,
-    w: &mut dyn Write,
-    shown: &Path,
-) -> Result<usize> {
-    let (items, _) = followups::open(conn, now.date_naive(), LIMIT)?;
-    let text = calendar(&items, now);
+pub fn write(conn: &Connection, at: &AsOf, w: &mut dyn Write, shown: &Path) -> Result<usize> {
+    let (items, _) = followups::open(conn, at.today, LIMIT)?;
+    let text = calendar(&items, at);
     w.write_all(text.as_bytes())
         .map_err(|e| Error::io(shown, e))?;
     Ok(items.len())
 }
 
 /// The whole calendar as text.
-pub fn calendar(items: &[Followup], now: DateTime<Utc>) -> String {
+pub fn calendar(items: &[Followup], at: &AsOf) -> String {
     let mut out = String::new();
-    let stamp = now.format("%Y%m%dT%H%M%SZ").to_string();
+    let stamp = at.now.format("%Y%m%dT%H%M%SZ").to_string();
     line(&mut out, "BEGIN:VCALENDAR");
     line(&mut out, "VERSION:2.0");
     line(&mut out, "PRODID:-//attuned//follow-ups//EN");
@@ -42,13 +39,14 @@ pub fn calendar(items: &[Followup], now: DateTime<Utc>) -> String {
     line(&mut out, "METHOD:PUBLISH");
     line(&mut out, "X-WR-CALNAME:attuned follow-ups");
     for f in items {
-        let end = f.due_on.checked_add_days(Days::new(1)).unwrap_or(f.due_on);
+        let on = shown_on(f.due_on, at.today);
+        let end = on.checked_add_days(Days::new(1)).unwrap_or(on);
         line(&mut out, "BEGIN:VEVENT");
         line(&mut out, &format!("UID:followup-{}@attuned", f.id));
         line(&mut out, &format!("DTSTAMP:{stamp}"));
         line(
             &mut out,
-            &format!("DTSTART;VALUE=DATE:{}", f.due_on.format("%Y%m%d")),
+            &format!("DTSTART;VALUE=DATE:{}", on.format("%Y%m%d")),
         );
         line(
             &mut out,
@@ -62,6 +60,9 @@ pub fn calendar(items: &[Followup], now: DateTime<Utc>) -> String {
             ),
         );
         let mut description = format!("Follow-up on {}", f.account);
+        if f.due_on < at.today {
+            description.push_str(&format!("\nOverdue: due {}", f.due_on));
+        }
         if let Some(from) = f.snoozed_from {
             description.push_str(&format!("\nFirst due {from}"));
         }
@@ -71,6 +72,12 @@ pub fn calendar(items: &[Followup], now: DateTime<Utc>) -> String {
     }
     line(&mut out, "END:VCALENDAR");
     out
+}
+
+/// The day a follow-up shows on: its due date, or today once that has passed (a calendar
+/// shows the past where nobody looks).
+fn shown_on(due_on: NaiveDate, today: NaiveDate) -> NaiveDate {
+    due_on.max(today)
 }
 
 /// TEXT value escaping (RFC 5545 3.3.11), after the control characters are cleaned
@@ -110,7 +117,7 @@ fn line(out: &mut String, content: &str) {
 mod tests {
     use super::*;
     use crate::domain::tagging::Bucket;
-    use chrono::{NaiveDate, TimeZone};
+    use chrono::{TimeZone, Utc};
 
     fn item(account: &str, action: &str) -> Followup {
         let due = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
@@ -130,7 +137,7 @@ mod tests {
     fn conforms_line_by_line() {
         let now = Utc.with_ymd_and_hms(2026, 11, 23, 9, 30, 0).unwrap();
         let long = "Send the rollout plan, the pricing; and a note \\ about Zürich ✓ ".repeat(4);
-        let text = calendar(&[item("Acme, Inc.", &long)], now);
+        let text = calendar(&[item("Acme, Inc.", &long)], &AsOf::at(now));
         assert!(text.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"));
         assert!(text.ends_with("END:VCALENDAR\r\n"));
         assert!(!text.replace("\r\n", "").contains('\n'), "bare LF");
@@ -144,6 +151,20 @@ mod tests {
         // Unfolded, the summary is the escaped text.
         let unfolded = text.replace("\r\n ", "");
         assert!(unfolded.contains("SUMMARY:Acme\\, Inc.: Send the rollout plan\\, the pricing\\; and a note \\\\ about Zürich ✓"));
+    }
+
+    #[test]
+    fn an_overdue_followup_shows_today_with_its_due_date_said() {
+        let now = Utc.with_ymd_and_hms(2027, 1, 5, 12, 0, 0).unwrap();
+        let at = AsOf {
+            today: NaiveDate::from_ymd_opt(2027, 1, 5).unwrap(),
+            ..AsOf::at(now)
+        };
+        let text = calendar(&[item("Acme", "Call back")], &at).replace("\r\n ", "");
+        assert!(text.contains("DTSTART;VALUE=DATE:20270105\r\n"), "{text}");
+        assert!(text.contains("DTEND;VALUE=DATE:20270106\r\n"));
+        assert!(text.contains("Overdue: due 2026-12-31"), "{text}");
+        assert!(text.contains("UID:followup-42@attuned\r\n"), "the same UID");
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use chrono::Duration;
 use rusqlite::Connection;
 
+use crate::domain::clock::local_day;
 use crate::domain::money;
 use crate::error::Result;
 use crate::store::account;
@@ -57,11 +58,12 @@ pub fn account_brief(conn: &Connection, account_id: i64, at: &AsOf) -> Result<St
     let _ = writeln!(s, "| Industry | {} |", opt(&a.industry));
     let _ = writeln!(s, "| Owner | {} |", opt(&a.owner));
     let _ = writeln!(s, "| Parent account | {} |", opt(&a.parent));
-    let pulse = match a.pulse_history.last() {
+    // The history is newest first.
+    let pulse = match a.pulse_history.first() {
         Some(p) => format!(
             "{} (set {}{})",
             p.pulse.label(),
-            p.set_at.format("%Y-%m-%d"),
+            local_day(p.set_at).format("%Y-%m-%d"),
             p.reason
                 .as_deref()
                 .map(|r| format!(": {}", md(r)))
@@ -102,7 +104,7 @@ pub fn account_brief(conn: &Connection, account_id: i64, at: &AsOf) -> Result<St
                 p.strength.label(),
                 p.sentiment.label(),
                 p.last_contact_at
-                    .map(|t| t.format("%Y-%m-%d").to_string())
+                    .map(|t| local_day(t).format("%Y-%m-%d").to_string())
                     .unwrap_or_else(|| "—".into())
             );
         }
@@ -129,7 +131,7 @@ pub fn account_brief(conn: &Connection, account_id: i64, at: &AsOf) -> Result<St
             let _ = writeln!(
                 s,
                 "| {} | {} | {} | {} | {} |",
-                t.occurred_at.format("%Y-%m-%d"),
+                local_day(t.occurred_at).format("%Y-%m-%d"),
                 t.kind.label(),
                 t.sentiment.map_or("—", |p| p.label()),
                 t.intervention.map_or("—", |i| i.label()),

@@ -5,6 +5,8 @@
 
 use chrono::{DateTime, Utc};
 
+use super::text::count_of;
+
 /// One of the six steps, numbered 1..=6 as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Step {
@@ -152,6 +154,24 @@ pub struct StepState {
     pub skipped: Option<String>,
 }
 
+/// How a step stands on the checklist, for its mark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepMark {
+    /// The step the CSM is on.
+    Current,
+    /// Skipped with a reason.
+    Skipped,
+    /// Worked on: time counted on it (the clock shows at least 0:01) or a note on it.
+    Done,
+    /// Walked through (`n` at 0:00, no note): not done.
+    Passed,
+    /// Not reached yet.
+    Ahead,
+}
+
+/// Less time than this on a step, which the clock shows as 0:00, is no work on it.
+pub const WORKED_MS: i64 = 1000;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checklist {
     current: Step,
@@ -202,6 +222,22 @@ impl Checklist {
         match self.since {
             Some(since) if step == self.current => base + (now - since).num_milliseconds().max(0),
             _ => base,
+        }
+    }
+
+    /// How `step` stands at `now`; `noted`: a note was written on it.
+    pub fn mark(&self, step: Step, now: DateTime<Utc>, noted: bool) -> StepMark {
+        let st = &self.steps[step.index()];
+        if step == self.current {
+            StepMark::Current
+        } else if st.skipped.is_some() {
+            StepMark::Skipped
+        } else if !st.visited {
+            StepMark::Ahead
+        } else if noted || self.step_ms(step, now) >= WORKED_MS {
+            StepMark::Done
+        } else {
+            StepMark::Passed
         }
     }
 
@@ -341,7 +377,10 @@ pub fn red_flags(i: &super::risk::RiskInputs) -> Vec<String> {
         flags.push(format!("{n} unresolved tickets"));
     }
     if i.overdue_followups > 0 {
-        flags.push(format!("{} overdue follow-up(s)", i.overdue_followups));
+        flags.push(format!(
+            "{} overdue",
+            count_of(i.overdue_followups, "follow-up")
+        ));
     }
     if i.competitor_mentions_90d > 0 {
         flags.push(format!(
@@ -351,9 +390,9 @@ pub fn red_flags(i: &super::risk::RiskInputs) -> Vec<String> {
     }
     if let Some(d) = i.days_to_renewal.filter(|d| *d <= 90) {
         flags.push(if d < 0 {
-            format!("Renewal passed {} d ago", -d)
+            format!("Renewal passed {} ago", count_of(-d, "day"))
         } else {
-            format!("Renewal in {d} d")
+            format!("Renewal in {}", count_of(d, "day"))
         });
     }
     if let (Some(now), Some(before)) = (i.nps, i.previous_nps)
@@ -530,12 +569,32 @@ mod tests {
                 "Sentiment dropping Yellow→Red",
                 "Red: relationship in jeopardy",
                 "3 unresolved tickets",
-                "1 overdue follow-up(s)",
+                "1 follow-up overdue",
                 "Competitor mentioned ×2 (90 d)",
-                "Renewal in 20 d",
+                "Renewal in 20 days",
                 "NPS 8→4"
             ]
         );
+    }
+
+    #[test]
+    fn a_step_passed_at_0_00_is_not_done() {
+        let t0 = DateTime::parse_from_rfc3339("2026-11-23T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let ms = |n: i64| t0 + chrono::Duration::milliseconds(n);
+        let mut c = Checklist::start(t0);
+        c.next(ms(400)).unwrap(); // step 1 at 0:00
+        c.next(ms(5_400)).unwrap(); // step 2 for 5 s
+        c.next(ms(5_500)).unwrap(); // step 3 at 0:00, but with a note
+        let now = ms(6_000);
+        assert_eq!(c.mark(Step::Assess, now, false), StepMark::Passed);
+        assert_eq!(c.mark(Step::Mirror, now, false), StepMark::Done);
+        assert_eq!(c.mark(Step::Clarify, now, true), StepMark::Done);
+        assert_eq!(c.mark(Step::Propose, now, false), StepMark::Current);
+        assert_eq!(c.mark(Step::Document, now, false), StepMark::Ahead);
+        c.skip("no time", ms(7_000)).unwrap();
+        assert_eq!(c.mark(Step::Propose, now, false), StepMark::Skipped);
     }
 
     #[test]

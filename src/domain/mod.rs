@@ -7,6 +7,7 @@ pub mod coverage;
 pub mod criteria;
 pub mod grid;
 pub mod kpi;
+pub mod limits;
 pub mod model;
 pub mod money;
 pub mod outcome;

@@ -199,6 +199,12 @@ impl Pulse {
         }
     }
 
+    /// Whether setting it needs a reason: Red and Yellow say something is wrong, and the
+    /// next reader needs to know what; Green may stand alone.
+    pub fn needs_reason(self) -> bool {
+        self != Pulse::Green
+    }
+
     /// Higher is healthier; used for trends.
     pub fn health(self) -> i8 {
         match self {

@@ -6,6 +6,7 @@
 
 use super::coverage::{self, Finding, PersonaTie};
 use super::model::{Pulse, Role};
+use super::text::count_of;
 
 /// Days after which a CSM sentiment score is stale unless configured otherwise.
 pub const DEFAULT_STALE_AFTER_DAYS: i64 = 14;
@@ -124,7 +125,10 @@ fn pulse_reasons(i: &RiskInputs, add: &mut impl FnMut(u32, String)) {
     if let Some(age) = i.pulse_age_days
         && age > i.stale_after_days
     {
-        add(8, format!("CSM sentiment is stale ({age} days old)"));
+        add(
+            8,
+            format!("CSM sentiment is stale ({} old)", count_of(age, "day")),
+        );
     }
 }
 
@@ -147,10 +151,14 @@ fn persona_reasons(ties: &[PersonaTie], add: &mut impl FnMut(u32, String)) {
 
 fn renewal_reasons(days: Option<i64>, add: &mut impl FnMut(u32, String)) {
     match days {
-        Some(d) if d < 0 => add(15, format!("Renewal date passed {} days ago", -d)),
-        Some(d) if d <= 30 => add(12, format!("Renews in {d} days")),
-        Some(d) if d <= 90 => add(8, format!("Renews in {d} days")),
-        Some(d) if d <= 180 => add(3, format!("Renews in {d} days")),
+        Some(d) if d < 0 => add(
+            15,
+            format!("Renewal date passed {} ago", count_of(-d, "day")),
+        ),
+        Some(0) => add(12, "Renews today".into()),
+        Some(d) if d <= 30 => add(12, format!("Renews in {}", count_of(d, "day"))),
+        Some(d) if d <= 90 => add(8, format!("Renews in {}", count_of(d, "day"))),
+        Some(d) if d <= 180 => add(3, format!("Renews in {}", count_of(d, "day"))),
         _ => {}
     }
 }

@@ -92,3 +92,30 @@ mod tests {
         assert_eq!(clean_line("é\u{80}"), "é\u{fffd}");
     }
 }
+
+/// The plural ending for `n` of something: "1 flag", "2 flags".
+pub fn plural(n: impl TryInto<i64>) -> &'static str {
+    match n.try_into() {
+        Ok(1) => "",
+        _ => "s",
+    }
+}
+
+/// `n` and a regular noun that agrees with it: "1 day", "0 days", "12 days".
+pub fn count_of(n: i64, noun: &str) -> String {
+    format!("{n} {noun}{}", plural(n))
+}
+
+#[cfg(test)]
+mod plural_tests {
+    use super::*;
+
+    #[test]
+    fn nouns_agree_with_their_count() {
+        assert_eq!(count_of(1, "day"), "1 day");
+        assert_eq!(count_of(0, "day"), "0 days");
+        assert_eq!(count_of(2, "call"), "2 calls");
+        assert_eq!(plural(1usize), "");
+        assert_eq!(plural(3usize), "s");
+    }
+}

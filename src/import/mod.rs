@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use self::csv::{Row, Table, parse_amount, parse_date};
+use crate::domain::limits::{self, Limit};
 use crate::domain::model::{Role, Segment, Sentiment, Strength};
 use crate::domain::roles::role_from_title;
 use crate::error::{Error, Result};
@@ -853,10 +854,12 @@ fn records(
             continue;
         }
         let r = match kind {
-            Kind::Contacts => {
-                contact_row(row, &col, system, &mut guesses).map(|c| out.contacts.push(c))
-            }
-            _ => account_row(row, &col, system).map(|a| out.accounts.push(a)),
+            Kind::Contacts => contact_row(row, &col, system, &mut guesses)
+                .and_then(contact_within_limits)
+                .map(|c| out.contacts.push(c)),
+            _ => account_row(row, &col, system)
+                .and_then(account_within_limits)
+                .map(|a| out.accounts.push(a)),
         };
         if let Err(reason) = r {
             out.rejected.push((row.line, reason));
@@ -866,6 +869,34 @@ fn records(
 }
 
 type Col<'a> = dyn Fn(Field) -> Option<usize> + 'a;
+
+/// The workstation's length limits (`domain::limits`), on imported text too: a longer
+/// value is refused with its line ("title is 500 characters; at most 120").
+fn within(fields: &[(Option<&str>, Limit)]) -> Result<(), String> {
+    fields
+        .iter()
+        .filter_map(|(v, limit)| v.map(|v| limit.check(v)))
+        .collect()
+}
+
+fn account_within_limits(a: AccountRec) -> Result<AccountRec, String> {
+    within(&[
+        (Some(&a.name), limits::NAME),
+        (a.parent_name.as_deref(), limits::NAME.named("parent name")),
+        (a.owner.as_deref(), limits::NAME.named("owner")),
+        (a.industry.as_deref(), limits::TITLE.named("industry")),
+    ])?;
+    Ok(a)
+}
+
+fn contact_within_limits(c: ContactRec) -> Result<ContactRec, String> {
+    within(&[
+        (Some(&c.name), limits::NAME),
+        (c.title.as_deref(), limits::TITLE),
+        (c.email.as_deref(), limits::EMAIL),
+    ])?;
+    Ok(c)
+}
 
 fn account_row(row: &Row, col: &Col<'_>, system: System) -> Result<AccountRec, String> {
     let name = text(row, col(Field::AccountName)).ok_or("no account name")?;
@@ -1507,6 +1538,24 @@ mod tests {
         assert_eq!(lines, vec![2, 3, 4, 5]);
         assert_eq!(p.accounts.len(), 1);
         assert!(p.rejected[0].to_string().starts_with("t.csv:2: "));
+    }
+
+    #[test]
+    fn text_longer_than_the_workstation_takes_is_refused_with_its_line() {
+        let title = "T".repeat(500);
+        let p = parse(&format!(
+            "Name,Email,Company,Title\nAna,ana@x.com,X,{title}\nBo,bo@x.com,X,CFO\n"
+        ));
+        assert_eq!(p.contacts.len(), 1);
+        assert_eq!(
+            p.rejected[0].to_string(),
+            "t.csv:2: title is 500 characters; at most 120"
+        );
+        let p = parse(&format!("Name,ARR\n{},1\n", "N".repeat(121)));
+        assert_eq!(
+            p.rejected[0].to_string(),
+            "t.csv:2: name is 121 characters; at most 120"
+        );
     }
 
     #[test]

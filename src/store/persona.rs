@@ -8,6 +8,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::summary::{self, AsOf};
 use super::write::{NewPersona, Tx};
 use super::{Store, parse_name, parse_timestamp, timestamp};
+use crate::domain::limits;
 use crate::domain::model::{Pulse, Role, Sentiment, Strength};
 use crate::domain::risk::Risk;
 use crate::domain::text::{clean_line, clean_text};
@@ -84,13 +85,27 @@ fn reason_of(reason: Option<&str>) -> Option<String> {
     text(&reason.map(str::to_string))
 }
 
+/// "Title is 500 characters; at most 120" at the start of a message.
+fn capital(s: String) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
+}
+
 /// Checks what a form may not store; the message is shown inline.
 pub fn validate(fields: &PersonaFields) -> std::result::Result<(), String> {
     if fields.name.trim().is_empty() {
         return Err("A persona needs a name".into());
     }
-    if fields.name.chars().count() > 120 {
-        return Err("The name is longer than 120 characters".into());
+    limits::NAME.check(fields.name.trim()).map_err(capital)?;
+    for (value, limit) in [
+        (&fields.title, limits::TITLE),
+        (&fields.email, limits::EMAIL),
+        (&fields.notes, limits::NOTES),
+    ] {
+        if let Some(v) = clean(value) {
+            limit.check(v).map_err(capital)?;
+        }
     }
     if let Some(email) = clean(&fields.email)
         && (!email.contains('@') || email.contains(char::is_whitespace))

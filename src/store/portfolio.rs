@@ -6,6 +6,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, Row, params_from_iter};
 
 use super::{day, parse_day, parse_name, parse_timestamp, timestamp};
+use crate::domain::clock::{local_day, start_of_local_day};
 use crate::domain::model::{Pulse, Role, Segment};
 use crate::domain::risk::AT_RISK_SCORE;
 use crate::error::Result;
@@ -106,6 +107,7 @@ impl Default for Sort {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct QuickFilters {
     pub at_risk: bool,
+    /// Renewal date within 90 days or already passed (not yet moved to the next term).
     pub renewal_90: bool,
     pub stale: bool,
     pub overdue: bool,
@@ -202,8 +204,10 @@ impl PortfolioQuery {
             sql.push_str(&format!(" AND risk >= {AT_RISK_SCORE}"));
         }
         if self.quick.renewal_90 {
-            sql.push_str(" AND renewal_key BETWEEN ? AND ?");
-            args.push(Value::Text(day(self.today)));
+            // Renewing within 90 days, or overdue: a renewal date that passed on a live
+            // account is still open until the CSM moves it to the next term (or archives
+            // a churned account), and it is the most urgent of all. No date is '9999-…'.
+            sql.push_str(" AND renewal_key <= ?");
             args.push(Value::Text(day(self.today + Duration::days(90))));
         }
         if self.quick.stale {
@@ -232,9 +236,12 @@ impl PortfolioQuery {
 }
 
 /// A CSM sentiment set at or before the returned instant is stale at `now` with a
-/// staleness window of `stale_after_days`.
+/// staleness window of `stale_after_days`: it is older than that many calendar days
+/// (as `domain::clock::days_since` counts them), so it was set before the CSM's local
+/// midnight starting day `today - stale_after_days`. Timestamps are stored to the second.
 pub fn stale_cutoff(now: DateTime<Utc>, stale_after_days: i64) -> DateTime<Utc> {
-    now - Duration::days(stale_after_days + 1)
+    let first_fresh_day = local_day(now) - Duration::days(stale_after_days);
+    start_of_local_day(first_fresh_day) - Duration::seconds(1)
 }
 
 /// `?, ?, ?` for an `IN` list of `n` values (`NULL` for none: matches nothing).
@@ -499,6 +506,71 @@ pub fn totals(conn: &Connection, today: NaiveDate) -> Result<Totals> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The "renewing" filter (overdue renewals included) is still a range on each sort
+    /// index's carried `renewal_key`: the walk reads the index in order, never sorting.
+    #[test]
+    fn the_renewing_filter_walks_each_sort_index_without_sorting() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(&dir.path().join("a.db")).unwrap();
+        let conn = store.conn();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        for column in SortColumn::ALL {
+            let q = PortfolioQuery {
+                sort: Sort {
+                    column,
+                    descending: true,
+                },
+                name_contains: String::new(),
+                quick: QuickFilters {
+                    renewal_90: true,
+                    ..QuickFilters::default()
+                },
+                now: today.and_hms_opt(12, 0, 0).unwrap().and_utc(),
+                today,
+                stale_after_days: 14,
+                owners: None,
+            };
+            let (filter, args) = q.filter(conn).unwrap();
+            let sql = format!(
+                "EXPLAIN QUERY PLAN SELECT id FROM accounts INDEXED BY {} WHERE {filter}
+                 ORDER BY {key} DESC, id DESC LIMIT 50",
+                column.index(),
+                key = column.key()
+            );
+            let mut stmt = conn.prepare(&sql).unwrap();
+            let plan: Vec<String> = stmt
+                .query_map(params_from_iter(args), |r| r.get(3))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+            let plan = plan.join(" / ");
+            assert!(!plan.contains("TEMP B-TREE"), "{column:?}: {plan}");
+            assert!(
+                plan.contains(&format!("INDEX {}", column.index())),
+                "{column:?}: {plan}"
+            );
+        }
+    }
+
+    /// The `*` of the table, the stale filter and the account's "STALE" agree: a
+    /// sentiment is stale once older than the window in calendar days.
+    #[test]
+    fn the_stale_cutoff_is_the_calendar_age() {
+        let now = DateTime::parse_from_rfc3339("2026-11-23T08:15:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let today = local_day(now);
+        let cutoff = stale_cutoff(now, 14);
+        for minutes in (0..4 * 24 * 60).step_by(7) {
+            let set_at = now - Duration::days(13) - Duration::minutes(minutes);
+            assert_eq!(
+                set_at <= cutoff,
+                crate::domain::clock::days_since(set_at, today) > 14,
+                "{set_at}"
+            );
+        }
+    }
 
     #[test]
     fn like_wildcards_are_taken_literally() {

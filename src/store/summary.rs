@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::{Connection, params};
 
 use super::{day, parse_day, parse_name, parse_timestamp, timestamp};
+use crate::domain::clock::days_since;
 use crate::domain::coverage::{Coverage, PersonaTie};
 use crate::domain::model::{Pulse, Role, Sentiment, SignalKind, Strength};
 use crate::domain::risk::{self, Risk, RiskInputs};
@@ -27,11 +28,11 @@ impl AsOf {
         }
     }
 
-    /// "Now" is `now`, and today is its day where the CSM is (as `SystemClock` has it).
+    /// "Now" is `now`, and today is its day where the CSM is (as every clock has it).
     pub fn at(now: DateTime<Utc>) -> AsOf {
         AsOf {
             now,
-            today: now.with_timezone(&chrono::Local).date_naive(),
+            today: crate::domain::clock::local_day(now),
             stale_after_days: risk::DEFAULT_STALE_AFTER_DAYS,
         }
     }
@@ -59,7 +60,7 @@ pub fn risk_inputs(conn: &Connection, account_id: i64, at: &AsOf) -> Result<Risk
     inputs.days_since_last_touch = last_touch
         .as_deref()
         .and_then(parse_timestamp)
-        .map(|t| (at.now - t).num_days());
+        .map(|t| days_since(t, at.today));
     inputs.overdue_followups = conn
         .prepare_cached(
             "SELECT count(*) FROM followups
@@ -100,7 +101,7 @@ fn read_pulse(conn: &Connection, account_id: i64, at: &AsOf, i: &mut RiskInputs)
         .collect::<rusqlite::Result<_>>()?;
     if let Some((pulse, set_at)) = latest.first() {
         i.pulse = Some(*pulse);
-        i.pulse_age_days = parse_timestamp(set_at).map(|t| (at.now - t).num_days());
+        i.pulse_age_days = parse_timestamp(set_at).map(|t| days_since(t, at.today));
     }
     i.previous_pulse = latest.get(1).map(|(p, _)| *p);
     Ok(())
@@ -211,7 +212,7 @@ pub fn refresh_accounts(conn: &Connection, ids: &[i64], at: &AsOf) -> Result<()>
             if seen == 1 {
                 i.pulse = Some(pulse);
                 i.pulse_age_days =
-                    parse_timestamp(&r.get::<_, String>(2)?).map(|t| (at.now - t).num_days());
+                    parse_timestamp(&r.get::<_, String>(2)?).map(|t| days_since(t, at.today));
             } else if seen == 2 {
                 i.previous_pulse = Some(pulse);
             }
@@ -237,7 +238,7 @@ pub fn refresh_accounts(conn: &Connection, ids: &[i64], at: &AsOf) -> Result<()>
                 .get::<_, Option<String>>(1)?
                 .as_deref()
                 .and_then(parse_timestamp)
-                .map(|t| (at.now - t).num_days());
+                .map(|t| days_since(t, at.today));
             Ok(())
         },
     )?;

@@ -4,7 +4,7 @@
 //! place (`+`/`-` strength, `]`/`[` sentiment, `e` edit, `i` add, `d` archive), the CSM
 //! sentiment with `s`; each write recomputes risk and coverage in its transaction.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -15,7 +15,7 @@ use ratatui::widgets::{
 };
 use rusqlite::Connection;
 
-use super::format::{ago, due, fit, plural, renewal};
+use super::format::{ago, ago_long, days_ago, due, fit, plural, renewal};
 use super::keymap::{Action, Context};
 use super::org_chart::OrgChart;
 use super::persona_form::{FormKey, PersonaForm};
@@ -23,6 +23,7 @@ use super::persona_grid;
 use super::pulse_form::PulseForm;
 use super::theme::Theme;
 use super::touch_view::TouchView;
+use crate::domain::clock::{days_since, local_day};
 use crate::domain::criteria::Criteria;
 use crate::domain::grid::{self, step_sentiment, step_strength};
 use crate::domain::model::{Pulse, SignalKind, TouchStatus};
@@ -236,8 +237,9 @@ impl AccountView {
                 FormKey::Stay => self.mode = Mode::PulseForm(form),
                 FormKey::Cancel => self.notice = Some("CSM sentiment unchanged".into()),
                 FormKey::Submit => {
-                    let reason = form.reason.value().to_string();
-                    match store.set_account_pulse(self.detail.id, form.pulse, Some(&reason), at) {
+                    let reason = form.reason();
+                    match store.set_account_pulse(self.detail.id, form.pulse, reason.as_deref(), at)
+                    {
                         Ok(_) => {
                             self.reload(store.conn(), at)?;
                             self.notice = Some(format!("CSM sentiment set to {}", form.pulse));
@@ -456,13 +458,11 @@ impl AccountView {
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
     pub fn draw(
         &self,
         frame: &mut Frame,
         area: Rect,
         theme: &Theme,
-        now: DateTime<Utc>,
         today: NaiveDate,
         stale_after_days: i64,
         criteria: &Criteria,
@@ -470,7 +470,7 @@ impl AccountView {
         let [head, body] =
             Layout::vertical([Constraint::Length(4), Constraint::Min(0)]).areas(area);
         frame.render_widget(
-            Paragraph::new(self.head_lines(theme, now, today, stale_after_days)),
+            Paragraph::new(self.head_lines(theme, today, stale_after_days)),
             head,
         );
         match &self.mode {
@@ -479,7 +479,7 @@ impl AccountView {
                 let sel = self.selected_persona().map(|p| p.id);
                 return chart.draw(frame, body, &self.detail.personas, sel, theme);
             }
-            Mode::Persona(panel) => return self.draw_persona(frame, body, panel, theme, now),
+            Mode::Persona(panel) => return self.draw_persona(frame, body, panel, theme, today),
             _ => {}
         }
         let top_h = (body.height / 2).clamp(7.min(body.height), 16);
@@ -505,13 +505,13 @@ impl AccountView {
             Paragraph::new(findings).wrap(Wrap { trim: true }),
             findings_box,
         );
-        self.draw_personas(frame, list_area, theme, now);
+        self.draw_personas(frame, list_area, theme, today);
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
                 .areas(bottom);
         self.draw_touches(frame, left, theme);
         frame.render_widget(
-            Paragraph::new(self.side_lines(theme, now, today))
+            Paragraph::new(self.side_lines(theme, today))
                 .block(
                     Block::new()
                         .borders(Borders::LEFT | Borders::TOP)
@@ -530,7 +530,6 @@ impl AccountView {
     fn head_lines(
         &self,
         theme: &Theme,
-        now: DateTime<Utc>,
         today: NaiveDate,
         stale_after_days: i64,
     ) -> Vec<Line<'static>> {
@@ -568,8 +567,8 @@ impl AccountView {
                         Span::styled(spark(e.pulse).to_string(), theme.pulse(Some(e.pulse)))
                     }),
                 );
-                let age = (now - latest.set_at).num_days();
-                let text = match ago(Some(latest.set_at), now).as_str() {
+                let age = days_since(latest.set_at, today);
+                let text = match ago(Some(latest.set_at), today).as_str() {
                     "today" => " set today".to_string(),
                     age => format!(" set {age} ago"),
                 };
@@ -619,7 +618,7 @@ impl AccountView {
             .collect()
     }
 
-    fn draw_personas(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: DateTime<Utc>) {
+    fn draw_personas(&self, frame: &mut Frame, area: Rect, theme: &Theme, today: NaiveDate) {
         let d = &self.detail;
         let focused = self.pane == Pane::Personas;
         let title = format!(
@@ -649,7 +648,7 @@ impl AccountView {
                 format!("{} {}", p.sentiment.label(), shade.glyph().trim()),
                 theme.sentiment(p.sentiment),
             )));
-            cells.push(Cell::from(ago(p.last_contact_at, now)));
+            cells.push(Cell::from(ago(p.last_contact_at, today)));
             Row::new(cells)
         });
         let mut widths = vec![Constraint::Fill(2)];
@@ -707,7 +706,10 @@ impl AccountView {
                     None => t.kind.label().to_string(),
                 };
                 let mut first = vec![
-                    Span::raw(format!("{} {kind:<18} ", t.occurred_at.format("%Y-%m-%d"))),
+                    Span::raw(format!(
+                        "{} {kind:<18} ",
+                        local_day(t.occurred_at).format("%Y-%m-%d")
+                    )),
                     Span::styled(
                         t.sentiment
                             .map_or("—".to_string(), |s| s.letter().to_string()),
@@ -757,14 +759,9 @@ impl AccountView {
         frame.render_stateful_widget(list, area, &mut state);
     }
 
-    fn side_lines(
-        &self,
-        theme: &Theme,
-        now: DateTime<Utc>,
-        today: NaiveDate,
-    ) -> Vec<Line<'static>> {
+    fn side_lines(&self, theme: &Theme, today: NaiveDate) -> Vec<Line<'static>> {
         let d = &self.detail;
-        let mut lines = self.signal_lines(now);
+        let mut lines = self.signal_lines();
         lines.push(Line::from(vec![
             Span::styled("Risk ", theme.header()),
             Span::styled(
@@ -793,7 +790,7 @@ impl AccountView {
         lines
     }
 
-    fn signal_lines(&self, now: DateTime<Utc>) -> Vec<Line<'static>> {
+    fn signal_lines(&self) -> Vec<Line<'static>> {
         let d = &self.detail;
         let series = |kind: SignalKind| -> Vec<f64> {
             let mut v: Vec<f64> = d
@@ -840,7 +837,7 @@ impl AccountView {
         let last = d
             .inputs
             .days_since_last_touch
-            .map_or_else(|| ago(None, now), |days| format!("{days}d ago"));
+            .map_or_else(|| "never".to_string(), days_ago);
         lines.push(Line::raw(format!(
             "Competitor mentions (90d) {}  Last touch {last}",
             d.inputs.competitor_mentions_90d
@@ -854,7 +851,7 @@ impl AccountView {
         area: Rect,
         panel: &PersonaPanel,
         theme: &Theme,
-        now: DateTime<Utc>,
+        today: NaiveDate,
     ) {
         let p = &panel.record;
         let shade = grid::shade(p.strength, p.sentiment);
@@ -883,7 +880,7 @@ impl AccountView {
                     shade.glyph().trim()
                 )),
             ]),
-            field("Last contact", ago(p.last_contact_at, now)),
+            field("Last contact", ago_long(p.last_contact_at, today)),
         ];
         if let Some(n) = p.notes.as_ref().filter(|n| !n.is_empty()) {
             lines.push(field("Notes", n.clone()));

@@ -458,9 +458,16 @@ impl App {
             let result = view.key(key, &mut self.store, self.clock.now());
             return self.audits_outcome(result);
         }
-        if let Some(action) = keymap::resolve(&key, self.context()) {
-            let result = self.update(action);
-            self.report(result);
+        match keymap::resolve(&key, self.context()) {
+            Some(action) => {
+                let result = self.update(action);
+                self.report(result);
+            }
+            None => {
+                if let Screen::Call(flow, _) = &mut self.screen {
+                    flow.unbound_key();
+                }
+            }
         }
     }
 
@@ -1116,7 +1123,6 @@ impl App {
                 frame,
                 body,
                 &self.theme,
-                self.portfolio.query.now,
                 self.portfolio.query.today,
                 self.portfolio.query.stale_after_days,
                 &self.config.criteria,

@@ -99,7 +99,7 @@ impl ScoreForm {
                 "{} · {} {}",
                 self.audit.csm,
                 t.account,
-                t.detail.occurred_at.format("%b %d")
+                crate::domain::clock::local_day(t.detail.occurred_at).format("%b %d")
             ),
             None => format!("{} · touch gone", self.audit.csm),
         }
@@ -320,7 +320,7 @@ impl ScoreForm {
             Span::styled(t.account.clone(), theme.title()),
             Span::raw(format!(
                 " · {kind} · {} · by {}{with}",
-                d.occurred_at.format("%Y-%m-%d"),
+                crate::domain::clock::local_day(d.occurred_at).format("%Y-%m-%d"),
                 self.audit.csm
             )),
         ])];

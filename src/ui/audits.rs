@@ -381,7 +381,7 @@ impl AuditsView {
                     let kind = kind_label(t.kind, t.call_type);
                     format!(
                         "{}  {}  {} {}",
-                        t.occurred_at.format("%b %d"),
+                        crate::domain::clock::local_day(t.occurred_at).format("%b %d"),
                         pad(&t.account, account_w),
                         pad(&kind, 18),
                         t.summary.as_deref().unwrap_or("").replace('\n', " ")

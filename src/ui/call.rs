@@ -20,7 +20,10 @@ use super::note_editor::{self, Edit};
 use super::retro::RetroView;
 use super::theme::Theme;
 use crate::domain::Clock;
-use crate::domain::checklist::{self, BoxCue, Checklist, Phase, Step, StepState, clock_text};
+use crate::domain::checklist::{
+    self, BoxCue, Checklist, Phase, Step, StepMark, StepState, clock_text,
+};
+use crate::domain::limits;
 use crate::domain::model::{CallType, Intervention, Pulse};
 use crate::domain::prompts::{self, Library, Prompt, PromptContext};
 use crate::error::Result;
@@ -156,6 +159,13 @@ impl CallFlow {
         }
     }
 
+    /// A key bound to nothing: it answers the quit question with "stay".
+    pub fn unbound_key(&mut self) {
+        if let CallFlow::Live(v) = self {
+            v.confirm_quit = false;
+        }
+    }
+
     pub fn text_key(
         &mut self,
         key: KeyEvent,
@@ -264,11 +274,11 @@ fn draw_resume(frame: &mut Frame, area: Rect, theme: &Theme, saved: &SavedCall) 
             saved.occurred_at.format("%Y-%m-%d %H:%M")
         )),
         Line::raw(format!(
-            "{} on the clock · on step {} ({}) · notes on {} step(s)",
+            "{} on the clock · on step {} ({}) · notes on {}",
             clock_text(total),
             step.number(),
             step.title(),
-            noted
+            crate::domain::text::count_of(noted as i64, "step")
         )),
     ];
     if saved.ended {
@@ -693,6 +703,12 @@ impl CallView {
                 } else {
                     key
                 };
+                let types = matches!(key.code, KeyCode::Char(_) | KeyCode::Enter)
+                    && !key.modifiers.contains(KeyModifiers::CONTROL);
+                if types && !super::field::fits_one_more(text, limits::NOTES) {
+                    self.notice = Some(super::field::full(limits::NOTES));
+                    return Ok(Outcome::Stay);
+                }
                 if note_editor::edit(text, cursor, key) == Edit::Changed {
                     self.note_changed(store);
                 }
@@ -710,7 +726,9 @@ impl CallView {
                     }
                 }
                 _ => {
-                    input.handle_event(&Event::Key(key));
+                    if let Some(why) = super::field::type_into(input, key, limits::REASON) {
+                        self.notice = Some(why);
+                    }
                 }
             },
             Focus::FollowupDate(input) => match key.code {
@@ -761,13 +779,16 @@ impl CallView {
                 return Ok(Outcome::Stay);
             }
         }
-        if self.confirm_quit {
-            self.confirm_quit = false;
+        // The quit question: q again quits; any other key answers "stay" and still does
+        // what it does, so no key is lost to the question.
+        if std::mem::take(&mut self.confirm_quit) {
             if action == Action::Quit {
                 self.pause_quietly(store)?;
                 return Ok(Outcome::Quit);
             }
-            return Ok(Outcome::Stay);
+            if action == Action::Back {
+                return Ok(Outcome::Stay);
+            }
         }
         self.notice = None;
         let now = self.now;
@@ -1047,14 +1068,13 @@ impl CallView {
         for s in Step::ALL {
             let st = self.checklist.step(s);
             let current = s == self.current();
-            let mark = if current {
-                "▶"
-            } else if st.skipped.is_some() {
-                "↷"
-            } else if st.visited {
-                "✓"
-            } else {
-                " "
+            let noted = !self.notes[usize::from(s.number() - 1)].is_empty();
+            let mark = match self.checklist.mark(s, self.now, noted) {
+                StepMark::Current => "▶",
+                StepMark::Skipped => "↷",
+                StepMark::Done => "✓",
+                StepMark::Passed => "·",
+                StepMark::Ahead => " ",
             };
             let ms = self.checklist.step_ms(s, self.now);
             let time = if st.visited {
@@ -1069,11 +1089,7 @@ impl CallView {
             } else {
                 theme.dim()
             };
-            let noted = if self.notes[usize::from(s.number() - 1)].is_empty() {
-                " "
-            } else {
-                "✎"
-            };
+            let noted = if noted { "✎" } else { " " };
             lines.push(Line::styled(
                 format!(
                     "{mark}{} {:<14}{noted}{time:>5}",
@@ -1203,7 +1219,7 @@ impl CallView {
             lines.push(Line::styled(
                 format!(
                     "{} {}{}{}",
-                    t.occurred_at.format("%b %d"),
+                    crate::domain::clock::local_day(t.occurred_at).format("%b %d"),
                     t.call_type.map_or(t.kind.label(), |c| c.label()),
                     t.sentiment
                         .map_or(String::new(), |p| format!(" · {}", p.label())),

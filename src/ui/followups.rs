@@ -2,7 +2,7 @@
 //! overdue, today, this week and later. `d` marks one done, `z` snoozes it a day, `r`
 //! reschedules it to a typed date, Enter opens its account, `c` starts the call.
 
-use crossterm::event::{Event, KeyCode, KeyEvent};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -29,6 +29,9 @@ pub struct FollowupsView {
     pub selected: usize,
     /// The reschedule field, while it is open.
     pub reschedule: Option<Input>,
+    /// The field still holds its prefilled date, selected: the first character typed
+    /// replaces it (`r fri Enter`), Backspace clears it, a cursor key keeps it.
+    pub reschedule_selected: bool,
     pub error: Option<String>,
     pub today: chrono::NaiveDate,
 }
@@ -49,6 +52,7 @@ impl FollowupsView {
             counts: followups::counts(conn, at.today)?,
             selected: 0,
             reschedule: None,
+            reschedule_selected: false,
             error: None,
             today: at.today,
         })
@@ -105,6 +109,7 @@ impl FollowupsView {
     pub fn start_reschedule(&mut self) {
         if let Some(f) = self.selected_item() {
             self.reschedule = Some(Input::new(f.due_on.format("%Y-%m-%d").to_string()));
+            self.reschedule_selected = true;
             self.error = None;
         }
     }
@@ -154,6 +159,9 @@ impl FollowupsView {
                 )));
             }
             _ => {
+                if std::mem::take(&mut self.reschedule_selected) {
+                    replace_selection(input, key);
+                }
                 input.handle_event(&Event::Key(key));
                 self.error = None;
             }
@@ -187,7 +195,11 @@ impl FollowupsView {
         if let Some(input) = &self.reschedule {
             lines.push(Line::from(vec![
                 Span::styled(" New date: ", theme.key()),
-                Span::raw(format!("{}▏", input.value())),
+                if self.reschedule_selected {
+                    Span::styled(input.value().to_string(), theme.selected())
+                } else {
+                    Span::raw(format!("{}▏", input.value()))
+                },
                 Span::styled(
                     "  +2d, fri, YYYY-MM-DD · Enter sets · Esc cancels",
                     theme.dim(),
@@ -222,12 +234,7 @@ impl FollowupsView {
             if on {
                 selected_line = lines.len();
             }
-            let days = (f.due_on - self.today).num_days();
-            let when = match days {
-                0 => "today".to_string(),
-                d if d < 0 => format!("{}d late", -d),
-                d => format!("in {d}d"),
-            };
+            let when = super::format::due(Some(f.due_on), self.today);
             let name = pad(&f.account, name_w);
             let snoozed = if f.snoozed_from.is_some() {
                 " (moved)"
@@ -263,5 +270,22 @@ impl FollowupsView {
                 .scroll((scroll, 0)),
             area,
         );
+    }
+}
+
+/// The first key into a field whose text is selected: a character or a deletion
+/// replaces the whole text (the key then types into the empty field); anything else,
+/// a cursor move, keeps it.
+fn replace_selection(input: &mut Input, key: KeyEvent) {
+    let plain = !key
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    if plain
+        && matches!(
+            key.code,
+            KeyCode::Char(_) | KeyCode::Backspace | KeyCode::Delete
+        )
+    {
+        *input = Input::default();
     }
 }

@@ -1,13 +1,29 @@
 //! Short forms of dates, ages and figures for table cells.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-/// "today", "3d", "5w", "14mo" since an instant.
-pub fn ago(t: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+use crate::domain::clock::days_since;
+pub use crate::domain::text::plural;
+
+/// "today", "3d", "14mo" since an instant, in calendar days before `today`.
+pub fn ago(t: Option<DateTime<Utc>>, today: NaiveDate) -> String {
     match t {
         None => "never".into(),
-        Some(t) => span((now - t).num_days().max(0)),
+        Some(t) => span(days_since(t, today).max(0)),
+    }
+}
+
+/// "today", "3d ago", "14mo ago" since an instant, in calendar days before `today`.
+pub fn ago_long(t: Option<DateTime<Utc>>, today: NaiveDate) -> String {
+    t.map_or_else(|| "never".into(), |t| days_ago(days_since(t, today)))
+}
+
+/// "today", "3d ago", "14mo ago" for an age in calendar days.
+pub fn days_ago(days: i64) -> String {
+    match span(days.max(0)) {
+        s if s == "today" => s,
+        s => format!("{s} ago"),
     }
 }
 
@@ -32,7 +48,8 @@ pub fn due(on: Option<NaiveDate>, today: NaiveDate) -> String {
     }
 }
 
-/// "Mar 04 101d" (or "Nov 20 -3d" once passed) for a renewal.
+/// "Mar 04 101d" (or "Nov 20 -3d" once passed) for a renewal; with its year when that
+/// is not this year ("May 20 2028 534d").
 pub fn renewal(on: Option<NaiveDate>, today: NaiveDate) -> String {
     match on {
         None => "—".into(),
@@ -41,6 +58,8 @@ pub fn renewal(on: Option<NaiveDate>, today: NaiveDate) -> String {
             // Beyond three digits of days the month and year say more (and still fit).
             if days.abs() > 999 {
                 d.format("%b %Y").to_string()
+            } else if d.year() != today.year() {
+                format!("{} {days}d", d.format("%b %d %Y"))
             } else {
                 format!("{} {days}d", d.format("%b %d"))
             }
@@ -48,12 +67,26 @@ pub fn renewal(on: Option<NaiveDate>, today: NaiveDate) -> String {
     }
 }
 
-/// "12,345" with thousands separators.
-/// The plural ending for `n` of something: "1 flag", "2 flags".
-pub fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
+/// A renewal in a table cell (at most 11 characters): "Jan 07 45d" within 90 days
+/// either way, where the days say which year; beyond, the date with its year
+/// ("Sep 19 2027"), unless this year ("Mar 04 101d").
+pub fn renewal_cell(on: Option<NaiveDate>, today: NaiveDate) -> String {
+    match on {
+        Some(d) if (d - today).num_days().abs() > 90 && d.year() != today.year() => {
+            d.format("%b %d %Y").to_string()
+        }
+        _ => renewal_short(on, today),
+    }
 }
 
+fn renewal_short(on: Option<NaiveDate>, today: NaiveDate) -> String {
+    match on {
+        None => "—".into(),
+        Some(d) => format!("{} {}d", d.format("%b %d"), (d - today).num_days()),
+    }
+}
+
+/// "12,345" with thousands separators.
 pub fn count(n: i64) -> String {
     let digits = crate::domain::money::grouped(n.unsigned_abs());
     if n < 0 { format!("-{digits}") } else { digits }
@@ -124,9 +157,27 @@ mod tests {
     #[test]
     fn renewals_show_date_and_days() {
         let today = d("2026-11-23");
-        assert_eq!(renewal(Some(d("2027-03-04")), today), "Mar 04 101d");
+        assert_eq!(renewal(Some(d("2027-03-04")), today), "Mar 04 2027 101d");
+        assert_eq!(renewal(Some(d("2026-12-04")), today), "Dec 04 11d");
+        assert_eq!(renewal(Some(d("2028-05-20")), today), "May 20 2028 544d");
         assert_eq!(renewal(Some(d("2026-11-20")), today), "Nov 20 -3d");
         assert_eq!(renewal(Some(d("2018-12-01")), today), "Dec 2018");
+        assert_eq!(renewal_cell(Some(d("2027-01-07")), today), "Jan 07 45d");
+        assert_eq!(renewal_cell(Some(d("2025-03-04")), today), "Mar 04 2025");
+        assert_eq!(renewal_cell(Some(d("2026-03-04")), today), "Mar 04 -264d");
+        assert_eq!(renewal_cell(Some(d("2027-09-19")), today), "Sep 19 2027");
+        assert_eq!(
+            renewal_cell(Some(d("2026-07-01")), d("2026-03-01")),
+            "Jul 01 122d"
+        );
+        assert_eq!(renewal_cell(None, today), "—");
+    }
+
+    #[test]
+    fn ages_read_short() {
+        assert_eq!(days_ago(0), "today");
+        assert_eq!(days_ago(1), "1d ago");
+        assert_eq!(days_ago(90), "3mo ago");
     }
 
     #[test]

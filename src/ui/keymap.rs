@@ -281,7 +281,7 @@ const PORTFOLIO: [Binding; 9] = [
     bind(
         &[Key::ch('2')],
         Action::ToggleRenewalSoon,
-        "Only renewals within 90 days",
+        "Only renewals within 90 days or passed",
         Some("renewing"),
     ),
     bind(

@@ -7,6 +7,7 @@ pub mod audits;
 pub mod call;
 pub mod call_start;
 pub mod counter;
+pub mod field;
 pub mod followups;
 pub mod format;
 pub mod keymap;

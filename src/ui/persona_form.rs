@@ -10,7 +10,9 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
+use super::field;
 use super::theme::Theme;
+use crate::domain::limits::{self, Limit};
 use crate::domain::model::{Role, Sentiment, Strength};
 use crate::domain::roles;
 use crate::store::persona::{PersonaFields, PersonaRecord, validate};
@@ -54,6 +56,18 @@ const STRENGTH: usize = 5;
 const SENTIMENT: usize = 6;
 const WHY: usize = 7;
 const NOTES: usize = 8;
+
+/// The length limit of the text field at `i`.
+fn limit_of(i: usize) -> Option<Limit> {
+    match i {
+        NAME => Some(limits::NAME),
+        TITLE => Some(limits::TITLE),
+        EMAIL => Some(limits::EMAIL),
+        WHY => Some(limits::REASON),
+        NOTES => Some(limits::NOTES),
+        _ => None,
+    }
+}
 
 fn text(label: &'static str, value: Option<&str>) -> Field {
     Field {
@@ -196,7 +210,11 @@ impl PersonaForm {
             KeyCode::Enter => match validate(&self.values()) {
                 Ok(()) => return FormKey::Submit,
                 Err(e) => {
-                    self.focus = if e.contains("name") { NAME } else { EMAIL };
+                    let about = e.to_lowercase();
+                    self.focus = [NAME, TITLE, NOTES]
+                        .into_iter()
+                        .find(|i| limit_of(*i).is_some_and(|l| about.starts_with(l.what)))
+                        .unwrap_or(if about.contains("name") { NAME } else { EMAIL });
                     self.error = Some(e);
                 }
             },
@@ -216,9 +234,12 @@ impl PersonaForm {
                     return FormKey::Stay;
                 };
                 match &mut field.kind {
-                    FieldKind::Text(input) => {
-                        input.handle_event(&Event::Key(key));
-                    }
+                    FieldKind::Text(input) => match limit_of(self.focus) {
+                        Some(limit) => self.error = field::type_into(input, key, limit),
+                        None => {
+                            input.handle_event(&Event::Key(key));
+                        }
+                    },
                     FieldKind::Choice { options, index } => {
                         let len = options.len().max(1);
                         match key.code {
@@ -276,12 +297,16 @@ impl PersonaForm {
             } else {
                 theme.header()
             };
-            lines.push(Line::from(vec![
+            let mut spans = vec![
                 Span::raw(marker),
                 Span::styled(format!("{:<15}", f.label), label_style),
                 Span::raw(" "),
                 Span::raw(value),
-            ]));
+            ];
+            if let (true, FieldKind::Text(input), Some(limit)) = (focused, &f.kind, limit_of(i)) {
+                spans.extend(field::counter(input.value(), limit, theme));
+            }
+            lines.push(Line::from(spans));
         }
         lines.push(Line::raw(""));
         match &self.error {

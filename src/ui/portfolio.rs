@@ -11,7 +11,7 @@ use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, Table, TableState
 use tui_input::Input;
 
 use super::counter::{COUNT_CAP, Counter};
-use super::format::{self, ago, due, renewal};
+use super::format::{self, ago, due, renewal_cell};
 use super::theme::Theme;
 use crate::domain::model::{Role, Segment};
 use crate::domain::money;
@@ -354,7 +354,7 @@ impl PortfolioView {
         let q = &self.query.quick;
         for (on, label) in [
             (q.at_risk, "at risk"),
-            (q.renewal_90, "renewing ≤90d"),
+            (q.renewal_90, "renewing ≤90d or passed"),
             (q.stale, "stale"),
             (q.overdue, "overdue"),
         ] {
@@ -409,7 +409,6 @@ impl PortfolioView {
             return;
         }
         let ctx = CellContext {
-            now: self.query.now,
             today: self.query.today,
             stale_cutoff: self.query.stale_cutoff(),
             theme,
@@ -435,7 +434,6 @@ pub fn table_height(screen_height: u16) -> usize {
 }
 
 struct CellContext<'a> {
-    now: chrono::DateTime<chrono::Utc>,
     today: chrono::NaiveDate,
     stale_cutoff: chrono::DateTime<chrono::Utc>,
     theme: &'a Theme,
@@ -500,7 +498,10 @@ impl ColumnView for SortColumn {
                     .renewal_date
                     .is_some_and(|d| (d - ctx.today).num_days() <= 90);
                 let style = if soon { theme.warn() } else { Style::new() };
-                Cell::from(Span::styled(renewal(row.renewal_date, ctx.today), style))
+                Cell::from(Span::styled(
+                    renewal_cell(row.renewal_date, ctx.today),
+                    style,
+                ))
             }
             SortColumn::Pulse => pulse_cell(row, ctx),
             SortColumn::Coverage => {
@@ -521,7 +522,7 @@ impl ColumnView for SortColumn {
                 let text = format!("{:>2} {}", row.risk, &band.label()[..1]);
                 Cell::from(Span::styled(text, theme.risk(band)))
             }
-            SortColumn::LastTouch => Cell::from(ago(row.last_touch_at, ctx.now)),
+            SortColumn::LastTouch => Cell::from(ago(row.last_touch_at, ctx.today)),
             SortColumn::NextFollowup => {
                 let late = row.next_followup_on.is_some_and(|d| d < ctx.today);
                 let style = if late { theme.danger() } else { Style::new() };

@@ -1,24 +1,28 @@
 //! Setting the account's CSM sentiment (R/Y/G) with a reason, the team's criteria for
 //! the highlighted color beside it. ←/→ or ↑/↓ choose the color; printable keys type the
-//! reason; Enter saves; Esc cancels.
+//! reason (required for Red and Yellow, at most `limits::REASON`); Enter saves; Esc
+//! cancels.
 
-use crossterm::event::{Event, KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use tui_input::Input;
-use tui_input::backend::crossterm::EventHandler;
 
+use super::field;
 use super::persona_form::FormKey;
 use super::theme::Theme;
 use crate::domain::criteria::Criteria;
+use crate::domain::limits;
 use crate::domain::model::Pulse;
 
 pub struct PulseForm {
     pub pulse: Pulse,
     pub reason: Input,
+    /// Why the last Enter or key was refused, until the next key.
+    pub error: Option<String>,
 }
 
 const ORDER: [Pulse; 3] = [Pulse::Green, Pulse::Yellow, Pulse::Red];
@@ -28,6 +32,7 @@ impl PulseForm {
         PulseForm {
             pulse: current.unwrap_or(Pulse::Green),
             reason: Input::default(),
+            error: None,
         }
     }
 
@@ -38,16 +43,34 @@ impl PulseForm {
 
     pub fn key(&mut self, key: KeyEvent) -> FormKey {
         let at = ORDER.iter().position(|p| *p == self.pulse).unwrap_or(0);
+        self.error = None;
         match key.code {
             KeyCode::Esc => return FormKey::Cancel,
-            KeyCode::Enter => return FormKey::Submit,
+            KeyCode::Enter => match self.refusal() {
+                None => return FormKey::Submit,
+                Some(why) => self.error = Some(why),
+            },
             KeyCode::Down | KeyCode::Right | KeyCode::Tab => self.pulse = ORDER[(at + 1) % 3],
             KeyCode::Up | KeyCode::Left | KeyCode::BackTab => self.pulse = ORDER[(at + 2) % 3],
-            _ => {
-                self.reason.handle_event(&Event::Key(key));
-            }
+            _ => self.error = field::type_into(&mut self.reason, key, limits::REASON),
         }
         FormKey::Stay
+    }
+
+    /// The reason as it is saved: None when nothing was typed.
+    pub fn reason(&self) -> Option<String> {
+        Some(self.reason.value().trim().to_string()).filter(|r| !r.is_empty())
+    }
+
+    /// Why the form cannot be saved as it stands.
+    fn refusal(&self) -> Option<String> {
+        if self.pulse.needs_reason() && self.reason().is_none() {
+            return Some(format!(
+                "{} needs a reason: what is wrong, in a few words",
+                self.pulse.label()
+            ));
+        }
+        limits::REASON.check(self.reason.value()).err()
     }
 
     pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme, criteria: &Criteria) {
@@ -85,10 +108,15 @@ impl PulseForm {
             }
         }
         lines.push(Line::raw(""));
-        lines.push(Line::from(vec![
+        let mut reason = vec![
             Span::styled("Reason: ", theme.header()),
             Span::raw(format!("{}▏", self.reason.value())),
-        ]));
+        ];
+        reason.extend(field::counter(self.reason.value(), limits::REASON, theme));
+        lines.push(Line::from(reason));
+        if let Some(e) = &self.error {
+            lines.push(Line::styled(format!("✗ {e}"), theme.danger()));
+        }
         let height = area.height.min(lines.len() as u16 + 2);
         let popup = Rect::new(
             area.x + area.width.saturating_sub(width) / 2,

@@ -2,18 +2,19 @@
 //! one (what worked, what failed, which prompts helped).
 
 use chrono::{DateTime, Utc};
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use tui_input::Input;
-use tui_input::backend::crossterm::EventHandler;
 
 use super::call::Outcome;
 use super::keymap::Action;
 use super::theme::Theme;
 use crate::domain::Clock;
+use crate::domain::clock::{ago_words, days_since, local_day};
+use crate::domain::text::count_of;
 use crate::error::Result;
 use crate::store::Store;
 use crate::store::call::{self, PendingRetro};
@@ -189,7 +190,10 @@ impl RetroView {
                 } else {
                     &mut form.failed
                 };
-                input.handle_event(&Event::Key(key));
+                let limit = crate::domain::limits::OUTCOME.named("answer");
+                if let Some(why) = super::field::type_into(input, key, limit) {
+                    self.notice = Some(why);
+                }
             }
         }
         Ok(Outcome::Stay)
@@ -252,22 +256,23 @@ impl RetroView {
                 });
             }
         } else {
+            let n = self.rows.len();
             lines.push(Line::styled(
-                format!("{} call(s) waiting for a retrospective", self.rows.len()),
+                format!("{} waiting for a retrospective", count_of(n as i64, "call")),
                 theme.title(),
             ));
             if self.rows.is_empty() {
                 lines.push(Line::styled("Nothing pending. Well done.", theme.dim()));
             }
             for (i, r) in self.rows.iter().enumerate() {
-                let days = self.now.signed_duration_since(r.occurred_at).num_days();
+                let today = local_day(self.now);
                 let text = format!(
-                    "{}{} · {} · {} · {} day(s) ago{}",
+                    "{}{} · {} · {} · {}{}",
                     if i == self.selected { "▶ " } else { "  " },
-                    r.occurred_at.format("%Y-%m-%d"),
+                    local_day(r.occurred_at).format("%Y-%m-%d"),
                     r.account_name,
                     r.call_type.map_or("call", |c| c.label()),
-                    days,
+                    ago_words(days_since(r.occurred_at, today)),
                     r.sentiment
                         .map_or(String::new(), |p| format!(" · {}", p.label()))
                 );

@@ -15,8 +15,10 @@ use rusqlite::Connection;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
+use super::field;
 use super::note_editor::{self, Edit};
 use super::theme::Theme;
+use crate::domain::limits::{self, Limit};
 use crate::domain::model::{Intervention, Pulse, Sentiment, Strength, TouchKind};
 use crate::domain::tagging::{FollowupWhen, parse_csat, parse_followup};
 use crate::error::Result;
@@ -392,11 +394,17 @@ impl WrapUp {
         let alt = key.modifiers.contains(KeyModifiers::ALT);
         let n = self.fields().len().max(1);
         let field = self.focused();
+        let mut refused = None;
         match key.code {
             KeyCode::Esc => return FormKey::Cancel,
             KeyCode::Char('s') if ctrl => return FormKey::Submit,
             KeyCode::Enter if field == Field::Notes && !ctrl && !alt => {
-                note_editor::edit(&mut self.notes, &mut self.notes_cursor, key);
+                match self.over_limit(field, key) {
+                    Some(why) => refused = Some(why),
+                    None => {
+                        note_editor::edit(&mut self.notes, &mut self.notes_cursor, key);
+                    }
+                }
             }
             KeyCode::Enter => return FormKey::Submit,
             KeyCode::Tab => self.focus = (self.focus + 1) % n,
@@ -410,10 +418,36 @@ impl WrapUp {
             KeyCode::Up => self.focus = (self.focus + n - 1) % n,
             // Ctrl chords edit a text field (Ctrl-U clears, Ctrl-W a word); elsewhere nothing.
             _ if (ctrl || alt) && !self.takes_text() => {}
-            _ => self.field_key(field, key),
+            _ => match self.over_limit(field, key) {
+                Some(why) => refused = Some(why),
+                None => self.field_key(field, key),
+            },
         }
         self.errors.retain(|(f, _)| *f != field);
+        if let Some(why) = refused {
+            self.errors.push((field, why));
+        }
         FormKey::Stay
+    }
+
+    /// The text of a field held to a length limit, with its limit.
+    fn limited(&self, field: Field) -> Option<(&str, Limit)> {
+        match field {
+            Field::Action => Some((self.action.value(), limits::ACTION)),
+            Field::Outcome => Some((self.outcome.value(), limits::OUTCOME)),
+            Field::Notes => Some((self.notes.as_str(), limits::NOTES)),
+            _ => None,
+        }
+    }
+
+    /// Why `key` may not type into `field`: it is full.
+    fn over_limit(&self, field: Field, key: KeyEvent) -> Option<String> {
+        let (text, limit) = self.limited(field)?;
+        let types = matches!(key.code, KeyCode::Char(_) | KeyCode::Enter)
+            && !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        (types && !field::fits_one_more(text, limit)).then(|| field::full(limit))
     }
 
     fn field_key(&mut self, field: Field, key: KeyEvent) {
@@ -520,6 +554,12 @@ impl WrapUp {
                 None
             }
         };
+        // A prefill (the fix from the call's notes) may be longer than a field takes.
+        for f in [Field::Action, Field::Outcome, Field::Notes] {
+            if let Some(Err(e)) = self.limited(f).map(|(text, limit)| limit.check(text)) {
+                self.errors.push((f, e));
+            }
+        }
         if let (Some(sentiment), Some(intervention), true) =
             (self.sentiment, self.intervention, self.errors.is_empty())
         {
@@ -644,8 +684,18 @@ impl WrapUp {
                     }
                     row(f, "Follow-up *", spans)
                 }
-                Field::Action => row(f, "Action", vec![Span::raw(text(&self.action, f))]),
-                Field::Outcome => row(f, "Outcome", vec![Span::raw(text(&self.outcome, f))]),
+                Field::Action | Field::Outcome => {
+                    let (label, input, limit) = if f == Field::Action {
+                        ("Action", &self.action, limits::ACTION)
+                    } else {
+                        ("Outcome", &self.outcome, limits::OUTCOME)
+                    };
+                    let mut spans = vec![Span::raw(text(input, f))];
+                    if f == focused {
+                        spans.extend(field::counter(input.value(), limit, theme));
+                    }
+                    row(f, label, spans)
+                }
                 Field::Csat => row(f, "CSAT (1-5)", vec![Span::raw(text(&self.csat, f))]),
                 Field::Escalated => row(
                     f,
