@@ -155,7 +155,7 @@ fn a_title_longer_than_its_limit_is_refused_as_it_is_typed() {
     let text = shown(&app, 80, 24);
     assert!(text.contains("120/120"), "{text}");
     assert!(
-        text.contains("The title takes at most 120 characters"),
+        text.contains("At most 120 characters in the title"),
         "{text}"
     );
     for label in ["Name", "Email", "Role", "Notes"] {
@@ -205,7 +205,7 @@ fn the_wrap_up_action_stops_at_its_limit_and_says_so() {
     let text = shown(&app, 100, 30);
     assert!(text.contains("500/500"), "{text}");
     assert!(
-        text.contains("The action takes at most 500 characters"),
+        text.contains("At most 500 characters in the action"),
         "{text}"
     );
 }

@@ -45,10 +45,11 @@ pub const OUTCOME: Limit = Limit {
     what: "outcome",
     max: 500,
 };
-/// Free notes (a persona's, a call step's, a touch's).
+/// Free notes (a persona's, a call step's, a touch's): room for a long call and a pasted
+/// transcript excerpt (a 50,000-character paste lands whole).
 pub const NOTES: Limit = Limit {
     what: "notes",
-    max: 20_000,
+    max: 100_000,
 };
 
 impl Limit {

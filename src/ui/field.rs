@@ -29,7 +29,7 @@ pub fn fits_one_more(text: &str, limit: Limit) -> bool {
 
 /// The message for a full field.
 pub fn full(limit: Limit) -> String {
-    format!("The {} takes at most {} characters", limit.what, limit.max)
+    format!("At most {} characters in the {}", limit.max, limit.what)
 }
 
 /// " 96/120" beside a field nearing its limit (red once there), nothing before.
