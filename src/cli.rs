@@ -911,6 +911,16 @@ fn team_merge(read_only: bool, args: &MergeArgs) -> Result<ExitCode> {
             .csm
             .as_deref()
             .map_or(String::new(), |c| format!(" ({})", one_line(c)));
+        if m.unchanged {
+            println!(
+                "Unchanged {}{who}: {} accounts, {} personas, {} touches — as merged before",
+                m.path.display(),
+                n(m.accounts),
+                n(m.personas),
+                n(m.touches),
+            );
+            continue;
+        }
         let was = match (&m.replaced, m.replaced_newer) {
             (Some(day), false) => format!("replaced the copy of {day}"),
             (Some(day), true) => {

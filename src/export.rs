@@ -741,12 +741,12 @@ impl<'p, W: Write> Sink<'p, W> {
         self.raw(",\n")?;
         self.value(key)?;
         self.raw(":[")?;
-        let mut count = 0;
+        let mut count: u64 = 0;
         while let Some(record) = next()? {
             self.raw(if count == 0 { "\n" } else { ",\n" })?;
             self.value(&record)?;
             count += 1;
-            if count % progress::EVERY == 0 {
+            if count.is_multiple_of(progress::EVERY) {
                 progress::step(self.progress, progress::EVERY)?;
             }
         }

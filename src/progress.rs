@@ -57,6 +57,20 @@ pub fn step(p: &dyn Progress, n: u64) -> Result<()> {
     Ok(())
 }
 
+/// In a loop over rows, `i` counting from 0: every `EVERY` rows, [`step`] by `EVERY`.
+pub fn every(p: &dyn Progress, i: u64) -> Result<()> {
+    if i > 0 && i.is_multiple_of(EVERY) {
+        return step(p, EVERY);
+    }
+    Ok(())
+}
+
+/// After a loop of `len` rows that called [`every`]: the rows it has not told yet.
+pub fn rest(p: &dyn Progress, len: u64) {
+    let told = len.saturating_sub(1) / EVERY * EVERY;
+    p.advance(len - told);
+}
+
 /// Lets `p`'s stop flag interrupt whatever SQLite statement `conn` is running.
 pub fn interruptible(conn: &Connection, p: &dyn Progress) -> Result<()> {
     if let Some(flag) = p.stop_flag() {

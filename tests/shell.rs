@@ -97,6 +97,44 @@ fn twenty_five_files_merge_in_one_run() {
     assert_eq!(count(&team, "accounts"), 25 * 20 - 1);
 }
 
+/// The team file's records, as `export --format json` gives them (minus its time stamp).
+fn records(dir: &Path, db: &Path) -> serde_json::Value {
+    let out = ok(&attuned(
+        dir,
+        &["export", "--format", "json", "--db", db.to_str().unwrap()],
+    ));
+    let mut v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    v.as_object_mut().unwrap().remove("exported_at");
+    v
+}
+
+#[test]
+fn merging_a_folder_again_copies_only_the_files_that_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let shared = dir.path().join("shared");
+    fs::create_dir(&shared).unwrap();
+    let files = csm_files(&shared, 4);
+    let team = dir.path().join("team.db");
+    ok(&merge(dir.path(), &team, std::slice::from_ref(&shared)));
+    // One CSM works on: an account gone, another renamed.
+    let conn = Connection::open(&files[2]).unwrap();
+    conn.execute_batch(
+        "DELETE FROM accounts WHERE id = (SELECT max(id) FROM accounts);
+         UPDATE accounts SET name = 'Renamed Inc' WHERE id = (SELECT min(id) FROM accounts);",
+    )
+    .unwrap();
+    drop(conn);
+    let out = ok(&merge(dir.path(), &team, std::slice::from_ref(&shared)));
+    assert_eq!(out.matches("— as merged before").count(), 3, "{out}");
+    assert_eq!(out.matches("Merged ").count(), 1, "{out}");
+    assert!(out.contains("csm03.db"), "{out}");
+    assert_eq!(count(&team, "accounts"), 79);
+    // The same records as a team file merged afresh from the same files.
+    let fresh = dir.path().join("fresh.db");
+    ok(&merge(dir.path(), &fresh, std::slice::from_ref(&shared)));
+    assert_eq!(records(dir.path(), &team), records(dir.path(), &fresh));
+}
+
 #[test]
 fn a_folder_merges_every_db_file_in_it_and_nothing_else() {
     let dir = tempfile::tempdir().unwrap();

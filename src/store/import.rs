@@ -183,6 +183,7 @@ fn apply_with(
     Ok(out)
 }
 
+#[allow(clippy::too_many_arguments)] // one call site; the progress sink is the eighth
 fn apply_in_tx(
     store: &mut Store,
     files: &[Parsed],
@@ -872,17 +873,13 @@ impl Importer<'_, '_> {
             self.tick(i)?;
             self.account(f.system, a)?;
         }
-        self.progress
-            .advance(f.accounts.len() as u64 % progress::EVERY);
+        progress::rest(self.progress, f.accounts.len() as u64);
         Ok(())
     }
 
     /// Progress every `progress::EVERY` rows (`i` counts from 0); `Cancelled` on request.
     fn tick(&self, i: usize) -> Result<()> {
-        if i > 0 && i as u64 % progress::EVERY == 0 {
-            progress::step(self.progress, progress::EVERY)?;
-        }
-        Ok(())
+        progress::every(self.progress, i as u64)
     }
 
     fn account(&mut self, system: System, a: &AccountRec) -> Result<i64> {
@@ -1729,9 +1726,7 @@ fn json_in_tx(
         let mut stmt = tx.prepare(&sql)?;
         let records = section(spec.section);
         for (i, r) in records.iter().enumerate() {
-            if i > 0 && i as u64 % progress::EVERY == 0 {
-                progress::step(progress, progress::EVERY)?;
-            }
+            progress::every(progress, i as u64)?;
             let values: Vec<rusqlite::types::Value> = spec
                 .columns
                 .iter()
@@ -1776,7 +1771,7 @@ fn json_in_tx(
             }
         }
         let count = records.len() as u64;
-        progress.advance(count % progress::EVERY);
+        progress::rest(progress, count);
         match spec.section {
             "accounts" => n.accounts = count,
             "personas" => n.personas = count,
@@ -1804,9 +1799,7 @@ fn json_in_tx(
         .collect();
     progress.phase("Refreshing account summaries", Some(ids.len() as u64));
     for (i, id) in ids.into_iter().enumerate() {
-        if i > 0 && i as u64 % progress::EVERY == 0 {
-            progress::step(progress, progress::EVERY)?;
-        }
+        progress::every(progress, i as u64)?;
         refresh_account(&tx, id, &at)?;
     }
     progress::uninterruptible(&tx)?;

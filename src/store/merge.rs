@@ -103,6 +103,9 @@ pub struct Merged {
     pub replaced: Option<String>,
     /// The replaced copy was modified after this one.
     pub replaced_newer: bool,
+    /// The very file merged last time, not modified since: its records were kept as
+    /// they are (the counts are those of that merge).
+    pub unchanged: bool,
 }
 
 #[derive(Debug, Default)]
@@ -381,13 +384,6 @@ fn replace(
 ) -> Result<Merged> {
     // One consistent view of the source, even while its CSM works in it.
     let _snapshot = src.unchecked_transaction()?;
-    let origins = origins_in(src, s.origin)?;
-    if origins.contains(&team_origin) {
-        return Err(Error::Invalid(format!(
-            "{} holds records of the team file itself; nothing was merged",
-            s.path.display()
-        )));
-    }
     let previous: Option<serde_json::Value> = tx
         .query_row(
             "SELECT value FROM main.meta WHERE key = ?1",
@@ -396,6 +392,16 @@ fn replace(
         )
         .optional()?
         .and_then(|v| serde_json::from_str(&v).ok());
+    if let Some(kept) = previous.as_ref().and_then(|p| unchanged(p, s)) {
+        return Ok(kept);
+    }
+    let origins = origins_in(src, s.origin)?;
+    if origins.contains(&team_origin) {
+        return Err(Error::Invalid(format!(
+            "{} holds records of the team file itself; nothing was merged",
+            s.path.display()
+        )));
+    }
     for (table, column) in MERGED_TABLES {
         let columns = columns_of(tx, table)?;
         let source_columns = columns_in(src, "main", table)?;
@@ -438,7 +444,8 @@ fn replace(
             }
             insert.raw_execute()?;
             copied += 1;
-            if copied % progress::EVERY == 0 {
+            // The bar counts files; this only looks at the stop flag.
+            if copied.is_multiple_of(progress::EVERY) {
                 progress::step(progress, 0)?;
             }
         }
@@ -472,6 +479,7 @@ fn replace(
             .and_then(super::parse_timestamp)
             .zip(s.modified)
             .is_some_and(|(before, this)| before > this),
+        unchanged: false,
     };
     // Records of the other origins were replaced too: so were their files' entries.
     let mut forget = tx.prepare("DELETE FROM main.meta WHERE key = ?1")?;
@@ -482,6 +490,8 @@ fn replace(
         "path": s.path.display().to_string(),
         "merged_at": timestamp(now),
         "modified": s.modified.map(timestamp),
+        "modified_ns": modified_ns(s),
+        "schema": schema::LATEST,
         "csm": csm,
         "accounts": merged.accounts,
         "personas": merged.personas,
@@ -493,6 +503,44 @@ fn replace(
         params![format!("{MERGED_PREFIX}{}", s.origin), record.to_string()],
     )?;
     Ok(merged)
+}
+
+/// The source's modification time to the nanosecond: equal to the one recorded at the
+/// last merge, the file has not changed since.
+fn modified_ns(s: &Source) -> Option<i64> {
+    s.modified.and_then(|m| m.timestamp_nanos_opt())
+}
+
+/// What the last merge of this very file brought, if the file has not changed since (same
+/// path, same modification time to the nanosecond, at this schema, merged by an attuned
+/// writing this schema, holding only its own records): re-merging a folder then costs
+/// only the files that changed.
+fn unchanged(previous: &serde_json::Value, s: &Source) -> Option<Merged> {
+    let same = previous.get("path")?.as_str()? == s.path.display().to_string()
+        && previous.get("modified_ns")?.as_i64()? == modified_ns(s)?
+        && previous.get("schema")?.as_i64()? == schema::LATEST
+        && s.version == schema::LATEST
+        // A file holding other files' records (an imported JSON export) is merged again
+        // each time, as the order of the files decides who wins those.
+        && previous.get("origins")?.as_array()?.as_slice() == [serde_json::json!(s.origin)];
+    if !same {
+        return None;
+    }
+    let n = |key: &str| previous.get(key).and_then(|v| v.as_i64()).unwrap_or(0);
+    Some(Merged {
+        path: s.path.clone(),
+        csm: previous
+            .get("csm")
+            .and_then(|c| c.as_str())
+            .map(String::from),
+        accounts: n("accounts"),
+        personas: n("personas"),
+        touches: n("touches"),
+        migrated_from: None,
+        replaced: None,
+        replaced_newer: false,
+        unchanged: true,
+    })
 }
 
 /// The origins of every id the source holds, its own included.
