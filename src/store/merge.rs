@@ -224,12 +224,12 @@ pub fn merge_with(
         &mut new.insert(NewDb::create(into)?).store
     };
     let team_origin = team.origin();
-    let conn = &mut team.conn;
-    progress::interruptible(conn, progress)?;
-    let result = (|| -> Result<Vec<Merged>> {
+    progress::interruptible(&team.conn, progress)?;
+    // A load's big page cache (a team file's indexes outgrow the default one at once),
+    // and foreign keys off (set outside the transaction, where it has effect).
+    let result = team.bulk_load(&[("foreign_keys", 0)], |team| {
+        let conn = &mut team.conn;
         check_covered(conn)?;
-        // Outside the transaction (it has no effect inside one).
-        conn.pragma_update(None, "foreign_keys", false)?;
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         progress.phase("Merging files", Some(chosen.len() as u64));
         let mut merged = Vec::new();
@@ -255,9 +255,8 @@ pub fn merge_with(
         progress::uninterruptible(&tx)?;
         tx.commit()?;
         Ok(merged)
-    })();
-    progress::uninterruptible(conn)?;
-    conn.pragma_update(None, "foreign_keys", true)?;
+    });
+    progress::uninterruptible(&team.conn)?;
     outcome.merged = result.map_err(progress::cancelled)?;
     progress.phase("Optimizing", None);
     team.optimize()?;
