@@ -762,7 +762,11 @@ fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
                 json = Some((shown, bytes));
                 break;
             }
-            parsed.push(import::parse_file(&shown, &bytes, &maps)?);
+            // Parsing looks at no stop flag: on a thread of its own, so Ctrl-C stops at once.
+            let rules = maps.clone();
+            parsed.push(progress::stoppable(p, move || {
+                import::parse_file(&shown, &bytes, &rules)
+            })??);
             progress::step(p, 1)?;
         }
         Ok(())

@@ -151,7 +151,8 @@ fn a_folder_merges_every_db_file_in_it_and_nothing_else() {
     assert_eq!(count(&team, "accounts"), 60);
     // The team file now in the folder is left out of the next merge, not refused.
     let out = ok(&merge(dir.path(), &team, std::slice::from_ref(&shared)));
-    assert_eq!(out.matches("Merged ").count(), 3, "{out}");
+    assert_eq!(out.matches("— as merged before").count(), 3, "{out}");
+    assert!(!out.contains("team.db ("), "{out}");
     assert_eq!(count(&team, "accounts"), 60);
     // An empty folder is a mistake, said as such.
     let empty = dir.path().join("empty");
@@ -321,6 +322,28 @@ fn ctrl_c_stops_an_import_and_leaves_the_file_as_it_was() {
     cancelled(&out);
     assert_eq!(fs::read(&db).unwrap(), bytes);
     assert_eq!(listing(dir.path()), before);
+}
+
+#[test]
+fn ctrl_c_stops_a_csv_import_while_it_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("accounts.csv");
+    let mut text = String::from("Id,Name,ParentId,AnnualRevenue,OwnerId,Industry\r\n");
+    for i in 0..300_000 {
+        text.push_str(&format!("001A{i:08},Company {i},,120000,005A01,Retail\r\n"));
+    }
+    fs::write(&csv, text).unwrap();
+    let db = dir.path().join("new.db");
+    let args = [
+        "import",
+        csv.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+    ];
+    let out = interrupt(spawn(dir.path(), &args), || true);
+    cancelled(&out);
+    assert!(!db.exists());
+    no_leftovers(dir.path());
 }
 
 #[test]
