@@ -526,7 +526,11 @@ fn demo(path: &Path, read_only: bool, args: &DemoArgs) -> Result<ExitCode> {
                 accounts,
             });
         }
-        long(|p| demo::generate_with(&mut store, &opts, &SystemClock, p))?
+        match long(|p| demo::generate_with(&mut store, &opts, &SystemClock, p)) {
+            // Batches are committed one by one into an existing file: say what stayed.
+            Err(Error::Cancelled) => return demo_cancelled(&store, path),
+            made => made?,
+        }
     } else {
         // Built aside and named when complete: a failure (a full disk, Ctrl-C) leaves
         // nothing.
@@ -549,6 +553,19 @@ fn demo(path: &Path, read_only: bool, args: &DemoArgs) -> Result<ExitCode> {
         path.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// A demo stopped in an existing (empty) file keeps the batches it had committed.
+fn demo_cancelled(store: &Store, path: &Path) -> Result<ExitCode> {
+    let kept = store.account_count()?;
+    if kept == 0 {
+        return Err(Error::Cancelled);
+    }
+    eprintln!(
+        "attuned: cancelled; the {kept} demo accounts made so far were kept in {}",
+        path.display()
+    );
+    Ok(ExitCode::from(130))
 }
 
 /// A new database for a command that fills it (demo, import), refusing a write-protected
