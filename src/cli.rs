@@ -8,7 +8,7 @@ use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -246,14 +246,28 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// The flag Ctrl-C sets, from the first long work of the process on: the work under way
+/// (or the next) stops. A second Ctrl-C ends the process at once (what it leaves aside
+/// is swept by the next command writing there). Kept to the end: signal-hook cannot give
+/// SIGINT its default action back.
+fn ctrl_c() -> Arc<AtomicBool> {
+    use signal_hook::consts::SIGINT;
+    static STOP: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    STOP.get_or_init(|| {
+        let stop = Arc::new(AtomicBool::new(false));
+        // Run in this order: the exit looks at the flag before the second one sets it.
+        let _ = signal_hook::flag::register_conditional_shutdown(SIGINT, 130, stop.clone());
+        let _ = signal_hook::flag::register(SIGINT, stop.clone());
+        stop
+    })
+    .clone()
+}
+
 /// A long command's progress on stderr: a bar (or a spinner, when the total is unknown)
-/// while stderr is a terminal, nothing otherwise. Ctrl-C sets its stop flag either way;
-/// a second Ctrl-C ends the process at once (what a dead process left aside is swept by
-/// the next command writing there).
+/// while stderr is a terminal, nothing otherwise; stopped by Ctrl-C (`ctrl_c`).
 struct Shown {
     bar: Option<indicatif::ProgressBar>,
     stop: Arc<AtomicBool>,
-    signals: Vec<signal_hook::SigId>,
     /// `ATTUNED_IMPORT_TIMING`: each phase's seconds on stderr, for benchmarks.
     timing: Option<Mutex<(String, Instant)>>,
 }
@@ -261,16 +275,7 @@ struct Shown {
 impl Shown {
     /// `draw`: whether a bar may be drawn (not over output going to the same terminal).
     fn new(draw: bool) -> Shown {
-        use signal_hook::consts::SIGINT;
-        let stop = Arc::new(AtomicBool::new(false));
-        // The second Ctrl-C exits (the condition is checked before the flag is set).
-        let signals = [
-            signal_hook::flag::register_conditional_shutdown(SIGINT, 130, stop.clone()),
-            signal_hook::flag::register(SIGINT, stop.clone()),
-        ]
-        .into_iter()
-        .filter_map(|r| r.ok())
-        .collect();
+        let stop = ctrl_c();
         let bar = (draw && io::stderr().is_terminal()).then(|| {
             let bar = indicatif::ProgressBar::new_spinner();
             bar.enable_steady_tick(std::time::Duration::from_millis(120));
@@ -278,25 +283,17 @@ impl Shown {
         });
         let timing = std::env::var_os("ATTUNED_IMPORT_TIMING")
             .map(|_| Mutex::new((String::new(), Instant::now())));
-        Shown {
-            bar,
-            stop,
-            signals,
-            timing,
-        }
+        Shown { bar, stop, timing }
     }
 
     fn stopped(&self) -> bool {
         self.stop.load(Ordering::Relaxed)
     }
 
-    /// Takes the bar off the screen; Ctrl-C kills again.
+    /// Takes the bar off the screen (and times the last phase).
     fn clear(&mut self) {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
-        }
-        for id in self.signals.drain(..) {
-            signal_hook::low_level::unregister(id);
         }
         self.phase("", None);
     }
