@@ -4,9 +4,11 @@
 //! non-zero exit status; usage mistakes get clap's own message and status 2.
 
 use std::fs;
-use std::io;
+use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -16,6 +18,7 @@ use crate::domain::SystemClock;
 use crate::domain::text::{clean_line, clean_text};
 use crate::error::{Error, Result};
 use crate::export;
+use crate::progress::{self, Progress};
 use crate::store::{self, Store, check};
 
 /// A keyboard-first workstation for Customer Success Managers; the book of business
@@ -57,6 +60,17 @@ pub enum Command {
     Team(TeamCommand),
     /// Coaching KPIs per CSM, segment and month, with flags, as Markdown (the database is only read)
     Report(ReportArgs),
+    /// Print a completion script for a shell (bash, zsh, fish, elvish, powershell)
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), e.g. `attuned man | man -l -`
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -97,8 +111,8 @@ pub struct MergeArgs {
     #[arg(long, value_name = "PATH")]
     pub into: PathBuf,
 
-    /// The CSMs' files; the same CSM's file given twice: the last one is merged
-    #[arg(value_name = "FILE", required = true)]
+    /// The CSMs' files, or folders of them (every *.db file in a folder); the same CSM's file given twice: the last one is merged
+    #[arg(value_name = "FILE_OR_FOLDER", required = true)]
     pub files: Vec<PathBuf>,
 }
 
@@ -223,8 +237,133 @@ pub fn run() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             report(&e);
+            if matches!(e, Error::Cancelled) {
+                // What a shell reports for a command stopped by Ctrl-C (128 + SIGINT).
+                return ExitCode::from(130);
+            }
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The flag Ctrl-C sets, from the first long work of the process on: the work under way
+/// (or the next) stops. A second Ctrl-C ends the process at once (what it leaves aside
+/// is swept by the next command writing there). Kept to the end: signal-hook cannot give
+/// SIGINT its default action back.
+fn ctrl_c() -> Arc<AtomicBool> {
+    use signal_hook::consts::SIGINT;
+    static STOP: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    STOP.get_or_init(|| {
+        let stop = Arc::new(AtomicBool::new(false));
+        // Run in this order: the exit looks at the flag before the second one sets it.
+        let _ = signal_hook::flag::register_conditional_shutdown(SIGINT, 130, stop.clone());
+        let _ = signal_hook::flag::register(SIGINT, stop.clone());
+        stop
+    })
+    .clone()
+}
+
+/// A long command's progress on stderr: a bar (or a spinner, when the total is unknown)
+/// while stderr is a terminal, nothing otherwise; stopped by Ctrl-C (`ctrl_c`).
+struct Shown {
+    bar: Option<indicatif::ProgressBar>,
+    stop: Arc<AtomicBool>,
+    /// `ATTUNED_IMPORT_TIMING`: each phase's seconds on stderr, for benchmarks.
+    timing: Option<Mutex<(String, Instant)>>,
+}
+
+impl Shown {
+    /// `draw`: whether a bar may be drawn (not over output going to the same terminal).
+    fn new(draw: bool) -> Shown {
+        let stop = ctrl_c();
+        let bar = (draw && io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        });
+        let timing = std::env::var_os("ATTUNED_IMPORT_TIMING")
+            .map(|_| Mutex::new((String::new(), Instant::now())));
+        Shown { bar, stop, timing }
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    /// Takes the bar off the screen (and times the last phase).
+    fn clear(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+        self.phase("", None);
+    }
+}
+
+impl Drop for Shown {
+    fn drop(&mut self) {
+        self.clear();
+    }
+}
+
+impl Progress for Shown {
+    fn phase(&self, what: &str, total: Option<u64>) {
+        if let Some(timing) = &self.timing
+            && let Ok(mut t) = timing.lock()
+        {
+            if !t.0.is_empty() {
+                eprintln!("  {}: {:.2} s", t.0, t.1.elapsed().as_secs_f64());
+            }
+            *t = (what.to_string(), Instant::now());
+        }
+        let Some(bar) = &self.bar else { return };
+        let template = match total {
+            // cargo's look: the phase in bold, then the bar, count, rate and time left.
+            Some(_) => {
+                "{msg:>20.cyan.bold} [{bar:30}] {human_pos}/{human_len} ({per_sec:0}, {eta} left)"
+            }
+            None => "{msg:>20.cyan.bold} {spinner} {elapsed}",
+        };
+        if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        match total {
+            Some(n) => bar.set_length(n),
+            None => bar.unset_length(),
+        }
+        bar.reset();
+        bar.set_message(what.to_string());
+    }
+
+    fn advance(&self, n: u64) {
+        if let Some(bar) = &self.bar {
+            bar.inc(n);
+        }
+    }
+
+    fn stop_flag(&self) -> Option<Arc<AtomicBool>> {
+        Some(self.stop.clone())
+    }
+}
+
+/// Runs a long command's library work with progress shown and Ctrl-C caught: stopped, it
+/// is `Cancelled` (and the work's transaction rolled back, its aside file removed).
+fn long<T>(work: impl FnOnce(&dyn Progress) -> Result<T>) -> Result<T> {
+    long_drawn(true, work)
+}
+
+/// `long` for work writing to `out` (none: standard output), whose bar stays off a
+/// terminal the output is shown on.
+fn long_to<T>(out: Option<&Path>, work: impl FnOnce(&dyn Progress) -> Result<T>) -> Result<T> {
+    long_drawn(out.is_some() || !io::stdout().is_terminal(), work)
+}
+
+fn long_drawn<T>(draw: bool, work: impl FnOnce(&dyn Progress) -> Result<T>) -> Result<T> {
+    let mut shown = Shown::new(draw);
+    let out = work(&shown);
+    shown.clear();
+    match out {
+        Err(_) if shown.stopped() => Err(Error::Cancelled),
+        other => other.map_err(progress::cancelled),
     }
 }
 
@@ -252,6 +391,9 @@ fn one_line(s: &str) -> String {
 }
 
 fn dispatch(cli: Cli) -> Result<ExitCode> {
+    if let Some(c @ (Command::Completions(_) | Command::Man)) = &cli.command {
+        return shell_files(c);
+    }
     let path = db_path(cli.db)?;
     match cli.command {
         None => workstation(&path, cli.read_only),
@@ -273,6 +415,32 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             team_merge(cli.read_only, &args).map_err(|e| write_failed(&args.into, e))
         }
         Some(Command::Report(args)) => kpi_report(&path, &args),
+        Some(c @ (Command::Completions(_) | Command::Man)) => shell_files(&c),
+    }
+}
+
+/// `attuned completions SHELL` and `attuned man`: need no database.
+fn shell_files(command: &Command) -> Result<ExitCode> {
+    use clap::CommandFactory;
+    use std::io::Write as _;
+    let mut cli = Cli::command();
+    let mut out = Vec::new();
+    match command {
+        Command::Completions(args) => {
+            clap_complete::generate(args.shell, &mut cli, "attuned", &mut out);
+        }
+        Command::Man => {
+            clap_mangen::Man::new(cli)
+                .render(&mut out)
+                .map_err(|e| Error::io(Path::new("stdout"), e))?;
+        }
+        _ => {}
+    }
+    match io::stdout().lock().write_all(&out) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        other => other
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(|e| Error::io(Path::new("stdout"), e)),
     }
 }
 
@@ -355,13 +523,21 @@ fn demo(path: &Path, read_only: bool, args: &DemoArgs) -> Result<ExitCode> {
                 accounts,
             });
         }
-        demo::generate(&mut store, &opts, &SystemClock)?
+        match long(|p| demo::generate_with(&mut store, &opts, &SystemClock, p)) {
+            // Batches are committed one by one into an existing file: say what stayed.
+            Err(Error::Cancelled) => return demo_cancelled(&store, path),
+            made => made?,
+        }
     } else {
-        // Built aside and named when complete: a failure (a full disk) leaves nothing.
-        let mut new = new_db(path)?;
-        let made = demo::generate(&mut new.store, &opts, &SystemClock)?;
-        new.keep()?;
-        made
+        // Built aside and named when complete: a failure (a full disk, Ctrl-C) leaves
+        // nothing.
+        long(|p| {
+            let mut new = new_db(path)?;
+            let made = demo::generate_with(&mut new.store, &opts, &SystemClock, p)?;
+            p.phase("Syncing", None);
+            new.keep()?;
+            Ok(made)
+        })?
     };
     println!(
         "demo: {} accounts, {} personas, {} touches, {} follow-ups, {} signals in {:.2} s -> {}",
@@ -374,6 +550,19 @@ fn demo(path: &Path, read_only: bool, args: &DemoArgs) -> Result<ExitCode> {
         path.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// A demo stopped in an existing (empty) file keeps the batches it had committed.
+fn demo_cancelled(store: &Store, path: &Path) -> Result<ExitCode> {
+    let kept = store.account_count()?;
+    if kept == 0 {
+        return Err(Error::Cancelled);
+    }
+    eprintln!(
+        "attuned: cancelled; the {kept} demo accounts made so far were kept in {}",
+        path.display()
+    );
+    Ok(ExitCode::from(130))
 }
 
 /// A new database for a command that fills it (demo, import), refusing a write-protected
@@ -480,12 +669,14 @@ fn followups(path: &Path, args: &FollowupsArgs) -> Result<ExitCode> {
 
 fn export_json(store: &Store, out: Option<&Path>) -> Result<ExitCode> {
     let Some(out) = out else {
-        export::json_to_stdout(store.conn(), &SystemClock)?;
+        long_to(None, |p| {
+            export::json_to_stdout(store.conn(), &SystemClock, p)
+        })?;
         return Ok(ExitCode::SUCCESS);
     };
     refuse_to_overwrite_db(store.path(), out)?;
     let started = Instant::now();
-    let n = export::json_to_file(store.conn(), out, &SystemClock)?;
+    let n = long(|p| export::json_to_file(store.conn(), out, &SystemClock, p))?;
     // stderr: `--out /dev/stdout` must get nothing but the JSON.
     eprintln!(
         "exported {} accounts, {} personas, {} touches, {} follow-ups in {:.2} s -> {}",
@@ -503,8 +694,12 @@ fn export_csv(store: &Store, out: Option<&Path>) -> Result<ExitCode> {
     if let Some(out) = out {
         refuse_to_overwrite_db(store.path(), out)?;
     }
-    let n = export::write_output(out, |w, shown| {
-        crate::export_csv::write(store.conn(), w, shown)
+    let n = long_to(out, |p| {
+        p.phase("Exporting accounts", None);
+        progress::interruptible(store.conn(), p)?;
+        export::write_output(out, |w, shown| {
+            crate::export_csv::write(store.conn(), w, shown)
+        })
     })?;
     if let Some(out) = out {
         eprintln!("exported {n} accounts -> {}", out.display());
@@ -517,13 +712,17 @@ fn export_md(store: &Store, out: Option<&Path>, account: Option<&str>) -> Result
         refuse_to_overwrite_db(store.path(), out)?;
     }
     let at = store::summary::AsOf::new(&SystemClock);
-    let text = match account {
-        Some(sel) => {
-            let id = store::exports::find_account(store.conn(), sel)?;
-            crate::export_md::account_brief(store.conn(), id, &at)?
+    let text = long(|p| {
+        p.phase("Writing the brief", None);
+        progress::interruptible(store.conn(), p)?;
+        match account {
+            Some(sel) => {
+                let id = store::exports::find_account(store.conn(), sel)?;
+                crate::export_md::account_brief(store.conn(), id, &at)
+            }
+            None => crate::export_md::portfolio_brief(store.conn(), &at),
         }
-        None => crate::export_md::portfolio_brief(store.conn(), &at)?,
-    };
+    })?;
     let text = clean_text(&text);
     export::write_output(out, |w, shown| {
         w.write_all(text.as_bytes())
@@ -563,20 +762,29 @@ fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
     let started = Instant::now();
     let mut parsed = Vec::new();
     let mut json = None;
-    for file in &args.files {
-        let bytes = fs::read(file).map_err(|e| Error::io(file, e))?;
-        let shown = file.display().to_string();
-        if import::looks_like_json(&bytes) {
-            if args.files.len() > 1 {
-                return Err(Error::Invalid(format!(
-                    "{shown}: an attuned JSON export is imported on its own"
-                )));
+    long(|p| {
+        p.phase("Reading files", Some(args.files.len() as u64));
+        for file in &args.files {
+            let bytes = fs::read(file).map_err(|e| Error::io(file, e))?;
+            let shown = file.display().to_string();
+            if import::looks_like_json(&bytes) {
+                if args.files.len() > 1 {
+                    return Err(Error::Invalid(format!(
+                        "{shown}: an attuned JSON export is imported on its own"
+                    )));
+                }
+                json = Some((shown, bytes));
+                break;
             }
-            json = Some((shown, bytes));
-            break;
+            // Parsing looks at no stop flag: on a thread of its own, so Ctrl-C stops at once.
+            let rules = maps.clone();
+            parsed.push(progress::stoppable(p, move || {
+                import::parse_file(&shown, &bytes, &rules)
+            })??);
+            progress::step(p, 1)?;
         }
-        parsed.push(import::parse_file(&shown, &bytes, &maps)?);
-    }
+        Ok(())
+    })?;
     let mode = if args.dry_run {
         Mode::DryRun
     } else if args.keep_good {
@@ -588,15 +796,19 @@ fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
         let dry_run = mode == Mode::DryRun;
         let n = if path.exists() {
             let mut store = Store::open_for_writing(path)?;
-            store::import::apply_json(&mut store, &shown, &bytes, dry_run)?
+            long(|p| store::import::apply_json_showing(&mut store, &shown, &bytes, dry_run, p))?
         } else {
             // Built aside and named once imported: a failure leaves nothing behind.
-            let mut new = new_db(path)?;
-            let n = store::import::apply_json(&mut new.store, &shown, &bytes, dry_run)?;
-            if !dry_run {
-                new.keep()?;
-            }
-            n
+            long(|p| {
+                let mut new = new_db(path)?;
+                let n =
+                    store::import::apply_json_showing(&mut new.store, &shown, &bytes, dry_run, p)?;
+                if !dry_run {
+                    p.phase("Syncing", None);
+                    new.keep()?;
+                }
+                Ok(n)
+            })?
         };
         println!(
             "import{}: {shown}: {} accounts, {} personas, {} touches, {} follow-ups in {:.2} s",
@@ -628,9 +840,9 @@ fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
     }
     let out = if path.exists() {
         let mut store = Store::open_for_writing(path)?;
-        store::import::apply(&mut store, &parsed, mode, &SystemClock)?
+        long(|p| store::import::apply_showing(&mut store, &parsed, mode, &SystemClock, p))?
     } else {
-        store::import::apply_to_new_file(path, &parsed, mode, &SystemClock)?
+        long(|p| store::import::apply_to_new_file_showing(path, &parsed, mode, &SystemClock, p))?
     };
     for p in &parsed {
         if p.kind == import::Kind::MavenReference {
@@ -703,7 +915,8 @@ fn team_merge(read_only: bool, args: &MergeArgs) -> Result<ExitCode> {
         ));
     }
     let started = Instant::now();
-    let out = store::merge::merge(&args.into, &args.files, chrono::Utc::now())?;
+    let files = store::merge::sources_in(&args.files, &args.into)?;
+    let out = long(|p| store::merge::merge_with(&args.into, &files, chrono::Utc::now(), p))?;
     for (skipped, later) in &out.skipped {
         println!(
             "Skipped {}: the same CSM's file as {}, given later",
@@ -716,6 +929,16 @@ fn team_merge(read_only: bool, args: &MergeArgs) -> Result<ExitCode> {
             .csm
             .as_deref()
             .map_or(String::new(), |c| format!(" ({})", one_line(c)));
+        if m.unchanged {
+            println!(
+                "Unchanged {}{who}: {} accounts, {} personas, {} touches — as merged before",
+                m.path.display(),
+                n(m.accounts),
+                n(m.personas),
+                n(m.touches),
+            );
+            continue;
+        }
         let was = match (&m.replaced, m.replaced_newer) {
             (Some(day), false) => format!("replaced the copy of {day}"),
             (Some(day), true) => {
@@ -797,7 +1020,11 @@ fn kpi_report(path: &Path, args: &ReportArgs) -> Result<ExitCode> {
     let last_day = args.until.unwrap_or_else(|| SystemClock.today());
     let window = Window::ending(last_day, args.months);
     let started = Instant::now();
-    let k = kpi::load(conn, who, window)?;
+    let k = long(|p| {
+        p.phase("Computing KPIs", None);
+        progress::interruptible(conn, p)?;
+        kpi::load(conn, who, window)
+    })?;
     let elapsed = started.elapsed();
     let source = path.display().to_string();
     let mut text = crate::report::markdown(
@@ -843,7 +1070,12 @@ fn audits_in_scope(
 fn backup(path: &Path, args: &BackupArgs) -> Result<ExitCode> {
     let store = Store::open_read_only(path)?;
     let started = Instant::now();
-    let written = store.backup_to(&args.dest)?;
+    let written = long(|p| {
+        p.phase("Copying", None);
+        // One statement (VACUUM INTO) into a file built aside: stopped, it is removed.
+        progress::interruptible(store.conn(), p)?;
+        store.backup_to(&args.dest)
+    })?;
     println!(
         "backup: {} -> {} in {:.2} s",
         path.display(),
@@ -881,7 +1113,7 @@ fn audit_draw(path: &Path, read_only: bool, args: &AuditDrawArgs) -> Result<Exit
         seed: Some(seed),
         csm_id: None,
     };
-    let drawn = audits::draw(&mut store, &req, SystemClock.now())?;
+    let drawn = long(|p| audits::draw_with(&mut store, &req, SystemClock.now(), p))?;
     println!(
         "Adaptability audits, {quarter}, seed {seed}, {} per CSM",
         args.per_csm
@@ -942,7 +1174,11 @@ fn audit_summary(path: &Path, args: &AuditSummaryArgs) -> Result<ExitCode> {
 
 fn check(path: &Path) -> Result<ExitCode> {
     let store = Store::open_read_only(path)?;
-    let report = check::run(store.conn())?;
+    let report = long(|p| {
+        p.phase("Checking integrity", None);
+        progress::interruptible(store.conn(), p)?;
+        check::run(store.conn())
+    })?;
     println!("{}", path.display());
     println!(
         "SQLite {}, schema {}",

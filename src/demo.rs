@@ -22,6 +22,7 @@ use crate::domain::model::{
 use crate::domain::outcome::RenewalResult;
 use crate::domain::prompts::{Library, PromptContext};
 use crate::error::{Error, Result};
+use crate::progress::{self, Progress, Silent};
 use crate::store::summary::{self, AsOf};
 use crate::store::write::{NewAccount, NewCsm, NewFollowup, NewPersona, NewTouch, Tx};
 use crate::store::{Store, bulk};
@@ -75,13 +76,27 @@ const HISTORY_DAYS: i64 = 548;
 /// Fills `store` with `opts.accounts` accounts owned by the file's CSM (created, with a
 /// team lead, when the file has none).
 pub fn generate(store: &mut Store, opts: &DemoOptions, clock: &dyn Clock) -> Result<DemoSummary> {
+    generate_with(store, opts, clock, &Silent)
+}
+
+/// `generate`, telling `progress` how many accounts are made and stopping when it asks.
+/// Batches already committed stay; in a new file (`NewDb`) nothing does.
+pub fn generate_with(
+    store: &mut Store,
+    opts: &DemoOptions,
+    clock: &dyn Clock,
+    progress: &dyn Progress,
+) -> Result<DemoSummary> {
     if opts.accounts > MAX_ACCOUNTS {
         return Err(Error::Invalid(format!(
             "a demo of {} accounts is too large (at most {MAX_ACCOUNTS})",
             opts.accounts
         )));
     }
-    store.bulk_load(DEMO_SETTINGS, |store| fill(store, opts, clock))
+    progress::interruptible(store.conn(), progress)?;
+    let made = store.bulk_load(DEMO_SETTINGS, |store| fill(store, opts, clock, progress));
+    progress::uninterruptible(store.conn())?;
+    made.map_err(progress::cancelled)
 }
 
 /// The instant the demo's history runs up to: the start of the CSM's day (or of the day
@@ -97,7 +112,12 @@ fn anchor(clock: &dyn Clock) -> DateTime<Utc> {
     }
 }
 
-fn fill(store: &mut Store, opts: &DemoOptions, clock: &dyn Clock) -> Result<DemoSummary> {
+fn fill(
+    store: &mut Store,
+    opts: &DemoOptions,
+    clock: &dyn Clock,
+    progress: &dyn Progress,
+) -> Result<DemoSummary> {
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let now = anchor(clock);
     let team = draw_team(&mut rng);
@@ -125,13 +145,16 @@ fn fill(store: &mut Store, opts: &DemoOptions, clock: &dyn Clock) -> Result<Demo
     let mut total = DemoSummary::default();
     store.write(|tx| bulk::defer(tx.conn(), DEFERRED_INDEXES, DEFERRED_TRIGGERS))?;
     let mut made = Ok(());
+    progress.phase("Generating accounts", Some(opts.accounts as u64));
     while total.accounts < opts.accounts && made.is_ok() {
         let goal = (opts.accounts - total.accounts).min(BATCH);
         made = store
-            .write(|tx| generator.batch(tx, goal))
+            .write(|tx| generator.batch(tx, goal, progress))
             .map(|batch| add(&mut total, &batch));
     }
-    // Whatever happened, the file gets its indexes and totals back.
+    // Whatever happened (Ctrl-C too), the file gets its indexes and totals back.
+    progress::uninterruptible(store.conn())?;
+    progress.phase("Indexing", None);
     let note = format!("seed {} · {} accounts", opts.seed, total.accounts);
     store.write(|tx| {
         bulk::put_back(tx.conn())?;
@@ -470,9 +493,14 @@ impl Acct {
 
 impl Generator {
     /// Generates about `goal` accounts (never more) in the open transaction.
-    fn batch(&mut self, tx: &Tx<'_>, goal: usize) -> Result<DemoSummary> {
+    fn batch(&mut self, tx: &Tx<'_>, goal: usize, progress: &dyn Progress) -> Result<DemoSummary> {
         let mut sum = DemoSummary::default();
+        let mut told = 0;
         while sum.accounts < goal {
+            if sum.accounts - told >= 64 {
+                progress::step(progress, (sum.accounts - told) as u64)?;
+                told = sum.accounts;
+            }
             let parent = self.account(tx, None, &mut sum)?;
             if parent.segment == Segment::Enterprise && !parent.former && self.rng.random_bool(0.05)
             {
@@ -482,6 +510,7 @@ impl Generator {
                 }
             }
         }
+        progress.advance((sum.accounts - told) as u64);
         Ok(sum)
     }
 

@@ -50,6 +50,9 @@ pub enum Error {
     NoDataDir,
     #[error("terminal: {0}")]
     Terminal(std::io::Error),
+    /// Stopped on the user's request (Ctrl-C) before anything was kept.
+    #[error("cancelled; nothing was changed")]
+    Cancelled,
 }
 
 impl Error {

@@ -19,6 +19,7 @@ use crate::domain::Clock;
 use crate::error::{Error, Result};
 use crate::fsx;
 use crate::json_id::JsonId;
+use crate::progress::{self, Progress};
 use crate::store::timestamp;
 
 /// How many records of each kind an export wrote.
@@ -35,9 +36,17 @@ pub struct Counts {
 }
 
 /// Writes the JSON export to standard output.
-pub fn json_to_stdout(conn: &Connection, clock: &dyn Clock) -> Result<Counts> {
+pub fn json_to_stdout(
+    conn: &Connection,
+    clock: &dyn Clock,
+    progress: &dyn Progress,
+) -> Result<Counts> {
     let stdout = io::stdout().lock();
-    let mut sink = Sink::new(BufWriter::with_capacity(1 << 16, stdout), "stdout");
+    let mut sink = Sink::new(
+        BufWriter::with_capacity(1 << 16, stdout),
+        "stdout",
+        progress,
+    );
     let counts = write_json(conn, clock, &mut sink)?;
     sink.flush()?;
     Ok(counts)
@@ -46,9 +55,14 @@ pub fn json_to_stdout(conn: &Connection, clock: &dyn Clock) -> Result<Counts> {
 /// Writes the JSON export to `out` (see `fsx::write_out`): a file is written aside and
 /// renamed into place only when complete, so a failed or interrupted export never leaves
 /// a truncated file behind; a link to a file is refused, never written through.
-pub fn json_to_file(conn: &Connection, out: &Path, clock: &dyn Clock) -> Result<Counts> {
+pub fn json_to_file(
+    conn: &Connection,
+    out: &Path,
+    clock: &dyn Clock,
+    progress: &dyn Progress,
+) -> Result<Counts> {
     fsx::write_out(out, |w| {
-        let mut sink = Sink::new(w, out);
+        let mut sink = Sink::new(w, out, progress);
         let counts = write_json(conn, clock, &mut sink)?;
         sink.flush()?;
         Ok(counts)
@@ -75,7 +89,7 @@ pub fn write_output<T>(
 fn write_json<W: Write>(
     conn: &Connection,
     clock: &dyn Clock,
-    sink: &mut Sink<W>,
+    sink: &mut Sink<'_, W>,
 ) -> Result<Counts> {
     // One read transaction: a CSM writing in the app meanwhile can't tear the export.
     let snapshot = conn.unchecked_transaction()?;
@@ -84,6 +98,9 @@ fn write_json<W: Write>(
     sink.value(&version)?;
     sink.raw(",\n\"exported_at\":")?;
     sink.value(&timestamp(clock.now()))?;
+    sink.progress
+        .phase("Exporting records", Some(records(conn)?));
+    progress::interruptible(conn, sink.progress)?;
     let counts = Counts {
         csms: csms(conn, sink)?,
         accounts: accounts(conn, sink)?,
@@ -95,8 +112,27 @@ fn write_json<W: Write>(
         signals: signals(conn, sink)?,
     };
     sink.raw("\n}\n")?;
+    progress::uninterruptible(conn)?;
     snapshot.commit()?;
     Ok(counts)
+}
+
+/// The records an export writes, for its progress bar.
+fn records(conn: &Connection) -> Result<u64> {
+    let tables = [
+        "csms",
+        "accounts",
+        "personas",
+        "persona_changes",
+        "pulse_history",
+        "touches",
+        "followups",
+        "signals",
+    ];
+    let sql = tables
+        .map(|t| format!("(SELECT count(*) FROM {t})"))
+        .join(" + ");
+    Ok(conn.query_row(&format!("SELECT {sql}"), [], |r| r.get::<_, i64>(0))? as u64)
 }
 
 // ---- records ----
@@ -293,7 +329,7 @@ fn read_external_id(r: &Row<'_>) -> rusqlite::Result<(i64, ExternalId)> {
     ))
 }
 
-fn csms<W: Write>(conn: &Connection, sink: &mut Sink<W>) -> Result<u64> {
+fn csms<W: Write>(conn: &Connection, sink: &mut Sink<'_, W>) -> Result<u64> {
     let mut stmt = conn.prepare(
         "SELECT id, name, email, region, team_lead_id, is_team_lead, is_me, created_at
          FROM csms ORDER BY id",
@@ -321,7 +357,7 @@ fn csms<W: Write>(conn: &Connection, sink: &mut Sink<W>) -> Result<u64> {
     })
 }
 
-fn accounts<W: Write>(conn: &Connection, sink: &mut Sink<W>) -> Result<u64> {
+fn accounts<W: Write>(conn: &Connection, sink: &mut Sink<'_, W>) -> Result<u64> {
     let mut stmt = conn.prepare(
         "SELECT id, name, segment, tier, industry, contract_value, renewal_date, owner_csm_id,
                 parent_id, created_at, archived_at,
@@ -370,7 +406,7 @@ fn accounts<W: Write>(conn: &Connection, sink: &mut Sink<W>) -> Result<u64> {
     })
 }
 
-fn personas<W: Write>(conn: &Connection, sink: &mut Sink<W>) -> Result<u64> {
+fn personas<W: Write>(conn: &Connection, sink: &mut Sink<'_, W>) -> Result<u64> {
     let mut stmt = conn.prepare(
         "SELECT id, account_id, name, title, email, phone, role, role_guessed, reports_to_id,
                 strength, sentiment, last_contact_at, notes, created_at, archived_at
@@ -406,7 +442,7 @@ fn personas<W: Write>(conn: &Connection, sink: &mut Sink<W>) -> Result<u64> {
     })
 }
 
-fn persona_changes<W: Write>(conn: &Connection, sink: &mut Sink<W>) -> Result<u64> {
+fn persona_changes<W: Write>(conn: &Connection, sink: &mut Sink<'_, W>) -> Result<u64> {
     let mut stmt = conn.prepare(
         "SELECT id, persona_id, changed_at, strength, sentiment, reason, touch_id
          FROM persona_changes ORDER BY id",
@@ -424,7 +460,7 @@ fn persona_changes<W: Write>(conn: &Connection, sink: &mut Sink<W>) -> Result<u6
     })
 }
 
-fn pulse_history<W: Write>(conn: &Connection, sink: &mut Sink<W>) -> Result<u64> {
+fn pulse_history<W: Write>(conn: &Connection, sink: &mut Sink<'_, W>) -> Result<u64> {
     let mut stmt = conn.prepare(
         "SELECT id, account_id, pulse, reason, set_at, csm_id, touch_id
          FROM pulse_history ORDER BY id",
@@ -442,7 +478,7 @@ fn pulse_history<W: Write>(conn: &Connection, sink: &mut Sink<W>) -> Result<u64>
     })
 }
 
-fn touches<W: Write>(conn: &Connection, sink: &mut Sink<W>) -> Result<u64> {
+fn touches<W: Write>(conn: &Connection, sink: &mut Sink<'_, W>) -> Result<u64> {
     let mut stmt = conn.prepare(
         "SELECT id, account_id, csm_id, kind, call_type, status, occurred_at, ended_at,
                 summary, notes, sentiment, intervention, followup_on, no_followup, outcome,
@@ -551,7 +587,7 @@ fn read_revision(r: &Row<'_>) -> rusqlite::Result<(i64, Revision)> {
     ))
 }
 
-fn followups<W: Write>(conn: &Connection, sink: &mut Sink<W>) -> Result<u64> {
+fn followups<W: Write>(conn: &Connection, sink: &mut Sink<'_, W>) -> Result<u64> {
     let mut stmt = conn.prepare(
         "SELECT id, account_id, touch_id, persona_id, due_on, action, created_at, done_at,
                 snoozed_from
@@ -572,7 +608,7 @@ fn followups<W: Write>(conn: &Connection, sink: &mut Sink<W>) -> Result<u64> {
     })
 }
 
-fn signals<W: Write>(conn: &Connection, sink: &mut Sink<W>) -> Result<u64> {
+fn signals<W: Write>(conn: &Connection, sink: &mut Sink<'_, W>) -> Result<u64> {
     let mut stmt = conn.prepare(
         "SELECT id, account_id, kind, value, note, observed_at FROM signals ORDER BY id",
     )?;
@@ -591,7 +627,7 @@ fn signals<W: Write>(conn: &Connection, sink: &mut Sink<W>) -> Result<u64> {
 /// Streams a table without children: one record per row of `stmt`.
 fn table<W: Write, T: Serialize>(
     stmt: &mut Statement<'_>,
-    sink: &mut Sink<W>,
+    sink: &mut Sink<'_, W>,
     key: &str,
     read: impl Fn(&mut Cols<'_, '_>) -> rusqlite::Result<T>,
 ) -> Result<u64> {
@@ -670,16 +706,18 @@ impl<'s, T> Children<'s, T> {
 }
 
 /// The output stream, with the name its write errors are reported under.
-struct Sink<W> {
+struct Sink<'p, W> {
     w: W,
     dest: PathBuf,
+    progress: &'p dyn Progress,
 }
 
-impl<W: Write> Sink<W> {
-    fn new(w: W, dest: impl Into<PathBuf>) -> Self {
+impl<'p, W: Write> Sink<'p, W> {
+    fn new(w: W, dest: impl Into<PathBuf>, progress: &'p dyn Progress) -> Self {
         Sink {
             w,
             dest: dest.into(),
+            progress,
         }
     }
 
@@ -706,12 +744,16 @@ impl<W: Write> Sink<W> {
         self.raw(",\n")?;
         self.value(key)?;
         self.raw(":[")?;
-        let mut count = 0;
+        let mut count: u64 = 0;
         while let Some(record) = next()? {
             self.raw(if count == 0 { "\n" } else { ",\n" })?;
             self.value(&record)?;
             count += 1;
+            if count.is_multiple_of(progress::EVERY) {
+                progress::step(self.progress, progress::EVERY)?;
+            }
         }
+        self.progress.advance(count % progress::EVERY);
         self.raw("\n]")?;
         Ok(count)
     }

@@ -14,6 +14,7 @@ pub mod export_md;
 pub mod fsx;
 pub mod import;
 pub mod json_id;
+pub mod progress;
 pub mod report;
 pub mod store;
 pub mod ui;

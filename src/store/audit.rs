@@ -21,6 +21,7 @@ use crate::domain::outcome;
 use crate::domain::prompts::Library;
 use crate::domain::text::clean_text;
 use crate::error::{Error, Result};
+use crate::progress::{self, Progress};
 
 /// What to draw: a quarter, how many touches per CSM, an optional seed and CSM.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,18 +181,33 @@ fn existing(conn: &Connection, csm_id: i64, quarter: Quarter, seed: u64) -> Resu
 /// the seed unchanged a draw only tops up (touches that arrived since never displace one
 /// already drawn); another seed redraws the unscored ones. See [`audit::plan_draw`].
 pub fn draw(store: &mut Store, req: &DrawRequest, at: DateTime<Utc>) -> Result<Vec<Drawn>> {
+    draw_with(store, req, at, &progress::Silent)
+}
+
+/// `draw`, telling `progress` how many CSMs are done and stopping (nothing kept) when it
+/// asks.
+pub fn draw_with(
+    store: &mut Store,
+    req: &DrawRequest,
+    at: DateTime<Utc>,
+    progress: &dyn Progress,
+) -> Result<Vec<Drawn>> {
     if req.per_csm == 0 {
         return Err(Error::Invalid("draw at least one touch per CSM".into()));
     }
-    store.write(|tx| {
+    let drawn = store.write(|tx| {
         let conn = tx.conn();
+        progress::interruptible(conn, progress)?;
+        let csms = csms(conn)?;
+        progress.phase("Drawing audits", Some(csms.len() as u64));
         let seed = match req.seed {
             Some(s) => s,
             None => default_seed(conn, req.quarter)?,
         };
         let quarter = req.quarter.to_string();
         let mut out = Vec::new();
-        for csm in csms(conn)? {
+        for csm in csms {
+            progress::step(progress, 1)?;
             if req.csm_id.is_some_and(|id| id != csm.id) {
                 continue;
             }
@@ -236,8 +252,12 @@ pub fn draw(store: &mut Store, req: &DrawRequest, at: DateTime<Utc>) -> Result<V
                 dropped: plan.drop.len(),
             });
         }
+        // The commit that follows runs to its end.
+        progress::uninterruptible(conn)?;
         Ok(out)
-    })
+    });
+    let _ = progress::uninterruptible(store.conn());
+    drawn.map_err(progress::cancelled)
 }
 
 const SCORE_COLUMNS: &str = "a.rubric, a.personalization, a.integrity, a.expectations, a.empathy,

@@ -22,6 +22,7 @@ use crate::import::{
     AccountRec, ContactRec, DealRec, DealStatus, Kind, Parsed, Rejected, System, contract_terms,
 };
 use crate::json_id::{id_of, is_id_key};
+use crate::progress::{self, Progress, Silent};
 
 /// Above this many accounts in one import, the name index is fed in one statement.
 const BULK_ACCOUNTS: usize = 2000;
@@ -84,7 +85,19 @@ pub fn apply(
     mode: Mode,
     clock: &dyn Clock,
 ) -> Result<Outcome> {
-    apply_with(store, files, mode, clock, BULK_MIN)
+    apply_with(store, files, mode, clock, BULK_MIN, &Silent)
+}
+
+/// `apply`, telling `progress` its phases and rows, and stopping (nothing kept) when it
+/// asks.
+pub fn apply_showing(
+    store: &mut Store,
+    files: &[Parsed],
+    mode: Mode,
+    clock: &dyn Clock,
+    progress: &dyn Progress,
+) -> Result<Outcome> {
+    apply_with(store, files, mode, clock, BULK_MIN, progress)
 }
 
 /// `apply` into a file that does not exist yet, e.g. a CSM's first import.
@@ -100,6 +113,17 @@ pub fn apply_to_new_file(
     mode: Mode,
     clock: &dyn Clock,
 ) -> Result<Outcome> {
+    apply_to_new_file_showing(path, files, mode, clock, &Silent)
+}
+
+/// `apply_to_new_file` with `apply_showing`'s progress.
+pub fn apply_to_new_file_showing(
+    path: &Path,
+    files: &[Parsed],
+    mode: Mode,
+    clock: &dyn Clock,
+    progress: &dyn Progress,
+) -> Result<Outcome> {
     if let Some(why) = super::write_protected(path) {
         return Err(Error::Invalid(format!("{why}; nothing was changed")));
     }
@@ -108,12 +132,12 @@ pub fn apply_to_new_file(
         .conn
         .pragma_update(None, "journal_mode", "MEMORY")?;
     new.store.conn.pragma_update(None, "synchronous", "OFF")?;
-    let out = apply(&mut new.store, files, mode, clock)?;
+    let out = apply_showing(&mut new.store, files, mode, clock, progress)?;
     if !out.committed {
         return Ok(out);
     }
+    progress.phase("Syncing", None);
     new.keep()?;
-    phase("synced and named");
     Ok(out)
 }
 
@@ -125,6 +149,7 @@ fn apply_with(
     mode: Mode,
     clock: &dyn Clock,
     bulk_min: usize,
+    progress: &dyn Progress,
 ) -> Result<Outcome> {
     if store.read_only {
         return Err(Error::Invalid(format!(
@@ -145,16 +170,22 @@ fn apply_with(
     } else {
         BULK_SETTINGS
     };
+    progress::interruptible(&store.conn, progress)?;
     let out = store.bulk_load(settings, |store| {
-        apply_in_tx(store, files, mode, clock, out, bulk_min, check_once)
-    })?;
+        apply_in_tx(
+            store, files, mode, clock, out, bulk_min, check_once, progress,
+        )
+    });
+    progress::uninterruptible(&store.conn)?;
+    let out = out.map_err(progress::cancelled)?;
     if out.committed {
+        progress.phase("Optimizing", None);
         store.optimize()?;
-        phase("optimize");
     }
     Ok(out)
 }
 
+#[allow(clippy::too_many_arguments)] // one call site; the progress sink is the eighth
 fn apply_in_tx(
     store: &mut Store,
     files: &[Parsed],
@@ -163,12 +194,13 @@ fn apply_in_tx(
     mut out: Outcome,
     bulk_min: usize,
     check_once: bool,
+    progress: &dyn Progress,
 ) -> Result<Outcome> {
     let origin = store.origin;
     let tx = store
         .conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    phase("start");
+    progress.phase("Looking up CRM ids", None);
     let large = is_large(records(files), bulk_min);
     let at = AsOf::new(clock);
     let (touched, aside) = {
@@ -190,11 +222,12 @@ fn apply_in_tx(
             held_back: check_once.then(HeldBack::default),
             persona_home: None,
             moved: false,
+            progress,
         };
         let fresh = im.new_rows(files)?;
-        phase("lookups");
         let aside = SetAside::take(&tx, origin, &fresh, bulk_min)?;
-        phase("set aside");
+        let rows = |of: fn(&Parsed) -> usize| Some(files.iter().map(of).sum::<usize>() as u64);
+        progress.phase("Importing accounts", rows(|f| f.accounts.len()));
         // Whatever order the files were named in: people, then accounts, then their
         // contacts and history.
         for kind in [Kind::MavenTeams] {
@@ -207,21 +240,20 @@ fn apply_in_tx(
                 im.accounts(f)?;
             }
         }
-        phase("accounts");
+        progress.phase("Linking parent accounts", None);
         for f in files
             .iter()
             .filter(|f| matches!(f.kind, Kind::MavenAccounts | Kind::Accounts))
         {
             im.parents(f)?;
         }
-        phase("parents");
+        progress.phase("Importing contacts", rows(|f| f.contacts.len()));
         for f in files.iter().filter(|f| f.kind == Kind::Contacts) {
             im.contacts(f)?;
         }
         im.end_crossed_lines()?;
-        phase("contacts");
         im.add_held_back(&at)?;
-        phase("held-back accounts");
+        progress.phase("Importing opportunities", rows(|f| f.deals.len()));
         for f in files.iter().filter(|f| f.kind == Kind::MavenPipeline) {
             im.deals(f)?;
         }
@@ -241,8 +273,9 @@ fn apply_in_tx(
         return Ok(out);
     }
     // The summaries read personas, touches and the rest by account: their indexes first.
+    progress.phase("Rebuilding indexes", None);
     aside.restore_indexes(&tx, |table| table != "accounts")?;
-    phase("indexes");
+    progress.phase("Refreshing account summaries", None);
     let mut ids: Vec<i64> = touched.into_iter().collect();
     ids.sort_unstable();
     if is_large(ids.len(), bulk_min) {
@@ -252,10 +285,9 @@ fn apply_in_tx(
             refresh_account(&tx, id, &at)?;
         }
     }
-    phase("refresh");
+    progress.phase("Rebuilding account indexes", None);
     aside.restore_indexes(&tx, |table| table == "accounts")?;
     aside.restore_triggers(&tx)?;
-    phase("accounts indexes");
     if let Some((table, n)) = check_once
         .then(|| super::foreign_key_problems(&tx))
         .transpose()?
@@ -265,8 +297,9 @@ fn apply_in_tx(
             "the import would leave {n} record(s) (first in {table}) pointing at records that do not exist; nothing was imported (this is a bug; please report it)"
         )));
     }
+    progress.phase("Committing", None);
+    progress::uninterruptible(&tx)?;
     tx.commit()?;
-    phase("commit");
     out.committed = true;
     Ok(out)
 }
@@ -460,19 +493,6 @@ fn id_pairs(conn: &rusqlite::Connection, sql: &str) -> Result<FastMap<i64, i64>>
 /// Per account: won value, latest win, and won value per CSM.
 type Won = (i64, Option<NaiveDate>, HashMap<i64, i64>);
 
-fn phase(name: &str) {
-    if std::env::var_os("ATTUNED_IMPORT_TIMING").is_some() {
-        thread_local!(static T: std::cell::Cell<Option<std::time::Instant>> = const { std::cell::Cell::new(None) });
-        T.with(|t| {
-            let now = std::time::Instant::now();
-            if let Some(prev) = t.get() {
-                eprintln!("  {name}: {:.2} s", (now - prev).as_secs_f64());
-            }
-            t.set(Some(now));
-        });
-    }
-}
-
 struct Importer<'a, 't> {
     tx: &'a Tx<'t>,
     now: DateTime<Utc>,
@@ -502,6 +522,8 @@ struct Importer<'a, 't> {
     /// Whether a persona moved to another account (its reporting lines may now cross
     /// accounts: see `end_crossed_lines`).
     moved: bool,
+    /// Told every `progress::EVERY` rows; asks the import to stop.
+    progress: &'a dyn Progress,
     /// Statements of the per-row work, prepared once.
     sql: Held<'a>,
 }
@@ -865,10 +887,17 @@ impl Importer<'_, '_> {
     }
 
     fn accounts(&mut self, f: &Parsed) -> Result<()> {
-        for a in &f.accounts {
+        for (i, a) in f.accounts.iter().enumerate() {
+            self.tick(i)?;
             self.account(f.system, a)?;
         }
+        progress::rest(self.progress, f.accounts.len() as u64);
         Ok(())
+    }
+
+    /// Progress every `progress::EVERY` rows (`i` counts from 0); `Cancelled` on request.
+    fn tick(&self, i: usize) -> Result<()> {
+        progress::every(self.progress, i as u64)
     }
 
     fn account(&mut self, system: System, a: &AccountRec) -> Result<i64> {
@@ -1014,7 +1043,8 @@ impl Importer<'_, '_> {
 
     fn contacts(&mut self, f: &Parsed) -> Result<()> {
         let mut placed: Vec<(&ContactRec, i64, i64)> = Vec::with_capacity(f.contacts.len());
-        for c in &f.contacts {
+        for (i, c) in f.contacts.iter().enumerate() {
+            self.tick(i)?;
             let account = match (&c.account_id, &c.account_name) {
                 (Some(id), _) => self.find("account", f.system, id)?,
                 (None, Some(name)) => self.account_by_name(name)?,
@@ -1271,7 +1301,8 @@ impl Importer<'_, '_> {
         let mut won: HashMap<i64, Won> = HashMap::new();
         // Per account: (closed on, won) of every won or lost opportunity.
         let mut closings: HashMap<i64, Vec<(NaiveDate, bool)>> = HashMap::new();
-        for d in &f.deals {
+        for (i, d) in f.deals.iter().enumerate() {
+            self.tick(i)?;
             let account = match self.find("account", f.system, &d.account_name.to_lowercase())? {
                 Some(id) => Some(id),
                 None => self.account_by_name(&d.account_name)?,
@@ -1722,13 +1753,49 @@ pub fn apply_json(
     bytes: &[u8],
     dry_run: bool,
 ) -> Result<JsonCounts> {
+    apply_json_showing(store, file, bytes, dry_run, &Silent)
+}
+
+/// `apply_json`, telling `progress` how many records are in, and stopping (nothing kept)
+/// when it asks.
+pub fn apply_json_showing(
+    store: &mut Store,
+    file: &str,
+    bytes: &[u8],
+    dry_run: bool,
+    progress: &dyn Progress,
+) -> Result<JsonCounts> {
+    progress::interruptible(&store.conn, progress)?;
+    let n = json_in_tx(store, file, bytes, dry_run, progress);
+    progress::uninterruptible(&store.conn)?;
+    let n = n.map_err(progress::cancelled)?;
+    if !dry_run {
+        progress.phase("Optimizing", None);
+        store.optimize()?;
+    }
+    Ok(n)
+}
+
+fn json_in_tx(
+    store: &mut Store,
+    file: &str,
+    bytes: &[u8],
+    dry_run: bool,
+    progress: &dyn Progress,
+) -> Result<JsonCounts> {
     if store.read_only {
         return Err(Error::Invalid(format!(
             "{} is open read-only; nothing was imported",
             store.path.display()
         )));
     }
-    let v = crate::import::json::parse(file, bytes, super::schema::LATEST)?;
+    progress.phase("Reading", None);
+    // Parsing cannot look at the stop flag: on a thread of its own, so Ctrl-C still stops
+    // at once.
+    let (name, owned) = (file.to_string(), bytes.to_vec());
+    let v = progress::stoppable(progress, move || {
+        crate::import::json::parse(&name, &owned, super::schema::LATEST)
+    })??;
     let origin = store.origin;
     let tx = store
         .conn
@@ -1738,6 +1805,8 @@ pub fn apply_json(
     let empty = Vec::new();
     let section = |name: &str| v.get(name).and_then(|x| x.as_array()).unwrap_or(&empty);
     let mut n = JsonCounts::default();
+    let total = TABLES.iter().map(|t| section(t.section).len() as u64).sum();
+    progress.phase("Importing records", Some(total));
     for spec in TABLES {
         let names: Vec<&str> = spec.columns.iter().map(|(c, _)| *c).collect();
         let marks: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
@@ -1755,6 +1824,7 @@ pub fn apply_json(
         let mut stmt = tx.prepare(&sql)?;
         let records = section(spec.section);
         for (i, r) in records.iter().enumerate() {
+            progress::every(progress, i as u64)?;
             let values: Vec<rusqlite::types::Value> = spec
                 .columns
                 .iter()
@@ -1798,6 +1868,7 @@ pub fn apply_json(
             }
         }
         let count = records.len() as u64;
+        progress::rest(progress, count);
         match spec.section {
             "accounts" => n.accounts = count,
             "personas" => n.personas = count,
@@ -1823,11 +1894,13 @@ pub fn apply_json(
         .iter()
         .filter_map(|a| a.get("id").and_then(id_of))
         .collect();
-    for id in ids {
+    progress.phase("Refreshing account summaries", Some(ids.len() as u64));
+    for (i, id) in ids.into_iter().enumerate() {
+        progress::every(progress, i as u64)?;
         refresh_account(&tx, id, &at)?;
     }
+    progress::uninterruptible(&tx)?;
     tx.commit()?;
-    store.optimize()?;
     Ok(n)
 }
 
@@ -1969,7 +2042,7 @@ mod tests {
     }
 
     fn import(store: &mut Store, files: &[Parsed], mode: Mode, bulk_min: usize) -> Outcome {
-        apply_with(store, files, mode, &clock(), bulk_min).unwrap()
+        apply_with(store, files, mode, &clock(), bulk_min, &Silent).unwrap()
     }
 
     /// Every row of every table but `meta` and the search index's own, sorted, with ids

@@ -8,10 +8,11 @@
 //!
 //! The sources are only read: validated read-only first (a file that is not ours or is
 //! from a newer attuned stops the merge before the team file is even opened for
-//! writing), then `ATTACH`ed read-only (`mode=ro`, or `immutable=1` for a cleanly closed
-//! file so that nothing is created beside it). A source at an older schema is copied
-//! with SQLite's backup API into a private work directory beside the team file, migrated
-//! there, and the copy attached. All writes are one transaction, with foreign keys off so
+//! writing), then opened read-only one after the other (`mode=ro`, or `immutable=1` for
+//! a cleanly closed file so that nothing is created beside it), so any number of them
+//! merge in one run. A source at an older schema is copied into a private work directory
+//! beside the team file, migrated there, and the copy read. All writes are one
+//! transaction, with foreign keys off so
 //! deleting a CSM's accounts cascades into nobody else's rows (nor the team lead's
 //! audits); `PRAGMA foreign_key_check` must pass before it commits.
 
@@ -21,17 +22,13 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use rusqlite::types::ToSqlOutput;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{
-    NewDb, Store, foreign_key_problems, open_immutable, read_only_uri, schema, timestamp, uri_path,
-};
+use super::{NewDb, Store, foreign_key_problems, open_immutable, schema, timestamp};
 use crate::error::{Error, Result};
 use crate::fsx::sidecar;
-
-/// SQLite attaches at most 10 databases to one connection, and the merge is one
-/// transaction over all of them.
-pub const MAX_SOURCES: usize = 10;
+use crate::progress::{self, Progress, Silent};
 
 /// `meta` key marking a team file.
 pub const TEAM_KEY: &str = "team";
@@ -106,6 +103,9 @@ pub struct Merged {
     pub replaced: Option<String>,
     /// The replaced copy was modified after this one.
     pub replaced_newer: bool,
+    /// The very file merged last time, not modified since: its records were kept as
+    /// they are (the counts are those of that merge).
+    pub unchanged: bool,
 }
 
 #[derive(Debug, Default)]
@@ -117,24 +117,72 @@ pub struct Outcome {
 
 /// Merges `sources` into the team file `into` (created if missing), all or nothing.
 pub fn merge(into: &Path, sources: &[PathBuf], now: DateTime<Utc>) -> Result<Outcome> {
+    merge_with(into, sources, now, &Silent)
+}
+
+/// The CSMs' files among `given`: a file as it is; a folder, every `*.db` file in it
+/// (sorted by name: time-stamped backups of one CSM, the latest last), leaving out
+/// hidden files (what a command is building), SQLite's sidecars and the team file itself.
+pub fn sources_in(given: &[PathBuf], into: &Path) -> Result<Vec<PathBuf>> {
+    let team = fs::canonicalize(into).ok();
+    let mut out = Vec::new();
+    for path in given {
+        if !path.is_dir() {
+            out.push(path.clone());
+            continue;
+        }
+        let mut found = Vec::new();
+        for entry in fs::read_dir(path).map_err(|e| Error::io(path, e))? {
+            let entry = entry.map_err(|e| Error::io(path, e))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let file = entry.path();
+            if name.starts_with('.') || !name.ends_with(".db") || file.is_dir() {
+                continue;
+            }
+            if team.is_some() && fs::canonicalize(&file).ok() == team {
+                continue;
+            }
+            found.push(file);
+        }
+        if found.is_empty() {
+            return Err(Error::Invalid(format!(
+                "{}: no .db files in this folder; nothing was merged",
+                path.display()
+            )));
+        }
+        found.sort();
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+/// `merge`, telling `progress` how many files are checked and merged, and stopping (the
+/// team file as it was, nothing left beside it) when it asks.
+///
+/// Each source is read through a connection of its own, one after the other, so any
+/// number of files merge in the one transaction (SQLite attaches at most 10 databases to
+/// a connection, and cannot detach one in the middle of a transaction that read it), and
+/// only one is open at a time.
+pub fn merge_with(
+    into: &Path,
+    sources: &[PathBuf],
+    now: DateTime<Utc>,
+    progress: &dyn Progress,
+) -> Result<Outcome> {
     if sources.is_empty() {
         return Err(Error::Invalid(
             "name at least one CSM's file to merge".into(),
         ));
     }
-    if sources.len() > MAX_SOURCES {
-        return Err(Error::Invalid(format!(
-            "{} files given; merge at most {MAX_SOURCES} at a time (each CSM's records are replaced on their own, so merge the rest in a second run); nothing was merged",
-            sources.len()
-        )));
-    }
     if let Some(why) = super::write_protected(into) {
         return Err(Error::Invalid(format!("{why}; nothing was merged")));
     }
     // 1. Every source validated before anything is written.
+    progress.phase("Checking files", Some(sources.len() as u64));
     let mut found = Vec::new();
     for path in sources {
         found.push(inspect(path, into)?);
+        progress::step(progress, 1)?;
     }
     // The same CSM's file twice: the last one given wins.
     let mut outcome = Outcome::default();
@@ -164,24 +212,9 @@ pub fn merge(into: &Path, sources: &[PathBuf], now: DateTime<Utc>) -> Result<Out
             )));
         }
     }
-    // 3. Older sources copied and migrated in a private directory beside the team file.
-    let work = WorkDir::new(into);
-    let mut attach: Vec<(Source, String)> = Vec::new();
-    for (i, s) in chosen.into_iter().enumerate() {
-        let uri = if s.version < schema::LATEST {
-            let dir = work.get()?;
-            let copy = dir.join(format!("source{i}.db"));
-            super::backup::copy_to(&open_immutable(&s.path)?, &s.path, &copy)?;
-            // Migrated in place: the source itself is the copy from before.
-            drop(Store::open_migrating(&copy, false)?);
-            format!("file:{}?mode=ro", uri_path(&copy))
-        } else {
-            read_only_uri(&s.path)
-        };
-        attach.push((s, uri));
-    }
-    // 4. One transaction over the team file and every source attached.
+    // 3. One transaction over the team file, the sources read one by one.
     // A new team file is built aside and named only once merged (`NewDb`).
+    let work = WorkDir::new(into);
     let mut new = None;
     let mut opened;
     let team: &mut Store = if into.exists() {
@@ -191,24 +224,25 @@ pub fn merge(into: &Path, sources: &[PathBuf], now: DateTime<Utc>) -> Result<Out
         &mut new.insert(NewDb::create(into)?).store
     };
     let team_origin = team.origin();
-    let conn = &mut team.conn;
-    let mut attached = 0;
-    let result = (|| -> Result<Vec<Merged>> {
+    progress::interruptible(&team.conn, progress)?;
+    // A load's big page cache (a team file's indexes outgrow the default one at once),
+    // and foreign keys off (set outside the transaction, where it has effect).
+    let result = team.bulk_load(&[("foreign_keys", 0)], |team| {
+        let conn = &mut team.conn;
         check_covered(conn)?;
-        // Outside the transaction (it has no effect inside one).
-        conn.pragma_update(None, "foreign_keys", false)?;
-        for (i, (s, uri)) in attach.iter().enumerate() {
-            conn.execute("ATTACH DATABASE ?1 AS ?2", params![uri, format!("src{i}")])
-                .map_err(|e| {
-                    Error::Invalid(format!("{}: cannot be read ({e})", s.path.display()))
-                })?;
-            attached += 1;
-        }
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        progress.phase("Merging files", Some(chosen.len() as u64));
         let mut merged = Vec::new();
-        for (i, (s, _)) in attach.iter().enumerate() {
-            merged.push(replace(&tx, &format!("src{i}"), s, team_origin, now)?);
+        for (i, s) in chosen.iter().enumerate() {
+            let (src, copy) = open_source(s, i, &work)?;
+            merged.push(replace(&tx, &src, s, team_origin, now, progress)?);
+            drop(src);
+            if let Some(copy) = copy {
+                let _ = fs::remove_file(copy);
+            }
+            progress::step(progress, 1)?;
         }
+        progress.phase("Checking references", None);
         if let Some((table, n)) = foreign_key_problems(&tx)? {
             return Err(Error::Invalid(format!(
                 "after merging, {n} record(s) (first in {table}) point at records no merged file holds (a change made in the team file itself to a record since deleted?); nothing was merged"
@@ -218,19 +252,35 @@ pub fn merge(into: &Path, sources: &[PathBuf], now: DateTime<Utc>) -> Result<Out
             "INSERT OR REPLACE INTO main.meta (key, value) VALUES (?1, '1')",
             [TEAM_KEY],
         )?;
+        progress::uninterruptible(&tx)?;
         tx.commit()?;
         Ok(merged)
-    })();
-    for i in 0..attached {
-        let _ = conn.execute("DETACH DATABASE ?1", [format!("src{i}")]);
-    }
-    conn.pragma_update(None, "foreign_keys", true)?;
-    outcome.merged = result?;
+    });
+    progress::uninterruptible(&team.conn)?;
+    outcome.merged = result.map_err(progress::cancelled)?;
+    progress.phase("Optimizing", None);
     team.optimize()?;
     if let Some(new) = new {
         new.keep()?;
     }
     Ok(outcome)
+}
+
+/// A read-only connection to one source: the file itself, or, for one at an older
+/// schema, a copy migrated in the work folder (removed when the merge ends).
+fn open_source(s: &Source, i: usize, work: &WorkDir) -> Result<(Connection, Option<PathBuf>)> {
+    let copy = if s.version < schema::LATEST {
+        let copy = work.get()?.join(format!("source{i}.db"));
+        super::backup::copy_to(&open_immutable(&s.path)?, &s.path, &copy)?;
+        // Migrated in place: the source itself is the copy from before.
+        drop(Store::open_migrating(&copy, false)?);
+        Some(copy)
+    } else {
+        None
+    };
+    let conn = open_immutable(copy.as_deref().unwrap_or(&s.path))
+        .map_err(|e| Error::Invalid(format!("{}: cannot be read ({e})", s.path.display())))?;
+    Ok((conn, copy))
 }
 
 /// Tables of the team file that neither list covers (a new table in the schema must be
@@ -325,18 +375,14 @@ fn id_range(origin: i64) -> (i64, i64) {
 /// Replaces every team row of the source's origins with the source's rows.
 fn replace(
     tx: &Connection,
-    schema_name: &str,
+    src: &Connection,
     s: &Source,
     team_origin: i64,
     now: DateTime<Utc>,
+    progress: &dyn Progress,
 ) -> Result<Merged> {
-    let origins = origins_in(tx, schema_name, s.origin)?;
-    if origins.contains(&team_origin) {
-        return Err(Error::Invalid(format!(
-            "{} holds records of the team file itself; nothing was merged",
-            s.path.display()
-        )));
-    }
+    // One consistent view of the source, even while its CSM works in it.
+    let _snapshot = src.unchecked_transaction()?;
     let previous: Option<serde_json::Value> = tx
         .query_row(
             "SELECT value FROM main.meta WHERE key = ?1",
@@ -345,9 +391,19 @@ fn replace(
         )
         .optional()?
         .and_then(|v| serde_json::from_str(&v).ok());
+    if let Some(kept) = previous.as_ref().and_then(|p| unchanged(p, s)) {
+        return Ok(kept);
+    }
+    let origins = origins_in(src, s.origin)?;
+    if origins.contains(&team_origin) {
+        return Err(Error::Invalid(format!(
+            "{} holds records of the team file itself; nothing was merged",
+            s.path.display()
+        )));
+    }
     for (table, column) in MERGED_TABLES {
         let columns = columns_of(tx, table)?;
-        let source_columns = columns_in(tx, schema_name, table)?;
+        let source_columns = columns_in(src, "main", table)?;
         if let Some(missing) = columns.iter().find(|c| !source_columns.contains(c)) {
             return Err(Error::Invalid(format!(
                 "{}: table {table} has no column {missing}; nothing was merged",
@@ -371,21 +427,36 @@ fn replace(
         } else {
             "INSERT OR REPLACE"
         };
-        tx.execute(
-            &format!("{verb} INTO main.{table} ({list}) SELECT {list} FROM {schema_name}.{table}"),
-            [],
-        )?;
+        let marks = (1..=columns.len())
+            .map(|i| format!("?{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut insert = tx.prepare(&format!(
+            "{verb} INTO main.{table} ({list}) VALUES ({marks})"
+        ))?;
+        let mut select = src.prepare(&format!("SELECT {list} FROM main.{table}"))?;
+        let mut rows = select.query([])?;
+        let mut copied = 0u64;
+        while let Some(row) = rows.next()? {
+            for i in 0..columns.len() {
+                insert.raw_bind_parameter(i + 1, ToSqlOutput::Borrowed(row.get_ref(i)?))?;
+            }
+            insert.raw_execute()?;
+            copied += 1;
+            // The bar counts files; this only looks at the stop flag.
+            if copied.is_multiple_of(progress::EVERY) {
+                progress::step(progress, 0)?;
+            }
+        }
     }
     let count = |table: &str| {
-        tx.query_row(
-            &format!("SELECT count(*) FROM {schema_name}.{table}"),
-            [],
-            |r| r.get::<_, i64>(0),
-        )
+        src.query_row(&format!("SELECT count(*) FROM main.{table}"), [], |r| {
+            r.get::<_, i64>(0)
+        })
     };
-    let csm: Option<String> = tx
+    let csm: Option<String> = src
         .query_row(
-            &format!("SELECT name FROM {schema_name}.csms WHERE is_me = 1 ORDER BY id LIMIT 1"),
+            "SELECT name FROM main.csms WHERE is_me = 1 ORDER BY id LIMIT 1",
             [],
             |r| r.get(0),
         )
@@ -407,6 +478,7 @@ fn replace(
             .and_then(super::parse_timestamp)
             .zip(s.modified)
             .is_some_and(|(before, this)| before > this),
+        unchanged: false,
     };
     // Records of the other origins were replaced too: so were their files' entries.
     let mut forget = tx.prepare("DELETE FROM main.meta WHERE key = ?1")?;
@@ -417,6 +489,8 @@ fn replace(
         "path": s.path.display().to_string(),
         "merged_at": timestamp(now),
         "modified": s.modified.map(timestamp),
+        "modified_ns": modified_ns(s),
+        "schema": schema::LATEST,
         "csm": csm,
         "accounts": merged.accounts,
         "personas": merged.personas,
@@ -430,15 +504,52 @@ fn replace(
     Ok(merged)
 }
 
+/// The source's modification time to the nanosecond: equal to the one recorded at the
+/// last merge, the file has not changed since.
+fn modified_ns(s: &Source) -> Option<i64> {
+    s.modified.and_then(|m| m.timestamp_nanos_opt())
+}
+
+/// What the last merge of this very file brought, if the file has not changed since (same
+/// path, same modification time to the nanosecond, at this schema, merged by an attuned
+/// writing this schema, holding only its own records): re-merging a folder then costs
+/// only the files that changed.
+fn unchanged(previous: &serde_json::Value, s: &Source) -> Option<Merged> {
+    let same = previous.get("path")?.as_str()? == s.path.display().to_string()
+        && previous.get("modified_ns")?.as_i64()? == modified_ns(s)?
+        && previous.get("schema")?.as_i64()? == schema::LATEST
+        && s.version == schema::LATEST
+        // A file holding other files' records (an imported JSON export) is merged again
+        // each time, as the order of the files decides who wins those.
+        && previous.get("origins")?.as_array()?.as_slice() == [serde_json::json!(s.origin)];
+    if !same {
+        return None;
+    }
+    let n = |key: &str| previous.get(key).and_then(|v| v.as_i64()).unwrap_or(0);
+    Some(Merged {
+        path: s.path.clone(),
+        csm: previous
+            .get("csm")
+            .and_then(|c| c.as_str())
+            .map(String::from),
+        accounts: n("accounts"),
+        personas: n("personas"),
+        touches: n("touches"),
+        migrated_from: None,
+        replaced: None,
+        replaced_newer: false,
+        unchanged: true,
+    })
+}
+
 /// The origins of every id the source holds, its own included.
-fn origins_in(tx: &Connection, schema_name: &str, own: i64) -> Result<BTreeSet<i64>> {
+fn origins_in(src: &Connection, own: i64) -> Result<BTreeSet<i64>> {
     let mut origins = BTreeSet::from([own]);
     for (table, column) in MERGED_TABLES {
         if *column == "id" {
             // Jumps from origin to origin along the primary key: a few lookups per table.
-            let mut next = tx.prepare(&format!(
-                "SELECT min(id) FROM {schema_name}.{table} WHERE id >= ?1"
-            ))?;
+            let mut next =
+                src.prepare(&format!("SELECT min(id) FROM main.{table} WHERE id >= ?1"))?;
             let mut from = i64::MIN;
             while let Some(id) = next.query_row([from], |r| r.get::<_, Option<i64>>(0))? {
                 let o = id >> 32;
@@ -449,9 +560,8 @@ fn origins_in(tx: &Connection, schema_name: &str, own: i64) -> Result<BTreeSet<i
                 }
             }
         } else {
-            let mut stmt = tx.prepare(&format!(
-                "SELECT DISTINCT {column} >> 32 FROM {schema_name}.{table}"
-            ))?;
+            let mut stmt =
+                src.prepare(&format!("SELECT DISTINCT {column} >> 32 FROM main.{table}"))?;
             let found = stmt
                 .query_map([], |r| r.get::<_, i64>(0))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
