@@ -532,7 +532,7 @@ fn demo(path: &Path, read_only: bool, args: &DemoArgs) -> Result<ExitCode> {
         // Built aside and named when complete: a failure (a full disk, Ctrl-C) leaves
         // nothing.
         long(|p| {
-            let mut new = new_db(path)?;
+            let mut new = store::NewDb::create(path)?;
             let made = demo::generate_with(&mut new.store, &opts, &SystemClock, p)?;
             p.phase("Syncing", None);
             new.keep()?;
@@ -563,15 +563,6 @@ fn demo_cancelled(store: &Store, path: &Path) -> Result<ExitCode> {
         path.display()
     );
     Ok(ExitCode::from(130))
-}
-
-/// A new database for a command that fills it (demo, import), refusing a write-protected
-/// folder as `Store::open_for_writing` does.
-fn new_db(path: &Path) -> Result<store::NewDb> {
-    if let Some(why) = store::write_protected(path) {
-        return Err(Error::Invalid(format!("{why}; nothing was changed")));
-    }
-    store::NewDb::create(path)
 }
 
 /// Exports only read, so they open the file read-only: they work on a write-protected
@@ -794,22 +785,7 @@ fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
     };
     if let Some((shown, bytes)) = json {
         let dry_run = mode == Mode::DryRun;
-        let n = if path.exists() {
-            let mut store = Store::open_for_writing(path)?;
-            long(|p| store::import::apply_json_showing(&mut store, &shown, &bytes, dry_run, p))?
-        } else {
-            // Built aside and named once imported: a failure leaves nothing behind.
-            long(|p| {
-                let mut new = new_db(path)?;
-                let n =
-                    store::import::apply_json_showing(&mut new.store, &shown, &bytes, dry_run, p)?;
-                if !dry_run {
-                    p.phase("Syncing", None);
-                    new.keep()?;
-                }
-                Ok(n)
-            })?
-        };
+        let n = long(|p| store::import::json_into_path(path, &shown, &bytes, dry_run, p))?;
         println!(
             "import{}: {shown}: {} accounts, {} personas, {} touches, {} follow-ups in {:.2} s",
             if args.dry_run {
@@ -838,12 +814,7 @@ fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
             )));
         }
     }
-    let out = if path.exists() {
-        let mut store = Store::open_for_writing(path)?;
-        long(|p| store::import::apply_showing(&mut store, &parsed, mode, &SystemClock, p))?
-    } else {
-        long(|p| store::import::apply_to_new_file_showing(path, &parsed, mode, &SystemClock, p))?
-    };
+    let out = long(|p| store::import::into_path(path, &parsed, mode, &SystemClock, p))?;
     for p in &parsed {
         if p.kind == import::Kind::MavenReference {
             println!("{}: Maven reference table, nothing in it to import", p.file);

@@ -1017,3 +1017,67 @@ fn a_role_the_csm_set_survives_a_reimport_and_a_guess_follows_the_title() {
     assert!(md.contains("| Technical lead? |"), "{md}");
     assert!(md.contains("| Champion |"), "{md}");
 }
+
+/// A JSON export whose records contradict each other in ways the schema cannot state (a
+/// follow-up on another account's touch, a participant from another account, a contract
+/// value no book holds) is refused whole: the file stays as it was and passes `check`.
+#[test]
+fn a_json_export_that_would_fail_the_check_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let source = home.join("source.db");
+    ok(&attuned(
+        home,
+        &["demo", "--db", source.to_str().unwrap(), "--accounts", "12"],
+    ));
+    let good = export(home, &source);
+    let other_account = |touch: &Value| {
+        arr(&good, "touches")
+            .iter()
+            .find(|t| t["account_id"] != touch["account_id"])
+            .unwrap()["id"]
+            .clone()
+    };
+    let mut followup_elsewhere = good.clone();
+    {
+        let f = &mut followup_elsewhere["followups"][0];
+        let own = arr(&good, "touches")
+            .iter()
+            .find(|t| t["id"] == f["touch_id"])
+            .unwrap()
+            .clone();
+        f["touch_id"] = other_account(&own);
+    }
+    let mut huge_value = good.clone();
+    huge_value["accounts"][0]["contract_value_cents"] = Value::from(7_288_550_082_555_649_876i64);
+    for (name, bad, why) in [
+        (
+            "followup.json",
+            followup_elsewhere,
+            "follow-ups point at a touch of another account",
+        ),
+        (
+            "value.json",
+            huge_value,
+            "contract value above $10 trillion",
+        ),
+    ] {
+        let target = home.join(format!("{name}.db"));
+        ok(&attuned(
+            home,
+            &["demo", "--db", target.to_str().unwrap(), "--accounts", "12"],
+        ));
+        let before = fs::read(&target).unwrap();
+        let file = write(home, name, bad.to_string().as_bytes());
+        let o = import(home, &target, &[&file], &[]);
+        assert!(!o.status.success(), "{name} was accepted");
+        assert!(err(&o).contains(why), "{}", err(&o));
+        assert_eq!(err(&o).lines().count(), 1, "{}", err(&o));
+        assert_eq!(
+            fs::read(&target).unwrap(),
+            before,
+            "{name} changed the file"
+        );
+        ok(&attuned(home, &["check", "--db", target.to_str().unwrap()]));
+    }
+}

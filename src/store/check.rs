@@ -114,9 +114,9 @@ pub fn run(conn: &Connection) -> Result<Report> {
     report.followups = count("SELECT count(*) FROM followups")?;
     let (kept, actual): (i64, i64) = conn.query_row(
         "SELECT (SELECT accounts * 1000003 + contract_value FROM portfolio_totals WHERE id = 1),
-                (SELECT count(*) * 1000003 + total(contract_value) FROM accounts WHERE archived_at IS NULL)",
+                (SELECT count(*) * 1000003 + sum(contract_value) FROM accounts WHERE archived_at IS NULL)",
         [],
-        |r| Ok((r.get(0)?, r.get::<_, f64>(1)? as i64)),
+        |r| Ok((r.get::<_, Option<i64>>(0)?.unwrap_or(0), r.get::<_, Option<i64>>(1)?.unwrap_or(0))),
     )?;
     if kept != actual {
         report
@@ -129,14 +129,22 @@ pub fn run(conn: &Connection) -> Result<Report> {
             "team totals disagree with the accounts for {n} CSM(s)"
         ));
     }
-    for (sql, meaning) in RULES {
-        let n = count(sql)?;
-        if n > 0 {
-            report.problems.push(format!("{n} {meaning}"));
-        }
-    }
+    report.problems.extend(cross_record_problems(conn)?);
     derived_columns(conn, &mut report)?;
     Ok(report)
+}
+
+/// The cross-record rules that fail, each as "N meaning": what an import must not leave
+/// behind either.
+pub fn cross_record_problems(conn: &Connection) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    for (sql, meaning) in RULES {
+        let n: i64 = conn.query_row(sql, [], |r| r.get(0))?;
+        if n > 0 {
+            problems.push(format!("{n} {meaning}"));
+        }
+    }
+    Ok(problems)
 }
 
 /// Recomputes the date-independent derived columns of a sample of accounts (spread over

@@ -24,6 +24,10 @@ use crate::import::{
 use crate::json_id::{id_of, is_id_key};
 use crate::progress::{self, Progress, Silent};
 
+/// The largest contract value a JSON import takes, in cents ($10 trillion): anything
+/// above is a corrupt field, and sums of such values would overflow the totals.
+const MAX_CONTRACT_CENTS: i64 = 1_000_000_000_000_000;
+
 /// Above this many accounts in one import, the name index is fed in one statement.
 const BULK_ACCOUNTS: usize = 2000;
 
@@ -124,9 +128,6 @@ pub fn apply_to_new_file_showing(
     clock: &dyn Clock,
     progress: &dyn Progress,
 ) -> Result<Outcome> {
-    if let Some(why) = super::write_protected(path) {
-        return Err(Error::Invalid(format!("{why}; nothing was changed")));
-    }
     let mut new = NewDb::create(path)?;
     new.store
         .conn
@@ -139,6 +140,23 @@ pub fn apply_to_new_file_showing(
     progress.phase("Syncing", None);
     new.keep()?;
     Ok(out)
+}
+
+/// The parsed files into the database at `path`: an existing one in one transaction, a
+/// missing one built aside and named only once imported, as `attuned import` does.
+pub fn into_path(
+    path: &Path,
+    files: &[Parsed],
+    mode: Mode,
+    clock: &dyn Clock,
+    progress: &dyn Progress,
+) -> Result<Outcome> {
+    if path.exists() {
+        let mut store = Store::open_for_writing(path)?;
+        apply_showing(&mut store, files, mode, clock, progress)
+    } else {
+        apply_to_new_file_showing(path, files, mode, clock, progress)
+    }
 }
 
 /// `apply`, setting indexes aside for tables getting at least `bulk_min` new rows (see
@@ -1776,6 +1794,28 @@ pub fn apply_json_showing(
     Ok(n)
 }
 
+/// An attuned JSON export into the database at `path`, as `into_path` does for CSV: a
+/// missing file is built aside, so a refusal or a dry run leaves nothing there.
+pub fn json_into_path(
+    path: &Path,
+    file: &str,
+    bytes: &[u8],
+    dry_run: bool,
+    progress: &dyn Progress,
+) -> Result<JsonCounts> {
+    if path.exists() {
+        let mut store = Store::open_for_writing(path)?;
+        return apply_json_showing(&mut store, file, bytes, dry_run, progress);
+    }
+    let mut new = NewDb::create(path)?;
+    let n = apply_json_showing(&mut new.store, file, bytes, dry_run, progress)?;
+    if !dry_run {
+        progress.phase("Syncing", None);
+        new.keep()?;
+    }
+    Ok(n)
+}
+
 fn json_in_tx(
     store: &mut Store,
     file: &str,
@@ -1883,6 +1923,24 @@ fn json_in_tx(
     if broken > 0 {
         return Err(Error::Invalid(format!(
             "{file}: {broken} record(s) point at records the file does not hold; nothing was imported"
+        )));
+    }
+    // What the file's constraints cannot state (a participant from another account, a
+    // contract value no book holds) would make the file fail `check`: refused instead.
+    let mut problems = super::check::cross_record_problems(&tx)?;
+    let huge: i64 = tx.query_row(
+        "SELECT count(*) FROM accounts WHERE contract_value > ?1",
+        [MAX_CONTRACT_CENTS],
+        |r| r.get(0),
+    )?;
+    if huge > 0 {
+        problems.push(format!(
+            "{huge} account(s) with a contract value above $10 trillion"
+        ));
+    }
+    if let Some(first) = problems.first() {
+        return Err(Error::Invalid(format!(
+            "{file}: refused, as the file would then fail its check ({first}); nothing was imported"
         )));
     }
     if dry_run {

@@ -282,7 +282,11 @@ pub struct NewDb {
 
 impl NewDb {
     /// Creates the file 0600 (in a 0700 folder when it makes the folder), at schema latest.
+    /// A write-protected file or folder is refused before anything is made.
     pub fn create(path: &Path) -> Result<NewDb> {
+        if let Some(why) = write_protected(path) {
+            return Err(Error::Invalid(format!("{why}; nothing was changed")));
+        }
         make_folder(path)?;
         let aside = Aside::beside(path)?;
         drop(aside.create()?);

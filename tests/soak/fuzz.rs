@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use attuned::domain::SystemClock;
 use attuned::import::{self, MapRule};
+use attuned::progress::Silent;
 use attuned::store::import::Mode;
 use attuned::store::{self, Store};
 use rand::{Rng, SeedableRng};
@@ -347,7 +348,8 @@ fn run_in_process(work: &Path, target: &Path, case: &Case) -> Ran {
     }
 }
 
-/// What `cli::import` does with the files' bytes: whether the import was kept.
+/// What `cli::import` does with the files' bytes (through the same library calls):
+/// whether the import was kept.
 fn import_like_the_cli(
     target: &Path,
     files: &[(String, Vec<u8>)],
@@ -364,21 +366,16 @@ fn import_like_the_cli(
             if files.len() > 1 {
                 return Ok(false);
             }
-            let mut store = Store::open_for_writing(target)?;
-            store::import::apply_json(&mut store, name, bytes, mode == Mode::DryRun)?;
-            return Ok(mode != Mode::DryRun);
+            let dry_run = mode == Mode::DryRun;
+            store::import::json_into_path(target, name, bytes, dry_run, &Silent)?;
+            return Ok(!dry_run);
         }
         parsed.push(import::parse_file(name, bytes, &maps)?);
     }
     if mode != Mode::DryRun && parsed.iter().any(|p| p.guessed) {
         return Ok(false);
     }
-    let out = if target.exists() {
-        let mut store = Store::open_for_writing(target)?;
-        store::import::apply(&mut store, &parsed, mode, &SystemClock)?
-    } else {
-        store::import::apply_to_new_file(target, &parsed, mode, &SystemClock)?
-    };
+    let out = store::import::into_path(target, &parsed, mode, &SystemClock, &Silent)?;
     Ok(out.committed)
 }
 
