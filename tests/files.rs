@@ -7,45 +7,14 @@ mod common;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::cli::BIN;
-
-/// `attuned ARGS` run in `home` (relative names land there), as a user would.
-fn attuned(home: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .current_dir(home)
-        .env_remove("ATTUNED_DB")
-        .env_remove("XDG_DATA_HOME")
-        .env_remove("RUST_BACKTRACE")
-        .env("HOME", home)
-        .output()
-        .unwrap()
-}
+use common::cli::{BIN, attuned, demo};
 
 fn arg(p: &Path) -> &str {
     p.to_str().unwrap()
-}
-
-fn demo(home: &Path, name: &str, accounts: u32, seed: u64) -> PathBuf {
-    let db = home.join(name);
-    let o = attuned(
-        home,
-        &[
-            "demo",
-            "--db",
-            arg(&db),
-            "--accounts",
-            &accounts.to_string(),
-            "--seed",
-            &seed.to_string(),
-        ],
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    db
 }
 
 /// The command failed with one line on stderr, which is returned.

@@ -10,27 +10,9 @@ use std::path::{Path, PathBuf};
 use attuned::store::Store;
 use attuned::store::merge::{self, KEPT_TABLES, MERGED_TABLES};
 use attuned::store::schema;
-use common::cli::attuned;
+use common::cli::{attuned, demo};
 use common::tmux::export_json;
 use rusqlite::Connection;
-
-fn demo(home: &Path, name: &str, accounts: u32, seed: u64) -> PathBuf {
-    let db = home.join(name);
-    let o = attuned(
-        home,
-        &[
-            "demo",
-            "--db",
-            db.to_str().unwrap(),
-            "--accounts",
-            &accounts.to_string(),
-            "--seed",
-            &seed.to_string(),
-        ],
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    db
-}
 
 fn merge_cli(home: &Path, team: &Path, sources: &[&Path]) -> std::process::Output {
     let mut args = vec!["team", "merge", "--into", team.to_str().unwrap()];
