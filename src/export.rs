@@ -17,8 +17,8 @@ use serde::Serialize;
 
 use crate::domain::Clock;
 use crate::error::{Error, Result};
-use crate::json_id::JsonId;
 use crate::fsx;
+use crate::json_id::JsonId;
 use crate::store::timestamp;
 
 /// How many records of each kind an export wrote.

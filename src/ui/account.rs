@@ -953,3 +953,76 @@ fn pane_block(title: String, focused: bool, theme: &Theme) -> Block<'static> {
         block.title_style(theme.dim())
     }
 }
+
+impl super::screen::Screen for AccountView {
+    fn context(&self) -> Context {
+        AccountView::context(self)
+    }
+
+    fn title(&self, under: &str) -> String {
+        format!("{under} › {}", self.detail.name)
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, cx: &super::screen::DrawCx) {
+        AccountView::draw(
+            self,
+            frame,
+            area,
+            cx.theme,
+            cx.now,
+            cx.today,
+            cx.config.stale_after_days,
+            &cx.config.criteria,
+        );
+    }
+
+    fn on_action(
+        &mut self,
+        action: Action,
+        cx: &mut super::screen::Cx,
+    ) -> Result<super::screen::Reply> {
+        use super::screen::Reply;
+        let at = cx.as_of();
+        if action == Action::CorrectTouch
+            && let Mode::Touch(t) = &self.mode
+        {
+            let form = super::wrapup::WrapUp::for_correction(cx.store.conn(), t.detail.id, &at)?;
+            return Ok(Reply::Push(Box::new(form)));
+        }
+        if let Some(reply) = super::open::global(action, Some(self.detail.id), cx)? {
+            return Ok(reply);
+        }
+        Ok(match self.update(action, cx.store, &at)? {
+            Outcome::Back => Reply::PopRead(1),
+            Outcome::Stay => Reply::Stay,
+        })
+    }
+
+    fn text_focus(&self) -> bool {
+        AccountView::text_focus(self)
+    }
+
+    fn on_text(
+        &mut self,
+        key: KeyEvent,
+        cx: &mut super::screen::Cx,
+    ) -> Result<super::screen::Reply> {
+        let at = cx.as_of();
+        self.text_key(key, cx.store, &at)?;
+        Ok(super::screen::Reply::Stay)
+    }
+
+    fn on_paste(&mut self, text: &str, _cx: &mut super::screen::Cx) -> Result<bool> {
+        Ok(self.paste(text))
+    }
+
+    fn text_hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
+        AccountView::text_focus(self).then(|| AccountView::text_hints(self))
+    }
+
+    /// A call or a touch changed the account: read it again.
+    fn on_resume(&mut self, cx: &mut super::screen::Cx) -> Result<()> {
+        *self = AccountView::open(cx.store.conn(), self.detail.id, &cx.as_of())?;
+        Ok(())
+    }
+}

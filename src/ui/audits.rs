@@ -470,3 +470,80 @@ impl AuditsView {
         );
     }
 }
+
+impl AuditsView {
+    fn reply(outcome: Outcome, cx: &mut super::screen::Cx) -> super::screen::Reply {
+        match outcome {
+            Outcome::Stay => super::screen::Reply::Stay,
+            Outcome::Done(text) => {
+                cx.done(text);
+                super::screen::Reply::Stay
+            }
+            Outcome::Back => super::screen::Reply::Pop,
+        }
+    }
+}
+
+impl super::screen::Screen for AuditsView {
+    fn context(&self) -> Context {
+        AuditsView::context(self)
+    }
+
+    fn title(&self, _under: &str) -> String {
+        AuditsView::title(self)
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, cx: &super::screen::DrawCx) {
+        AuditsView::draw(self, frame, area, cx.theme);
+    }
+
+    fn on_action(
+        &mut self,
+        action: Action,
+        cx: &mut super::screen::Cx,
+    ) -> Result<super::screen::Reply> {
+        if action == Action::Quit {
+            return Ok(super::screen::Reply::Quit);
+        }
+        let outcome = self.action(action, cx.store, cx.clock.now())?;
+        Ok(AuditsView::reply(outcome, cx))
+    }
+
+    /// The scoring form reads its own keys.
+    fn text_focus(&self) -> bool {
+        self.takes_keys()
+    }
+
+    fn on_text(
+        &mut self,
+        key: KeyEvent,
+        cx: &mut super::screen::Cx,
+    ) -> Result<super::screen::Reply> {
+        // Every score and comment is saved already: Ctrl-C may quit from the form.
+        let ctrl = key
+            .modifiers
+            .contains(crossterm::event::KeyModifiers::CONTROL);
+        if ctrl && key.code == KeyCode::Char('c') {
+            return Ok(super::screen::Reply::Quit);
+        }
+        let outcome = self.key(key, cx.store, cx.clock.now())?;
+        Ok(AuditsView::reply(outcome, cx))
+    }
+
+    fn on_paste(&mut self, text: &str, cx: &mut super::screen::Cx) -> Result<bool> {
+        self.paste(text, cx.store)?;
+        Ok(true)
+    }
+
+    fn text_hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
+        self.hints()
+    }
+
+    fn flush(&mut self, cx: &mut super::screen::Cx) {
+        self.retry(cx.store, cx.clock.now());
+    }
+
+    fn unsaved(&self) -> bool {
+        AuditsView::unsaved(self)
+    }
+}

@@ -1361,6 +1361,85 @@ pub fn parse_followup(s: &str, today: NaiveDate) -> Option<NaiveDate> {
     (d >= today).then_some(d)
 }
 
+impl CallFlow {
+    /// What the app does after a key of the call flow.
+    fn reply(outcome: Outcome, cx: &mut super::screen::Cx) -> Result<super::screen::Reply> {
+        use super::screen::Reply;
+        Ok(match outcome {
+            Outcome::Stay => Reply::Stay,
+            Outcome::WrapUp(prefill) => super::wrapup::WrapUp::after_call(&prefill, cx)?,
+            Outcome::Quit => Reply::Quit,
+            Outcome::Leave(message) => {
+                if let Some(text) = message {
+                    cx.done(text);
+                }
+                Reply::PopRead(1)
+            }
+        })
+    }
+}
+
+impl super::screen::Screen for CallFlow {
+    fn context(&self) -> Context {
+        CallFlow::context(self)
+    }
+
+    fn title(&self, _under: &str) -> String {
+        CallFlow::title(self)
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, cx: &super::screen::DrawCx) {
+        CallFlow::draw(self, frame, area, cx.theme);
+    }
+
+    fn on_action(
+        &mut self,
+        action: Action,
+        cx: &mut super::screen::Cx,
+    ) -> Result<super::screen::Reply> {
+        let outcome = self.action(action, cx.store, cx.clock)?;
+        CallFlow::reply(outcome, cx)
+    }
+
+    fn text_focus(&self) -> bool {
+        CallFlow::text_focus(self)
+    }
+
+    fn on_text(
+        &mut self,
+        key: KeyEvent,
+        cx: &mut super::screen::Cx,
+    ) -> Result<super::screen::Reply> {
+        let outcome = self.text_key(key, cx.store, cx.clock)?;
+        CallFlow::reply(outcome, cx)
+    }
+
+    fn on_paste(&mut self, text: &str, cx: &mut super::screen::Cx) -> Result<bool> {
+        self.paste(text, cx.store, cx.clock)?;
+        Ok(true)
+    }
+
+    fn text_hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
+        self.hints()
+    }
+
+    fn flush(&mut self, cx: &mut super::screen::Cx) {
+        CallFlow::flush(self, cx.store);
+    }
+
+    fn unsaved(&self) -> bool {
+        CallFlow::unsaved(self)
+    }
+
+    fn tick_in(&self) -> Option<Duration> {
+        CallFlow::tick_in(self)
+    }
+
+    fn tick(&mut self, cx: &mut super::screen::Cx) -> Result<()> {
+        CallFlow::tick(self, cx.store, cx.clock)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -265,3 +265,94 @@ impl FollowupsView {
         );
     }
 }
+
+impl super::screen::Screen for FollowupsView {
+    fn context(&self) -> super::keymap::Context {
+        super::keymap::Context::Followups
+    }
+
+    fn title(&self, _under: &str) -> String {
+        "Follow-ups".to_string()
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, cx: &super::screen::DrawCx) {
+        FollowupsView::draw(self, frame, area, cx.theme);
+    }
+
+    fn on_action(
+        &mut self,
+        action: super::keymap::Action,
+        cx: &mut super::screen::Cx,
+    ) -> Result<super::screen::Reply> {
+        use super::keymap::Action;
+        use super::screen::Reply;
+        let at = cx.as_of();
+        match action {
+            Action::Quit => return Ok(Reply::Quit),
+            Action::StartCall => {
+                return match self.selected_item().map(|f| f.account_id) {
+                    Some(id) => super::open::call(id, cx),
+                    None => Ok(Reply::Stay),
+                };
+            }
+            Action::Down => self.down(),
+            Action::Up => self.up(),
+            Action::PageDown => (0..10).for_each(|_| self.down()),
+            Action::PageUp => (0..10).for_each(|_| self.up()),
+            Action::Top => self.selected = 0,
+            Action::Bottom => self.selected = self.items.len().saturating_sub(1),
+            Action::FollowupDone => {
+                if let Some(text) = self.done(cx.store, &at)? {
+                    cx.done(text);
+                }
+            }
+            Action::FollowupSnooze => {
+                if let Some(text) = self.snooze(cx.store, &at)? {
+                    cx.done(text);
+                }
+            }
+            Action::FollowupReschedule => self.start_reschedule(),
+            Action::Open => {
+                let Some(id) = self.selected_item().map(|f| f.account_id) else {
+                    return Ok(Reply::Stay);
+                };
+                let account = super::account::AccountView::open(cx.store.conn(), id, &at)?;
+                return Ok(Reply::Push(Box::new(account)));
+            }
+            Action::Back => return Ok(Reply::PopRead(1)),
+            _ => {}
+        }
+        Ok(Reply::Stay)
+    }
+
+    fn text_focus(&self) -> bool {
+        self.reschedule.is_some()
+    }
+
+    fn on_text(
+        &mut self,
+        key: KeyEvent,
+        cx: &mut super::screen::Cx,
+    ) -> Result<super::screen::Reply> {
+        let at = cx.as_of();
+        if let Typed::Done(text) = self.text_key(key, cx.store, &at)? {
+            cx.done(text);
+        }
+        Ok(super::screen::Reply::Stay)
+    }
+
+    fn on_paste(&mut self, text: &str, _cx: &mut super::screen::Cx) -> Result<bool> {
+        self.paste(text);
+        Ok(true)
+    }
+
+    fn text_hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
+        self.reschedule
+            .is_some()
+            .then(|| vec![("type", "new date"), ("Enter", "set"), ("Esc", "cancel")])
+    }
+
+    fn on_resume(&mut self, cx: &mut super::screen::Cx) -> Result<()> {
+        self.reload(cx.store.conn(), &cx.as_of())
+    }
+}

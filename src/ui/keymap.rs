@@ -39,6 +39,50 @@ pub enum Context {
     Kpis,
 }
 
+impl Context {
+    /// Every context; the match below makes a new one a compile error until listed.
+    pub const ALL: [Context; 16] = [
+        Context::Portfolio,
+        Context::Account,
+        Context::Help,
+        Context::CallStart,
+        Context::Call,
+        Context::Retros,
+        Context::Resume,
+        Context::Persona,
+        Context::Touch,
+        Context::OrgChart,
+        Context::WrapUp,
+        Context::Followups,
+        Context::Team,
+        Context::Audits,
+        Context::AuditScore,
+        Context::Kpis,
+    ];
+
+    /// What help calls the screen.
+    pub fn name(self) -> &'static str {
+        match self {
+            Context::Portfolio => "portfolio",
+            Context::Account => "account",
+            Context::Help => "help",
+            Context::CallStart => "new call",
+            Context::Call => "call",
+            Context::Retros => "retrospectives",
+            Context::Resume => "interrupted call",
+            Context::Persona => "persona",
+            Context::Touch => "touch",
+            Context::OrgChart => "org chart",
+            Context::WrapUp => "wrap-up",
+            Context::Followups => "follow-ups",
+            Context::Team => "team",
+            Context::Audits => "audits",
+            Context::AuditScore => "audit scoring",
+            Context::Kpis => "coaching KPIs",
+        }
+    }
+}
+
 /// Everything a key or a palette command can ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -114,6 +158,29 @@ pub enum Action {
     KpiScopePrev,
     KpiCharts,
     KpiTable,
+}
+
+impl Action {
+    /// What an action that changes a CSM's records would have done, said when the file
+    /// is open read-only or is a team file (the one gate, in `App::update`).
+    pub fn edit(self) -> Option<&'static str> {
+        Some(match self {
+            Action::StrengthUp | Action::StrengthDown => "a persona's strength cannot change",
+            Action::SentimentUp | Action::SentimentDown => "a persona's sentiment cannot change",
+            Action::SetPulse => "the CSM sentiment cannot be set",
+            Action::AddPersona => "personas cannot be added",
+            Action::EditPersona => "personas cannot be edited",
+            Action::ArchivePersona => "personas cannot be archived",
+            Action::CorrectTouch => "touches cannot be corrected",
+            Action::LogTouch => "a touch cannot be logged",
+            Action::StartCall => "a call cannot be recorded",
+            Action::Retros => "retrospectives cannot be written",
+            Action::FollowupDone | Action::FollowupSnooze | Action::FollowupReschedule => {
+                "follow-ups cannot change"
+            }
+            _ => return None,
+        })
+    }
 }
 
 /// A key as shown to the CSM and matched against events.

@@ -580,3 +580,32 @@ const TALLY_COLUMNS: [(&str, u16); 6] = [
 fn tally_widths() -> impl Iterator<Item = Constraint> {
     TALLY_COLUMNS.iter().map(|c| Constraint::Length(c.1))
 }
+
+impl super::screen::Screen for KpisView {
+    fn context(&self) -> super::keymap::Context {
+        super::keymap::Context::Kpis
+    }
+
+    fn title(&self, _under: &str) -> String {
+        KpisView::title(self)
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, cx: &super::screen::DrawCx) {
+        KpisView::draw(self, frame, area, cx.theme);
+    }
+
+    fn on_action(
+        &mut self,
+        action: Action,
+        _cx: &mut super::screen::Cx,
+    ) -> Result<super::screen::Reply> {
+        use super::screen::Reply;
+        if action == Action::Quit {
+            return Ok(Reply::Quit);
+        }
+        Ok(match self.action(action)? {
+            Outcome::Back => Reply::Pop,
+            Outcome::Stay => Reply::Stay,
+        })
+    }
+}

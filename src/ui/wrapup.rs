@@ -759,3 +759,165 @@ fn step_up<T: Copy + PartialEq>(all: &[T], current: T, step: i32) -> T {
     let j = (i + step).clamp(0, all.len() as i32 - 1);
     all.get(j as usize).copied().unwrap_or(current)
 }
+
+impl WrapUp {
+    /// The call ended and its tags were picked: the wrap-up form takes over, over the
+    /// call. The wrap-up of this call typed when the app last closed comes back.
+    pub fn after_call(
+        prefill: &CallPrefill,
+        cx: &mut super::screen::Cx,
+    ) -> Result<super::screen::Reply> {
+        let mut form = WrapUp::for_call(cx.store.conn(), prefill, &cx.as_of())?;
+        if let Some(draft) = saved_draft(cx.store)?
+            && form.restore(&draft)
+        {
+            cx.done("Restored the wrap-up you were typing (nothing was lost)");
+        }
+        Ok(super::screen::Reply::Push(Box::new(form)))
+    }
+
+    /// A logged touch or a correction left unsaved by the last run, as it was.
+    pub fn unsaved_from_last_run(cx: &mut super::screen::Cx) -> Result<Option<WrapUp>> {
+        let Some(draft) = saved_draft(cx.store)? else {
+            return Ok(None);
+        };
+        let at = cx.as_of();
+        let conn = cx.store.conn();
+        let form = match draft.mode {
+            // A call's draft comes back when its wrap-up opens again (resume the call).
+            Mode::Call(_) => return Ok(None),
+            Mode::Log => WrapUp::for_log(conn, draft.account_id, &at),
+            Mode::Correct(id) => WrapUp::for_correction(conn, id, &at),
+        };
+        // The account or touch is gone: the draft has nowhere to go.
+        let Ok(mut form) = form else {
+            tagging::discard_draft(cx.store)?;
+            return Ok(None);
+        };
+        form.restore(&draft);
+        cx.done("Restored the unsaved form from when attuned last closed (Esc discards it)");
+        Ok(Some(form))
+    }
+
+    /// Enter or Ctrl-S: the touch and its effects saved, the form (and a call under it)
+    /// closed.
+    fn submit(&mut self, cx: &mut super::screen::Cx) -> Result<super::screen::Reply> {
+        use super::screen::Reply;
+        let Some((tag, ties)) = self.validate() else {
+            cx.problem("Not saved: see the marked fields (nothing typed was lost)");
+            return Ok(Reply::Stay);
+        };
+        let target = self.target();
+        tagging::save(cx.store, &target, &tag, &ties, &cx.as_of())?;
+        let name = &self.account_name;
+        let due = tag.followup_on.map_or("no follow-up".to_string(), |d| {
+            format!("follow-up {}", d.format("%a %b %d"))
+        });
+        let (text, screens) = match target {
+            // A call's wrap-up sits over the call, which sits over where it started.
+            Target::Call(_) => (
+                format!(
+                    "Call with {name} tagged {}, {due}; its retrospective is pending (R on the portfolio)",
+                    tag.sentiment.label()
+                ),
+                2,
+            ),
+            Target::Log { .. } => (
+                format!(
+                    "{} with {name} logged {}, {due}",
+                    self.kind.label(),
+                    tag.sentiment.label()
+                ),
+                1,
+            ),
+            Target::Correct(_) => (
+                format!("Touch corrected ({due}); the earlier values are kept"),
+                1,
+            ),
+        };
+        cx.done(text);
+        Ok(Reply::PopRead(screens))
+    }
+}
+
+fn saved_draft(store: &crate::store::Store) -> Result<Option<Draft>> {
+    Ok(tagging::draft(store)?.as_deref().and_then(Draft::from_json))
+}
+
+impl super::screen::Screen for WrapUp {
+    fn context(&self) -> super::keymap::Context {
+        super::keymap::Context::WrapUp
+    }
+
+    fn title(&self, _under: &str) -> String {
+        WrapUp::title(self)
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, cx: &super::screen::DrawCx) {
+        WrapUp::draw(self, frame, area, cx.theme);
+    }
+
+    /// The form reads its own keys (`on_text`).
+    fn on_action(
+        &mut self,
+        _action: super::keymap::Action,
+        _cx: &mut super::screen::Cx,
+    ) -> Result<super::screen::Reply> {
+        Ok(super::screen::Reply::Stay)
+    }
+
+    fn text_focus(&self) -> bool {
+        true
+    }
+
+    fn on_text(
+        &mut self,
+        key: KeyEvent,
+        cx: &mut super::screen::Cx,
+    ) -> Result<super::screen::Reply> {
+        use super::screen::Reply;
+        // `?` opens help unless a text field would take it as a character.
+        if key.code == KeyCode::Char('?') && !self.takes_text() {
+            return Ok(Reply::Help);
+        }
+        match self.key(key) {
+            FormKey::Stay => self.dirty = true,
+            FormKey::Cancel => {
+                if let Err(e) = tagging::discard_draft(cx.store) {
+                    cx.problem(e.to_string());
+                }
+                cx.done("Nothing saved");
+                return Ok(Reply::Pop);
+            }
+            FormKey::Submit => return self.submit(cx),
+        }
+        Ok(Reply::Stay)
+    }
+
+    fn on_paste(&mut self, text: &str, _cx: &mut super::screen::Cx) -> Result<bool> {
+        let took = self.paste(text);
+        self.dirty |= took;
+        Ok(took)
+    }
+
+    fn text_hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
+        Some(self.hints())
+    }
+
+    /// Keeps the form as typed in the file; a failed write is said in the form and tried
+    /// again on the next key or tick.
+    fn flush(&mut self, cx: &mut super::screen::Cx) {
+        if !self.dirty && self.save_error.is_none() {
+            return;
+        }
+        let json = self.draft().to_json();
+        self.save_error = tagging::save_draft(cx.store, &json)
+            .err()
+            .map(|e| e.to_string());
+        self.dirty = self.save_error.is_some();
+    }
+
+    fn unsaved(&self) -> bool {
+        self.save_error.is_some()
+    }
+}
