@@ -5,9 +5,24 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::store::portfolio::SortColumn;
 
-/// Where the keyboard focus is; decides what a key means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Context {
+/// Declares `Context` and `Context::ALL` from one list, so no context can be left out of
+/// `ALL` (the conflict test walks it).
+macro_rules! contexts {
+    ($($(#[$doc:meta])* $name:ident,)*) => {
+        /// Where the keyboard focus is; decides what a key means.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Context {
+            $($(#[$doc])* $name,)*
+        }
+
+        impl Context {
+            /// Every context, in declaration order.
+            pub const ALL: &[Context] = &[$(Context::$name,)*];
+        }
+    };
+}
+
+contexts! {
     Portfolio,
     Account,
     Help,
@@ -40,26 +55,6 @@ pub enum Context {
 }
 
 impl Context {
-    /// Every context; the match below makes a new one a compile error until listed.
-    pub const ALL: [Context; 16] = [
-        Context::Portfolio,
-        Context::Account,
-        Context::Help,
-        Context::CallStart,
-        Context::Call,
-        Context::Retros,
-        Context::Resume,
-        Context::Persona,
-        Context::Touch,
-        Context::OrgChart,
-        Context::WrapUp,
-        Context::Followups,
-        Context::Team,
-        Context::Audits,
-        Context::AuditScore,
-        Context::Kpis,
-    ];
-
     /// What help calls the screen.
     pub fn name(self) -> &'static str {
         match self {
@@ -1065,20 +1060,7 @@ mod tests {
 
     #[test]
     fn no_key_has_two_meanings_in_one_context() {
-        for context in [
-            Context::Portfolio,
-            Context::Account,
-            Context::Help,
-            Context::Persona,
-            Context::Touch,
-            Context::OrgChart,
-            Context::WrapUp,
-            Context::Followups,
-            Context::Audits,
-            Context::AuditScore,
-            Context::Team,
-            Context::Kpis,
-        ] {
+        for &context in Context::ALL {
             let all = bindings(context);
             for (i, a) in all.iter().enumerate() {
                 for b in &all[i + 1..] {
