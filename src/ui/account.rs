@@ -13,7 +13,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{
     Block, Borders, Cell, List, ListItem, ListState, Paragraph, Row, Table, TableState, Wrap,
 };
-use rusqlite::Connection;
 
 use super::format::{ago, due, fit, plural, renewal};
 use super::keymap::{Action, Context};
@@ -98,7 +97,8 @@ impl AccountView {
     }
 
     /// Reads the account and everything the workspace shows.
-    pub fn open(conn: &Connection, id: i64, at: &AsOf) -> Result<AccountView> {
+    pub fn open(store: &Store, id: i64, at: &AsOf) -> Result<AccountView> {
+        let conn = store.conn();
         let detail = account::load(conn, id, at)?;
         let mut view = AccountView::new(detail);
         view.managers = persona::reporting_lines(conn, id)?;
@@ -106,14 +106,15 @@ impl AccountView {
     }
 
     /// Re-reads after a write, keeping the selected persona selected.
-    fn reload(&mut self, conn: &Connection, at: &AsOf) -> Result<()> {
+    fn reload(&mut self, store: &Store, at: &AsOf) -> Result<()> {
+        let conn = store.conn();
         let keep = self.selected_persona().map(|p| p.id);
         let loaded = self.detail.touches.len();
         self.detail = account::load(conn, self.detail.id, at)?;
         self.managers = persona::reporting_lines(conn, self.detail.id)?;
         self.touches_complete = self.detail.touches.len() as i64 >= self.detail.touch_count;
         while self.detail.touches.len() < loaded && !self.touches_complete {
-            self.load_more_touches(conn)?;
+            self.load_more_touches(store)?;
         }
         if let Some(pos) = keep.and_then(|id| self.detail.personas.iter().position(|p| p.id == id))
         {
@@ -128,7 +129,8 @@ impl AccountView {
         Ok(())
     }
 
-    fn load_more_touches(&mut self, conn: &Connection) -> Result<()> {
+    fn load_more_touches(&mut self, store: &Store) -> Result<()> {
+        let conn = store.conn();
         let Some(last) = self.detail.touches.last() else {
             self.touches_complete = true;
             return Ok(());
@@ -216,7 +218,7 @@ impl AccountView {
                     };
                     match result {
                         Ok(id) => {
-                            self.reload(store.conn(), at)?;
+                            self.reload(store, at)?;
                             if let Some(pos) = self.detail.personas.iter().position(|p| p.id == id)
                             {
                                 self.persona_sel = pos;
@@ -239,7 +241,7 @@ impl AccountView {
                     let reason = form.reason.value().to_string();
                     match store.set_account_pulse(self.detail.id, form.pulse, Some(&reason), at) {
                         Ok(_) => {
-                            self.reload(store.conn(), at)?;
+                            self.reload(store, at)?;
                             self.notice = Some(format!("CSM sentiment set to {}", form.pulse));
                         }
                         Err(e) => {
@@ -252,7 +254,7 @@ impl AccountView {
             Mode::ConfirmArchive { id, name } => {
                 if key.code == crossterm::event::KeyCode::Char('y') {
                     store.archive_persona(id, at)?;
-                    self.reload(store.conn(), at)?;
+                    self.reload(store, at)?;
                     self.notice = Some(format!("Archived {name}; its history is kept"));
                 } else {
                     self.notice = Some(format!("Kept {name}"));
@@ -306,13 +308,13 @@ impl AccountView {
                     Pane::Touches => Pane::Personas,
                 }
             }
-            Action::Down => self.move_by(1, store.conn())?,
-            Action::Up => self.move_by(-1, store.conn())?,
-            Action::PageDown => self.move_by(10, store.conn())?,
-            Action::PageUp => self.move_by(-10, store.conn())?,
-            Action::Top => self.move_by(isize::MIN / 2, store.conn())?,
-            Action::Bottom => self.move_by(isize::MAX / 2, store.conn())?,
-            Action::Open => self.open_selected(store.conn())?,
+            Action::Down => self.move_by(1, store)?,
+            Action::Up => self.move_by(-1, store)?,
+            Action::PageDown => self.move_by(10, store)?,
+            Action::PageUp => self.move_by(-10, store)?,
+            Action::Top => self.move_by(isize::MIN / 2, store)?,
+            Action::Bottom => self.move_by(isize::MAX / 2, store)?,
+            Action::Open => self.open_selected(store)?,
             Action::OrgChart => {
                 let mut chart = OrgChart::new(&self.detail.personas, &self.managers);
                 if let Some(sel) = self.selected_persona().map(|p| p.id) {
@@ -396,7 +398,7 @@ impl AccountView {
             return Ok(());
         }
         store.change_persona_tie(id, strength, sentiment, None, at)?;
-        self.reload(store.conn(), at)?;
+        self.reload(store, at)?;
         if let Mode::Persona(panel) = &mut self.mode {
             panel.record = persona::persona(store.conn(), id)?;
             panel.history = persona::history(store.conn(), id)?;
@@ -413,7 +415,8 @@ impl AccountView {
         Ok(())
     }
 
-    fn open_selected(&mut self, conn: &Connection) -> Result<()> {
+    fn open_selected(&mut self, store: &Store) -> Result<()> {
+        let conn = store.conn();
         match self.pane {
             Pane::Personas => {
                 if let Some(id) = self.selected_persona().map(|p| p.id) {
@@ -436,11 +439,11 @@ impl AccountView {
 
     /// Moves the selection of the focused pane by `delta`, staying in bounds; the
     /// timeline fetches the next page of touches before the selection reaches its end.
-    pub fn move_by(&mut self, delta: isize, conn: &Connection) -> Result<()> {
+    pub fn move_by(&mut self, delta: isize, store: &Store) -> Result<()> {
         if self.pane == Pane::Touches && delta > 0 && !self.touches_complete {
             let want = (self.touch_sel as isize).saturating_add(delta).max(0) as usize;
             while !self.touches_complete && want + 20 >= self.detail.touches.len() {
-                self.load_more_touches(conn)?;
+                self.load_more_touches(store)?;
                 if delta >= isize::MAX / 4 {
                     continue;
                 }
@@ -986,7 +989,7 @@ impl super::screen::Screen for AccountView {
         if action == Action::CorrectTouch
             && let Mode::Touch(t) = &self.mode
         {
-            let form = super::wrapup::WrapUp::for_correction(cx.store.conn(), t.detail.id, &at)?;
+            let form = super::wrapup::WrapUp::for_correction(cx.store, t.detail.id, &at)?;
             return Ok(Reply::Push(Box::new(form)));
         }
         if let Some(reply) = super::open::global(action, Some(self.detail.id), cx)? {
@@ -1022,7 +1025,7 @@ impl super::screen::Screen for AccountView {
 
     /// A call or a touch changed the account: read it again.
     fn on_resume(&mut self, cx: &mut super::screen::Cx) -> Result<()> {
-        *self = AccountView::open(cx.store.conn(), self.detail.id, &cx.as_of())?;
+        *self = AccountView::open(cx.store, self.detail.id, &cx.as_of())?;
         Ok(())
     }
 }

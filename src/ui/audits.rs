@@ -9,7 +9,6 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
-use rusqlite::Connection;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
@@ -84,7 +83,7 @@ impl AuditsView {
             library: super::call::load_library().0,
             form: None,
         };
-        view.set_quarter(store.conn(), quarter)?;
+        view.set_quarter(store, quarter)?;
         Ok(view)
     }
 
@@ -101,19 +100,21 @@ impl AuditsView {
     }
 
     /// Reads the quarter's list and summary again, keeping the selection's place.
-    pub fn reload(&mut self, conn: &Connection) -> Result<()> {
+    pub fn reload(&mut self, store: &Store) -> Result<()> {
+        let conn = store.conn();
         self.items = audits::list(conn, self.quarter, self.csm_id())?;
         self.summary = audits::summary_with(conn, &self.outcomes)?;
         self.selected = self.selected.min(self.items.len().saturating_sub(1));
         Ok(())
     }
 
-    fn set_quarter(&mut self, conn: &Connection, quarter: Quarter) -> Result<()> {
+    fn set_quarter(&mut self, store: &Store, quarter: Quarter) -> Result<()> {
+        let conn = store.conn();
         self.quarter = quarter;
         self.seed = audits::default_seed(conn, quarter)?;
         self.outcomes = audits::outcomes_by_csm(conn, quarter)?;
         self.selected = 0;
-        self.reload(conn)
+        self.reload(store)
     }
 
     pub fn context(&self) -> Context {
@@ -227,7 +228,7 @@ impl AuditsView {
             }
             FormOutcome::Close => {
                 self.form = None;
-                self.reload(store.conn())?;
+                self.reload(store)?;
                 Ok(Outcome::Stay)
             }
         }
@@ -258,8 +259,8 @@ impl AuditsView {
             Action::PageUp => self.selected = self.selected.saturating_sub(10),
             Action::Top => self.selected = 0,
             Action::Bottom => self.selected = self.items.len().saturating_sub(1),
-            Action::QuarterPrev => self.set_quarter(store.conn(), self.quarter.prev())?,
-            Action::QuarterNext => self.set_quarter(store.conn(), self.quarter.next())?,
+            Action::QuarterPrev => self.set_quarter(store, self.quarter.prev())?,
+            Action::QuarterNext => self.set_quarter(store, self.quarter.next())?,
             Action::AuditSeed => {
                 if store.is_read_only() {
                     return Err(read_only_error("no sample can be drawn"));
@@ -286,7 +287,7 @@ impl AuditsView {
             csm_id: self.csm_id(),
         };
         let drawn = audits::draw(store, &req, now)?;
-        self.reload(store.conn())?;
+        self.reload(store)?;
         if drawn.is_empty() {
             return Ok(Outcome::Done(format!(
                 "No calls, meetings or QBRs in {} to draw from",

@@ -88,7 +88,7 @@ impl CallFlow {
 
     pub fn retros(store: &Store, clock: &dyn Clock) -> Result<CallFlow> {
         Ok(CallFlow::Retros(Box::new(RetroView::load(
-            store.conn(),
+            store,
             clock.now(),
         )?)))
     }

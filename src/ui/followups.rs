@@ -7,7 +7,6 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
-use rusqlite::Connection;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
@@ -41,7 +40,8 @@ pub enum Typed {
 }
 
 impl FollowupsView {
-    pub fn load(conn: &Connection, at: &AsOf) -> Result<FollowupsView> {
+    pub fn load(store: &Store, at: &AsOf) -> Result<FollowupsView> {
+        let conn = store.conn();
         let (items, total) = followups::open(conn, at.today, LIMIT)?;
         Ok(FollowupsView {
             items,
@@ -56,7 +56,8 @@ impl FollowupsView {
 
     /// Reads the queue again, keeping the selection at the same place in the list (after
     /// done, snooze or reschedule the next follow-up moves up under it).
-    pub fn reload(&mut self, conn: &Connection, at: &AsOf) -> Result<()> {
+    pub fn reload(&mut self, store: &Store, at: &AsOf) -> Result<()> {
+        let conn = store.conn();
         let (items, total) = followups::open(conn, at.today, LIMIT)?;
         self.items = items;
         self.total = total;
@@ -85,7 +86,7 @@ impl FollowupsView {
             return Ok(None);
         };
         followups::mark_done(store, f.id, at)?;
-        self.reload(store.conn(), at)?;
+        self.reload(store, at)?;
         Ok(Some(format!("Done: {} — {}", f.account, f.action)))
     }
 
@@ -94,7 +95,7 @@ impl FollowupsView {
             return Ok(None);
         };
         let to = followups::snooze(store, f.id, 1, at)?;
-        self.reload(store.conn(), at)?;
+        self.reload(store, at)?;
         Ok(Some(format!(
             "Snoozed {} to {}",
             f.account,
@@ -146,7 +147,7 @@ impl FollowupsView {
                 followups::reschedule(store, f.id, day, at)?;
                 self.reschedule = None;
                 self.error = None;
-                self.reload(store.conn(), at)?;
+                self.reload(store, at)?;
                 return Ok(Typed::Done(format!(
                     "{} moved to {}",
                     f.account,
@@ -316,7 +317,7 @@ impl super::screen::Screen for FollowupsView {
                 let Some(id) = self.selected_item().map(|f| f.account_id) else {
                     return Ok(Reply::Stay);
                 };
-                let account = super::account::AccountView::open(cx.store.conn(), id, &at)?;
+                let account = super::account::AccountView::open(cx.store, id, &at)?;
                 return Ok(Reply::Push(Box::new(account)));
             }
             Action::Back => return Ok(Reply::PopRead(1)),
@@ -353,6 +354,6 @@ impl super::screen::Screen for FollowupsView {
     }
 
     fn on_resume(&mut self, cx: &mut super::screen::Cx) -> Result<()> {
-        self.reload(cx.store.conn(), &cx.as_of())
+        self.reload(cx.store, &cx.as_of())
     }
 }

@@ -48,10 +48,10 @@ impl Home {
             owners: None,
         };
         let mut portfolio = PortfolioView::new(query, height);
-        portfolio.reload(store.conn())?;
+        portfolio.reload(store)?;
         let team = if crate::store::team::has_many_owners(store.conn())? {
             Some(TeamView::load(
-                store.conn(),
+                store,
                 clock.now(),
                 config.stale_after_days,
                 height,
@@ -70,20 +70,20 @@ impl Home {
     pub fn set_config(&mut self, cx: &mut Cx) -> Result<()> {
         self.portfolio.query.stale_after_days = cx.config.stale_after_days;
         self.reload_team(cx)?;
-        self.portfolio.refresh_in_place(cx.store.conn())
+        self.portfolio.refresh_in_place(cx.store)
     }
 
     pub fn resize(&mut self, cx: &mut Cx) -> Result<()> {
         if let Some(team) = &mut self.team {
             team.set_height(cx.screen_height);
         }
-        self.portfolio.set_height(cx.store.conn(), cx.screen_height)
+        self.portfolio.set_height(cx.store, cx.screen_height)
     }
 
     /// Another writer (the risk refresher) changed the data: re-read what is shown.
     pub fn data_changed(&mut self, cx: &mut Cx, on_top: bool) -> Result<()> {
         self.sync_clock(cx);
-        self.portfolio.refresh_in_place(cx.store.conn())?;
+        self.portfolio.refresh_in_place(cx.store)?;
         if on_top && self.showing_team {
             self.reload_team(cx)?;
         }
@@ -98,7 +98,7 @@ impl Home {
     fn reload_team(&mut self, cx: &mut Cx) -> Result<()> {
         let now = cx.clock.now();
         match &mut self.team {
-            Some(team) => team.reload(cx.store.conn(), now, cx.config.stale_after_days),
+            Some(team) => team.reload(cx.store, now, cx.config.stale_after_days),
             None => Ok(()),
         }
     }
@@ -110,7 +110,7 @@ impl Home {
             Some(_) => self.reload_team(cx)?,
             None => {
                 self.team = Some(TeamView::load(
-                    cx.store.conn(),
+                    cx.store,
                     cx.clock.now(),
                     cx.config.stale_after_days,
                     cx.screen_height,
@@ -128,7 +128,7 @@ impl Home {
             Some(d) => (Some(d.owners), Some(d.label)),
             None => (None, None),
         };
-        self.portfolio.show_owners(cx.store.conn(), owners, label)?;
+        self.portfolio.show_owners(cx.store, owners, label)?;
         self.showing_team = false;
         Ok(())
     }
@@ -158,7 +158,7 @@ impl Home {
             Action::Kpis => {
                 let who = match (view.selected_csm(), view.selected_team()) {
                     (Some(csm), _) => Who::Csm(csm),
-                    (None, Some(members)) => KpisView::team_of(cx.store.conn(), &members)?,
+                    (None, Some(members)) => KpisView::team_of(cx.store, &members)?,
                     (None, None) => Who::All,
                 };
                 return open::kpis(who, cx);
@@ -181,22 +181,22 @@ impl Home {
             self.open_team(cx)?;
             return Ok(Reply::Stay);
         }
-        let conn = cx.store.conn();
+        let store = &*cx.store;
         let p = &mut self.portfolio;
         let mut quick = p.query.quick;
         match action {
-            Action::Down => p.down(conn)?,
-            Action::Up => p.up(conn)?,
-            Action::PageDown => p.page_down(conn)?,
-            Action::PageUp => p.page_up(conn)?,
-            Action::Top => p.top(conn)?,
-            Action::Bottom => p.bottom(conn)?,
+            Action::Down => p.down(store)?,
+            Action::Up => p.up(store)?,
+            Action::PageDown => p.page_down(store)?,
+            Action::PageUp => p.page_up(store)?,
+            Action::Top => p.top(store)?,
+            Action::Bottom => p.bottom(store)?,
             Action::Filter => {
                 p.filter_input = Some(Input::new(p.query.name_contains.clone()));
             }
-            Action::SortNext => p.sort_next(conn)?,
-            Action::SortReverse => p.sort_reverse(conn)?,
-            Action::SortBy(column) => p.sort_by(conn, column)?,
+            Action::SortNext => p.sort_next(store)?,
+            Action::SortReverse => p.sort_reverse(store)?,
+            Action::SortBy(column) => p.sort_by(store, column)?,
             Action::ToggleAtRisk => quick.at_risk = !quick.at_risk,
             Action::ToggleRenewalSoon => quick.renewal_90 = !quick.renewal_90,
             Action::ToggleStale => quick.stale = !quick.stale,
@@ -209,13 +209,13 @@ impl Home {
                 let Some(id) = selected else {
                     return Ok(Reply::Stay);
                 };
-                let view = AccountView::open(conn, id, &cx.as_of())?;
+                let view = AccountView::open(store, id, &cx.as_of())?;
                 return Ok(Reply::Push(Box::new(view)));
             }
             _ => {}
         }
         if quick != self.portfolio.query.quick || action == Action::ClearFilters {
-            self.portfolio.set_quick(conn, quick)?;
+            self.portfolio.set_quick(store, quick)?;
         }
         Ok(Reply::Stay)
     }
@@ -260,14 +260,14 @@ impl Screen for Home {
     }
 
     fn on_text(&mut self, key: KeyEvent, cx: &mut Cx) -> Result<Reply> {
-        let conn = cx.store.conn();
+        let store = &*cx.store;
         let ctrl_c =
             key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
             _ if ctrl_c => return Ok(Reply::Quit),
             KeyCode::Esc => {
                 self.portfolio.filter_input = None;
-                self.portfolio.set_name_filter(conn, "")?;
+                self.portfolio.set_name_filter(store, "")?;
             }
             KeyCode::Enter => self.portfolio.filter_input = None,
             _ => {
@@ -276,7 +276,7 @@ impl Screen for Home {
                 };
                 if input.handle_event(&Event::Key(key)).is_some() {
                     let text = input.value().to_string();
-                    self.portfolio.set_name_filter(conn, &text)?;
+                    self.portfolio.set_name_filter(store, &text)?;
                 }
             }
         }
@@ -289,7 +289,7 @@ impl Screen for Home {
         };
         if super::note_editor::paste_into(input, text) {
             let value = input.value().to_string();
-            self.portfolio.set_name_filter(cx.store.conn(), &value)?;
+            self.portfolio.set_name_filter(cx.store, &value)?;
         }
         Ok(true)
     }
@@ -330,7 +330,7 @@ impl Screen for Home {
 
     fn on_resume(&mut self, cx: &mut Cx) -> Result<()> {
         self.sync_clock(cx);
-        self.portfolio.refresh_in_place(cx.store.conn())
+        self.portfolio.refresh_in_place(cx.store)
     }
 }
 

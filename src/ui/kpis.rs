@@ -14,7 +14,6 @@ use ratatui::widgets::{
     Axis, Bar, BarChart, BarGroup, Block, Borders, Cell, Chart, Dataset, GraphType, Paragraph, Row,
     Sparkline, Table, TableState,
 };
-use rusqlite::Connection;
 
 use super::format::plural;
 use super::keymap::Action;
@@ -23,6 +22,7 @@ use crate::domain::checklist::clock_text;
 use crate::domain::kpi::{Kpis, THRESHOLDS, Tally, Window, pct, score};
 use crate::domain::model::Pulse;
 use crate::error::Result;
+use crate::store::Store;
 use crate::store::kpi::{self, Who};
 
 /// How many months the screen covers, ending with the current one.
@@ -88,7 +88,8 @@ pub enum Outcome {
 
 impl KpisView {
     /// Opens on `who`, over the [`MONTHS`] months ending with `today`'s.
-    pub fn open(conn: &Connection, who: Who, today: NaiveDate) -> Result<KpisView> {
+    pub fn open(store: &Store, who: Who, today: NaiveDate) -> Result<KpisView> {
+        let conn = store.conn();
         let window = Window::ending(today, MONTHS);
         let scan = kpi::scan(conn, window)?;
         let all = scan.csms();
@@ -131,7 +132,8 @@ impl KpisView {
     }
 
     /// The team (by its lead) the given CSMs report to, for the team view's team line.
-    pub fn team_of(conn: &Connection, members: &[i64]) -> Result<Who> {
+    pub fn team_of(store: &Store, members: &[i64]) -> Result<Who> {
+        let conn = store.conn();
         let all = kpi::csms(conn)?;
         let lead = members
             .iter()

@@ -40,13 +40,13 @@ pub fn call(account_id: i64, cx: &mut Cx) -> Result<Reply> {
 
 /// `l`: log a touch on an account.
 pub fn log_touch(account_id: i64, cx: &mut Cx) -> Result<Reply> {
-    let form = WrapUp::for_log(cx.store.conn(), account_id, &cx.as_of())?;
+    let form = WrapUp::for_log(cx.store, account_id, &cx.as_of())?;
     Ok(Reply::Push(Box::new(form)))
 }
 
 /// `f`: the follow-up queue.
 pub fn followups(cx: &mut Cx) -> Result<Reply> {
-    let view = FollowupsView::load(cx.store.conn(), &cx.as_of())?;
+    let view = FollowupsView::load(cx.store, &cx.as_of())?;
     Ok(Reply::Push(Box::new(view)))
 }
 
@@ -62,6 +62,6 @@ pub fn audits(csm_id: Option<i64>, cx: &mut Cx) -> Result<Reply> {
 
 /// `K`: coaching KPIs of everyone, a team or a CSM.
 pub fn kpis(who: Who, cx: &mut Cx) -> Result<Reply> {
-    let view = KpisView::open(cx.store.conn(), who, cx.clock.today())?;
+    let view = KpisView::open(cx.store, who, cx.clock.today())?;
     Ok(Reply::Push(Box::new(view)))
 }

@@ -41,7 +41,8 @@ pub struct RetroView {
 }
 
 impl RetroView {
-    pub fn load(conn: &rusqlite::Connection, now: DateTime<Utc>) -> Result<RetroView> {
+    pub fn load(store: &Store, now: DateTime<Utc>) -> Result<RetroView> {
+        let conn = store.conn();
         Ok(RetroView {
             rows: call::pending_retros(conn, LIST_LIMIT)?,
             selected: 0,

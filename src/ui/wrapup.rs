@@ -11,7 +11,6 @@ use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
-use rusqlite::Connection;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
@@ -20,6 +19,7 @@ use super::theme::Theme;
 use crate::domain::model::{Intervention, Pulse, Sentiment, Strength, TouchKind};
 use crate::domain::tagging::{FollowupWhen, parse_csat, parse_followup};
 use crate::error::Result;
+use crate::store::Store;
 use crate::store::account;
 use crate::store::summary::AsOf;
 use crate::store::tagging::{self, Tag, Target, Tie};
@@ -149,7 +149,8 @@ fn day_text(d: Option<NaiveDate>) -> String {
 }
 
 impl WrapUp {
-    fn blank(conn: &Connection, account_id: i64, mode: Mode, at: &AsOf) -> Result<WrapUp> {
+    fn blank(store: &Store, account_id: i64, mode: Mode, at: &AsOf) -> Result<WrapUp> {
+        let conn = store.conn();
         let detail = account::load(conn, account_id, at)?;
         let people = detail
             .personas
@@ -186,9 +187,10 @@ impl WrapUp {
     }
 
     /// After a call: prefilled from what the call captured.
-    pub fn for_call(conn: &Connection, p: &CallPrefill, at: &AsOf) -> Result<WrapUp> {
+    pub fn for_call(store: &Store, p: &CallPrefill, at: &AsOf) -> Result<WrapUp> {
+        let conn = store.conn();
         let saved = tagging::tagged(conn, p.touch_id)?;
-        let mut form = WrapUp::blank(conn, saved.account_id, Mode::Call(p.touch_id), at)?;
+        let mut form = WrapUp::blank(store, saved.account_id, Mode::Call(p.touch_id), at)?;
         form.kind = TouchKind::Call;
         form.sentiment = p.sentiment;
         form.intervention = Some(p.intervention);
@@ -205,17 +207,18 @@ impl WrapUp {
     }
 
     /// `l`: any touch without the checklist.
-    pub fn for_log(conn: &Connection, account_id: i64, at: &AsOf) -> Result<WrapUp> {
-        let mut form = WrapUp::blank(conn, account_id, Mode::Log, at)?;
+    pub fn for_log(store: &Store, account_id: i64, at: &AsOf) -> Result<WrapUp> {
+        let mut form = WrapUp::blank(store, account_id, Mode::Log, at)?;
         // An email is the most common touch: start on the sentiment (Shift-Tab: the type).
         form.focus = form.first_missing();
         Ok(form)
     }
 
     /// A correction of an earlier touch, prefilled with its tags.
-    pub fn for_correction(conn: &Connection, touch_id: i64, at: &AsOf) -> Result<WrapUp> {
+    pub fn for_correction(store: &Store, touch_id: i64, at: &AsOf) -> Result<WrapUp> {
+        let conn = store.conn();
         let t = tagging::tagged(conn, touch_id)?;
-        let mut form = WrapUp::blank(conn, t.account_id, Mode::Correct(touch_id), at)?;
+        let mut form = WrapUp::blank(store, t.account_id, Mode::Correct(touch_id), at)?;
         form.kind = t.kind;
         form.sentiment = t.sentiment;
         form.intervention = t.intervention;
@@ -767,7 +770,7 @@ impl WrapUp {
         prefill: &CallPrefill,
         cx: &mut super::screen::Cx,
     ) -> Result<super::screen::Reply> {
-        let mut form = WrapUp::for_call(cx.store.conn(), prefill, &cx.as_of())?;
+        let mut form = WrapUp::for_call(cx.store, prefill, &cx.as_of())?;
         if let Some(draft) = saved_draft(cx.store)?
             && form.restore(&draft)
         {
@@ -782,12 +785,12 @@ impl WrapUp {
             return Ok(None);
         };
         let at = cx.as_of();
-        let conn = cx.store.conn();
+        let store = &*cx.store;
         let form = match draft.mode {
             // A call's draft comes back when its wrap-up opens again (resume the call).
             Mode::Call(_) => return Ok(None),
-            Mode::Log => WrapUp::for_log(conn, draft.account_id, &at),
-            Mode::Correct(id) => WrapUp::for_correction(conn, id, &at),
+            Mode::Log => WrapUp::for_log(store, draft.account_id, &at),
+            Mode::Correct(id) => WrapUp::for_correction(store, id, &at),
         };
         // The account or touch is gone: the draft has nowhere to go.
         let Ok(mut form) = form else {
