@@ -989,10 +989,9 @@ impl super::screen::Screen for AccountView {
         if action == Action::CorrectTouch
             && let Mode::Touch(t) = &self.mode
         {
-            let form = super::wrapup::WrapUp::for_correction(cx.store, t.detail.id, &at)?;
-            return Ok(Reply::Push(Box::new(form)));
+            return Ok(Reply::Open(super::screen::Open::Correction(t.detail.id)));
         }
-        if let Some(reply) = super::open::global(action, Some(self.detail.id), cx)? {
+        if let Some(reply) = super::screen::global(action, Some(self.detail.id)) {
             return Ok(reply);
         }
         Ok(match self.update(action, cx.store, &at)? {

@@ -365,6 +365,10 @@ impl App {
                 self.stack.truncate(keep);
                 self.reread();
             }
+            Ok(Reply::Open(open)) => {
+                let screen = self.with_top(|_, cx| super::open::screen(open, cx));
+                self.apply(screen.map(Reply::Push));
+            }
             Ok(Reply::Help) => self.overlay = Overlay::Help { scroll: 0 },
             Ok(Reply::Quit) => self.quit = true,
             Err(e) => self.message = Some(Notice::Problem(e.to_string())),

@@ -60,7 +60,12 @@ pub(super) fn read_only_error(what: &str) -> Error {
 
 impl AuditsView {
     /// The audits of `csm` (None: every CSM) in the quarter of `today`.
-    pub fn open(store: &Store, csm: Option<Csm>, today: NaiveDate) -> Result<AuditsView> {
+    pub fn open(
+        store: &Store,
+        csm: Option<Csm>,
+        today: NaiveDate,
+        library: &Library,
+    ) -> Result<AuditsView> {
         let quarter = Quarter::of(today);
         // Empty until `set_quarter` reads the quarter's seed, outcomes, list and summary.
         let mut view = AuditsView {
@@ -80,7 +85,7 @@ impl AuditsView {
             },
             seed_input: None,
             seed_error: None,
-            library: super::call::load_library().0,
+            library: library.clone(),
             form: None,
         };
         view.set_quarter(store, quarter)?;
@@ -88,11 +93,16 @@ impl AuditsView {
     }
 
     /// The audits of the CSM with this id (from the team view).
-    pub fn open_for(store: &Store, csm_id: i64, today: NaiveDate) -> Result<AuditsView> {
+    pub fn open_for(
+        store: &Store,
+        csm_id: i64,
+        today: NaiveDate,
+        library: &Library,
+    ) -> Result<AuditsView> {
         let csm = audits::csms(store.conn())?
             .into_iter()
             .find(|c| c.id == csm_id);
-        AuditsView::open(store, csm, today)
+        AuditsView::open(store, csm, today, library)
     }
 
     fn csm_id(&self) -> Option<i64> {

@@ -19,6 +19,7 @@ use super::keymap::{Action, Context};
 use super::note_editor::{self, Edit};
 use super::retro::RetroView;
 use super::theme::Theme;
+use crate::config::Config;
 use crate::domain::Clock;
 use crate::domain::checklist::{self, BoxCue, Checklist, Phase, Step, StepState, clock_text};
 use crate::domain::model::{CallType, Intervention, Pulse};
@@ -49,30 +50,6 @@ pub enum CallFlow {
     Retros(Box<RetroView>),
 }
 
-/// The prompt library: the user's override in the config dir, else the built-in one.
-pub(crate) fn load_library() -> (Library, Option<String>) {
-    let Some(dir) = crate::config::config_dir() else {
-        return (Library::builtin(), None);
-    };
-    let path = dir.join("prompts.toml");
-    if !path.exists() {
-        return (Library::builtin(), None);
-    }
-    match std::fs::read_to_string(&path)
-        .map_err(|e| e.to_string())
-        .and_then(|t| Library::parse(&t))
-    {
-        Ok(lib) => (lib, None),
-        Err(e) => (
-            Library::builtin(),
-            Some(format!(
-                "{}: {e}; using the built-in prompts",
-                path.display()
-            )),
-        ),
-    }
-}
-
 impl CallFlow {
     pub fn offer_resume(saved: SavedCall) -> CallFlow {
         CallFlow::Resume(Box::new(saved))
@@ -86,10 +63,11 @@ impl CallFlow {
         ))))
     }
 
-    pub fn retros(store: &Store, clock: &dyn Clock) -> Result<CallFlow> {
+    pub fn retros(store: &Store, clock: &dyn Clock, library: &Library) -> Result<CallFlow> {
         Ok(CallFlow::Retros(Box::new(RetroView::load(
             store,
             clock.now(),
+            library.clone(),
         )?)))
     }
 
@@ -178,11 +156,12 @@ impl CallFlow {
         action: Action,
         store: &mut Store,
         clock: &dyn Clock,
+        config: &Config,
     ) -> Result<Outcome> {
         match self {
             CallFlow::Resume(saved) => match action {
                 Action::CallBegin | Action::Open => {
-                    let view = CallView::resume(store, clock, saved)?;
+                    let view = CallView::resume(store, clock, saved, config)?;
                     *self = CallFlow::Live(Box::new(view));
                     Ok(Outcome::Stay)
                 }
@@ -201,6 +180,7 @@ impl CallFlow {
                         start.detail.clone(),
                         call_type,
                         participants,
+                        config,
                     )?;
                     let _ = account_id;
                     *self = CallFlow::Live(Box::new(view));
@@ -364,8 +344,9 @@ impl CallView {
         participants: Vec<String>,
         checklist: Checklist,
         clock: &dyn Clock,
+        config: &Config,
     ) -> CallView {
-        let (library, warning) = load_library();
+        let (library, warning) = (config.prompts.clone(), config.prompts_warning.clone());
         let sentiment = detail.pulse_history.first().map(|p| p.pulse);
         let today = clock.today();
         CallView {
@@ -403,6 +384,7 @@ impl CallView {
         detail: AccountDetail,
         call_type: CallType,
         participants: Vec<i64>,
+        config: &Config,
     ) -> Result<CallView> {
         let now = clock.now();
         let touch_id = call::start(
@@ -422,13 +404,19 @@ impl CallView {
             names,
             Checklist::start(now),
             clock,
+            config,
         );
         view.refresh_prompt(store)?;
         Ok(view)
     }
 
     /// Picks an interrupted call up where it was saved: paused, with its notes and times.
-    pub fn resume(store: &mut Store, clock: &dyn Clock, saved: &SavedCall) -> Result<CallView> {
+    pub fn resume(
+        store: &mut Store,
+        clock: &dyn Clock,
+        saved: &SavedCall,
+        config: &Config,
+    ) -> Result<CallView> {
         let detail = account::load(store.conn(), saved.account_id, &AsOf::new(clock))?;
         let mut steps: [StepState; 6] = Default::default();
         let mut notes: [String; 6] = Default::default();
@@ -444,7 +432,15 @@ impl CallView {
         let checklist = Checklist::restore(current, steps, saved.ended);
         let call_type = saved.call_type.unwrap_or(CallType::CheckIn);
         let names = names_of(&detail, &saved.participants);
-        let mut view = CallView::new(saved.touch_id, detail, call_type, names, checklist, clock);
+        let mut view = CallView::new(
+            saved.touch_id,
+            detail,
+            call_type,
+            names,
+            checklist,
+            clock,
+            config,
+        );
         view.notes = notes;
         if saved.draft_sentiment.is_some() {
             view.tags.sentiment = saved.draft_sentiment;
@@ -1397,7 +1393,7 @@ impl super::screen::Screen for CallFlow {
         action: Action,
         cx: &mut super::screen::Cx,
     ) -> Result<super::screen::Reply> {
-        let outcome = self.action(action, cx.store, cx.clock)?;
+        let outcome = self.action(action, cx.store, cx.clock, cx.config)?;
         CallFlow::reply(outcome, cx)
     }
 

@@ -286,15 +286,13 @@ impl super::screen::Screen for FollowupsView {
         cx: &mut super::screen::Cx,
     ) -> Result<super::screen::Reply> {
         use super::keymap::Action;
-        use super::screen::Reply;
+        use super::screen::{Open, Reply};
         let at = cx.as_of();
         match action {
             Action::Quit => return Ok(Reply::Quit),
             Action::StartCall => {
-                return match self.selected_item().map(|f| f.account_id) {
-                    Some(id) => super::open::call(id, cx),
-                    None => Ok(Reply::Stay),
-                };
+                let call = self.selected_item().map(|f| Open::Call(f.account_id));
+                return Ok(call.into());
             }
             Action::Down => self.down(),
             Action::Up => self.up(),
@@ -314,11 +312,8 @@ impl super::screen::Screen for FollowupsView {
             }
             Action::FollowupReschedule => self.start_reschedule(),
             Action::Open => {
-                let Some(id) = self.selected_item().map(|f| f.account_id) else {
-                    return Ok(Reply::Stay);
-                };
-                let account = super::account::AccountView::open(cx.store, id, &at)?;
-                return Ok(Reply::Push(Box::new(account)));
+                let account = self.selected_item().map(|f| Open::Account(f.account_id));
+                return Ok(account.into());
             }
             Action::Back => return Ok(Reply::PopRead(1)),
             _ => {}

@@ -9,12 +9,10 @@ use ratatui::text::Line;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::account::AccountView;
 use super::keymap::{Action, Context};
 use super::kpis::KpisView;
-use super::open;
 use super::portfolio::PortfolioView;
-use super::screen::{Cx, DrawCx, Reply, Screen};
+use super::screen::{self, Cx, DrawCx, Open, Reply, Screen};
 use super::team::{Drill, TeamView};
 use crate::config::Config;
 use crate::error::Result;
@@ -153,7 +151,7 @@ impl Home {
             }
             Action::Back => self.show_portfolio(None, cx)?,
             // The selected CSM's audits (a team's line: everyone's).
-            Action::Audits => return open::audits(view.selected_csm(), cx),
+            Action::Audits => return Ok(Reply::Open(Open::Audits(view.selected_csm()))),
             // The selected CSM's KPIs, or on a team's line the team's.
             Action::Kpis => {
                 let who = match (view.selected_csm(), view.selected_team()) {
@@ -161,16 +159,16 @@ impl Home {
                     (None, Some(members)) => KpisView::team_of(cx.store, &members)?,
                     (None, None) => Who::All,
                 };
-                return open::kpis(who, cx);
+                return Ok(Reply::Open(Open::Kpis(who)));
             }
-            other => return Ok(open::global(other, None, cx)?.unwrap_or(Reply::Stay)),
+            other => return Ok(screen::global(other, None).unwrap_or(Reply::Stay)),
         }
         Ok(Reply::Stay)
     }
 
     fn portfolio_action(&mut self, action: Action, cx: &mut Cx) -> Result<Reply> {
         let selected = self.portfolio.selected_row().map(|r| r.id);
-        if let Some(reply) = open::global(action, selected, cx)? {
+        if let Some(reply) = screen::global(action, selected) {
             return Ok(reply);
         }
         // In a CSM's (or a team's) portfolio, Esc with no filter left goes back.
@@ -205,13 +203,7 @@ impl Home {
                 quick = QuickFilters::default();
                 p.query.name_contains.clear();
             }
-            Action::Open => {
-                let Some(id) = selected else {
-                    return Ok(Reply::Stay);
-                };
-                let view = AccountView::open(store, id, &cx.as_of())?;
-                return Ok(Reply::Push(Box::new(view)));
-            }
+            Action::Open => return Ok(selected.map(Open::Account).into()),
             _ => {}
         }
         if quick != self.portfolio.query.quick || action == Action::ClearFilters {

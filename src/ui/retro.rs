@@ -14,6 +14,7 @@ use super::call::Outcome;
 use super::keymap::Action;
 use super::theme::Theme;
 use crate::domain::Clock;
+use crate::domain::prompts::Library;
 use crate::error::Result;
 use crate::store::Store;
 use crate::store::call::{self, PendingRetro};
@@ -38,10 +39,12 @@ pub struct RetroView {
     pub form: Option<RetroForm>,
     pub notice: Option<String>,
     pub now: DateTime<Utc>,
+    /// The prompt library the prompts' words come from.
+    library: Library,
 }
 
 impl RetroView {
-    pub fn load(store: &Store, now: DateTime<Utc>) -> Result<RetroView> {
+    pub fn load(store: &Store, now: DateTime<Utc>, library: Library) -> Result<RetroView> {
         let conn = store.conn();
         Ok(RetroView {
             rows: call::pending_retros(conn, LIST_LIMIT)?,
@@ -49,6 +52,7 @@ impl RetroView {
             form: None,
             notice: None,
             now,
+            library,
         })
     }
 
@@ -93,7 +97,7 @@ impl RetroView {
             Action::Bottom => self.selected = n.saturating_sub(1),
             Action::Open => {
                 if let Some(row) = self.rows.get(self.selected) {
-                    let (library, _) = super::call::load_library();
+                    let library = &self.library;
                     let prompts = call::prompts_of(store.conn(), row.touch_id)?
                         .into_iter()
                         .map(|p| {

@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::domain::Clock;
 use crate::error::Result;
 use crate::store::Store;
+use crate::store::kpi::Who;
 use crate::store::summary::AsOf;
 
 /// One screen of the workstation. Keys reach it one way: a text field with focus gets
@@ -96,9 +97,51 @@ pub enum Reply {
     /// Close this many screens after a write: the one left on top and the home screen
     /// read again what changed.
     PopRead(usize),
+    /// A screen any screen may open (built by `open.rs`), over this one.
+    Open(Open),
     /// The help over this screen.
     Help,
     Quit,
+}
+
+/// The screens opened by name: a screen asks for one without knowing how it is built, so
+/// no screen imports another.
+pub enum Open {
+    Account(i64),
+    /// `c`: a call on the account.
+    Call(i64),
+    /// `l`: a touch logged on the account.
+    LogTouch(i64),
+    /// `C`: the touch corrected.
+    Correction(i64),
+    Followups,
+    /// Of one CSM, or every CSM (None).
+    Audits(Option<i64>),
+    Kpis(Who),
+    Retros,
+}
+
+/// The global keys on a screen about `account` (the selected or open one, if any); None
+/// for any other action.
+pub fn global(action: Action, account: Option<i64>) -> Option<Reply> {
+    let on_account = |open: fn(i64) -> Open| Reply::from(account.map(open));
+    Some(match action {
+        Action::LogTouch => on_account(Open::LogTouch),
+        Action::StartCall => on_account(Open::Call),
+        Action::Followups => Reply::Open(Open::Followups),
+        Action::Audits => Reply::Open(Open::Audits(None)),
+        Action::Kpis => Reply::Open(Open::Kpis(Who::All)),
+        Action::Retros => Reply::Open(Open::Retros),
+        Action::Quit => Reply::Quit,
+        _ => return None,
+    })
+}
+
+/// Opens the screen if there is one (no account selected: nothing happens).
+impl From<Option<Open>> for Reply {
+    fn from(open: Option<Open>) -> Reply {
+        open.map_or(Reply::Stay, Reply::Open)
+    }
 }
 
 /// A one-line message on the status bar; the glyph tells which kind without color.
