@@ -14,14 +14,14 @@ use tui_input::backend::crossterm::EventHandler;
 
 use super::call::CallFlow;
 use super::home::Home;
-use super::keymap::{self, Action, Context};
+use super::keymap::{self, Action, Context, Edits};
 use super::palette::Palette;
 use super::screen::{Cx, DrawCx, Notice, Reply, Screen};
 use super::theme::Theme;
 use super::wrapup::WrapUp;
 use crate::config::Config;
 use crate::domain::Clock;
-use crate::error::{Error, Result};
+use crate::error::{Error, Refusal, Result};
 use crate::store::Store;
 
 /// Below this the layout cannot be read; a notice is shown instead.
@@ -338,8 +338,8 @@ impl App {
             Action::Palette => self.overlay = Overlay::Palette(Palette::new(self.top().context())),
             _ => {
                 // The one gate for every key that would change a CSM's records.
-                if let Some(what) = action.edit() {
-                    self.refuse_edits(what)?;
+                if let Some((what, edits)) = action.edit() {
+                    self.refuse_edits(what, edits)?;
                 }
                 let reply = self.with_top(|screen, cx| screen.on_action(action, cx));
                 self.apply(reply);
@@ -386,17 +386,17 @@ impl App {
         self.report(result);
     }
 
-    /// An edit of the CSMs' records is refused, saying why and `what` it would have done,
-    /// in a read-only file and in a team file.
-    fn refuse_edits(&self, what: &str) -> Result<()> {
+    /// The one gate: an edit is refused on a read-only file, and an edit of the CSMs'
+    /// records in a team file.
+    fn refuse_edits(&self, what: &'static str, edits: Edits) -> Result<()> {
         let why = if self.store.is_read_only() {
-            "this file is open read-only"
-        } else if self.team_file {
-            "this is a team file, where CSMs' records change only by merging their files"
+            Refusal::ReadOnly
+        } else if self.team_file && edits == Edits::Records {
+            Refusal::TeamFile
         } else {
             return Ok(());
         };
-        Err(Error::Invalid(format!("{why}: {what}")))
+        Err(Error::Refused { why, what })
     }
 
     /// Offers to resume the call the last run left in progress, or the form it left

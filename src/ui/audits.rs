@@ -18,7 +18,7 @@ use super::keymap::{Action, Context};
 use super::theme::Theme;
 use crate::domain::audit::{self, Pillar, Quarter, Status};
 use crate::domain::prompts::Library;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::store::Store;
 use crate::store::audit::{self as audits, AuditItem, Csm, DrawRequest, QuarterOutcomes, Summary};
 
@@ -50,12 +50,6 @@ pub struct AuditsView {
     pub form: Option<ScoreForm>,
     /// The prompt library the shown prompts' words come from, read once per opening.
     library: Library,
-}
-
-pub(super) fn read_only_error(what: &str) -> Error {
-    Error::Invalid(format!(
-        "this file is open read-only: {what} (open the team file without --read-only)"
-    ))
 }
 
 impl AuditsView {
@@ -271,10 +265,8 @@ impl AuditsView {
             Action::Bottom => self.selected = self.items.len().saturating_sub(1),
             Action::QuarterPrev => self.set_quarter(store, self.quarter.prev())?,
             Action::QuarterNext => self.set_quarter(store, self.quarter.next())?,
+            // Refused on a read-only file by the app's gate (`Action::edit`).
             Action::AuditSeed => {
-                if store.is_read_only() {
-                    return Err(read_only_error("no sample can be drawn"));
-                }
                 self.seed_input = Some(Input::new(self.seed.to_string()));
                 self.seed_error = None;
             }
@@ -287,9 +279,6 @@ impl AuditsView {
     }
 
     fn draw_sample(&mut self, store: &mut Store, now: DateTime<Utc>) -> Result<Outcome> {
-        if store.is_read_only() {
-            return Err(read_only_error("no sample can be drawn"));
-        }
         let req = DrawRequest {
             quarter: self.quarter,
             per_csm: audit::DEFAULT_PER_CSM,

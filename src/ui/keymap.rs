@@ -155,24 +155,38 @@ pub enum Action {
     KpiTable,
 }
 
+/// What an edit changes: a CSM's records, or the team lead's audits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edits {
+    Records,
+    Audits,
+}
+
 impl Action {
-    /// What an action that changes a CSM's records would have done, said when the file
-    /// is open read-only or is a team file (the one gate, in `App::update`).
-    pub fn edit(self) -> Option<&'static str> {
+    /// What an editing action would have done, and whether a team file refuses it too
+    /// (a team lead's audits are the one edit of a team file). The app's one gate
+    /// (`App::update`) refuses these on a read-only file.
+    pub fn edit(self) -> Option<(&'static str, Edits)> {
+        use Edits::{Audits, Records};
         Some(match self {
-            Action::StrengthUp | Action::StrengthDown => "a persona's strength cannot change",
-            Action::SentimentUp | Action::SentimentDown => "a persona's sentiment cannot change",
-            Action::SetPulse => "the CSM sentiment cannot be set",
-            Action::AddPersona => "personas cannot be added",
-            Action::EditPersona => "personas cannot be edited",
-            Action::ArchivePersona => "personas cannot be archived",
-            Action::CorrectTouch => "touches cannot be corrected",
-            Action::LogTouch => "a touch cannot be logged",
-            Action::StartCall => "a call cannot be recorded",
-            Action::Retros => "retrospectives cannot be written",
-            Action::FollowupDone | Action::FollowupSnooze | Action::FollowupReschedule => {
-                "follow-ups cannot change"
+            Action::StrengthUp | Action::StrengthDown => {
+                ("a persona's strength cannot change", Records)
             }
+            Action::SentimentUp | Action::SentimentDown => {
+                ("a persona's sentiment cannot change", Records)
+            }
+            Action::SetPulse => ("the CSM sentiment cannot be set", Records),
+            Action::AddPersona => ("personas cannot be added", Records),
+            Action::EditPersona => ("personas cannot be edited", Records),
+            Action::ArchivePersona => ("personas cannot be archived", Records),
+            Action::CorrectTouch => ("touches cannot be corrected", Records),
+            Action::LogTouch => ("a touch cannot be logged", Records),
+            Action::StartCall => ("a call cannot be recorded", Records),
+            Action::Retros => ("retrospectives cannot be written", Records),
+            Action::FollowupDone | Action::FollowupSnooze | Action::FollowupReschedule => {
+                ("follow-ups cannot change", Records)
+            }
+            Action::AuditSeed | Action::AuditDraw => ("no sample can be drawn", Audits),
             _ => return None,
         })
     }
