@@ -20,6 +20,7 @@ use super::org_chart::OrgChart;
 use super::persona_form::{FormKey, PersonaForm};
 use super::persona_grid;
 use super::pulse_form::PulseForm;
+use super::screen::Reply;
 use super::theme::Theme;
 use super::touch_view::TouchView;
 use crate::domain::criteria::Criteria;
@@ -55,13 +56,6 @@ pub enum Mode {
     PersonaForm(Box<PersonaForm>),
     PulseForm(PulseForm),
     ConfirmArchive { id: i64, name: String },
-}
-
-/// What an action asks of the app.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Stay,
-    Back,
 }
 
 /// Touches fetched per page of the timeline.
@@ -266,7 +260,7 @@ impl AccountView {
     }
 
     /// Carries out a keymap action on the workspace.
-    pub fn update(&mut self, action: Action, store: &mut Store, at: &AsOf) -> Result<Outcome> {
+    pub fn update(&mut self, action: Action, store: &mut Store, at: &AsOf) -> Result<Reply> {
         self.notice = None;
         match &mut self.mode {
             Mode::Touch(view) => {
@@ -279,7 +273,7 @@ impl AccountView {
                     Action::Top => view.scroll = 0,
                     _ => {}
                 }
-                return Ok(Outcome::Stay);
+                return Ok(Reply::Stay);
             }
             Mode::Org(chart) => {
                 match action {
@@ -292,16 +286,16 @@ impl AccountView {
                     Action::Bottom => chart.scroll_by(isize::MAX / 2),
                     _ => {}
                 }
-                return Ok(Outcome::Stay);
+                return Ok(Reply::Stay);
             }
             Mode::Persona(_) if action == Action::Back => {
                 self.mode = Mode::Main;
-                return Ok(Outcome::Stay);
+                return Ok(Reply::Stay);
             }
             _ => {}
         }
         match action {
-            Action::Back => return Ok(Outcome::Back),
+            Action::Back => return Ok(Reply::PopRead(1)),
             Action::NextPane => {
                 self.pane = match self.pane {
                     Pane::Personas => Pane::Touches,
@@ -352,7 +346,7 @@ impl AccountView {
             | Action::SentimentDown => self.step_tie(action, store, at)?,
             _ => {}
         }
-        Ok(Outcome::Stay)
+        Ok(Reply::Stay)
     }
 
     /// The persona an edit applies to: the one opened, or the one selected in the list.
@@ -984,7 +978,6 @@ impl super::screen::Screen for AccountView {
         action: Action,
         cx: &mut super::screen::Cx,
     ) -> Result<super::screen::Reply> {
-        use super::screen::Reply;
         let at = cx.as_of();
         if action == Action::CorrectTouch
             && let Mode::Touch(t) = &self.mode
@@ -994,10 +987,7 @@ impl super::screen::Screen for AccountView {
         if let Some(reply) = super::screen::global(action, Some(self.detail.id)) {
             return Ok(reply);
         }
-        Ok(match self.update(action, cx.store, &at)? {
-            Outcome::Back => Reply::PopRead(1),
-            Outcome::Stay => Reply::Stay,
-        })
+        self.update(action, cx.store, &at)
     }
 
     fn text_focus(&self) -> bool {

@@ -32,13 +32,6 @@ pub struct FollowupsView {
     pub today: chrono::NaiveDate,
 }
 
-/// What a key did in the reschedule field.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Typed {
-    Stay,
-    Done(String),
-}
-
 impl FollowupsView {
     pub fn load(store: &Store, at: &AsOf) -> Result<FollowupsView> {
         let conn = store.conn();
@@ -118,10 +111,16 @@ impl FollowupsView {
         }
     }
 
-    /// A key in the reschedule field; a bad date keeps what was typed and says why.
-    pub fn text_key(&mut self, key: KeyEvent, store: &mut Store, at: &AsOf) -> Result<Typed> {
+    /// A key in the reschedule field; a bad date keeps what was typed and says why. Some:
+    /// the date was set, and this says so.
+    pub fn text_key(
+        &mut self,
+        key: KeyEvent,
+        store: &mut Store,
+        at: &AsOf,
+    ) -> Result<Option<String>> {
         let Some(input) = self.reschedule.as_mut() else {
-            return Ok(Typed::Stay);
+            return Ok(None);
         };
         match key.code {
             KeyCode::Esc => {
@@ -134,21 +133,21 @@ impl FollowupsView {
                     self.error = Some(format!(
                         "'{typed}' is not a date: try +2d, fri or YYYY-MM-DD"
                     ));
-                    return Ok(Typed::Stay);
+                    return Ok(None);
                 };
                 if day < at.today {
                     self.error = Some(format!("{day} is in the past"));
-                    return Ok(Typed::Stay);
+                    return Ok(None);
                 }
                 let Some(f) = self.selected_item().cloned() else {
                     self.reschedule = None;
-                    return Ok(Typed::Stay);
+                    return Ok(None);
                 };
                 followups::reschedule(store, f.id, day, at)?;
                 self.reschedule = None;
                 self.error = None;
                 self.reload(store, at)?;
-                return Ok(Typed::Done(format!(
+                return Ok(Some(format!(
                     "{} moved to {}",
                     f.account,
                     day.format("%a %b %d")
@@ -159,7 +158,7 @@ impl FollowupsView {
                 self.error = None;
             }
         }
-        Ok(Typed::Stay)
+        Ok(None)
     }
 
     pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -331,7 +330,7 @@ impl super::screen::Screen for FollowupsView {
         cx: &mut super::screen::Cx,
     ) -> Result<super::screen::Reply> {
         let at = cx.as_of();
-        if let Typed::Done(text) = self.text_key(key, cx.store, &at)? {
+        if let Some(text) = self.text_key(key, cx.store, &at)? {
             cx.done(text);
         }
         Ok(super::screen::Reply::Stay)

@@ -17,6 +17,7 @@ use ratatui::widgets::{
 
 use super::format::plural;
 use super::keymap::Action;
+use super::screen::Reply;
 use super::theme::Theme;
 use crate::domain::checklist::clock_text;
 use crate::domain::kpi::{Kpis, THRESHOLDS, Tally, Window, pct, score};
@@ -77,13 +78,6 @@ pub struct KpisView {
     pub kpis: Kpis,
     /// Every CSM's tallies, read once: a new scope adds them up again.
     scan: kpi::Scan,
-}
-
-/// What an action did to the screen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Stay,
-    Back,
 }
 
 impl KpisView {
@@ -155,9 +149,9 @@ impl KpisView {
         }
     }
 
-    pub fn action(&mut self, action: Action) -> Result<Outcome> {
+    pub fn action(&mut self, action: Action) -> Result<Reply> {
         match action {
-            Action::Back => return Ok(Outcome::Back),
+            Action::Back => return Ok(Reply::Pop),
             Action::KpiScopeNext | Action::KpiScopePrev => {
                 let n = self.scopes.len().max(1);
                 let next = if action == Action::KpiScopeNext {
@@ -191,7 +185,7 @@ impl KpisView {
             Action::Bottom => self.selected = self.rows().saturating_sub(1),
             _ => {}
         }
-        Ok(Outcome::Stay)
+        Ok(Reply::Stay)
     }
 
     pub fn title(&self) -> String {
@@ -601,13 +595,9 @@ impl super::screen::Screen for KpisView {
         action: Action,
         _cx: &mut super::screen::Cx,
     ) -> Result<super::screen::Reply> {
-        use super::screen::Reply;
         if action == Action::Quit {
             return Ok(Reply::Quit);
         }
-        Ok(match self.action(action)? {
-            Outcome::Back => Reply::Pop,
-            Outcome::Stay => Reply::Stay,
-        })
+        self.action(action)
     }
 }
