@@ -15,7 +15,7 @@ use ratatui::widgets::{
 };
 
 use super::format::{ago, due, fit, plural, renewal};
-use super::keymap::{Action, Context};
+use super::keymap::{self, Action, Context};
 use super::org_chart::OrgChart;
 use super::persona_form::{FormKey, PersonaForm};
 use super::persona_grid;
@@ -165,20 +165,9 @@ impl AccountView {
     /// The status bar while a form or question has the keyboard.
     pub fn text_hints(&self) -> Vec<(&'static str, &'static str)> {
         match self.mode {
-            Mode::PersonaForm(_) => vec![
-                ("type", "text"),
-                ("Tab/↑↓", "field"),
-                ("←→", "choose"),
-                ("Enter", "save"),
-                ("Esc", "cancel"),
-            ],
-            Mode::PulseForm(_) => vec![
-                ("↑↓", "color"),
-                ("type", "reason"),
-                ("Enter", "save"),
-                ("Esc", "cancel"),
-            ],
-            Mode::ConfirmArchive { .. } => vec![("y", "archive"), ("any other key", "keep")],
+            Mode::PersonaForm(_) => keymap::PERSONA_FORM.to_vec(),
+            Mode::PulseForm(_) => keymap::PULSE_FORM.to_vec(),
+            Mode::ConfirmArchive { .. } => keymap::CONFIRM_ARCHIVE.to_vec(),
             _ => Vec::new(),
         }
     }

@@ -499,12 +499,7 @@ impl App {
             return self.hints(&h);
         }
         if let Overlay::Palette(_) = self.overlay {
-            return self.hints(&[
-                ("type", "find"),
-                ("↑↓", "choose"),
-                ("Enter", "run"),
-                ("Esc", "close"),
-            ]);
+            return self.hints(keymap::PALETTE_FIELD);
         }
         let pairs: Vec<(String, &str)> = keymap::bindings(self.context())
             .into_iter()

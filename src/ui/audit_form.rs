@@ -106,21 +106,9 @@ impl ScoreForm {
 
     pub fn hints(&self) -> Vec<(&'static str, &'static str)> {
         if self.field == COMMENT {
-            vec![
-                ("type", "comment (saved as you type)"),
-                ("Tab", "scores"),
-                ("Esc", "back"),
-            ]
+            super::keymap::AUDIT_COMMENT.to_vec()
         } else {
-            vec![
-                ("1-5", "score"),
-                ("0", "clear"),
-                ("↑↓", "field"),
-                ("Enter", "comment"),
-                ("n/p", "next/prev touch"),
-                ("PgDn", "scroll"),
-                ("Esc", "back"),
-            ]
+            super::keymap::AUDIT_SCORES.to_vec()
         }
     }
 

@@ -145,11 +145,7 @@ impl AuditsView {
     /// The status bar's keys while a field or the form has them.
     pub fn hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
         if self.seed_input.is_some() {
-            return Some(vec![
-                ("type", "a seed (digits)"),
-                ("Enter", "use it"),
-                ("Esc", "cancel"),
-            ]);
+            return Some(super::keymap::SEED_FIELD.to_vec());
         }
         self.form.as_ref().map(ScoreForm::hints)
     }

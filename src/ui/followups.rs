@@ -344,7 +344,7 @@ impl super::screen::Screen for FollowupsView {
     fn text_hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
         self.reschedule
             .is_some()
-            .then(|| vec![("type", "new date"), ("Enter", "set"), ("Esc", "cancel")])
+            .then(|| super::keymap::RESCHEDULE_FIELD.to_vec())
     }
 
     fn on_resume(&mut self, cx: &mut super::screen::Cx) -> Result<()> {

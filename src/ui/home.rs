@@ -9,7 +9,7 @@ use ratatui::text::Line;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::keymap::{Action, Context};
+use super::keymap::{self, Action, Context};
 use super::kpis::KpisView;
 use super::portfolio::PortfolioView;
 use super::screen::{self, Cx, DrawCx, Open, Reply, Screen};
@@ -287,13 +287,7 @@ impl Screen for Home {
     }
 
     fn text_hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
-        self.text_focus().then(|| {
-            vec![
-                ("type", "filter by name"),
-                ("Enter", "keep"),
-                ("Esc", "clear"),
-            ]
-        })
+        self.text_focus().then(|| keymap::FILTER_FIELD.to_vec())
     }
 
     fn help_notes(&self, cx: &DrawCx) -> Vec<Line<'static>> {

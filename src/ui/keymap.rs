@@ -954,6 +954,86 @@ const TEAM_OPEN: [Binding; 1] = [bind(
     None,
 )];
 
+/// A status-bar hint of a text field: what to press (or "type") and what it does. While
+/// a field has focus it reads keys itself, so these are the field's whole keymap.
+pub type Hint = (&'static str, &'static str);
+
+/// The portfolio's name filter.
+pub const FILTER_FIELD: &[Hint] = &[
+    ("type", "filter by name"),
+    ("Enter", "keep"),
+    ("Esc", "clear"),
+];
+
+/// The `:` palette.
+pub const PALETTE_FIELD: &[Hint] = &[
+    ("type", "find"),
+    ("↑↓", "choose"),
+    ("Enter", "run"),
+    ("Esc", "close"),
+];
+
+/// A follow-up's new date.
+pub const RESCHEDULE_FIELD: &[Hint] = &[("type", "new date"), ("Enter", "set"), ("Esc", "cancel")];
+
+/// The persona form (add or edit).
+pub const PERSONA_FORM: &[Hint] = &[
+    ("type", "text"),
+    ("Tab/↑↓", "field"),
+    ("←→", "choose"),
+    ("Enter", "save"),
+    ("Esc", "cancel"),
+];
+
+/// The CSM sentiment form.
+pub const PULSE_FORM: &[Hint] = &[
+    ("↑↓", "color"),
+    ("type", "reason"),
+    ("Enter", "save"),
+    ("Esc", "cancel"),
+];
+
+/// "Archive this persona?"
+pub const CONFIRM_ARCHIVE: &[Hint] = &[("y", "archive"), ("any other key", "keep")];
+
+/// The audit seed.
+pub const SEED_FIELD: &[Hint] = &[
+    ("type", "a seed (digits)"),
+    ("Enter", "use it"),
+    ("Esc", "cancel"),
+];
+
+/// The audit scoring form, on its comment and on its scores.
+pub const AUDIT_COMMENT: &[Hint] = &[
+    ("type", "comment (saved as you type)"),
+    ("Tab", "scores"),
+    ("Esc", "back"),
+];
+pub const AUDIT_SCORES: &[Hint] = &[
+    ("1-5", "score"),
+    ("0", "clear"),
+    ("↑↓", "field"),
+    ("Enter", "comment"),
+    ("n/p", "next/prev touch"),
+    ("PgDn", "scroll"),
+    ("Esc", "back"),
+];
+
+/// The retrospective form, on its prompt list and on its text fields.
+pub const RETRO_PROMPTS: &[Hint] = &[
+    ("j/k", "move"),
+    ("Space", "helped?"),
+    ("Enter", "save"),
+    ("Tab", "field"),
+    ("Esc", "cancel"),
+];
+pub const RETRO_TEXT: &[Hint] = &[
+    ("type", "text"),
+    ("Enter/Tab", "next field"),
+    ("Ctrl-s", "save"),
+    ("Esc", "cancel"),
+];
+
 /// The bindings that work in `context`, most specific first.
 pub fn bindings(context: Context) -> Vec<&'static Binding> {
     let specific: &'static [Binding] = match context {

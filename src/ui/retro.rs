@@ -63,20 +63,9 @@ impl RetroView {
     pub fn hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
         let form = self.form.as_ref()?;
         Some(if form.field == 2 {
-            vec![
-                ("j/k", "move"),
-                ("Space", "helped?"),
-                ("Enter", "save"),
-                ("Tab", "field"),
-                ("Esc", "cancel"),
-            ]
+            super::keymap::RETRO_PROMPTS.to_vec()
         } else {
-            vec![
-                ("type", "text"),
-                ("Enter/Tab", "next field"),
-                ("Ctrl-s", "save"),
-                ("Esc", "cancel"),
-            ]
+            super::keymap::RETRO_TEXT.to_vec()
         })
     }
 
