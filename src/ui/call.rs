@@ -17,7 +17,6 @@ use tui_input::backend::crossterm::EventHandler;
 use super::call_start::StartView;
 use super::keymap::{Action, Context};
 use super::note_editor::{self, Edit};
-use super::retro::RetroView;
 use super::theme::Theme;
 use crate::config::Config;
 use crate::domain::Clock;
@@ -47,7 +46,6 @@ pub enum CallFlow {
     Resume(Box<SavedCall>),
     Start(Box<StartView>),
     Live(Box<CallView>),
-    Retros(Box<RetroView>),
 }
 
 impl CallFlow {
@@ -63,20 +61,11 @@ impl CallFlow {
         ))))
     }
 
-    pub fn retros(store: &Store, clock: &dyn Clock, library: &Library) -> Result<CallFlow> {
-        Ok(CallFlow::Retros(Box::new(RetroView::load(
-            store,
-            clock.now(),
-            library.clone(),
-        )?)))
-    }
-
     pub fn context(&self) -> Context {
         match self {
             CallFlow::Resume(_) => Context::Resume,
             CallFlow::Start(_) => Context::CallStart,
             CallFlow::Live(_) => Context::Call,
-            CallFlow::Retros(_) => Context::Retros,
         }
     }
 
@@ -85,7 +74,6 @@ impl CallFlow {
             CallFlow::Resume(_) => "Interrupted call".into(),
             CallFlow::Start(v) => format!("{} › New call", v.detail.name),
             CallFlow::Live(v) => format!("{} › {} call", v.detail.name, v.call_type.label()),
-            CallFlow::Retros(_) => "Retrospectives pending".into(),
         }
     }
 
@@ -93,7 +81,6 @@ impl CallFlow {
     pub fn text_focus(&self) -> bool {
         match self {
             CallFlow::Live(v) => v.focus.is_typing(),
-            CallFlow::Retros(v) => v.text_focus(),
             _ => false,
         }
     }
@@ -102,7 +89,6 @@ impl CallFlow {
     pub fn hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
         match self {
             CallFlow::Live(v) => v.hints(),
-            CallFlow::Retros(v) => v.hints(),
             _ => None,
         }
     }
@@ -113,10 +99,6 @@ impl CallFlow {
             CallFlow::Live(v) => {
                 v.paste(pasted, store, clock);
                 v.checkpoint(store)
-            }
-            CallFlow::Retros(v) => {
-                v.paste(pasted);
-                Ok(())
             }
             _ => Ok(()),
         }
@@ -146,7 +128,6 @@ impl CallFlow {
                 v.checkpoint(store)?;
                 Ok(out)
             }
-            CallFlow::Retros(v) => v.text_key(key, store, clock),
             _ => Ok(Outcome::Stay),
         }
     }
@@ -200,7 +181,6 @@ impl CallFlow {
                 }
                 Ok(out)
             }
-            CallFlow::Retros(v) => v.action(action, store, clock),
         }
     }
 
@@ -225,7 +205,6 @@ impl CallFlow {
             CallFlow::Resume(saved) => draw_resume(frame, area, theme, saved),
             CallFlow::Start(v) => v.draw(frame, area, theme),
             CallFlow::Live(v) => v.draw(frame, area, theme),
-            CallFlow::Retros(v) => v.draw(frame, area, theme),
         }
     }
 }

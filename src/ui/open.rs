@@ -6,6 +6,7 @@ use super::audits::AuditsView;
 use super::call::CallFlow;
 use super::followups::FollowupsView;
 use super::kpis::KpisView;
+use super::retro::RetroView;
 use super::screen::{Cx, Open, Screen};
 use super::wrapup::WrapUp;
 use crate::error::Result;
@@ -25,6 +26,6 @@ pub fn screen(open: Open, cx: &mut Cx) -> Result<Box<dyn Screen>> {
         }
         Open::Audits(None) => Box::new(AuditsView::open(cx.store, None, today, library)?),
         Open::Kpis(who) => Box::new(KpisView::open(cx.store, who, today)?),
-        Open::Retros => Box::new(CallFlow::retros(cx.store, cx.clock, library)?),
+        Open::Retros => Box::new(RetroView::load(cx.store, cx.clock.now(), library.clone())?),
     })
 }

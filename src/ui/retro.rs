@@ -10,8 +10,8 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::call::Outcome;
 use super::keymap::Action;
+use super::screen::{Cx, DrawCx, Reply, Screen};
 use super::theme::Theme;
 use crate::domain::Clock;
 use crate::domain::prompts::Library;
@@ -74,12 +74,12 @@ impl RetroView {
         action: Action,
         store: &mut Store,
         clock: &dyn Clock,
-    ) -> Result<Outcome> {
+    ) -> Result<Reply> {
         self.now = clock.now();
         let n = self.rows.len();
         match action {
-            Action::Back => return Ok(Outcome::Leave(None)),
-            Action::Quit => return Ok(Outcome::Quit),
+            Action::Back => return Ok(Reply::PopRead(1)),
+            Action::Quit => return Ok(Reply::Quit),
             Action::Down if n > 0 => self.selected = (self.selected + 1).min(n - 1),
             Action::Up => self.selected = self.selected.saturating_sub(1),
             Action::Top => self.selected = 0,
@@ -107,7 +107,7 @@ impl RetroView {
             }
             _ => {}
         }
-        Ok(Outcome::Stay)
+        Ok(Reply::Stay)
     }
 
     /// A paste into the text field that has focus (not the list of prompts).
@@ -127,9 +127,9 @@ impl RetroView {
         key: KeyEvent,
         store: &mut Store,
         clock: &dyn Clock,
-    ) -> Result<Outcome> {
+    ) -> Result<Reply> {
         let Some(form) = self.form.as_mut() else {
-            return Ok(Outcome::Stay);
+            return Ok(Reply::Stay);
         };
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let save = (ctrl && key.code == KeyCode::Char('s'))
@@ -156,7 +156,7 @@ impl RetroView {
             self.form = None;
             self.rows = call::pending_retros(store.conn(), LIST_LIMIT)?;
             self.selected = self.selected.min(self.rows.len().saturating_sub(1));
-            return Ok(Outcome::Stay);
+            return Ok(Reply::Stay);
         }
         match key.code {
             KeyCode::Esc => self.form = None,
@@ -186,7 +186,7 @@ impl RetroView {
                 input.handle_event(&Event::Key(key));
             }
         }
-        Ok(Outcome::Stay)
+        Ok(Reply::Stay)
     }
 
     pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -284,5 +284,40 @@ impl RetroView {
                 .block(Block::new().borders(Borders::ALL)),
             area,
         );
+    }
+}
+
+impl Screen for RetroView {
+    fn context(&self) -> super::keymap::Context {
+        super::keymap::Context::Retros
+    }
+
+    fn title(&self, _under: &str) -> String {
+        "Retrospectives pending".into()
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, cx: &DrawCx) {
+        RetroView::draw(self, frame, area, cx.theme);
+    }
+
+    fn on_action(&mut self, action: Action, cx: &mut Cx) -> Result<Reply> {
+        self.action(action, cx.store, cx.clock)
+    }
+
+    fn text_focus(&self) -> bool {
+        RetroView::text_focus(self)
+    }
+
+    fn on_text(&mut self, key: KeyEvent, cx: &mut Cx) -> Result<Reply> {
+        self.text_key(key, cx.store, cx.clock)
+    }
+
+    fn on_paste(&mut self, text: &str, _cx: &mut Cx) -> Result<bool> {
+        self.paste(text);
+        Ok(true)
+    }
+
+    fn text_hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
+        self.hints()
     }
 }
