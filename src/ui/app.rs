@@ -28,8 +28,7 @@ use crate::store::Store;
 pub const MIN_WIDTH: u16 = 40;
 pub const MIN_HEIGHT: u16 = 10;
 
-/// How often a write that failed (a full disk) is tried again while nothing is typed.
-pub const RETRY_SAVE_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+pub use super::screen::RETRY_SAVE_EVERY;
 
 enum Overlay {
     None,

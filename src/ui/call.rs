@@ -587,7 +587,7 @@ impl CallView {
         let retry = self
             .save_error
             .is_some()
-            .then_some(super::app::RETRY_SAVE_EVERY);
+            .then_some(super::screen::RETRY_SAVE_EVERY);
         if self.checklist.phase() != Phase::Running {
             return retry;
         }

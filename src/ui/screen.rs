@@ -19,6 +19,9 @@ use crate::store::Store;
 use crate::store::kpi::Who;
 use crate::store::summary::AsOf;
 
+/// How often a write that failed (a full disk) is tried again while nothing is typed.
+pub const RETRY_SAVE_EVERY: Duration = Duration::from_secs(2);
+
 /// One screen of the workstation. Keys reach it one way: a text field with focus gets
 /// the raw key (`on_text`); otherwise the keymap resolves the key for `context` and the
 /// app's global actions and read-only gate come first, then `on_action`.
