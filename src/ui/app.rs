@@ -12,13 +12,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use tui_input::backend::crossterm::EventHandler;
 
-use super::call::CallFlow;
 use super::home::Home;
 use super::keymap::{self, Action, Context, Edits};
 use super::palette::Palette;
 use super::screen::{Cx, DrawCx, Notice, Reply, Screen};
 use super::theme::Theme;
-use super::wrapup::WrapUp;
 use crate::config::Config;
 use crate::domain::Clock;
 use crate::error::{Error, Refusal, Result};
@@ -404,12 +402,8 @@ impl App {
         if self.store.is_read_only() || self.team_file {
             return Ok(());
         }
-        if let Some(saved) = crate::store::call::interrupted(self.store.conn())? {
-            self.stack.push(Box::new(CallFlow::offer_resume(saved)));
-            return Ok(());
-        }
-        if let Some(form) = self.with_top(|_, cx| WrapUp::unsaved_from_last_run(cx))? {
-            self.stack.push(Box::new(form));
+        if let Some(screen) = self.with_top(|_, cx| super::open::left_open(cx))? {
+            self.stack.push(screen);
         }
         Ok(())
     }

@@ -29,3 +29,12 @@ pub fn screen(open: Open, cx: &mut Cx) -> Result<Box<dyn Screen>> {
         Open::Retros => Box::new(RetroView::load(cx.store, cx.clock.now(), library.clone())?),
     })
 }
+
+/// What the last run left open: a call in progress (offered to resume), else a logged
+/// touch or a correction typed but not saved.
+pub fn left_open(cx: &mut Cx) -> Result<Option<Box<dyn Screen>>> {
+    if let Some(saved) = crate::store::call::interrupted(cx.store.conn())? {
+        return Ok(Some(Box::new(CallFlow::offer_resume(saved))));
+    }
+    Ok(WrapUp::unsaved_from_last_run(cx)?.map(|form| Box::new(form) as Box<dyn Screen>))
+}
