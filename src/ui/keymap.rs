@@ -1034,6 +1034,22 @@ pub const RETRO_TEXT: &[Hint] = &[
     ("Esc", "cancel"),
 ];
 
+/// The wrap-up form's pieces, put together for the field that has focus.
+pub mod wrap_up {
+    use super::Hint;
+    pub const FIELD: Hint = ("Tab/↑↓", "field");
+    pub const SENTIMENT: &[Hint] = &[("r/y/g", "sentiment")];
+    pub const CHOOSE: &[Hint] = &[("←/→", "choose")];
+    pub const PERSON: &[Hint] = &[("+/-", "strength"), ("]/[", "sentiment")];
+    pub const TOOK_PART: Hint = ("Space", "took part");
+    pub const NOTES: &[Hint] = &[("Enter", "new line")];
+    pub const TEXT: &[Hint] = &[("type", "text")];
+    /// In the notes Enter is a new line, so Ctrl-S saves.
+    pub const SAVE_FROM_NOTES: Hint = ("Ctrl-S", "save");
+    pub const SAVE: Hint = ("Enter", "save");
+    pub const CANCEL: Hint = ("Esc", "cancel");
+}
+
 /// The bindings that work in `context`, most specific first.
 pub fn bindings(context: Context) -> Vec<&'static Binding> {
     let specific: &'static [Binding] = match context {

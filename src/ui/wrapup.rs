@@ -348,27 +348,28 @@ impl WrapUp {
         }
     }
 
+    /// The status bar for the field that has focus, from the keymap's pieces.
     pub fn hints(&self) -> Vec<(&'static str, &'static str)> {
-        let mut h = vec![("Tab/↑↓", "field")];
+        use super::keymap::wrap_up;
+        let mut h = vec![wrap_up::FIELD];
         match self.focused() {
-            Field::Sentiment => h.push(("r/y/g", "sentiment")),
-            Field::Kind | Field::Intervention | Field::Escalated => h.push(("←/→", "choose")),
+            Field::Sentiment => h.extend(wrap_up::SENTIMENT),
+            Field::Kind | Field::Intervention | Field::Escalated => h.extend(wrap_up::CHOOSE),
             Field::Person(_) => {
-                h.push(("+/-", "strength"));
-                h.push(("]/[", "sentiment"));
+                h.extend(wrap_up::PERSON);
                 if self.mode == Mode::Log {
-                    h.push(("Space", "took part"));
+                    h.push(wrap_up::TOOK_PART);
                 }
             }
-            Field::Notes => h.push(("Enter", "new line")),
-            _ => h.push(("type", "text")),
+            Field::Notes => h.extend(wrap_up::NOTES),
+            _ => h.extend(wrap_up::TEXT),
         }
         if self.focused() == Field::Notes {
-            h.push(("Ctrl-S", "save"));
+            h.push(wrap_up::SAVE_FROM_NOTES);
         } else {
-            h.push(("Enter", "save"));
+            h.push(wrap_up::SAVE);
         }
-        h.push(("Esc", "cancel"));
+        h.push(wrap_up::CANCEL);
         h
     }
 
