@@ -328,7 +328,7 @@ fn big_account(dir: &Path) {
     let mut opens = Vec::new();
     for _ in 0..41 {
         let started = Instant::now();
-        let view = attuned::ui::account::AccountView::open(store.conn(), account, &at)
+        let view = attuned::ui::account::AccountView::open(&store, account, &at)
             .expect("open the account");
         let mut terminal =
             ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 35)).expect("term");

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::domain::prompts::Library;
+
 use crate::domain::criteria::Criteria;
 use crate::domain::risk::DEFAULT_STALE_AFTER_DAYS;
 
@@ -15,6 +17,10 @@ pub struct Config {
     /// A CSM sentiment older than this many days is stale.
     pub stale_after_days: i64,
     pub criteria: Criteria,
+    /// The call prompts: `prompts.toml` in the config directory, else the built-in ones.
+    pub prompts: Library,
+    /// What was wrong with `prompts.toml`, said when a call starts.
+    pub prompts_warning: Option<String>,
     /// What was wrong with the files, if anything (defaults were used instead).
     pub warnings: Vec<String>,
 }
@@ -24,6 +30,8 @@ impl Default for Config {
         Config {
             stale_after_days: DEFAULT_STALE_AFTER_DAYS,
             criteria: Criteria::builtin(),
+            prompts: Library::builtin(),
+            prompts_warning: None,
             warnings: Vec::new(),
         }
     }
@@ -79,6 +87,20 @@ impl Config {
                     "{}: {e}; using the built-in criteria",
                     path.display()
                 )),
+            }
+        }
+        if let Some((path, text)) = read("prompts.toml") {
+            match text
+                .map_err(|e| e.to_string())
+                .and_then(|t| Library::parse(&t))
+            {
+                Ok(lib) => config.prompts = lib,
+                Err(e) => {
+                    config.prompts_warning = Some(format!(
+                        "{}: {e}; using the built-in prompts",
+                        path.display()
+                    ))
+                }
             }
         }
         config

@@ -48,11 +48,34 @@ pub enum Error {
     NotEmpty { path: PathBuf, accounts: i64 },
     #[error("no home directory found; pass --db PATH or set ATTUNED_DB")]
     NoDataDir,
+    /// An edit refused: the one wording of every read-only and team-file refusal.
+    #[error("{why}: {what}")]
+    Refused { why: Refusal, what: &'static str },
     #[error("terminal: {0}")]
     Terminal(std::io::Error),
     /// Stopped on the user's request (Ctrl-C) before anything was kept.
     #[error("cancelled; nothing was changed")]
     Cancelled,
+}
+
+/// Why an edit is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Opened with `--read-only`, or the file cannot be written.
+    ReadOnly,
+    /// A merged team file: CSMs' records change only in their own files.
+    TeamFile,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Refusal::ReadOnly => "this file is open read-only",
+            Refusal::TeamFile => {
+                "this is a team file, where CSMs' records change only by merging their files"
+            }
+        })
+    }
 }
 
 impl Error {

@@ -272,11 +272,15 @@ fn the_form_and_the_queue_render_at_every_small_size() {
             }
         }
     };
+    // Each step checks it reached the screen it sweeps.
     keys(&mut app).text("l");
+    assert!(render(&app, 100, 30).contains("› Log a touch"));
     sizes(&app);
     keys(&mut app).code(KeyCode::Enter);
+    assert!(render(&app, 100, 30).contains("Not saved: see the marked fields"));
     sizes(&app);
     keys(&mut app).code(KeyCode::Esc).text("f");
+    assert!(render(&app, 100, 30).contains("┌ Follow-ups"));
     sizes(&app);
 }
 

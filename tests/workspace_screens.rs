@@ -217,20 +217,28 @@ fn org_chart_and_a_full_touch_open_from_the_workspace() {
 #[test]
 fn every_mode_renders_at_every_small_size() {
     let (_dir, mut app) = northwind(Theme::plain(), (40, 10));
-    let modes: [&dyn Fn(&mut App); 5] = [
-        &|_| {},
-        &|a| press(a, "s"),
-        &|a| press(a, "i"),
-        &|a| press(a, "o"),
-        &|a| key(a, KeyCode::Enter),
-    ];
-    for enter in modes {
-        enter(&mut app);
+    let sweep = |app: &App, marker: &str| {
+        // Words only this mode shows: the sweep cannot pass on the wrong screen.
+        let wide = shown(app, 120, 40);
+        assert!(wide.contains(marker), "{marker}: {wide}");
         for w in [1, 20, 40, 41, 60, 80] {
             for h in [1, 5, 10, 11, 15, 24] {
-                render(&app, w, h);
+                render(app, w, h);
             }
         }
+    };
+    sweep(&app, "Relationship grid");
+    // Each mode opens over the account and Esc comes back to it.
+    type Enter<'a> = &'a dyn Fn(&mut App);
+    let modes: [(Enter, &str); 4] = [
+        (&|a| press(a, "s"), "Set CSM sentiment"),
+        (&|a| press(a, "i"), "Add persona"),
+        (&|a| press(a, "o"), "Org chart: who reports to whom"),
+        (&|a| key(a, KeyCode::Enter), "Persona (+/- strength"),
+    ];
+    for (enter, marker) in modes {
+        enter(&mut app);
+        sweep(&app, marker);
         key(&mut app, KeyCode::Esc);
     }
 }

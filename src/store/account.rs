@@ -6,10 +6,7 @@ use rusqlite::{Connection, OptionalExtension};
 use super::summary::{self, AsOf};
 use super::{parse_day, parse_name, parse_timestamp};
 use crate::domain::coverage::{self, Coverage, Finding};
-use crate::domain::model::{
-    CallType, Intervention, Pulse, Role, Segment, Sentiment, SignalKind, Strength, TouchKind,
-    TouchStatus,
-};
+use crate::domain::model::{Pulse, Role, Segment, Sentiment, SignalKind, Strength};
 use crate::domain::risk::{self, Risk, RiskInputs};
 use crate::error::{Error, Result};
 
@@ -59,21 +56,8 @@ pub struct PersonaLine {
     pub last_contact_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone)]
-pub struct TouchLine {
-    pub id: i64,
-    pub kind: TouchKind,
-    pub call_type: Option<CallType>,
-    pub status: TouchStatus,
-    pub occurred_at: DateTime<Utc>,
-    pub participants: Vec<String>,
-    pub sentiment: Option<Pulse>,
-    pub intervention: Option<Intervention>,
-    pub followup_on: Option<NaiveDate>,
-    pub summary: Option<String>,
-    /// The first line of the touch's notes, if it has any.
-    pub notes_first_line: Option<String>,
-}
+/// One touch in the account's timeline (read page by page in `timeline.rs`).
+pub use super::timeline::TouchLine;
 
 #[derive(Debug, Clone)]
 pub struct FollowupLine {

@@ -4,10 +4,26 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::account::TouchLine;
 use super::{parse_day, parse_name, parse_timestamp, timestamp};
 use crate::domain::model::{CallType, Intervention, Pulse, TouchKind, TouchStatus};
 use crate::error::{Error, Result};
+
+/// One line of the timeline.
+#[derive(Debug, Clone)]
+pub struct TouchLine {
+    pub id: i64,
+    pub kind: TouchKind,
+    pub call_type: Option<CallType>,
+    pub status: TouchStatus,
+    pub occurred_at: DateTime<Utc>,
+    pub participants: Vec<String>,
+    pub sentiment: Option<Pulse>,
+    pub intervention: Option<Intervention>,
+    pub followup_on: Option<NaiveDate>,
+    pub summary: Option<String>,
+    /// The first line of the touch's notes, if it has any.
+    pub notes_first_line: Option<String>,
+}
 
 /// Touches older than `after` (the last one shown; None for the newest), newest first,
 /// at most `limit`.

@@ -13,14 +13,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{
     Block, Borders, Cell, List, ListItem, ListState, Paragraph, Row, Table, TableState, Wrap,
 };
-use rusqlite::Connection;
 
 use super::format::{ago, ago_long, days_ago, due, fit, plural, renewal};
-use super::keymap::{Action, Context};
+use super::keymap::{self, Action, Context};
 use super::org_chart::OrgChart;
 use super::persona_form::{FormKey, PersonaForm};
 use super::persona_grid;
 use super::pulse_form::PulseForm;
+use super::screen::Reply;
 use super::theme::Theme;
 use super::touch_view::TouchView;
 use crate::domain::clock::{days_since, local_day};
@@ -59,13 +59,6 @@ pub enum Mode {
     ConfirmArchive { id: i64, name: String },
 }
 
-/// What an action asks of the app.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Stay,
-    Back,
-}
-
 /// Touches fetched per page of the timeline.
 const TOUCH_PAGE: usize = 200;
 
@@ -99,7 +92,8 @@ impl AccountView {
     }
 
     /// Reads the account and everything the workspace shows.
-    pub fn open(conn: &Connection, id: i64, at: &AsOf) -> Result<AccountView> {
+    pub fn open(store: &Store, id: i64, at: &AsOf) -> Result<AccountView> {
+        let conn = store.conn();
         let detail = account::load(conn, id, at)?;
         let mut view = AccountView::new(detail);
         view.managers = persona::reporting_lines(conn, id)?;
@@ -107,14 +101,15 @@ impl AccountView {
     }
 
     /// Re-reads after a write, keeping the selected persona selected.
-    fn reload(&mut self, conn: &Connection, at: &AsOf) -> Result<()> {
+    fn reload(&mut self, store: &Store, at: &AsOf) -> Result<()> {
+        let conn = store.conn();
         let keep = self.selected_persona().map(|p| p.id);
         let loaded = self.detail.touches.len();
         self.detail = account::load(conn, self.detail.id, at)?;
         self.managers = persona::reporting_lines(conn, self.detail.id)?;
         self.touches_complete = self.detail.touches.len() as i64 >= self.detail.touch_count;
         while self.detail.touches.len() < loaded && !self.touches_complete {
-            self.load_more_touches(conn)?;
+            self.load_more_touches(store)?;
         }
         if let Some(pos) = keep.and_then(|id| self.detail.personas.iter().position(|p| p.id == id))
         {
@@ -129,7 +124,8 @@ impl AccountView {
         Ok(())
     }
 
-    fn load_more_touches(&mut self, conn: &Connection) -> Result<()> {
+    fn load_more_touches(&mut self, store: &Store) -> Result<()> {
+        let conn = store.conn();
         let Some(last) = self.detail.touches.last() else {
             self.touches_complete = true;
             return Ok(());
@@ -170,20 +166,9 @@ impl AccountView {
     /// The status bar while a form or question has the keyboard.
     pub fn text_hints(&self) -> Vec<(&'static str, &'static str)> {
         match self.mode {
-            Mode::PersonaForm(_) => vec![
-                ("type", "text"),
-                ("Tab/↑↓", "field"),
-                ("←→", "choose"),
-                ("Enter", "save"),
-                ("Esc", "cancel"),
-            ],
-            Mode::PulseForm(_) => vec![
-                ("↑↓", "color"),
-                ("type", "reason"),
-                ("Enter", "save"),
-                ("Esc", "cancel"),
-            ],
-            Mode::ConfirmArchive { .. } => vec![("y", "archive"), ("any other key", "keep")],
+            Mode::PersonaForm(_) => keymap::PERSONA_FORM.to_vec(),
+            Mode::PulseForm(_) => keymap::PULSE_FORM.to_vec(),
+            Mode::ConfirmArchive { .. } => keymap::CONFIRM_ARCHIVE.to_vec(),
             _ => Vec::new(),
         }
     }
@@ -217,7 +202,7 @@ impl AccountView {
                     };
                     match result {
                         Ok(id) => {
-                            self.reload(store.conn(), at)?;
+                            self.reload(store, at)?;
                             if let Some(pos) = self.detail.personas.iter().position(|p| p.id == id)
                             {
                                 self.persona_sel = pos;
@@ -241,7 +226,7 @@ impl AccountView {
                     match store.set_account_pulse(self.detail.id, form.pulse, reason.as_deref(), at)
                     {
                         Ok(_) => {
-                            self.reload(store.conn(), at)?;
+                            self.reload(store, at)?;
                             self.notice = Some(format!("CSM sentiment set to {}", form.pulse));
                         }
                         Err(e) => {
@@ -254,7 +239,7 @@ impl AccountView {
             Mode::ConfirmArchive { id, name } => {
                 if key.code == crossterm::event::KeyCode::Char('y') {
                     store.archive_persona(id, at)?;
-                    self.reload(store.conn(), at)?;
+                    self.reload(store, at)?;
                     self.notice = Some(format!("Archived {name}; its history is kept"));
                 } else {
                     self.notice = Some(format!("Kept {name}"));
@@ -266,7 +251,7 @@ impl AccountView {
     }
 
     /// Carries out a keymap action on the workspace.
-    pub fn update(&mut self, action: Action, store: &mut Store, at: &AsOf) -> Result<Outcome> {
+    pub fn update(&mut self, action: Action, store: &mut Store, at: &AsOf) -> Result<Reply> {
         self.notice = None;
         match &mut self.mode {
             Mode::Touch(view) => {
@@ -279,7 +264,7 @@ impl AccountView {
                     Action::Top => view.scroll = 0,
                     _ => {}
                 }
-                return Ok(Outcome::Stay);
+                return Ok(Reply::Stay);
             }
             Mode::Org(chart) => {
                 match action {
@@ -292,29 +277,29 @@ impl AccountView {
                     Action::Bottom => chart.scroll_by(isize::MAX / 2),
                     _ => {}
                 }
-                return Ok(Outcome::Stay);
+                return Ok(Reply::Stay);
             }
             Mode::Persona(_) if action == Action::Back => {
                 self.mode = Mode::Main;
-                return Ok(Outcome::Stay);
+                return Ok(Reply::Stay);
             }
             _ => {}
         }
         match action {
-            Action::Back => return Ok(Outcome::Back),
+            Action::Back => return Ok(Reply::PopRead(1)),
             Action::NextPane => {
                 self.pane = match self.pane {
                     Pane::Personas => Pane::Touches,
                     Pane::Touches => Pane::Personas,
                 }
             }
-            Action::Down => self.move_by(1, store.conn())?,
-            Action::Up => self.move_by(-1, store.conn())?,
-            Action::PageDown => self.move_by(10, store.conn())?,
-            Action::PageUp => self.move_by(-10, store.conn())?,
-            Action::Top => self.move_by(isize::MIN / 2, store.conn())?,
-            Action::Bottom => self.move_by(isize::MAX / 2, store.conn())?,
-            Action::Open => self.open_selected(store.conn())?,
+            Action::Down => self.move_by(1, store)?,
+            Action::Up => self.move_by(-1, store)?,
+            Action::PageDown => self.move_by(10, store)?,
+            Action::PageUp => self.move_by(-10, store)?,
+            Action::Top => self.move_by(isize::MIN / 2, store)?,
+            Action::Bottom => self.move_by(isize::MAX / 2, store)?,
+            Action::Open => self.open_selected(store)?,
             Action::OrgChart => {
                 let mut chart = OrgChart::new(&self.detail.personas, &self.managers);
                 if let Some(sel) = self.selected_persona().map(|p| p.id) {
@@ -352,7 +337,7 @@ impl AccountView {
             | Action::SentimentDown => self.step_tie(action, store, at)?,
             _ => {}
         }
-        Ok(Outcome::Stay)
+        Ok(Reply::Stay)
     }
 
     /// The persona an edit applies to: the one opened, or the one selected in the list.
@@ -398,7 +383,7 @@ impl AccountView {
             return Ok(());
         }
         store.change_persona_tie(id, strength, sentiment, None, at)?;
-        self.reload(store.conn(), at)?;
+        self.reload(store, at)?;
         if let Mode::Persona(panel) = &mut self.mode {
             panel.record = persona::persona(store.conn(), id)?;
             panel.history = persona::history(store.conn(), id)?;
@@ -415,7 +400,8 @@ impl AccountView {
         Ok(())
     }
 
-    fn open_selected(&mut self, conn: &Connection) -> Result<()> {
+    fn open_selected(&mut self, store: &Store) -> Result<()> {
+        let conn = store.conn();
         match self.pane {
             Pane::Personas => {
                 if let Some(id) = self.selected_persona().map(|p| p.id) {
@@ -438,11 +424,11 @@ impl AccountView {
 
     /// Moves the selection of the focused pane by `delta`, staying in bounds; the
     /// timeline fetches the next page of touches before the selection reaches its end.
-    pub fn move_by(&mut self, delta: isize, conn: &Connection) -> Result<()> {
+    pub fn move_by(&mut self, delta: isize, store: &Store) -> Result<()> {
         if self.pane == Pane::Touches && delta > 0 && !self.touches_complete {
             let want = (self.touch_sel as isize).saturating_add(delta).max(0) as usize;
             while !self.touches_complete && want + 20 >= self.detail.touches.len() {
-                self.load_more_touches(conn)?;
+                self.load_more_touches(store)?;
                 if delta >= isize::MAX / 4 {
                     continue;
                 }
@@ -948,5 +934,72 @@ fn pane_block(title: String, focused: bool, theme: &Theme) -> Block<'static> {
         block.title_style(theme.title())
     } else {
         block.title_style(theme.dim())
+    }
+}
+
+impl super::screen::Screen for AccountView {
+    fn context(&self) -> Context {
+        AccountView::context(self)
+    }
+
+    fn title(&self, under: &str) -> String {
+        format!("{under} › {}", self.detail.name)
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, cx: &super::screen::DrawCx) {
+        AccountView::draw(
+            self,
+            frame,
+            area,
+            cx.theme,
+            cx.today,
+            cx.config.stale_after_days,
+            &cx.config.criteria,
+        );
+    }
+
+    fn on_action(
+        &mut self,
+        action: Action,
+        cx: &mut super::screen::Cx,
+    ) -> Result<super::screen::Reply> {
+        let at = cx.as_of();
+        if action == Action::CorrectTouch
+            && let Mode::Touch(t) = &self.mode
+        {
+            return Ok(Reply::Open(super::screen::Open::Correction(t.detail.id)));
+        }
+        if let Some(reply) = super::screen::global(action, Some(self.detail.id)) {
+            return Ok(reply);
+        }
+        self.update(action, cx.store, &at)
+    }
+
+    fn text_focus(&self) -> bool {
+        AccountView::text_focus(self)
+    }
+
+    fn on_text(
+        &mut self,
+        key: KeyEvent,
+        cx: &mut super::screen::Cx,
+    ) -> Result<super::screen::Reply> {
+        let at = cx.as_of();
+        self.text_key(key, cx.store, &at)?;
+        Ok(super::screen::Reply::Stay)
+    }
+
+    fn on_paste(&mut self, text: &str, _cx: &mut super::screen::Cx) -> Result<bool> {
+        Ok(self.paste(text))
+    }
+
+    fn text_hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
+        AccountView::text_focus(self).then(|| AccountView::text_hints(self))
+    }
+
+    /// A call or a touch changed the account: read it again.
+    fn on_resume(&mut self, cx: &mut super::screen::Cx) -> Result<()> {
+        *self = AccountView::open(cx.store, self.detail.id, &cx.as_of())?;
+        Ok(())
     }
 }

@@ -9,14 +9,13 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::audits::read_only_error;
 use super::format::pad;
 use super::note_editor::{self, Edit};
 use super::theme::Theme;
 use crate::domain::audit::{self, Pillar, RUBRIC, Score};
 use crate::domain::checklist::Step;
 use crate::domain::model::{CallType, TouchKind};
-use crate::error::Result;
+use crate::error::{Error, Refusal, Result};
 use crate::store::Store;
 use crate::store::audit::{self as audits, AuditItem, AuditTouch};
 
@@ -107,21 +106,9 @@ impl ScoreForm {
 
     pub fn hints(&self) -> Vec<(&'static str, &'static str)> {
         if self.field == COMMENT {
-            vec![
-                ("type", "comment (saved as you type)"),
-                ("Tab", "scores"),
-                ("Esc", "back"),
-            ]
+            super::keymap::AUDIT_COMMENT.to_vec()
         } else {
-            vec![
-                ("1-5", "score"),
-                ("0", "clear"),
-                ("↑↓", "field"),
-                ("Enter", "comment"),
-                ("n/p", "next/prev touch"),
-                ("PgDn", "scroll"),
-                ("Esc", "back"),
-            ]
+            super::keymap::AUDIT_SCORES.to_vec()
         }
     }
 
@@ -293,7 +280,10 @@ impl ScoreForm {
 
     fn writable(&self, store: &Store) -> Result<()> {
         if store.is_read_only() {
-            return Err(read_only_error("audits cannot be scored"));
+            return Err(Error::Refused {
+                why: Refusal::ReadOnly,
+                what: "audits cannot be scored",
+            });
         }
         Ok(())
     }

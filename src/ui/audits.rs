@@ -9,7 +9,6 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
-use rusqlite::Connection;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
@@ -19,7 +18,7 @@ use super::keymap::{Action, Context};
 use super::theme::Theme;
 use crate::domain::audit::{self, Pillar, Quarter, Status};
 use crate::domain::prompts::Library;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::store::Store;
 use crate::store::audit::{self as audits, AuditItem, Csm, DrawRequest, QuarterOutcomes, Summary};
 
@@ -53,15 +52,14 @@ pub struct AuditsView {
     library: Library,
 }
 
-pub(super) fn read_only_error(what: &str) -> Error {
-    Error::Invalid(format!(
-        "this file is open read-only: {what} (open the team file without --read-only)"
-    ))
-}
-
 impl AuditsView {
     /// The audits of `csm` (None: every CSM) in the quarter of `today`.
-    pub fn open(store: &Store, csm: Option<Csm>, today: NaiveDate) -> Result<AuditsView> {
+    pub fn open(
+        store: &Store,
+        csm: Option<Csm>,
+        today: NaiveDate,
+        library: &Library,
+    ) -> Result<AuditsView> {
         let quarter = Quarter::of(today);
         // Empty until `set_quarter` reads the quarter's seed, outcomes, list and summary.
         let mut view = AuditsView {
@@ -81,19 +79,24 @@ impl AuditsView {
             },
             seed_input: None,
             seed_error: None,
-            library: super::call::load_library().0,
+            library: library.clone(),
             form: None,
         };
-        view.set_quarter(store.conn(), quarter)?;
+        view.set_quarter(store, quarter)?;
         Ok(view)
     }
 
     /// The audits of the CSM with this id (from the team view).
-    pub fn open_for(store: &Store, csm_id: i64, today: NaiveDate) -> Result<AuditsView> {
+    pub fn open_for(
+        store: &Store,
+        csm_id: i64,
+        today: NaiveDate,
+        library: &Library,
+    ) -> Result<AuditsView> {
         let csm = audits::csms(store.conn())?
             .into_iter()
             .find(|c| c.id == csm_id);
-        AuditsView::open(store, csm, today)
+        AuditsView::open(store, csm, today, library)
     }
 
     fn csm_id(&self) -> Option<i64> {
@@ -101,19 +104,21 @@ impl AuditsView {
     }
 
     /// Reads the quarter's list and summary again, keeping the selection's place.
-    pub fn reload(&mut self, conn: &Connection) -> Result<()> {
+    pub fn reload(&mut self, store: &Store) -> Result<()> {
+        let conn = store.conn();
         self.items = audits::list(conn, self.quarter, self.csm_id())?;
         self.summary = audits::summary_with(conn, &self.outcomes)?;
         self.selected = self.selected.min(self.items.len().saturating_sub(1));
         Ok(())
     }
 
-    fn set_quarter(&mut self, conn: &Connection, quarter: Quarter) -> Result<()> {
+    fn set_quarter(&mut self, store: &Store, quarter: Quarter) -> Result<()> {
+        let conn = store.conn();
         self.quarter = quarter;
         self.seed = audits::default_seed(conn, quarter)?;
         self.outcomes = audits::outcomes_by_csm(conn, quarter)?;
         self.selected = 0;
-        self.reload(conn)
+        self.reload(store)
     }
 
     pub fn context(&self) -> Context {
@@ -140,11 +145,7 @@ impl AuditsView {
     /// The status bar's keys while a field or the form has them.
     pub fn hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
         if self.seed_input.is_some() {
-            return Some(vec![
-                ("type", "a seed (digits)"),
-                ("Enter", "use it"),
-                ("Esc", "cancel"),
-            ]);
+            return Some(super::keymap::SEED_FIELD.to_vec());
         }
         self.form.as_ref().map(ScoreForm::hints)
     }
@@ -227,7 +228,7 @@ impl AuditsView {
             }
             FormOutcome::Close => {
                 self.form = None;
-                self.reload(store.conn())?;
+                self.reload(store)?;
                 Ok(Outcome::Stay)
             }
         }
@@ -258,12 +259,10 @@ impl AuditsView {
             Action::PageUp => self.selected = self.selected.saturating_sub(10),
             Action::Top => self.selected = 0,
             Action::Bottom => self.selected = self.items.len().saturating_sub(1),
-            Action::QuarterPrev => self.set_quarter(store.conn(), self.quarter.prev())?,
-            Action::QuarterNext => self.set_quarter(store.conn(), self.quarter.next())?,
+            Action::QuarterPrev => self.set_quarter(store, self.quarter.prev())?,
+            Action::QuarterNext => self.set_quarter(store, self.quarter.next())?,
+            // Refused on a read-only file by the app's gate (`Action::edit`).
             Action::AuditSeed => {
-                if store.is_read_only() {
-                    return Err(read_only_error("no sample can be drawn"));
-                }
                 self.seed_input = Some(Input::new(self.seed.to_string()));
                 self.seed_error = None;
             }
@@ -276,9 +275,6 @@ impl AuditsView {
     }
 
     fn draw_sample(&mut self, store: &mut Store, now: DateTime<Utc>) -> Result<Outcome> {
-        if store.is_read_only() {
-            return Err(read_only_error("no sample can be drawn"));
-        }
         let req = DrawRequest {
             quarter: self.quarter,
             per_csm: audit::DEFAULT_PER_CSM,
@@ -286,7 +282,7 @@ impl AuditsView {
             csm_id: self.csm_id(),
         };
         let drawn = audits::draw(store, &req, now)?;
-        self.reload(store.conn())?;
+        self.reload(store)?;
         if drawn.is_empty() {
             return Ok(Outcome::Done(format!(
                 "No calls, meetings or QBRs in {} to draw from",
@@ -468,5 +464,82 @@ impl AuditsView {
                 .wrap(Wrap { trim: false }),
             area,
         );
+    }
+}
+
+impl AuditsView {
+    fn reply(outcome: Outcome, cx: &mut super::screen::Cx) -> super::screen::Reply {
+        match outcome {
+            Outcome::Stay => super::screen::Reply::Stay,
+            Outcome::Done(text) => {
+                cx.done(text);
+                super::screen::Reply::Stay
+            }
+            Outcome::Back => super::screen::Reply::Pop,
+        }
+    }
+}
+
+impl super::screen::Screen for AuditsView {
+    fn context(&self) -> Context {
+        AuditsView::context(self)
+    }
+
+    fn title(&self, _under: &str) -> String {
+        AuditsView::title(self)
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, cx: &super::screen::DrawCx) {
+        AuditsView::draw(self, frame, area, cx.theme);
+    }
+
+    fn on_action(
+        &mut self,
+        action: Action,
+        cx: &mut super::screen::Cx,
+    ) -> Result<super::screen::Reply> {
+        if action == Action::Quit {
+            return Ok(super::screen::Reply::Quit);
+        }
+        let outcome = self.action(action, cx.store, cx.clock.now())?;
+        Ok(AuditsView::reply(outcome, cx))
+    }
+
+    /// The scoring form reads its own keys.
+    fn text_focus(&self) -> bool {
+        self.takes_keys()
+    }
+
+    fn on_text(
+        &mut self,
+        key: KeyEvent,
+        cx: &mut super::screen::Cx,
+    ) -> Result<super::screen::Reply> {
+        // Every score and comment is saved already: Ctrl-C may quit from the form.
+        let ctrl = key
+            .modifiers
+            .contains(crossterm::event::KeyModifiers::CONTROL);
+        if ctrl && key.code == KeyCode::Char('c') {
+            return Ok(super::screen::Reply::Quit);
+        }
+        let outcome = self.key(key, cx.store, cx.clock.now())?;
+        Ok(AuditsView::reply(outcome, cx))
+    }
+
+    fn on_paste(&mut self, text: &str, cx: &mut super::screen::Cx) -> Result<bool> {
+        self.paste(text, cx.store)?;
+        Ok(true)
+    }
+
+    fn text_hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
+        self.hints()
+    }
+
+    fn flush(&mut self, cx: &mut super::screen::Cx) {
+        self.retry(cx.store, cx.clock.now());
+    }
+
+    fn unsaved(&self) -> bool {
+        AuditsView::unsaved(self)
     }
 }

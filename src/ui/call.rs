@@ -17,8 +17,8 @@ use tui_input::backend::crossterm::EventHandler;
 use super::call_start::StartView;
 use super::keymap::{Action, Context};
 use super::note_editor::{self, Edit};
-use super::retro::RetroView;
 use super::theme::Theme;
+use crate::config::Config;
 use crate::domain::Clock;
 use crate::domain::checklist::{
     self, BoxCue, Checklist, Phase, Step, StepMark, StepState, clock_text,
@@ -49,31 +49,6 @@ pub enum CallFlow {
     Resume(Box<SavedCall>),
     Start(Box<StartView>),
     Live(Box<CallView>),
-    Retros(Box<RetroView>),
-}
-
-/// The prompt library: the user's override in the config dir, else the built-in one.
-pub(crate) fn load_library() -> (Library, Option<String>) {
-    let Some(dir) = crate::config::config_dir() else {
-        return (Library::builtin(), None);
-    };
-    let path = dir.join("prompts.toml");
-    if !path.exists() {
-        return (Library::builtin(), None);
-    }
-    match std::fs::read_to_string(&path)
-        .map_err(|e| e.to_string())
-        .and_then(|t| Library::parse(&t))
-    {
-        Ok(lib) => (lib, None),
-        Err(e) => (
-            Library::builtin(),
-            Some(format!(
-                "{}: {e}; using the built-in prompts",
-                path.display()
-            )),
-        ),
-    }
 }
 
 impl CallFlow {
@@ -89,19 +64,11 @@ impl CallFlow {
         ))))
     }
 
-    pub fn retros(store: &Store, clock: &dyn Clock) -> Result<CallFlow> {
-        Ok(CallFlow::Retros(Box::new(RetroView::load(
-            store.conn(),
-            clock.now(),
-        )?)))
-    }
-
     pub fn context(&self) -> Context {
         match self {
             CallFlow::Resume(_) => Context::Resume,
             CallFlow::Start(_) => Context::CallStart,
             CallFlow::Live(_) => Context::Call,
-            CallFlow::Retros(_) => Context::Retros,
         }
     }
 
@@ -110,7 +77,6 @@ impl CallFlow {
             CallFlow::Resume(_) => "Interrupted call".into(),
             CallFlow::Start(v) => format!("{} › New call", v.detail.name),
             CallFlow::Live(v) => format!("{} › {} call", v.detail.name, v.call_type.label()),
-            CallFlow::Retros(_) => "Retrospectives pending".into(),
         }
     }
 
@@ -118,7 +84,6 @@ impl CallFlow {
     pub fn text_focus(&self) -> bool {
         match self {
             CallFlow::Live(v) => v.focus.is_typing(),
-            CallFlow::Retros(v) => v.text_focus(),
             _ => false,
         }
     }
@@ -127,7 +92,6 @@ impl CallFlow {
     pub fn hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
         match self {
             CallFlow::Live(v) => v.hints(),
-            CallFlow::Retros(v) => v.hints(),
             _ => None,
         }
     }
@@ -138,10 +102,6 @@ impl CallFlow {
             CallFlow::Live(v) => {
                 v.paste(pasted, store, clock);
                 v.checkpoint(store)
-            }
-            CallFlow::Retros(v) => {
-                v.paste(pasted);
-                Ok(())
             }
             _ => Ok(()),
         }
@@ -178,7 +138,6 @@ impl CallFlow {
                 v.checkpoint(store)?;
                 Ok(out)
             }
-            CallFlow::Retros(v) => v.text_key(key, store, clock),
             _ => Ok(Outcome::Stay),
         }
     }
@@ -188,11 +147,12 @@ impl CallFlow {
         action: Action,
         store: &mut Store,
         clock: &dyn Clock,
+        config: &Config,
     ) -> Result<Outcome> {
         match self {
             CallFlow::Resume(saved) => match action {
                 Action::CallBegin | Action::Open => {
-                    let view = CallView::resume(store, clock, saved)?;
+                    let view = CallView::resume(store, clock, saved, config)?;
                     *self = CallFlow::Live(Box::new(view));
                     Ok(Outcome::Stay)
                 }
@@ -211,6 +171,7 @@ impl CallFlow {
                         start.detail.clone(),
                         call_type,
                         participants,
+                        config,
                     )?;
                     let _ = account_id;
                     *self = CallFlow::Live(Box::new(view));
@@ -230,7 +191,6 @@ impl CallFlow {
                 }
                 Ok(out)
             }
-            CallFlow::Retros(v) => v.action(action, store, clock),
         }
     }
 
@@ -255,7 +215,6 @@ impl CallFlow {
             CallFlow::Resume(saved) => draw_resume(frame, area, theme, saved),
             CallFlow::Start(v) => v.draw(frame, area, theme),
             CallFlow::Live(v) => v.draw(frame, area, theme),
-            CallFlow::Retros(v) => v.draw(frame, area, theme),
         }
     }
 }
@@ -374,8 +333,9 @@ impl CallView {
         participants: Vec<String>,
         checklist: Checklist,
         clock: &dyn Clock,
+        config: &Config,
     ) -> CallView {
-        let (library, warning) = load_library();
+        let (library, warning) = (config.prompts.clone(), config.prompts_warning.clone());
         let sentiment = detail.pulse_history.first().map(|p| p.pulse);
         let today = clock.today();
         CallView {
@@ -413,6 +373,7 @@ impl CallView {
         detail: AccountDetail,
         call_type: CallType,
         participants: Vec<i64>,
+        config: &Config,
     ) -> Result<CallView> {
         let now = clock.now();
         let touch_id = call::start(
@@ -432,13 +393,19 @@ impl CallView {
             names,
             Checklist::start(now),
             clock,
+            config,
         );
         view.refresh_prompt(store)?;
         Ok(view)
     }
 
     /// Picks an interrupted call up where it was saved: paused, with its notes and times.
-    pub fn resume(store: &mut Store, clock: &dyn Clock, saved: &SavedCall) -> Result<CallView> {
+    pub fn resume(
+        store: &mut Store,
+        clock: &dyn Clock,
+        saved: &SavedCall,
+        config: &Config,
+    ) -> Result<CallView> {
         let detail = account::load(store.conn(), saved.account_id, &AsOf::new(clock))?;
         let mut steps: [StepState; 6] = Default::default();
         let mut notes: [String; 6] = Default::default();
@@ -454,7 +421,15 @@ impl CallView {
         let checklist = Checklist::restore(current, steps, saved.ended);
         let call_type = saved.call_type.unwrap_or(CallType::CheckIn);
         let names = names_of(&detail, &saved.participants);
-        let mut view = CallView::new(saved.touch_id, detail, call_type, names, checklist, clock);
+        let mut view = CallView::new(
+            saved.touch_id,
+            detail,
+            call_type,
+            names,
+            checklist,
+            clock,
+            config,
+        );
         view.notes = notes;
         if saved.draft_sentiment.is_some() {
             view.tags.sentiment = saved.draft_sentiment;
@@ -622,7 +597,7 @@ impl CallView {
         let retry = self
             .save_error
             .is_some()
-            .then_some(super::app::RETRY_SAVE_EVERY);
+            .then_some(super::screen::RETRY_SAVE_EVERY);
         if self.checklist.phase() != Phase::Running {
             return retry;
         }
@@ -1375,6 +1350,89 @@ pub fn parse_followup(s: &str, today: NaiveDate) -> Option<NaiveDate> {
         call::parse_followup_day(s)?
     };
     (d >= today).then_some(d)
+}
+
+impl CallFlow {
+    /// What the app does after a key of the call flow.
+    fn reply(outcome: Outcome, cx: &mut super::screen::Cx) -> Result<super::screen::Reply> {
+        use super::screen::Reply;
+        Ok(match outcome {
+            Outcome::Stay => Reply::Stay,
+            Outcome::WrapUp(prefill) => super::wrapup::WrapUp::after_call(&prefill, cx)?,
+            Outcome::Quit => Reply::Quit,
+            Outcome::Leave(message) => {
+                if let Some(text) = message {
+                    cx.done(text);
+                }
+                Reply::PopRead(1)
+            }
+        })
+    }
+}
+
+impl super::screen::Screen for CallFlow {
+    fn context(&self) -> Context {
+        CallFlow::context(self)
+    }
+
+    fn on_unbound_key(&mut self) {
+        self.unbound_key();
+    }
+
+    fn title(&self, _under: &str) -> String {
+        CallFlow::title(self)
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, cx: &super::screen::DrawCx) {
+        CallFlow::draw(self, frame, area, cx.theme);
+    }
+
+    fn on_action(
+        &mut self,
+        action: Action,
+        cx: &mut super::screen::Cx,
+    ) -> Result<super::screen::Reply> {
+        let outcome = self.action(action, cx.store, cx.clock, cx.config)?;
+        CallFlow::reply(outcome, cx)
+    }
+
+    fn text_focus(&self) -> bool {
+        CallFlow::text_focus(self)
+    }
+
+    fn on_text(
+        &mut self,
+        key: KeyEvent,
+        cx: &mut super::screen::Cx,
+    ) -> Result<super::screen::Reply> {
+        let outcome = self.text_key(key, cx.store, cx.clock)?;
+        CallFlow::reply(outcome, cx)
+    }
+
+    fn on_paste(&mut self, text: &str, cx: &mut super::screen::Cx) -> Result<bool> {
+        self.paste(text, cx.store, cx.clock)?;
+        Ok(true)
+    }
+
+    fn text_hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
+        self.hints()
+    }
+
+    fn flush(&mut self, cx: &mut super::screen::Cx) {
+        CallFlow::flush(self, cx.store);
+    }
+
+    fn unsaved(&self) -> bool {
+        CallFlow::unsaved(self)
+    }
+
+    fn tick_in(&self) -> Option<Duration> {
+        CallFlow::tick_in(self)
+    }
+
+    fn tick(&mut self, cx: &mut super::screen::Cx) -> Result<()> {
+        CallFlow::tick(self, cx.store, cx.clock)
+    }
 }
 
 #[cfg(test)]

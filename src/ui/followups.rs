@@ -7,7 +7,6 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
-use rusqlite::Connection;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
@@ -36,15 +35,9 @@ pub struct FollowupsView {
     pub today: chrono::NaiveDate,
 }
 
-/// What a key did in the reschedule field.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Typed {
-    Stay,
-    Done(String),
-}
-
 impl FollowupsView {
-    pub fn load(conn: &Connection, at: &AsOf) -> Result<FollowupsView> {
+    pub fn load(store: &Store, at: &AsOf) -> Result<FollowupsView> {
+        let conn = store.conn();
         let (items, total) = followups::open(conn, at.today, LIMIT)?;
         Ok(FollowupsView {
             items,
@@ -60,7 +53,8 @@ impl FollowupsView {
 
     /// Reads the queue again, keeping the selection at the same place in the list (after
     /// done, snooze or reschedule the next follow-up moves up under it).
-    pub fn reload(&mut self, conn: &Connection, at: &AsOf) -> Result<()> {
+    pub fn reload(&mut self, store: &Store, at: &AsOf) -> Result<()> {
+        let conn = store.conn();
         let (items, total) = followups::open(conn, at.today, LIMIT)?;
         self.items = items;
         self.total = total;
@@ -89,7 +83,7 @@ impl FollowupsView {
             return Ok(None);
         };
         followups::mark_done(store, f.id, at)?;
-        self.reload(store.conn(), at)?;
+        self.reload(store, at)?;
         Ok(Some(format!("Done: {} — {}", f.account, f.action)))
     }
 
@@ -98,7 +92,7 @@ impl FollowupsView {
             return Ok(None);
         };
         let to = followups::snooze(store, f.id, 1, at)?;
-        self.reload(store.conn(), at)?;
+        self.reload(store, at)?;
         Ok(Some(format!(
             "Snoozed {} to {}",
             f.account,
@@ -122,10 +116,16 @@ impl FollowupsView {
         }
     }
 
-    /// A key in the reschedule field; a bad date keeps what was typed and says why.
-    pub fn text_key(&mut self, key: KeyEvent, store: &mut Store, at: &AsOf) -> Result<Typed> {
+    /// A key in the reschedule field; a bad date keeps what was typed and says why. Some:
+    /// the date was set, and this says so.
+    pub fn text_key(
+        &mut self,
+        key: KeyEvent,
+        store: &mut Store,
+        at: &AsOf,
+    ) -> Result<Option<String>> {
         let Some(input) = self.reschedule.as_mut() else {
-            return Ok(Typed::Stay);
+            return Ok(None);
         };
         match key.code {
             KeyCode::Esc => {
@@ -138,21 +138,21 @@ impl FollowupsView {
                     self.error = Some(format!(
                         "'{typed}' is not a date: try +2d, fri or YYYY-MM-DD"
                     ));
-                    return Ok(Typed::Stay);
+                    return Ok(None);
                 };
                 if day < at.today {
                     self.error = Some(format!("{day} is in the past"));
-                    return Ok(Typed::Stay);
+                    return Ok(None);
                 }
                 let Some(f) = self.selected_item().cloned() else {
                     self.reschedule = None;
-                    return Ok(Typed::Stay);
+                    return Ok(None);
                 };
                 followups::reschedule(store, f.id, day, at)?;
                 self.reschedule = None;
                 self.error = None;
-                self.reload(store.conn(), at)?;
-                return Ok(Typed::Done(format!(
+                self.reload(store, at)?;
+                return Ok(Some(format!(
                     "{} moved to {}",
                     f.account,
                     day.format("%a %b %d")
@@ -166,7 +166,7 @@ impl FollowupsView {
                 self.error = None;
             }
         }
-        Ok(Typed::Stay)
+        Ok(None)
     }
 
     pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -287,5 +287,91 @@ fn replace_selection(input: &mut Input, key: KeyEvent) {
         )
     {
         *input = Input::default();
+    }
+}
+
+impl super::screen::Screen for FollowupsView {
+    fn context(&self) -> super::keymap::Context {
+        super::keymap::Context::Followups
+    }
+
+    fn title(&self, _under: &str) -> String {
+        "Follow-ups".to_string()
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, cx: &super::screen::DrawCx) {
+        FollowupsView::draw(self, frame, area, cx.theme);
+    }
+
+    fn on_action(
+        &mut self,
+        action: super::keymap::Action,
+        cx: &mut super::screen::Cx,
+    ) -> Result<super::screen::Reply> {
+        use super::keymap::Action;
+        use super::screen::{Open, Reply};
+        let at = cx.as_of();
+        match action {
+            Action::Quit => return Ok(Reply::Quit),
+            Action::StartCall => {
+                let call = self.selected_item().map(|f| Open::Call(f.account_id));
+                return Ok(call.into());
+            }
+            Action::Down => self.down(),
+            Action::Up => self.up(),
+            Action::PageDown => (0..10).for_each(|_| self.down()),
+            Action::PageUp => (0..10).for_each(|_| self.up()),
+            Action::Top => self.selected = 0,
+            Action::Bottom => self.selected = self.items.len().saturating_sub(1),
+            Action::FollowupDone => {
+                if let Some(text) = self.done(cx.store, &at)? {
+                    cx.done(text);
+                }
+            }
+            Action::FollowupSnooze => {
+                if let Some(text) = self.snooze(cx.store, &at)? {
+                    cx.done(text);
+                }
+            }
+            Action::FollowupReschedule => self.start_reschedule(),
+            Action::Open => {
+                let account = self.selected_item().map(|f| Open::Account(f.account_id));
+                return Ok(account.into());
+            }
+            Action::Back => return Ok(Reply::PopRead(1)),
+            _ => {}
+        }
+        Ok(Reply::Stay)
+    }
+
+    fn text_focus(&self) -> bool {
+        self.reschedule.is_some()
+    }
+
+    fn on_text(
+        &mut self,
+        key: KeyEvent,
+        cx: &mut super::screen::Cx,
+    ) -> Result<super::screen::Reply> {
+        let at = cx.as_of();
+        if let Some(text) = self.text_key(key, cx.store, &at)? {
+            cx.done(text);
+        }
+        Ok(super::screen::Reply::Stay)
+    }
+
+    fn on_paste(&mut self, text: &str, _cx: &mut super::screen::Cx) -> Result<bool> {
+        self.paste(text);
+        Ok(true)
+    }
+
+    fn text_hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
+        self.reschedule
+            .is_some()
+            .then(|| super::keymap::RESCHEDULE_FIELD.to_vec())
+    }
+
+    fn on_resume(&mut self, cx: &mut super::screen::Cx) -> Result<()> {
+        self.reload(cx.store, &cx.as_of())
     }
 }

@@ -5,9 +5,24 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::store::portfolio::SortColumn;
 
-/// Where the keyboard focus is; decides what a key means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Context {
+/// Declares `Context` and `Context::ALL` from one list, so no context can be left out of
+/// `ALL` (the conflict test walks it).
+macro_rules! contexts {
+    ($($(#[$doc:meta])* $name:ident,)*) => {
+        /// Where the keyboard focus is; decides what a key means.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Context {
+            $($(#[$doc])* $name,)*
+        }
+
+        impl Context {
+            /// Every context, in declaration order.
+            pub const ALL: &[Context] = &[$(Context::$name,)*];
+        }
+    };
+}
+
+contexts! {
     Portfolio,
     Account,
     Help,
@@ -37,6 +52,30 @@ pub enum Context {
     AuditScore,
     /// Coaching KPIs: tables and charts for everyone, a team or a CSM.
     Kpis,
+}
+
+impl Context {
+    /// What help calls the screen.
+    pub fn name(self) -> &'static str {
+        match self {
+            Context::Portfolio => "portfolio",
+            Context::Account => "account",
+            Context::Help => "help",
+            Context::CallStart => "new call",
+            Context::Call => "call",
+            Context::Retros => "retrospectives",
+            Context::Resume => "interrupted call",
+            Context::Persona => "persona",
+            Context::Touch => "touch",
+            Context::OrgChart => "org chart",
+            Context::WrapUp => "wrap-up",
+            Context::Followups => "follow-ups",
+            Context::Team => "team",
+            Context::Audits => "audits",
+            Context::AuditScore => "audit scoring",
+            Context::Kpis => "coaching KPIs",
+        }
+    }
 }
 
 /// Everything a key or a palette command can ask for.
@@ -114,6 +153,43 @@ pub enum Action {
     KpiScopePrev,
     KpiCharts,
     KpiTable,
+}
+
+/// What an edit changes: a CSM's records, or the team lead's audits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edits {
+    Records,
+    Audits,
+}
+
+impl Action {
+    /// What an editing action would have done, and whether a team file refuses it too
+    /// (a team lead's audits are the one edit of a team file). The app's one gate
+    /// (`App::update`) refuses these on a read-only file.
+    pub fn edit(self) -> Option<(&'static str, Edits)> {
+        use Edits::{Audits, Records};
+        Some(match self {
+            Action::StrengthUp | Action::StrengthDown => {
+                ("a persona's strength cannot change", Records)
+            }
+            Action::SentimentUp | Action::SentimentDown => {
+                ("a persona's sentiment cannot change", Records)
+            }
+            Action::SetPulse => ("the CSM sentiment cannot be set", Records),
+            Action::AddPersona => ("personas cannot be added", Records),
+            Action::EditPersona => ("personas cannot be edited", Records),
+            Action::ArchivePersona => ("personas cannot be archived", Records),
+            Action::CorrectTouch => ("touches cannot be corrected", Records),
+            Action::LogTouch => ("a touch cannot be logged", Records),
+            Action::StartCall => ("a call cannot be recorded", Records),
+            Action::Retros => ("retrospectives cannot be written", Records),
+            Action::FollowupDone | Action::FollowupSnooze | Action::FollowupReschedule => {
+                ("follow-ups cannot change", Records)
+            }
+            Action::AuditSeed | Action::AuditDraw => ("no sample can be drawn", Audits),
+            _ => return None,
+        })
+    }
 }
 
 /// A key as shown to the CSM and matched against events.
@@ -878,6 +954,102 @@ const TEAM_OPEN: [Binding; 1] = [bind(
     None,
 )];
 
+/// A status-bar hint of a text field: what to press (or "type") and what it does. While
+/// a field has focus it reads keys itself, so these are the field's whole keymap.
+pub type Hint = (&'static str, &'static str);
+
+/// The portfolio's name filter.
+pub const FILTER_FIELD: &[Hint] = &[
+    ("type", "filter by name"),
+    ("Enter", "keep"),
+    ("Esc", "clear"),
+];
+
+/// The `:` palette.
+pub const PALETTE_FIELD: &[Hint] = &[
+    ("type", "find"),
+    ("↑↓", "choose"),
+    ("Enter", "run"),
+    ("Esc", "close"),
+];
+
+/// A follow-up's new date.
+pub const RESCHEDULE_FIELD: &[Hint] = &[("type", "new date"), ("Enter", "set"), ("Esc", "cancel")];
+
+/// The persona form (add or edit).
+pub const PERSONA_FORM: &[Hint] = &[
+    ("type", "text"),
+    ("Tab/↑↓", "field"),
+    ("←→", "choose"),
+    ("Enter", "save"),
+    ("Esc", "cancel"),
+];
+
+/// The CSM sentiment form.
+pub const PULSE_FORM: &[Hint] = &[
+    ("↑↓", "color"),
+    ("type", "reason"),
+    ("Enter", "save"),
+    ("Esc", "cancel"),
+];
+
+/// "Archive this persona?"
+pub const CONFIRM_ARCHIVE: &[Hint] = &[("y", "archive"), ("any other key", "keep")];
+
+/// The audit seed.
+pub const SEED_FIELD: &[Hint] = &[
+    ("type", "a seed (digits)"),
+    ("Enter", "use it"),
+    ("Esc", "cancel"),
+];
+
+/// The audit scoring form, on its comment and on its scores.
+pub const AUDIT_COMMENT: &[Hint] = &[
+    ("type", "comment (saved as you type)"),
+    ("Tab", "scores"),
+    ("Esc", "back"),
+];
+pub const AUDIT_SCORES: &[Hint] = &[
+    ("1-5", "score"),
+    ("0", "clear"),
+    ("↑↓", "field"),
+    ("Enter", "comment"),
+    ("n/p", "next/prev touch"),
+    ("PgDn", "scroll"),
+    ("Esc", "back"),
+];
+
+/// The retrospective form, on its prompt list and on its text fields.
+pub const RETRO_PROMPTS: &[Hint] = &[
+    ("j/k", "move"),
+    ("Space", "helped?"),
+    ("Enter", "save"),
+    ("Tab", "field"),
+    ("Esc", "cancel"),
+];
+pub const RETRO_TEXT: &[Hint] = &[
+    ("type", "text"),
+    ("Enter/Tab", "next field"),
+    ("Ctrl-s", "save"),
+    ("Esc", "cancel"),
+];
+
+/// The wrap-up form's pieces, put together for the field that has focus.
+pub mod wrap_up {
+    use super::Hint;
+    pub const FIELD: Hint = ("Tab/↑↓", "field");
+    pub const SENTIMENT: &[Hint] = &[("r/y/g", "sentiment")];
+    pub const CHOOSE: &[Hint] = &[("←/→", "choose")];
+    pub const PERSON: &[Hint] = &[("+/-", "strength"), ("]/[", "sentiment")];
+    pub const TOOK_PART: Hint = ("Space", "took part");
+    pub const NOTES: &[Hint] = &[("Enter", "new line")];
+    pub const TEXT: &[Hint] = &[("type", "text")];
+    /// In the notes Enter is a new line, so Ctrl-S saves.
+    pub const SAVE_FROM_NOTES: Hint = ("Ctrl-S", "save");
+    pub const SAVE: Hint = ("Enter", "save");
+    pub const CANCEL: Hint = ("Esc", "cancel");
+}
+
 /// The bindings that work in `context`, most specific first.
 pub fn bindings(context: Context) -> Vec<&'static Binding> {
     let specific: &'static [Binding] = match context {
@@ -998,20 +1170,7 @@ mod tests {
 
     #[test]
     fn no_key_has_two_meanings_in_one_context() {
-        for context in [
-            Context::Portfolio,
-            Context::Account,
-            Context::Help,
-            Context::Persona,
-            Context::Touch,
-            Context::OrgChart,
-            Context::WrapUp,
-            Context::Followups,
-            Context::Audits,
-            Context::AuditScore,
-            Context::Team,
-            Context::Kpis,
-        ] {
+        for &context in Context::ALL {
             let all = bindings(context);
             for (i, a) in all.iter().enumerate() {
                 for b in &all[i + 1..] {

@@ -14,15 +14,16 @@ use ratatui::widgets::{
     Axis, Bar, BarChart, BarGroup, Block, Borders, Cell, Chart, Dataset, GraphType, Paragraph, Row,
     Sparkline, Table, TableState,
 };
-use rusqlite::Connection;
 
 use super::format::plural;
 use super::keymap::Action;
+use super::screen::Reply;
 use super::theme::Theme;
 use crate::domain::checklist::clock_text;
 use crate::domain::kpi::{Kpis, THRESHOLDS, Tally, Window, pct, score};
 use crate::domain::model::Pulse;
 use crate::error::Result;
+use crate::store::Store;
 use crate::store::kpi::{self, Who};
 
 /// How many months the screen covers, ending with the current one.
@@ -79,16 +80,10 @@ pub struct KpisView {
     scan: kpi::Scan,
 }
 
-/// What an action did to the screen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Stay,
-    Back,
-}
-
 impl KpisView {
     /// Opens on `who`, over the [`MONTHS`] months ending with `today`'s.
-    pub fn open(conn: &Connection, who: Who, today: NaiveDate) -> Result<KpisView> {
+    pub fn open(store: &Store, who: Who, today: NaiveDate) -> Result<KpisView> {
+        let conn = store.conn();
         let window = Window::ending(today, MONTHS);
         let scan = kpi::scan(conn, window)?;
         let all = scan.csms();
@@ -131,7 +126,8 @@ impl KpisView {
     }
 
     /// The team (by its lead) the given CSMs report to, for the team view's team line.
-    pub fn team_of(conn: &Connection, members: &[i64]) -> Result<Who> {
+    pub fn team_of(store: &Store, members: &[i64]) -> Result<Who> {
+        let conn = store.conn();
         let all = kpi::csms(conn)?;
         let lead = members
             .iter()
@@ -153,9 +149,9 @@ impl KpisView {
         }
     }
 
-    pub fn action(&mut self, action: Action) -> Result<Outcome> {
+    pub fn action(&mut self, action: Action) -> Result<Reply> {
         match action {
-            Action::Back => return Ok(Outcome::Back),
+            Action::Back => return Ok(Reply::Pop),
             Action::KpiScopeNext | Action::KpiScopePrev => {
                 let n = self.scopes.len().max(1);
                 let next = if action == Action::KpiScopeNext {
@@ -189,7 +185,7 @@ impl KpisView {
             Action::Bottom => self.selected = self.rows().saturating_sub(1),
             _ => {}
         }
-        Ok(Outcome::Stay)
+        Ok(Reply::Stay)
     }
 
     pub fn title(&self) -> String {
@@ -579,4 +575,29 @@ const TALLY_COLUMNS: [(&str, u16); 6] = [
 
 fn tally_widths() -> impl Iterator<Item = Constraint> {
     TALLY_COLUMNS.iter().map(|c| Constraint::Length(c.1))
+}
+
+impl super::screen::Screen for KpisView {
+    fn context(&self) -> super::keymap::Context {
+        super::keymap::Context::Kpis
+    }
+
+    fn title(&self, _under: &str) -> String {
+        KpisView::title(self)
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, cx: &super::screen::DrawCx) {
+        KpisView::draw(self, frame, area, cx.theme);
+    }
+
+    fn on_action(
+        &mut self,
+        action: Action,
+        _cx: &mut super::screen::Cx,
+    ) -> Result<super::screen::Reply> {
+        if action == Action::Quit {
+            return Ok(Reply::Quit);
+        }
+        self.action(action)
+    }
 }

@@ -17,10 +17,10 @@ use crate::domain::model::{Role, Segment};
 use crate::domain::money;
 use crate::domain::risk::RiskBand;
 use crate::error::Result;
+use crate::store::Store;
 use crate::store::portfolio::{
     self, Direction, PortfolioQuery, PortfolioRow, QuickFilters, Sort, SortColumn, Totals,
 };
-use rusqlite::Connection;
 
 /// Lines above and below the table: title, header strip (2), filter line, column
 /// headers, status bar.
@@ -66,7 +66,7 @@ impl PortfolioView {
     /// without the previous filters; `label` says whose they are.
     pub fn show_owners(
         &mut self,
-        conn: &Connection,
+        store: &Store,
         owners: Option<Vec<i64>>,
         label: Option<String>,
     ) -> Result<()> {
@@ -75,7 +75,7 @@ impl PortfolioView {
         self.query.quick = QuickFilters::default();
         self.query.name_contains.clear();
         self.owner_label = label;
-        self.reload(conn)
+        self.reload(store)
     }
 
     /// The screen's title: whose portfolio it is.
@@ -91,13 +91,15 @@ impl PortfolioView {
     }
 
     /// Fresh totals and the first page.
-    pub fn reload(&mut self, conn: &Connection) -> Result<()> {
+    pub fn reload(&mut self, store: &Store) -> Result<()> {
+        let conn = store.conn();
         self.totals = portfolio::totals_for(conn, &self.query)?;
-        self.recount(conn)?;
-        self.top(conn)
+        self.recount(store)?;
+        self.top(store)
     }
 
-    fn recount(&mut self, conn: &Connection) -> Result<()> {
+    fn recount(&mut self, store: &Store) -> Result<()> {
+        let conn = store.conn();
         self.generation += 1;
         self.matching = if !self.filtered() {
             Some(self.totals.accounts as usize)
@@ -123,12 +125,13 @@ impl PortfolioView {
 
     /// Re-reads the rows in view, keeping the first visible row and the selection where
     /// they were (after a change elsewhere, a resize, or a risk refresh).
-    pub fn refresh_in_place(&mut self, conn: &Connection) -> Result<()> {
+    pub fn refresh_in_place(&mut self, store: &Store) -> Result<()> {
+        let conn = store.conn();
         self.totals = portfolio::totals_for(conn, &self.query)?;
-        self.recount(conn)?;
+        self.recount(store)?;
         let keep = self.selected_row().map(|r| r.id);
         let Some(first) = self.rows.first() else {
-            return self.top(conn);
+            return self.top(store);
         };
         let before = portfolio::page(
             conn,
@@ -151,11 +154,11 @@ impl PortfolioView {
         Ok(())
     }
 
-    pub fn set_height(&mut self, conn: &Connection, screen_height: u16) -> Result<()> {
+    pub fn set_height(&mut self, store: &Store, screen_height: u16) -> Result<()> {
         let height = table_height(screen_height);
         if height != self.height {
             self.height = height;
-            self.refresh_in_place(conn)?;
+            self.refresh_in_place(store)?;
         }
         Ok(())
     }
@@ -164,24 +167,26 @@ impl PortfolioView {
         self.selected = self.selected.min(self.rows.len().saturating_sub(1));
     }
 
-    pub fn top(&mut self, conn: &Connection) -> Result<()> {
+    pub fn top(&mut self, store: &Store) -> Result<()> {
+        let conn = store.conn();
         self.rows = portfolio::page(conn, &self.query, None, Direction::Forward, self.height)?;
         self.selected = 0;
         Ok(())
     }
 
-    pub fn bottom(&mut self, conn: &Connection) -> Result<()> {
+    pub fn bottom(&mut self, store: &Store) -> Result<()> {
+        let conn = store.conn();
         self.rows = portfolio::page(conn, &self.query, None, Direction::Backward, self.height)?;
         self.selected = self.rows.len().saturating_sub(1);
         Ok(())
     }
 
-    pub fn down(&mut self, conn: &Connection) -> Result<()> {
+    pub fn down(&mut self, store: &Store) -> Result<()> {
         if self.selected + 1 < self.rows.len() {
             self.selected += 1;
             return Ok(());
         }
-        if let Some(row) = self.beyond(conn, Direction::Forward, 1)?.pop() {
+        if let Some(row) = self.beyond(store, Direction::Forward, 1)?.pop() {
             self.rows.push(row);
             if self.rows.len() > self.height {
                 self.rows.remove(0);
@@ -191,12 +196,12 @@ impl PortfolioView {
         Ok(())
     }
 
-    pub fn up(&mut self, conn: &Connection) -> Result<()> {
+    pub fn up(&mut self, store: &Store) -> Result<()> {
         if self.selected > 0 {
             self.selected -= 1;
             return Ok(());
         }
-        if let Some(row) = self.beyond(conn, Direction::Backward, 1)?.pop() {
+        if let Some(row) = self.beyond(store, Direction::Backward, 1)?.pop() {
             self.rows.insert(0, row);
             self.rows.truncate(self.height.max(1));
             self.selected = 0;
@@ -204,21 +209,21 @@ impl PortfolioView {
         Ok(())
     }
 
-    pub fn page_down(&mut self, conn: &Connection) -> Result<()> {
-        self.page(conn, Direction::Forward)
+    pub fn page_down(&mut self, store: &Store) -> Result<()> {
+        self.page(store, Direction::Forward)
     }
 
-    pub fn page_up(&mut self, conn: &Connection) -> Result<()> {
-        self.page(conn, Direction::Backward)
+    pub fn page_up(&mut self, store: &Store) -> Result<()> {
+        self.page(store, Direction::Backward)
     }
 
     /// A whole screenful further on; near either end, the last (or first) full page.
-    fn page(&mut self, conn: &Connection, direction: Direction) -> Result<()> {
-        let next = self.beyond(conn, direction, self.height)?;
+    fn page(&mut self, store: &Store, direction: Direction) -> Result<()> {
+        let next = self.beyond(store, direction, self.height)?;
         if next.len() < self.height {
             return match direction {
-                Direction::Forward => self.bottom(conn),
-                Direction::Backward => self.top(conn),
+                Direction::Forward => self.bottom(store),
+                Direction::Backward => self.top(store),
             };
         }
         self.rows = next;
@@ -227,12 +232,8 @@ impl PortfolioView {
     }
 
     /// Up to `n` rows just past the last (or before the first) row in view.
-    fn beyond(
-        &self,
-        conn: &Connection,
-        direction: Direction,
-        n: usize,
-    ) -> Result<Vec<PortfolioRow>> {
+    fn beyond(&self, store: &Store, direction: Direction, n: usize) -> Result<Vec<PortfolioRow>> {
+        let conn = store.conn();
         let edge = match direction {
             Direction::Forward => self.rows.last(),
             Direction::Backward => self.rows.first(),
@@ -243,39 +244,39 @@ impl PortfolioView {
         }
     }
 
-    pub fn sort_by(&mut self, conn: &Connection, column: SortColumn) -> Result<()> {
+    pub fn sort_by(&mut self, store: &Store, column: SortColumn) -> Result<()> {
         self.query.sort = Sort {
             column,
             descending: column.natural_descending(),
         };
-        self.top(conn)
+        self.top(store)
     }
 
-    pub fn sort_next(&mut self, conn: &Connection) -> Result<()> {
+    pub fn sort_next(&mut self, store: &Store) -> Result<()> {
         let all = SortColumn::ALL;
         let i = all
             .iter()
             .position(|c| *c == self.query.sort.column)
             .unwrap_or(0);
-        self.sort_by(conn, all[(i + 1) % all.len()])
+        self.sort_by(store, all[(i + 1) % all.len()])
     }
 
-    pub fn sort_reverse(&mut self, conn: &Connection) -> Result<()> {
+    pub fn sort_reverse(&mut self, store: &Store) -> Result<()> {
         self.query.sort.descending = !self.query.sort.descending;
-        self.top(conn)
+        self.top(store)
     }
 
-    pub fn set_quick(&mut self, conn: &Connection, quick: QuickFilters) -> Result<()> {
+    pub fn set_quick(&mut self, store: &Store, quick: QuickFilters) -> Result<()> {
         self.query.quick = quick;
-        self.recount(conn)?;
-        self.top(conn)
+        self.recount(store)?;
+        self.top(store)
     }
 
     /// Applies the name filter as typed so far.
-    pub fn set_name_filter(&mut self, conn: &Connection, text: &str) -> Result<()> {
+    pub fn set_name_filter(&mut self, store: &Store, text: &str) -> Result<()> {
         self.query.name_contains = text.to_string();
-        self.recount(conn)?;
-        self.top(conn)
+        self.recount(store)?;
+        self.top(store)
     }
 
     pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme) {

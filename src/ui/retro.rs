@@ -9,12 +9,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use tui_input::Input;
 
-use super::call::Outcome;
 use super::keymap::Action;
+use super::screen::{Cx, DrawCx, Reply, Screen};
 use super::theme::Theme;
 use crate::domain::Clock;
 use crate::domain::clock::{ago_words, days_since, local_day};
 use crate::domain::text::count_of;
+use crate::domain::prompts::Library;
 use crate::error::Result;
 use crate::store::Store;
 use crate::store::call::{self, PendingRetro};
@@ -39,16 +40,20 @@ pub struct RetroView {
     pub form: Option<RetroForm>,
     pub notice: Option<String>,
     pub now: DateTime<Utc>,
+    /// The prompt library the prompts' words come from.
+    library: Library,
 }
 
 impl RetroView {
-    pub fn load(conn: &rusqlite::Connection, now: DateTime<Utc>) -> Result<RetroView> {
+    pub fn load(store: &Store, now: DateTime<Utc>, library: Library) -> Result<RetroView> {
+        let conn = store.conn();
         Ok(RetroView {
             rows: call::pending_retros(conn, LIST_LIMIT)?,
             selected: 0,
             form: None,
             notice: None,
             now,
+            library,
         })
     }
 
@@ -59,20 +64,9 @@ impl RetroView {
     pub fn hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
         let form = self.form.as_ref()?;
         Some(if form.field == 2 {
-            vec![
-                ("j/k", "move"),
-                ("Space", "helped?"),
-                ("Enter", "save"),
-                ("Tab", "field"),
-                ("Esc", "cancel"),
-            ]
+            super::keymap::RETRO_PROMPTS.to_vec()
         } else {
-            vec![
-                ("type", "text"),
-                ("Enter/Tab", "next field"),
-                ("Ctrl-s", "save"),
-                ("Esc", "cancel"),
-            ]
+            super::keymap::RETRO_TEXT.to_vec()
         })
     }
 
@@ -81,19 +75,19 @@ impl RetroView {
         action: Action,
         store: &mut Store,
         clock: &dyn Clock,
-    ) -> Result<Outcome> {
+    ) -> Result<Reply> {
         self.now = clock.now();
         let n = self.rows.len();
         match action {
-            Action::Back => return Ok(Outcome::Leave(None)),
-            Action::Quit => return Ok(Outcome::Quit),
+            Action::Back => return Ok(Reply::PopRead(1)),
+            Action::Quit => return Ok(Reply::Quit),
             Action::Down if n > 0 => self.selected = (self.selected + 1).min(n - 1),
             Action::Up => self.selected = self.selected.saturating_sub(1),
             Action::Top => self.selected = 0,
             Action::Bottom => self.selected = n.saturating_sub(1),
             Action::Open => {
                 if let Some(row) = self.rows.get(self.selected) {
-                    let (library, _) = super::call::load_library();
+                    let library = &self.library;
                     let prompts = call::prompts_of(store.conn(), row.touch_id)?
                         .into_iter()
                         .map(|p| {
@@ -114,7 +108,7 @@ impl RetroView {
             }
             _ => {}
         }
-        Ok(Outcome::Stay)
+        Ok(Reply::Stay)
     }
 
     /// A paste into the text field that has focus (not the list of prompts).
@@ -134,9 +128,9 @@ impl RetroView {
         key: KeyEvent,
         store: &mut Store,
         clock: &dyn Clock,
-    ) -> Result<Outcome> {
+    ) -> Result<Reply> {
         let Some(form) = self.form.as_mut() else {
-            return Ok(Outcome::Stay);
+            return Ok(Reply::Stay);
         };
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let save = (ctrl && key.code == KeyCode::Char('s'))
@@ -163,7 +157,7 @@ impl RetroView {
             self.form = None;
             self.rows = call::pending_retros(store.conn(), LIST_LIMIT)?;
             self.selected = self.selected.min(self.rows.len().saturating_sub(1));
-            return Ok(Outcome::Stay);
+            return Ok(Reply::Stay);
         }
         match key.code {
             KeyCode::Esc => self.form = None,
@@ -196,7 +190,7 @@ impl RetroView {
                 }
             }
         }
-        Ok(Outcome::Stay)
+        Ok(Reply::Stay)
     }
 
     pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -295,5 +289,40 @@ impl RetroView {
                 .block(Block::new().borders(Borders::ALL)),
             area,
         );
+    }
+}
+
+impl Screen for RetroView {
+    fn context(&self) -> super::keymap::Context {
+        super::keymap::Context::Retros
+    }
+
+    fn title(&self, _under: &str) -> String {
+        "Retrospectives pending".into()
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, cx: &DrawCx) {
+        RetroView::draw(self, frame, area, cx.theme);
+    }
+
+    fn on_action(&mut self, action: Action, cx: &mut Cx) -> Result<Reply> {
+        self.action(action, cx.store, cx.clock)
+    }
+
+    fn text_focus(&self) -> bool {
+        RetroView::text_focus(self)
+    }
+
+    fn on_text(&mut self, key: KeyEvent, cx: &mut Cx) -> Result<Reply> {
+        self.text_key(key, cx.store, cx.clock)
+    }
+
+    fn on_paste(&mut self, text: &str, _cx: &mut Cx) -> Result<bool> {
+        self.paste(text);
+        Ok(true)
+    }
+
+    fn text_hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
+        self.hints()
     }
 }

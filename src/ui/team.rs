@@ -11,13 +11,13 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, Table, TableState};
-use rusqlite::Connection;
 
 use super::format;
 use super::theme::Theme;
 use crate::domain::model::Pulse;
 use crate::domain::money;
 use crate::error::Result;
+use crate::store::Store;
 use crate::store::portfolio::stale_cutoff;
 use crate::store::team::{self, CsmLine, Figures, Overview, Team};
 
@@ -95,7 +95,7 @@ pub struct Drill {
 impl TeamView {
     /// Reads the figures as of `now` with the staleness window.
     pub fn load(
-        conn: &Connection,
+        store: &Store,
         now: DateTime<Utc>,
         stale_after_days: i64,
         screen_height: u16,
@@ -107,7 +107,7 @@ impl TeamView {
             entries: Vec::new(),
             height: table_height(screen_height),
         };
-        view.reload(conn, now, stale_after_days)?;
+        view.reload(store, now, stale_after_days)?;
         Ok(view)
     }
 
@@ -115,10 +115,11 @@ impl TeamView {
     /// selected CSM or team where it can.
     pub fn reload(
         &mut self,
-        conn: &Connection,
+        store: &Store,
         now: DateTime<Utc>,
         stale_after_days: i64,
     ) -> Result<()> {
+        let conn = store.conn();
         let keep = self.selected_key();
         self.overview = team::overview(conn, stale_cutoff(now, stale_after_days))?;
         self.arrange(keep);

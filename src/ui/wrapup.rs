@@ -11,7 +11,6 @@ use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
-use rusqlite::Connection;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
@@ -22,6 +21,7 @@ use crate::domain::limits::{self, Limit};
 use crate::domain::model::{Intervention, Pulse, Sentiment, Strength, TouchKind};
 use crate::domain::tagging::{FollowupWhen, parse_csat, parse_followup};
 use crate::error::Result;
+use crate::store::Store;
 use crate::store::account;
 use crate::store::summary::AsOf;
 use crate::store::tagging::{self, Tag, Target, Tie};
@@ -151,7 +151,8 @@ fn day_text(d: Option<NaiveDate>) -> String {
 }
 
 impl WrapUp {
-    fn blank(conn: &Connection, account_id: i64, mode: Mode, at: &AsOf) -> Result<WrapUp> {
+    fn blank(store: &Store, account_id: i64, mode: Mode, at: &AsOf) -> Result<WrapUp> {
+        let conn = store.conn();
         let detail = account::load(conn, account_id, at)?;
         let people = detail
             .personas
@@ -188,9 +189,10 @@ impl WrapUp {
     }
 
     /// After a call: prefilled from what the call captured.
-    pub fn for_call(conn: &Connection, p: &CallPrefill, at: &AsOf) -> Result<WrapUp> {
+    pub fn for_call(store: &Store, p: &CallPrefill, at: &AsOf) -> Result<WrapUp> {
+        let conn = store.conn();
         let saved = tagging::tagged(conn, p.touch_id)?;
-        let mut form = WrapUp::blank(conn, saved.account_id, Mode::Call(p.touch_id), at)?;
+        let mut form = WrapUp::blank(store, saved.account_id, Mode::Call(p.touch_id), at)?;
         form.kind = TouchKind::Call;
         form.sentiment = p.sentiment;
         form.intervention = Some(p.intervention);
@@ -207,17 +209,18 @@ impl WrapUp {
     }
 
     /// `l`: any touch without the checklist.
-    pub fn for_log(conn: &Connection, account_id: i64, at: &AsOf) -> Result<WrapUp> {
-        let mut form = WrapUp::blank(conn, account_id, Mode::Log, at)?;
+    pub fn for_log(store: &Store, account_id: i64, at: &AsOf) -> Result<WrapUp> {
+        let mut form = WrapUp::blank(store, account_id, Mode::Log, at)?;
         // An email is the most common touch: start on the sentiment (Shift-Tab: the type).
         form.focus = form.first_missing();
         Ok(form)
     }
 
     /// A correction of an earlier touch, prefilled with its tags.
-    pub fn for_correction(conn: &Connection, touch_id: i64, at: &AsOf) -> Result<WrapUp> {
+    pub fn for_correction(store: &Store, touch_id: i64, at: &AsOf) -> Result<WrapUp> {
+        let conn = store.conn();
         let t = tagging::tagged(conn, touch_id)?;
-        let mut form = WrapUp::blank(conn, t.account_id, Mode::Correct(touch_id), at)?;
+        let mut form = WrapUp::blank(store, t.account_id, Mode::Correct(touch_id), at)?;
         form.kind = t.kind;
         form.sentiment = t.sentiment;
         form.intervention = t.intervention;
@@ -347,27 +350,28 @@ impl WrapUp {
         }
     }
 
+    /// The status bar for the field that has focus, from the keymap's pieces.
     pub fn hints(&self) -> Vec<(&'static str, &'static str)> {
-        let mut h = vec![("Tab/↑↓", "field")];
+        use super::keymap::wrap_up;
+        let mut h = vec![wrap_up::FIELD];
         match self.focused() {
-            Field::Sentiment => h.push(("r/y/g", "sentiment")),
-            Field::Kind | Field::Intervention | Field::Escalated => h.push(("←/→", "choose")),
+            Field::Sentiment => h.extend(wrap_up::SENTIMENT),
+            Field::Kind | Field::Intervention | Field::Escalated => h.extend(wrap_up::CHOOSE),
             Field::Person(_) => {
-                h.push(("+/-", "strength"));
-                h.push(("]/[", "sentiment"));
+                h.extend(wrap_up::PERSON);
                 if self.mode == Mode::Log {
-                    h.push(("Space", "took part"));
+                    h.push(wrap_up::TOOK_PART);
                 }
             }
-            Field::Notes => h.push(("Enter", "new line")),
-            _ => h.push(("type", "text")),
+            Field::Notes => h.extend(wrap_up::NOTES),
+            _ => h.extend(wrap_up::TEXT),
         }
         if self.focused() == Field::Notes {
-            h.push(("Ctrl-S", "save"));
+            h.push(wrap_up::SAVE_FROM_NOTES);
         } else {
-            h.push(("Enter", "save"));
+            h.push(wrap_up::SAVE);
         }
-        h.push(("Esc", "cancel"));
+        h.push(wrap_up::CANCEL);
         h
     }
 
@@ -808,4 +812,166 @@ fn step_up<T: Copy + PartialEq>(all: &[T], current: T, step: i32) -> T {
     let i = all.iter().position(|x| *x == current).unwrap_or(0) as i32;
     let j = (i + step).clamp(0, all.len() as i32 - 1);
     all.get(j as usize).copied().unwrap_or(current)
+}
+
+impl WrapUp {
+    /// The call ended and its tags were picked: the wrap-up form takes over, over the
+    /// call. The wrap-up of this call typed when the app last closed comes back.
+    pub fn after_call(
+        prefill: &CallPrefill,
+        cx: &mut super::screen::Cx,
+    ) -> Result<super::screen::Reply> {
+        let mut form = WrapUp::for_call(cx.store, prefill, &cx.as_of())?;
+        if let Some(draft) = saved_draft(cx.store)?
+            && form.restore(&draft)
+        {
+            cx.done("Restored the wrap-up you were typing (nothing was lost)");
+        }
+        Ok(super::screen::Reply::Push(Box::new(form)))
+    }
+
+    /// A logged touch or a correction left unsaved by the last run, as it was.
+    pub fn unsaved_from_last_run(cx: &mut super::screen::Cx) -> Result<Option<WrapUp>> {
+        let Some(draft) = saved_draft(cx.store)? else {
+            return Ok(None);
+        };
+        let at = cx.as_of();
+        let store = &*cx.store;
+        let form = match draft.mode {
+            // A call's draft comes back when its wrap-up opens again (resume the call).
+            Mode::Call(_) => return Ok(None),
+            Mode::Log => WrapUp::for_log(store, draft.account_id, &at),
+            Mode::Correct(id) => WrapUp::for_correction(store, id, &at),
+        };
+        // The account or touch is gone: the draft has nowhere to go.
+        let Ok(mut form) = form else {
+            tagging::discard_draft(cx.store)?;
+            return Ok(None);
+        };
+        form.restore(&draft);
+        cx.done("Restored the unsaved form from when attuned last closed (Esc discards it)");
+        Ok(Some(form))
+    }
+
+    /// Enter or Ctrl-S: the touch and its effects saved, the form (and a call under it)
+    /// closed.
+    fn submit(&mut self, cx: &mut super::screen::Cx) -> Result<super::screen::Reply> {
+        use super::screen::Reply;
+        let Some((tag, ties)) = self.validate() else {
+            cx.problem("Not saved: see the marked fields (nothing typed was lost)");
+            return Ok(Reply::Stay);
+        };
+        let target = self.target();
+        tagging::save(cx.store, &target, &tag, &ties, &cx.as_of())?;
+        let name = &self.account_name;
+        let due = tag.followup_on.map_or("no follow-up".to_string(), |d| {
+            format!("follow-up {}", d.format("%a %b %d"))
+        });
+        let (text, screens) = match target {
+            // A call's wrap-up sits over the call, which sits over where it started.
+            Target::Call(_) => (
+                format!(
+                    "Call with {name} tagged {}, {due}; its retrospective is pending (R on the portfolio)",
+                    tag.sentiment.label()
+                ),
+                2,
+            ),
+            Target::Log { .. } => (
+                format!(
+                    "{} with {name} logged {}, {due}",
+                    self.kind.label(),
+                    tag.sentiment.label()
+                ),
+                1,
+            ),
+            Target::Correct(_) => (
+                format!("Touch corrected ({due}); the earlier values are kept"),
+                1,
+            ),
+        };
+        cx.done(text);
+        Ok(Reply::PopRead(screens))
+    }
+}
+
+fn saved_draft(store: &crate::store::Store) -> Result<Option<Draft>> {
+    Ok(tagging::draft(store)?.as_deref().and_then(Draft::from_json))
+}
+
+impl super::screen::Screen for WrapUp {
+    fn context(&self) -> super::keymap::Context {
+        super::keymap::Context::WrapUp
+    }
+
+    fn title(&self, _under: &str) -> String {
+        WrapUp::title(self)
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, cx: &super::screen::DrawCx) {
+        WrapUp::draw(self, frame, area, cx.theme);
+    }
+
+    /// The form reads its own keys (`on_text`).
+    fn on_action(
+        &mut self,
+        _action: super::keymap::Action,
+        _cx: &mut super::screen::Cx,
+    ) -> Result<super::screen::Reply> {
+        Ok(super::screen::Reply::Stay)
+    }
+
+    fn text_focus(&self) -> bool {
+        true
+    }
+
+    fn on_text(
+        &mut self,
+        key: KeyEvent,
+        cx: &mut super::screen::Cx,
+    ) -> Result<super::screen::Reply> {
+        use super::screen::Reply;
+        // `?` opens help unless a text field would take it as a character.
+        if key.code == KeyCode::Char('?') && !self.takes_text() {
+            return Ok(Reply::Help);
+        }
+        match self.key(key) {
+            FormKey::Stay => self.dirty = true,
+            FormKey::Cancel => {
+                if let Err(e) = tagging::discard_draft(cx.store) {
+                    cx.problem(e.to_string());
+                }
+                cx.done("Nothing saved");
+                return Ok(Reply::Pop);
+            }
+            FormKey::Submit => return self.submit(cx),
+        }
+        Ok(Reply::Stay)
+    }
+
+    fn on_paste(&mut self, text: &str, _cx: &mut super::screen::Cx) -> Result<bool> {
+        let took = self.paste(text);
+        self.dirty |= took;
+        Ok(took)
+    }
+
+    fn text_hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
+        Some(self.hints())
+    }
+
+    /// Keeps the form as typed in the file; a failed write is said in the form and tried
+    /// again on the next key or tick.
+    fn flush(&mut self, cx: &mut super::screen::Cx) {
+        if !self.dirty && self.save_error.is_none() {
+            return;
+        }
+        let json = self.draft().to_json();
+        self.save_error = tagging::save_draft(cx.store, &json)
+            .err()
+            .map(|e| e.to_string());
+        self.dirty = self.save_error.is_some();
+    }
+
+    fn unsaved(&self) -> bool {
+        self.save_error.is_some()
+    }
 }

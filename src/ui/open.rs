@@ -1,0 +1,40 @@
+//! Builds the screens that screens ask for by name (`Reply::Open`); only the app imports
+//! this, so no screen imports another.
+
+use super::account::AccountView;
+use super::audits::AuditsView;
+use super::call::CallFlow;
+use super::followups::FollowupsView;
+use super::kpis::KpisView;
+use super::retro::RetroView;
+use super::screen::{Cx, Open, Screen};
+use super::wrapup::WrapUp;
+use crate::error::Result;
+
+pub fn screen(open: Open, cx: &mut Cx) -> Result<Box<dyn Screen>> {
+    let at = cx.as_of();
+    let today = cx.clock.today();
+    let library = &cx.config.prompts;
+    Ok(match open {
+        Open::Account(id) => Box::new(AccountView::open(cx.store, id, &at)?),
+        Open::Call(id) => Box::new(CallFlow::pick(cx.store, id, cx.clock)?),
+        Open::LogTouch(id) => Box::new(WrapUp::for_log(cx.store, id, &at)?),
+        Open::Correction(touch_id) => Box::new(WrapUp::for_correction(cx.store, touch_id, &at)?),
+        Open::Followups => Box::new(FollowupsView::load(cx.store, &at)?),
+        Open::Audits(Some(csm_id)) => {
+            Box::new(AuditsView::open_for(cx.store, csm_id, today, library)?)
+        }
+        Open::Audits(None) => Box::new(AuditsView::open(cx.store, None, today, library)?),
+        Open::Kpis(who) => Box::new(KpisView::open(cx.store, who, today)?),
+        Open::Retros => Box::new(RetroView::load(cx.store, cx.clock.now(), library.clone())?),
+    })
+}
+
+/// What the last run left open: a call in progress (offered to resume), else a logged
+/// touch or a correction typed but not saved.
+pub fn left_open(cx: &mut Cx) -> Result<Option<Box<dyn Screen>>> {
+    if let Some(saved) = crate::store::call::interrupted(cx.store.conn())? {
+        return Ok(Some(Box::new(CallFlow::offer_resume(saved))));
+    }
+    Ok(WrapUp::unsaved_from_last_run(cx)?.map(|form| Box::new(form) as Box<dyn Screen>))
+}
