@@ -287,12 +287,37 @@ pub fn roi_markdown(inputs: &RoiInputs, result: &RoiResult) -> String {
     } else {
         &[("Outcome", &result.low)]
     };
-    for (title, o) in ends {
+    for (i, (title, o)) in ends.iter().enumerate() {
+        if i > 0 {
+            out += "\n";
+        }
         out += &format!("## {title} ({})\n\n", show_bp(o.reduction_bp as f64));
         out += &outcome_lines(o);
-        out += "\n";
     }
+    out += "\n";
+    out += &break_even_line(inputs, result);
     out
+}
+
+/// The churn reduction the cost needs, and whether the range reaches it; without
+/// people trained, how to get the cost, net and ROI.
+fn break_even_line(inputs: &RoiInputs, result: &RoiResult) -> String {
+    let (Some(cost), Some(bp)) = (result.low.cost_cents, result.low.break_even_bp) else {
+        return "Add --people N for the cost, net and ROI.\n".into();
+    };
+    let r = inputs.churn_reduction;
+    let verdict = if (r.high_bp as f64) < bp {
+        "not reached"
+    } else if (r.low_bp as f64) >= bp {
+        "reached"
+    } else {
+        "inside the range: it may or may not pay off"
+    };
+    format!(
+        "Break-even churn reduction for {}: {} ({verdict}).\n",
+        money::full(cost),
+        show_bp(bp)
+    )
 }
 
 fn outcome_lines(o: &RoiOutcome) -> String {
@@ -309,12 +334,6 @@ fn outcome_lines(o: &RoiOutcome) -> String {
             "- Break-even: pays for {} {} within one renewal cycle\n",
             money::grouped(p),
             if p == 1 { "person" } else { "people" }
-        );
-    }
-    if let Some(bp) = o.break_even_bp {
-        out += &format!(
-            "- Break-even churn reduction for this cost: {}\n",
-            show_bp(bp)
         );
     }
     out
@@ -846,6 +865,10 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("Net: -$30,000"), "{md}");
+        assert!(
+            md.ends_with("for $80,000: 3.2% (inside the range: it may or may not pay off).\n"),
+            "{md}"
+        );
     }
 
     #[test]
