@@ -60,10 +60,35 @@ pub enum Command {
     Team(TeamCommand),
     /// Coaching KPIs per CSM, segment and month, with flags, as Markdown (the database is only read)
     Report(ReportArgs),
+    /// The ROI of coaching: recovered revenue, cost, net, ROI and break-even (needs no database)
+    Roi(RoiArgs),
     /// Print a completion script for a shell (bash, zsh, fish, elvish, powershell)
     Completions(CompletionsArgs),
     /// Print the manual page (roff), e.g. `attuned man | man -l -`
     Man,
+}
+
+#[derive(Debug, Args)]
+pub struct RoiArgs {
+    /// Annual contract value per at-risk account, in dollars (50000, $50,000 or 50k)
+    #[arg(long, value_name = "USD", value_parser = crate::domain::pilot::parse_dollars)]
+    pub acv: i64,
+
+    /// The churn reduction in percent (3), or a range (2-4) such as a pilot's interval
+    #[arg(long, value_name = "PCT", value_parser = crate::domain::pilot::Reduction::parse)]
+    pub churn_reduction: crate::domain::pilot::Reduction,
+
+    /// How many at-risk accounts
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000_000))]
+    pub accounts: u32,
+
+    /// The programme's cost per person, in dollars (self-paced $50-150, virtual cohort $400-1,200, onsite $1,500-6,000)
+    #[arg(long, value_name = "USD", value_parser = crate::domain::pilot::parse_dollars)]
+    pub cost_per_person: i64,
+
+    /// People trained [default: none; shows how many the recovered revenue pays for]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    pub people: Option<u32>,
 }
 
 #[derive(Debug, Args)]
@@ -394,6 +419,9 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
     if let Some(c @ (Command::Completions(_) | Command::Man)) = &cli.command {
         return shell_files(c);
     }
+    if let Some(Command::Roi(args)) = &cli.command {
+        return roi(args);
+    }
     let path = db_path(cli.db)?;
     match cli.command {
         None => workstation(&path, cli.read_only),
@@ -416,7 +444,26 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Report(args)) => kpi_report(&path, &args),
         Some(c @ (Command::Completions(_) | Command::Man)) => shell_files(&c),
+        Some(Command::Roi(args)) => roi(&args),
     }
+}
+
+/// `attuned roi`: the arithmetic of `domain::pilot`, as Markdown; needs no database.
+fn roi(args: &RoiArgs) -> Result<ExitCode> {
+    use crate::domain::pilot::{RoiInputs, roi_markdown};
+    let inputs = RoiInputs {
+        acv_cents: args.acv,
+        churn_reduction: args.churn_reduction,
+        at_risk_accounts: args.accounts,
+        cost_per_person_cents: args.cost_per_person,
+        people: args.people,
+    };
+    let text = roi_markdown(&inputs, &inputs.compute());
+    match io::Write::write_all(&mut io::stdout().lock(), text.as_bytes()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        other => other.map_err(|e| Error::io(Path::new("stdout"), e))?,
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `attuned completions SHELL` and `attuned man`: need no database.

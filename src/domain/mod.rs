@@ -11,6 +11,7 @@ pub mod limits;
 pub mod model;
 pub mod money;
 pub mod outcome;
+pub mod pilot;
 pub mod prompts;
 pub mod risk;
 pub mod roles;
