@@ -11,6 +11,7 @@ pub mod limits;
 pub mod model;
 pub mod money;
 pub mod outcome;
+pub mod phrasing;
 pub mod prompts;
 pub mod risk;
 pub mod roles;
