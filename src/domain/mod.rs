@@ -15,6 +15,7 @@ pub mod phrasing;
 pub mod prompts;
 pub mod risk;
 pub mod roles;
+pub mod scenarios;
 pub mod tagging;
 pub mod text;
 
