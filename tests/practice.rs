@@ -68,21 +68,49 @@ fn a_good_mirror_passes_every_rule() {
 
 #[test]
 fn mirror_without_a_customer_line_says_how_to_check_reflection() {
-    let (out, _, ok) = check(&["--step", "mirror", "That", "makes", "sense,", "I'd", "be", "worried", "too."]);
+    let (out, _, ok) = check(&[
+        "--step", "mirror", "That", "makes", "sense,", "I'd", "be", "worried", "too.",
+    ]);
     assert!(ok);
-    assert!(out.starts_with("✓ names the feeling — \"worried\"\n"), "{out}");
-    assert!(out.contains("✓ validates before fixing — \"makes sense\""), "{out}");
-    assert!(out.ends_with("· reflects the customer's own words — give --customer \"their line\" to check it\n"), "{out}");
+    assert!(
+        out.starts_with("✓ names the feeling — \"worried\"\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("✓ validates before fixing — \"makes sense\""),
+        "{out}"
+    );
+    assert!(
+        out.ends_with(
+            "· reflects the customer's own words — give --customer \"their line\" to check it\n"
+        ),
+        "{out}"
+    );
 }
 
 #[test]
 fn clarify_and_propose() {
-    let (out, _, ok) = check(&["--step", "clarify", "Could you walk me through what happened?"]);
+    let (out, _, ok) = check(&[
+        "--step",
+        "clarify",
+        "Could you walk me through what happened?",
+    ]);
     assert!(ok);
-    assert!(out.starts_with("✓ an open question — \"could you walk me through\" asks for their story\n"), "{out}");
+    assert!(
+        out.starts_with(
+            "✓ an open question — \"could you walk me through\" asks for their story\n"
+        ),
+        "{out}"
+    );
     let (out, _, _) = check(&["--step", "clarify", "Did it fail? Was it Friday?"]);
-    assert!(out.contains("✗ an open question — \"did\" invites a yes or no"), "{out}");
-    assert!(out.contains("✗ one question at a time — 2 questions: ask one, then listen"), "{out}");
+    assert!(
+        out.contains("✗ an open question — \"did\" invites a yes or no"),
+        "{out}"
+    );
+    assert!(
+        out.contains("✗ one question at a time — 2 questions: ask one, then listen"),
+        "{out}"
+    );
     let (out, _, ok) = check(&[
         "--step",
         "propose",
@@ -114,18 +142,29 @@ fn the_response_can_come_from_standard_input() {
         .unwrap();
     // A 50 KB paste from an editor, with an escape sequence in it.
     let text = "Unfortunately \u{1b}[2J ".to_string() + &"we will see. ".repeat(4000);
-    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
     let o = child.wait_with_output().unwrap();
     assert!(o.status.success());
     let out = String::from_utf8(o.stdout).unwrap();
-    assert!(out.contains("✗ no deflecting words — \"unfortunately\" announces a no"), "{out}");
+    assert!(
+        out.contains("✗ no deflecting words — \"unfortunately\" announces a no"),
+        "{out}"
+    );
     assert!(!out.contains('\u{1b}'), "{out:?}");
 }
 
 #[test]
 fn usage_mistakes_are_refused_by_clap() {
     let home = tempfile::tempdir().unwrap();
-    let o = attuned(home.path(), &["practice", "check", "--step", "recognize", "hello"]);
+    let o = attuned(
+        home.path(),
+        &["practice", "check", "--step", "recognize", "hello"],
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("expected mirror, clarify or propose"));
     let o = attuned(home.path(), &["practice", "check", "--step", "mirror"]);

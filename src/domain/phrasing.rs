@@ -12,7 +12,8 @@
 //!   content word of 4 letters or more (stop-words excluded, a final "s" ignored) or a
 //!   2-word phrase with the line.
 //! - *validates before fixing*: a validation phrase (`VALIDATIONS`: "makes sense",
-//!   "I understand why", "that's fair"…) before any fix phrase (`FIXES`: "I'll", "we will",
+//!   "I understand why", "that's fair"…, or a `VALIDATION_LEADS` phrase such as "that would
+//!   be" or "I'd be" followed by a feeling word) before any fix phrase (`FIXES`: "I'll", "we will",
 //!   "let me fix", "you should"…).
 //! - *no deflecting words* (`DEFLECTIONS`; the reason names the word found).
 //!
@@ -106,7 +107,7 @@ pub const FEELINGS: &[&str] = &[
     "exhausted", "exhausting", "fed up", "discouraged", "embarrassed", "embarrassing",
     "blindsided", "skeptical", "sceptical", "unsure", "uncertain", "doubtful", "on edge",
     "painful", "hurt", "ignored", "unheard", "stuck", "under pressure", "pressure", "relieved",
-    "excited", "pleased", "proud", "happy", "thrilled", "confident", "hesitant", "wary",
+    "excited", "pleased", "proud", "thrilled", "hesitant", "wary",
 ];
 
 /// Phrases that say the customer's reaction is reasonable.
@@ -116,10 +117,18 @@ pub const VALIDATIONS: &[&str] = &[
     "i can see why", "i see why", "i get why", "that's fair", "that is fair", "it's fair",
     "it is fair", "fair to", "you're right to", "you are right to", "you're right",
     "you are right", "i'd feel the same", "i would feel the same", "anyone would",
-    "understandable", "no wonder", "that would be", "that's on us", "that is on us",
+    "understandable", "no wonder", "that's on us", "that is on us",
     "reasonable", "you have every right", "of course you", "that's a lot", "that is a lot",
-    "is a lot", "every reason to", "i'd be", "i would be", "fair enough", "completely valid",
+    "is a lot", "every reason to", "fair enough", "completely valid",
     "that's valid", "rightly", "well earned", "well deserved", "you've earned",
+];
+
+/// Phrases that validate when a feeling word follows within two words: "that would be
+/// frustrating", "I'd be angry too" (not "I'd be glad to help", nor "that would be fixed").
+#[rustfmt::skip]
+const VALIDATION_LEADS: &[&str] = &[
+    "that would be", "that must be", "that must have been", "that would have been", "i'd be",
+    "i would be", "i'd feel", "i would feel", "anyone would be", "anyone would feel",
 ];
 
 /// Phrases that start fixing; validation should come first.
@@ -412,7 +421,21 @@ fn reflects_words(w: &Words, customer_line: &str) -> RuleResult {
 }
 
 fn validates_first(w: &Words) -> RuleResult {
-    let validation = earliest(&w.words, VALIDATIONS.iter().copied());
+    let led = VALIDATION_LEADS
+        .iter()
+        .filter_map(|lead| {
+            let at = find(&w.words, lead)?;
+            let after = at + lead.split(' ').count();
+            let feeling = |i: usize| earliest(&w.words[i..], FEELINGS.iter().copied());
+            (after < w.words.len())
+                .then(|| feeling(after))
+                .flatten()
+                .filter(|(i, _)| *i <= 1)
+                .map(|_| (at, *lead))
+        })
+        .min_by_key(|(i, _)| *i);
+    let plain = earliest(&w.words, VALIDATIONS.iter().copied());
+    let validation = [led, plain].into_iter().flatten().min_by_key(|(i, _)| *i);
     let fix = earliest(&w.words, FIXES.iter().copied());
     match (validation, fix) {
         (None, _) => fail(
@@ -583,15 +606,11 @@ fn times(w: &[String]) -> Vec<(usize, usize)> {
             while j < w.len() && j < i + 5 && (is(j, COUNTS) || number(j) || w[j] == "of") {
                 j += 1;
             }
-            (j > i + 1 || x == "within")
-                .then_some(())
-                .and_then(|_| is(j, UNITS).then_some(j + 1))
+            ((j > i + 1 || x == "within") && is(j, UNITS)).then_some(j + 1)
         } else if MONTHS.contains(&x)
-            && x != "may"
-            && (number(i + 1) || w.get(i + 1).is_some_and(|y| ordinal(y)))
+            // "may" is a month only before a number: "May 4", not "may take".
+            && (number(i + 1) || (x != "may" && w.get(i + 1).is_some_and(|y| ordinal(y))))
         {
-            Some(i + 2)
-        } else if x == "may" && number(i + 1) {
             Some(i + 2)
         } else if matches!(x, "by" | "on")
             && w.get(i + 1).is_some_and(|y| y == "the")
@@ -785,6 +804,23 @@ mod tests {
             Step::Mirror,
             VALIDATES_FIRST,
             "It’s fair to expect better than this.",
+        );
+        passes(
+            Step::Mirror,
+            VALIDATES_FIRST,
+            "Two weeks of silence: that would be frustrating for anyone.",
+        );
+        passes(Step::Mirror, VALIDATES_FIRST, "I'd be angry too.");
+        // A lead without a feeling after it is not validation.
+        fails(
+            Step::Mirror,
+            VALIDATES_FIRST,
+            "I'd be glad to help with the rollout.",
+        );
+        fails(
+            Step::Mirror,
+            VALIDATES_FIRST,
+            "That would be fixed in the next release.",
         );
         let reason = fails(
             Step::Mirror,
