@@ -106,7 +106,7 @@ pub const FEELINGS: &[&str] = &[
     "overwhelming", "let down", "anxious", "anxiety", "nervous", "uneasy", "unsettling",
     "exhausted", "exhausting", "fed up", "discouraged", "embarrassed", "embarrassing",
     "blindsided", "skeptical", "sceptical", "unsure", "uncertain", "doubtful", "on edge",
-    "painful", "hurt", "ignored", "unheard", "stuck", "under pressure", "pressure", "relieved",
+    "painful", "hurt", "ignored", "unheard", "under pressure", "relieved",
     "excited", "pleased", "proud", "thrilled", "hesitant", "wary",
 ];
 
@@ -243,7 +243,7 @@ const MONTHS: &[&str] = &[
 ];
 #[rustfmt::skip]
 const SOLO_TIMES: &[&str] = &[
-    "today", "tonight", "tomorrow", "eod", "eow", "noon", "midday", "asap", "weekly", "daily",
+    "today", "tonight", "tomorrow", "eod", "eow", "noon", "midday", "weekly", "daily",
     "fortnightly",
 ];
 #[rustfmt::skip]
@@ -293,8 +293,17 @@ fn words(text: &str) -> Words {
         }
         current.clear();
     };
-    for c in text.chars() {
-        if c.is_alphanumeric() || c == '\'' {
+    let chars: Vec<char> = text.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        // "12/3", "2026-12-03", "14:00" and "4.2" stay one word (and "4.2" ends no sentence).
+        let digit_at = |j: Option<usize>| {
+            j.and_then(|j| chars.get(j))
+                .is_some_and(char::is_ascii_digit)
+        };
+        let joins_digits = matches!(c, '/' | '-' | ':' | '.')
+            && digit_at(i.checked_sub(1))
+            && digit_at(Some(i + 1));
+        if c.is_alphanumeric() || c == '\'' || joins_digits {
             current.push(c);
         } else {
             flush(&mut current, &mut out, sentence);
@@ -619,9 +628,8 @@ fn times(w: &[String]) -> Vec<(usize, usize)> {
             Some(i + 3)
         } else if number(i) && (is(i + 1, MONTHS) || is(i + 1, &["am", "pm"])) {
             Some(i + 2)
-        } else if number(i) && number(i + 1) && x.len() <= 4 {
-            // A date or a time split by the tokenizer: 12/3, 2026-12-03, 14:00.
-            Some(i + 2)
+        } else if date_or_clock(x) {
+            Some(i + 1)
         } else {
             None
         };
@@ -634,6 +642,14 @@ fn times(w: &[String]) -> Vec<(usize, usize)> {
         }
     }
     out
+}
+
+/// 12/3, 2026-12-03, 14:00: digits joined by "/", "-" or ":" (not a version like 4.2).
+fn date_or_clock(word: &str) -> bool {
+    word.contains(['/', '-', ':'])
+        && word
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '/' | '-' | ':'))
 }
 
 fn quote(w: &[String], (a, b): (usize, usize)) -> String {
@@ -1002,6 +1018,23 @@ mod tests {
             Step::Propose,
             TIME_COMMITMENT,
             "I'll look into it as soon as I can.",
+        );
+        // A version number is not a date, and "ASAP" is not a time.
+        fails(
+            Step::Propose,
+            TIME_COMMITMENT,
+            "I'll make sure it ships in version 4.2.",
+        );
+        fails(Step::Propose, TIME_COMMITMENT, "I'll get it fixed ASAP.");
+        passes(
+            Step::Propose,
+            TIME_COMMITMENT,
+            "I'll call you at 14:00 with the plan.",
+        );
+        passes(
+            Step::Propose,
+            TIME_COMMITMENT,
+            "I'll deliver it on 2026-12-03.",
         );
         fails(
             Step::Propose,
