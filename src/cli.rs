@@ -62,10 +62,34 @@ pub enum Command {
     Report(ReportArgs),
     /// The ROI of coaching: recovered revenue, cost, net, ROI and break-even (needs no database)
     Roi(RoiArgs),
+    /// Practice drills (the database is not opened)
+    #[command(subcommand)]
+    Practice(PracticeCommand),
     /// Print a completion script for a shell (bash, zsh, fish, elvish, powershell)
     Completions(CompletionsArgs),
     /// Print the manual page (roff), e.g. `attuned man | man -l -`
     Man,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PracticeCommand {
+    /// The phrasing check of a written response: one line per rule (✓/✗, rule, reason), exit 0
+    Check(PracticeCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PracticeCheckArgs {
+    /// The step the response drills: mirror, clarify or propose
+    #[arg(long, value_name = "STEP")]
+    pub step: crate::domain::phrasing::Step,
+
+    /// The customer's line, for "reflects the customer's own words" (mirror)
+    #[arg(long, value_name = "TEXT")]
+    pub customer: Option<String>,
+
+    /// The response (several words are joined by spaces; - reads standard input)
+    #[arg(value_name = "TEXT", required = true)]
+    pub text: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -422,6 +446,9 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
     if let Some(Command::Roi(args)) = &cli.command {
         return roi(args);
     }
+    if let Some(Command::Practice(PracticeCommand::Check(args))) = &cli.command {
+        return practice_check(args);
+    }
     let path = db_path(cli.db)?;
     match cli.command {
         None => workstation(&path, cli.read_only),
@@ -445,6 +472,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Report(args)) => kpi_report(&path, &args),
         Some(c @ (Command::Completions(_) | Command::Man)) => shell_files(&c),
         Some(Command::Roi(args)) => roi(&args),
+        Some(Command::Practice(PracticeCommand::Check(args))) => practice_check(&args),
     }
 }
 
@@ -484,6 +512,35 @@ fn shell_files(command: &Command) -> Result<ExitCode> {
         _ => {}
     }
     match io::stdout().lock().write_all(&out) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        other => other
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(|e| Error::io(Path::new("stdout"), e)),
+    }
+}
+
+/// `attuned practice check`: the phrasing check, for scripts and editors; reads no database.
+fn practice_check(args: &PracticeCheckArgs) -> Result<ExitCode> {
+    use crate::domain::phrasing::{self, Step};
+    use std::io::Write as _;
+    let text = match args.text.as_slice() {
+        [dash] if dash == "-" => {
+            io::read_to_string(io::stdin()).map_err(|e| Error::io(Path::new("stdin"), e))?
+        }
+        words => words.join(" "),
+    };
+    let mut out = String::new();
+    for r in phrasing::check(args.step, &text, args.customer.as_deref()) {
+        let mark = if r.passed { '✓' } else { '✗' };
+        out.push_str(&format!("{mark} {} — {}\n", r.rule, r.reason));
+    }
+    if args.step == Step::Mirror && args.customer.is_none() {
+        out.push_str(&format!(
+            "· {} — give --customer \"their line\" to check it\n",
+            phrasing::REFLECTS_WORDS
+        ));
+    }
+    match io::stdout().lock().write_all(out.as_bytes()) {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
         other => other
             .map(|()| ExitCode::SUCCESS)

@@ -1,4 +1,4 @@
-//! Settings from attuned's config directory (`config.toml`, `criteria.toml`).
+//! Settings from attuned's config directory (`config.toml`, `criteria.toml`, `scenarios.toml`).
 //!
 //! A missing file means the defaults; a broken one means the defaults plus a one-line
 //! warning the workstation shows, never a refusal to start.
@@ -11,6 +11,7 @@ use crate::domain::prompts::Library;
 
 use crate::domain::criteria::Criteria;
 use crate::domain::risk::DEFAULT_STALE_AFTER_DAYS;
+use crate::domain::scenarios::Bank;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -122,6 +123,35 @@ impl Config {
     }
 }
 
+/// The practice bank: `scenarios.toml` in the config directory, else the built-in one;
+/// with a one-line warning when the user's file could not be used.
+pub fn load_scenarios() -> (Bank, Option<String>) {
+    match config_dir() {
+        Some(dir) => load_scenarios_from(&dir),
+        None => (Bank::builtin(), None),
+    }
+}
+
+pub fn load_scenarios_from(dir: &Path) -> (Bank, Option<String>) {
+    let path = dir.join("scenarios.toml");
+    if !path.exists() {
+        return (Bank::builtin(), None);
+    }
+    match std::fs::read_to_string(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|t| Bank::parse(&t))
+    {
+        Ok(bank) => (bank, None),
+        Err(e) => (
+            Bank::builtin(),
+            Some(format!(
+                "{}: {e}; using the built-in scenarios",
+                path.display()
+            )),
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,5 +185,28 @@ mod tests {
         assert_eq!(c.stale_after_days, 14);
         assert_eq!(c.criteria, Criteria::builtin());
         assert_eq!(c.warnings.len(), 2, "{:?}", c.warnings);
+    }
+
+    #[test]
+    fn the_scenario_bank_is_overridable_and_a_broken_one_warns() {
+        let dir = tempfile::tempdir().unwrap();
+        let (bank, warning) = load_scenarios_from(dir.path());
+        assert_eq!(bank, Bank::builtin());
+        assert!(warning.is_none());
+
+        let own = "[[scenario]]\nid = \"mine\"\nsegment = \"smb\"\ncall_type = \"qbr\"\nemotion = \"pleased\"\nsteps = [\"recognize\"]\nline = \"Great.\"\ncontext = \"Up.\"\nintervention = \"empathy\"\nwhy = \"Celebrate.\"\n";
+        std::fs::write(dir.path().join("scenarios.toml"), own).unwrap();
+        let (bank, warning) = load_scenarios_from(dir.path());
+        assert_eq!((bank.len(), warning), (1, None));
+
+        std::fs::write(dir.path().join("scenarios.toml"), "[[scenario]]\nid = 3").unwrap();
+        let (bank, warning) = load_scenarios_from(dir.path());
+        assert_eq!(bank, Bank::builtin());
+        let warning = warning.unwrap();
+        assert!(
+            warning.contains("scenarios.toml") && warning.contains("built-in"),
+            "{warning}"
+        );
+        assert!(!warning.contains('\n'), "{warning}");
     }
 }

@@ -11,10 +11,12 @@ pub mod limits;
 pub mod model;
 pub mod money;
 pub mod outcome;
+pub mod phrasing;
 pub mod pilot;
 pub mod prompts;
 pub mod risk;
 pub mod roles;
+pub mod scenarios;
 pub mod tagging;
 pub mod text;
 
