@@ -557,6 +557,8 @@ fn a_one_csm_file_still_opens_on_the_portfolio() {
     let screen = text(&render(&app, 100, 30));
     assert!(screen.contains("Alex Morgan"), "{screen}");
     assert!(screen.contains("No team lead"), "{screen}");
+    // One CSM reads as one, not "1 CSMs".
+    assert!(screen.contains("0 teams · 1 CSM · 4 accounts"), "{screen}");
 }
 
 #[test]

@@ -324,15 +324,11 @@ impl TeamView {
         let leads = o.teams.iter().filter(|t| t.lead.is_some()).count();
         let mut spans = vec![
             Span::styled(format::count(leads as i64), theme.title()),
-            Span::raw(if leads == 1 {
-                " team · "
-            } else {
-                " teams · "
-            }),
+            Span::raw(format!(" team{} · ", format::plural(leads))),
             Span::styled(format::count(o.csm_count() as i64), theme.title()),
-            Span::raw(" CSMs · "),
+            Span::raw(format!(" CSM{} · ", format::plural(o.csm_count()))),
             Span::styled(format::count(o.total.accounts), theme.title()),
-            Span::raw(" accounts"),
+            Span::raw(format!(" account{}", format::plural(o.total.accounts))),
         ];
         if o.unowned_accounts > 0 {
             spans.push(Span::styled(
