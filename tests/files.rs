@@ -326,8 +326,16 @@ fn as_unprivileged(home: &Path, args: &[&str]) -> Output {
         .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
         .unwrap();
     let mut cmd = if root {
+        // A copy beside the files: the build folder may be where `nobody` cannot reach
+        // (a checkout under /root).
+        let bin = home.join(".attuned-bin");
+        if !bin.exists() {
+            fs::copy(BIN, &bin).unwrap();
+            fs::set_permissions(&bin, fs::Permissions::from_mode(0o755)).unwrap();
+        }
         let mut c = Command::new("setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN]);
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&bin);
         c
     } else {
         Command::new(BIN)
