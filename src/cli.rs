@@ -687,7 +687,7 @@ fn export_ics(store: &Store, out: Option<&Path>) -> Result<ExitCode> {
     }
     let at = store::summary::AsOf::new(&SystemClock);
     let n = export::write_output(out, |w, shown| {
-        crate::export_ics::write(store.conn(), &at, w, shown)
+        crate::export::ics::write(store.conn(), &at, w, shown)
     })?;
     if let Some(out) = out {
         eprintln!("exported {n} follow-ups -> {}", out.display());
@@ -793,7 +793,7 @@ fn export_csv(store: &Store, out: Option<&Path>) -> Result<ExitCode> {
         p.phase("Exporting accounts", None);
         progress::interruptible(store.conn(), p)?;
         export::write_output(out, |w, shown| {
-            crate::export_csv::write(store.conn(), w, shown)
+            crate::export::csv::write(store.conn(), w, shown)
         })
     })?;
     if let Some(out) = out {
@@ -813,9 +813,9 @@ fn export_md(store: &Store, out: Option<&Path>, account: Option<&str>) -> Result
         match account {
             Some(sel) => {
                 let id = store::exports::find_account(store.conn(), sel)?;
-                crate::export_md::account_brief(store.conn(), id, &at)
+                crate::export::md::account_brief(store.conn(), id, &at)
             }
-            None => crate::export_md::portfolio_brief(store.conn(), &at),
+            None => crate::export::md::portfolio_brief(store.conn(), &at),
         }
     })?;
     let text = clean_text(&text);

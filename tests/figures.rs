@@ -12,7 +12,7 @@ fn the_account_brief_shows_the_latest_csm_sentiment() {
     // Northwind went Green (90 days ago), Yellow (40), Red (3).
     let id = common::id_of(&store, "accounts", "Northwind Logistics");
     let brief =
-        attuned::export_md::account_brief(store.conn(), id, &AsOf::new(&common::clock())).unwrap();
+        attuned::export::md::account_brief(store.conn(), id, &AsOf::new(&common::clock())).unwrap();
     let line = brief
         .lines()
         .find(|l| l.starts_with("| CSM sentiment |"))

@@ -9,6 +9,10 @@
 //! walking a second cursor sorted by the parent id in step with the parent cursor: one
 //! sequential pass over each table, no per-row lookups and nothing collected in memory.
 
+pub mod csv;
+pub mod ics;
+pub mod md;
+
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
