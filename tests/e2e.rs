@@ -16,7 +16,6 @@ fn filter_open_an_account_and_quit() {
     tmux.wait_for("300 accounts");
     tmux.keys(&["/"]);
     tmux.type_text(&name);
-    tmux.keys(&["Enter"]);
     let screen = tmux.wait_for(&format!("Filter: {name}"));
     assert!(screen.contains(&name), "{screen}");
     tmux.keys(&["Enter"]);

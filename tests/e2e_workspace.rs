@@ -28,7 +28,6 @@ fn change_a_persona_and_the_csm_sentiment_then_export() {
     tmux.wait_for("300 accounts");
     tmux.keys(&["/"]);
     tmux.type_text(&name);
-    tmux.keys(&["Enter"]);
     tmux.wait_for(&format!("Filter: {name}"));
     tmux.keys(&["Enter"]);
     tmux.wait_for("Relationship grid");

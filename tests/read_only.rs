@@ -69,7 +69,6 @@ fn browse(tmux: &Tmux, name: &str) {
     tmux.wait_for("retrospectives cannot be written");
     tmux.keys(&["/"]);
     tmux.type_text(name);
-    tmux.keys(&["Enter"]);
     tmux.wait_for(&format!("Filter: {name}"));
     tmux.keys(&["Enter"]);
     tmux.wait_for("Relationship grid");

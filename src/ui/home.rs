@@ -261,7 +261,13 @@ impl Screen for Home {
                 self.portfolio.filter_input = None;
                 self.portfolio.set_name_filter(store, "")?;
             }
-            KeyCode::Enter => self.portfolio.filter_input = None,
+            // As in fzf: Enter opens the highlighted account; the filter stays for when
+            // the CSM comes back, and Esc there clears it.
+            KeyCode::Enter => {
+                self.portfolio.filter_input = None;
+                let selected = self.portfolio.selected_row().map(|r| r.id);
+                return Ok(selected.map(Open::Account).into());
+            }
             _ => {
                 let Some(input) = self.portfolio.filter_input.as_mut() else {
                     return Ok(Reply::Stay);

@@ -961,7 +961,7 @@ pub type Hint = (&'static str, &'static str);
 /// The portfolio's name filter.
 pub const FILTER_FIELD: &[Hint] = &[
     ("type", "filter by name"),
-    ("Enter", "keep"),
+    ("Enter", "open"),
     ("Esc", "clear"),
 ];
 
