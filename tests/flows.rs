@@ -209,3 +209,50 @@ fn the_wrap_up_action_stops_at_its_limit_and_says_so() {
         "{text}"
     );
 }
+
+/// Back on the portfolio after working on an account, the cursor is on that account even
+/// though the work moved it out of view (Enter then opens it again, not another).
+#[test]
+fn back_on_the_portfolio_the_cursor_is_on_the_account_just_worked_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.db");
+    let mut store = attuned::store::Store::open(&path).unwrap();
+    let opts = attuned::demo::DemoOptions {
+        accounts: 120,
+        seed: 7,
+    };
+    attuned::demo::generate(&mut store, &opts, &common::clock()).unwrap();
+    let mut app = open(store, 80, 16);
+    // By CSM sentiment the Reds come first; one turned Green goes far down.
+    press(&mut app, ":sort CSM sentiment");
+    key(&mut app, KeyCode::Enter);
+    let rows = |app: &App| -> Vec<String> {
+        shown(app, 80, 16)
+            .lines()
+            .map(|l| l.trim_matches('"').to_string())
+            .filter(|l| l.contains('$') && !l.contains("contract value"))
+            .collect()
+    };
+    let top = rows(&app)[0].clone();
+    let name: String = top
+        .trim_start_matches('▶')
+        .trim()
+        .split("  ")
+        .next()
+        .unwrap()
+        .to_string();
+    key(&mut app, KeyCode::Enter);
+    press(&mut app, "s");
+    key(&mut app, KeyCode::Left);
+    key(&mut app, KeyCode::Left);
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Esc);
+    let after = rows(&app);
+    let selected = after.iter().find(|l| l.starts_with('▶')).unwrap();
+    assert!(selected.contains(&name), "{name} in {after:#?}");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        shown(&app, 80, 16).contains(&format!("Portfolio › {name}")),
+        "Enter opens {name} again"
+    );
+}

@@ -2,6 +2,7 @@
 //! full scan per frame, and totals from the trigger-kept summary row.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use rusqlite::OptionalExtension;
 use rusqlite::types::Value;
 use rusqlite::{Connection, Row, params_from_iter};
 
@@ -298,6 +299,19 @@ fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")
+}
+
+/// Where live account `id` stands in `q`'s order, to open the table at it (an account
+/// just worked on may have moved).
+pub fn cursor_of(conn: &Connection, q: &PortfolioQuery, id: i64) -> Result<Option<Cursor>> {
+    let sql = format!(
+        "SELECT {} FROM accounts WHERE id = ?1 AND archived_at IS NULL",
+        q.sort.column.key()
+    );
+    let key = conn
+        .query_row(&sql, [id], |r| r.get::<_, Value>(0))
+        .optional()?;
+    Ok(key.map(|key| Cursor { key, id }))
 }
 
 /// Up to `limit` rows next to `cursor` (or from the top/bottom when there is none).

@@ -25,6 +25,9 @@ pub struct Home {
     /// The team view, once opened (kept while drilling into a portfolio).
     team: Option<TeamView>,
     showing_team: bool,
+    /// The account a screen over the portfolio was opened for: back here, the cursor is
+    /// on it again even if the work re-sorted it.
+    worked_on: Option<i64>,
 }
 
 impl Home {
@@ -61,6 +64,7 @@ impl Home {
             portfolio,
             showing_team: team.is_some(),
             team,
+            worked_on: None,
         })
     }
 
@@ -169,6 +173,7 @@ impl Home {
     fn portfolio_action(&mut self, action: Action, cx: &mut Cx) -> Result<Reply> {
         let selected = self.portfolio.selected_row().map(|r| r.id);
         if let Some(reply) = screen::global(action, selected) {
+            self.worked_on = selected;
             return Ok(reply);
         }
         // In a CSM's (or a team's) portfolio, Esc with no filter left goes back.
@@ -203,7 +208,10 @@ impl Home {
                 quick = QuickFilters::default();
                 p.query.name_contains.clear();
             }
-            Action::Open => return Ok(selected.map(Open::Account).into()),
+            Action::Open => {
+                self.worked_on = selected;
+                return Ok(selected.map(Open::Account).into());
+            }
             _ => {}
         }
         if quick != self.portfolio.query.quick || action == Action::ClearFilters {
@@ -266,6 +274,7 @@ impl Screen for Home {
             KeyCode::Enter => {
                 self.portfolio.filter_input = None;
                 let selected = self.portfolio.selected_row().map(|r| r.id);
+                self.worked_on = selected;
                 return Ok(selected.map(Open::Account).into());
             }
             _ => {
@@ -322,7 +331,10 @@ impl Screen for Home {
 
     fn on_resume(&mut self, cx: &mut Cx) -> Result<()> {
         self.sync_clock(cx);
-        self.portfolio.refresh_in_place(cx.store)
+        match self.worked_on {
+            Some(id) if !self.showing_team => self.portfolio.reselect(cx.store, id),
+            _ => self.portfolio.refresh_in_place(cx.store),
+        }
     }
 }
 

@@ -154,6 +154,36 @@ impl PortfolioView {
         Ok(())
     }
 
+    /// Re-reads the table with account `id` selected, wherever a change moved it in the
+    /// order; in place when it is no longer listed.
+    pub fn reselect(&mut self, store: &Store, id: i64) -> Result<()> {
+        self.refresh_in_place(store)?;
+        if let Some(i) = self.rows.iter().position(|r| r.id == id) {
+            self.selected = i;
+            return Ok(());
+        }
+        let conn = store.conn();
+        let Some(at) = portfolio::cursor_of(conn, &self.query, id)? else {
+            return Ok(());
+        };
+        // A few rows above it for context; near the top, the table starts at the top.
+        let above = self.height / 3;
+        let before = portfolio::page(conn, &self.query, Some(&at), Direction::Backward, above + 1)?;
+        let start = (before.len() > above).then(|| before[0].cursor.clone());
+        let rows = portfolio::page(
+            conn,
+            &self.query,
+            start.as_ref(),
+            Direction::Forward,
+            self.height,
+        )?;
+        if let Some(i) = rows.iter().position(|r| r.id == id) {
+            self.rows = rows;
+            self.selected = i;
+        }
+        Ok(())
+    }
+
     pub fn set_height(&mut self, store: &Store, screen_height: u16) -> Result<()> {
         let height = table_height(screen_height);
         if height != self.height {
