@@ -169,12 +169,7 @@ fn apply_with(
     bulk_min: usize,
     progress: &dyn Progress,
 ) -> Result<Outcome> {
-    if store.read_only {
-        return Err(Error::Invalid(format!(
-            "{} is open read-only; nothing was imported",
-            store.path.display()
-        )));
-    }
+    store.writable("imported")?;
     let mut out = Outcome::default();
     for f in files {
         out.rejected.extend(f.rejected.iter().cloned());
@@ -1823,12 +1818,7 @@ fn json_in_tx(
     dry_run: bool,
     progress: &dyn Progress,
 ) -> Result<JsonCounts> {
-    if store.read_only {
-        return Err(Error::Invalid(format!(
-            "{} is open read-only; nothing was imported",
-            store.path.display()
-        )));
-    }
+    store.writable("imported")?;
     progress.phase("Reading", None);
     // Parsing cannot look at the stop flag: on a thread of its own, so Ctrl-C still stops
     // at once.

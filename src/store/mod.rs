@@ -253,14 +253,21 @@ impl Store {
             .query_row("SELECT count(*) FROM accounts", [], |r| r.get(0))?)
     }
 
-    /// Runs `f` in one write transaction: all of it lands, or none of it.
-    pub fn write<T>(&mut self, f: impl FnOnce(&write::Tx<'_>) -> Result<T>) -> Result<T> {
+    /// Refuses a write on a file open read-only, saying that nothing was `done`
+    /// ("changed", "imported").
+    pub(crate) fn writable(&self, done: &str) -> Result<()> {
         if self.read_only {
             return Err(Error::Invalid(format!(
-                "{} is open read-only; nothing was changed",
+                "{} is open read-only; nothing was {done}",
                 self.path.display()
             )));
         }
+        Ok(())
+    }
+
+    /// Runs `f` in one write transaction: all of it lands, or none of it.
+    pub fn write<T>(&mut self, f: impl FnOnce(&write::Tx<'_>) -> Result<T>) -> Result<T> {
+        self.writable("changed")?;
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;

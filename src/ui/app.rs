@@ -142,6 +142,26 @@ impl App {
     /// Runs `f` on the top screen with the context it may use; a notice it leaves goes to
     /// the status bar.
     fn with_top<T>(&mut self, f: impl FnOnce(&mut dyn Screen, &mut Cx) -> T) -> T {
+        self.with_screens(|home, stack, cx| {
+            let top: &mut dyn Screen = match stack.last_mut() {
+                Some(screen) => screen.as_mut(),
+                None => home,
+            };
+            f(top, cx)
+        })
+    }
+
+    /// Runs `f` on the home screen (its resize, refresh and settings), as `with_top`.
+    fn with_home(&mut self, f: impl FnOnce(&mut Home, &mut Cx) -> Result<()>) -> Result<()> {
+        self.with_screens(|home, _, cx| f(home, cx))
+    }
+
+    /// The home screen, the stack over it and one context for them; the notice left in
+    /// the context goes to the status bar.
+    fn with_screens<T>(
+        &mut self,
+        f: impl FnOnce(&mut Home, &mut Vec<Box<dyn Screen>>, &mut Cx) -> T,
+    ) -> T {
         let mut cx = Cx {
             store: &mut self.store,
             clock: self.clock.as_ref(),
@@ -149,27 +169,11 @@ impl App {
             screen_height: self.screen_height,
             notice: None,
         };
-        let top: &mut dyn Screen = match self.stack.last_mut() {
-            Some(screen) => screen.as_mut(),
-            None => &mut self.home,
-        };
-        let out = f(top, &mut cx);
+        let out = f(&mut self.home, &mut self.stack, &mut cx);
         if let Some(notice) = cx.notice {
             self.message = Some(notice);
         }
         out
-    }
-
-    /// Runs `f` on the home screen (its resize, refresh and settings).
-    fn with_home(&mut self, f: impl FnOnce(&mut Home, &mut Cx) -> Result<()>) -> Result<()> {
-        let mut cx = Cx {
-            store: &mut self.store,
-            clock: self.clock.as_ref(),
-            config: &self.config,
-            screen_height: self.screen_height,
-            notice: None,
-        };
-        f(&mut self.home, &mut cx)
     }
 
     fn context(&self) -> Context {
