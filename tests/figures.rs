@@ -62,6 +62,34 @@ fn the_renewing_filter_keeps_a_renewal_that_passed() {
     );
 }
 
+/// The portfolio brief's renewals section is the same set: a renewal 24 days overdue is
+/// listed, and first.
+#[test]
+fn the_portfolio_brief_lists_a_renewal_that_passed_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = common::build(&dir.path().join("a.db"));
+    let id = common::id_of(&store, "accounts", "Bluepeak Analytics");
+    let overdue = common::today() - chrono::Duration::days(24);
+    store
+        .conn()
+        .execute(
+            "UPDATE accounts SET renewal_date = ?2 WHERE id = ?1",
+            rusqlite::params![id, overdue.to_string()],
+        )
+        .unwrap();
+    let brief =
+        attuned::export::md::portfolio_brief(store.conn(), &AsOf::new(&common::clock())).unwrap();
+    let section = brief
+        .split("## Renewing in the next 90 days, or passed")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no renewals section:\n{brief}"));
+    let first_row = section
+        .lines()
+        .find(|l| l.starts_with("| ") && !l.starts_with("| Account"))
+        .unwrap_or_default();
+    assert!(first_row.contains("Bluepeak Analytics"), "{section}");
+}
+
 /// Ages follow the machine's time zone: run in a child process with `TZ` set (a POSIX
 /// rule, so no time zone database is needed), 2026-11-27 23:30 UTC is already the 28th
 /// at UTC+1, and on the 3rd of December both touches of the local 28th are 5 days old.

@@ -216,13 +216,8 @@ pub fn portfolio_brief(conn: &Connection, at: &AsOf) -> Result<String> {
         account_table(&mut s, &risky);
     }
     let to = at.today + Duration::days(90);
-    let renewing = exports::renewing(
-        conn,
-        &at.today.format("%Y-%m-%d").to_string(),
-        &to.format("%Y-%m-%d").to_string(),
-        15,
-    )?;
-    let _ = writeln!(s, "## Renewing in the next 90 days\n");
+    let renewing = exports::renewing(conn, &to.format("%Y-%m-%d").to_string(), 15)?;
+    let _ = writeln!(s, "## Renewing in the next 90 days, or passed\n");
     if renewing.is_empty() {
         let _ = writeln!(s, "None.");
     } else {

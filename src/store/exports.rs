@@ -96,13 +96,15 @@ pub fn riskiest(conn: &Connection, min_risk: i64, limit: i64) -> Result<Vec<Acco
     Ok(rows)
 }
 
-/// Live accounts renewing between `from` and `to` (YYYY-MM-DD), soonest first.
-pub fn renewing(conn: &Connection, from: &str, to: &str, limit: i64) -> Result<Vec<AccountRow>> {
+/// Live accounts renewing by `to` (YYYY-MM-DD), those already passed included, soonest first.
+pub fn renewing(conn: &Connection, to: &str, limit: i64) -> Result<Vec<AccountRow>> {
+    // A renewal date that passed on a live account is still open (as in the portfolio's
+    // "renewing" filter), and the most urgent: it comes first.
     let mut stmt = conn.prepare(&format!(
-        "{SELECT} AND a.renewal_date BETWEEN ?1 AND ?2 ORDER BY a.renewal_date, a.id LIMIT ?3"
+        "{SELECT} AND a.renewal_date <= ?1 ORDER BY a.renewal_date, a.id LIMIT ?2"
     ))?;
     let rows = stmt
-        .query_map(params![from, to, limit], read)?
+        .query_map(params![to, limit], read)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
