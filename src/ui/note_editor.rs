@@ -8,6 +8,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::theme::Theme;
+use crate::domain::text;
 
 /// The banner a pane shows while what was typed in it is not in the file.
 pub fn unsaved_text(why: &str) -> String {
@@ -97,20 +98,20 @@ pub fn edit(text: &mut String, cursor: &mut usize, key: KeyEvent) -> Edit {
     }
 }
 
-/// What a paste puts into a field: line ends as `\n` (or, in a single-line field, spaces),
-/// a tab as a space, and no other control character (an ESC byte in a paste must not
-/// reach the screen or the file as a terminal command).
+/// What a paste puts into a field: the one control-character rule of `domain::text` (what
+/// shows is what the store keeps: an ESC byte becomes U+FFFD, never a terminal command),
+/// with a tab as a space on screen and, in a single-line field, line ends as spaces. A
+/// paste of nothing but control characters puts nothing in.
 pub fn clean_paste(pasted: &str, multi_line: bool) -> String {
-    let unified = pasted.replace("\r\n", "\n").replace('\r', "\n");
-    unified
-        .chars()
-        .filter_map(|c| match c {
-            '\n' if multi_line => Some('\n'),
-            '\n' | '\t' => Some(' '),
-            c if c.is_control() => None,
-            c => Some(c),
-        })
-        .collect()
+    if pasted.chars().all(char::is_control) {
+        return String::new();
+    }
+    let clean = if multi_line {
+        text::clean_text(pasted).into_owned()
+    } else {
+        text::clean_line(&pasted.replace("\r\n", "\n")).into_owned()
+    };
+    clean.replace('\t', " ")
 }
 
 /// Inserts a paste at the cursor in one step (one save follows, not one per character).
@@ -215,7 +216,7 @@ mod tests {
         let mut cursor = 1;
         let pasted = "é✓\r\n日本語\tمرحبا\x1b[2J";
         assert_eq!(paste(&mut text, &mut cursor, pasted), Edit::Changed);
-        assert_eq!(text, "aé✓\n日本語 مرحبا[2Jb");
+        assert_eq!(text, "aé✓\n日本語 مرحبا\u{fffd}[2Jb");
         assert_eq!(cursor, text.chars().count() - 1);
         let mut input = tui_input::Input::new("xy".into()).with_cursor(1);
         assert!(paste_into(&mut input, "one\ntwo"));
