@@ -57,4 +57,3 @@ impl BenchProbe {
         let _ = std::fs::write(out, text);
     }
 }
-

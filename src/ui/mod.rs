@@ -2,11 +2,11 @@
 
 pub mod account;
 // Measurements for the workstation benchmark; not in a normal build.
-#[cfg(feature = "bench-probe")]
-mod bench_probe;
 pub mod app;
 pub mod audit_form;
 pub mod audits;
+#[cfg(feature = "bench-probe")]
+mod bench_probe;
 pub mod call;
 pub mod call_start;
 pub mod counter;
