@@ -15,7 +15,7 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::call_start::StartView;
-use super::keymap::{Action, Context};
+use super::keymap::{self, Action, Context};
 use super::note_editor::{self, Edit};
 use super::screen::{Cx, Reply};
 use super::theme::Theme;
@@ -603,42 +603,18 @@ impl CallView {
         Ok(())
     }
 
+    /// The status bar's keys for what has focus, from the keymap's tables.
     fn hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
-        match self.focus {
-            Focus::None if self.confirm_quit => Some(vec![
-                ("q", "quit (the call stays saved)"),
-                ("any key", "stay"),
-            ]),
-            Focus::None if self.checklist.phase() == Phase::Ended => Some(vec![
-                ("r/y/g", "sentiment"),
-                ("i", "intervention"),
-                ("f/F", "follow-up"),
-                ("Enter", "save tags"),
-                ("a", "note"),
-                ("?", "help"),
-            ]),
-            Focus::None => None,
-            Focus::Note { .. } if self.save_error.is_some() => Some(vec![
-                ("type", "note (NOT SAVED yet: kept here, retrying)"),
-                ("Enter", "new line"),
-                ("Esc", "done"),
-            ]),
-            Focus::Note { .. } => Some(vec![
-                ("type", "note, saved as you type"),
-                ("Enter", "new line"),
-                ("Esc", "done"),
-            ]),
-            Focus::Skip(_) => Some(vec![
-                ("type", "why skip"),
-                ("Enter", "skip"),
-                ("Esc", "cancel"),
-            ]),
-            Focus::FollowupDate(_) => Some(vec![
-                ("type", "YYYY-MM-DD or +days"),
-                ("Enter", "set"),
-                ("Esc", "cancel"),
-            ]),
-        }
+        let table = match self.focus {
+            Focus::None if self.confirm_quit => keymap::CALL_CONFIRM_QUIT,
+            Focus::None if self.checklist.phase() == Phase::Ended => keymap::CALL_ENDED,
+            Focus::None => return None,
+            Focus::Note { .. } if self.save_error.is_some() => keymap::CALL_NOTE_UNSAVED,
+            Focus::Note { .. } => keymap::CALL_NOTE,
+            Focus::Skip(_) => keymap::CALL_SKIP,
+            Focus::FollowupDate(_) => keymap::CALL_FOLLOWUP_DATE,
+        };
+        Some(table.to_vec())
     }
 
     fn text_key(&mut self, key: KeyEvent, store: &mut Store, clock: &dyn Clock) -> Result<()> {
