@@ -30,7 +30,7 @@ use crate::domain::grid::{self, step_sentiment, step_strength};
 use crate::domain::model::{Pulse, SignalKind, TouchStatus};
 use crate::domain::money;
 use crate::domain::roles;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::store::Store;
 use crate::store::account::{self, AccountDetail, PersonaLine};
 use crate::store::persona::{self, PersonaChange, PersonaRecord};
@@ -202,7 +202,7 @@ impl AccountView {
                     }
                     // Refused: the form stays with everything typed, and says why.
                     Err(e) => {
-                        form.error = Some(short(&e));
+                        form.error = Some(e.to_string());
                         self.mode = Mode::PersonaForm(form);
                     }
                 },
@@ -903,13 +903,6 @@ fn spark(p: Pulse) -> char {
         Pulse::Red => '▁',
         Pulse::Yellow => '▄',
         Pulse::Green => '█',
-    }
-}
-
-fn short(e: &Error) -> String {
-    match e {
-        Error::Invalid(m) => m.clone(),
-        other => other.to_string(),
     }
 }
 
