@@ -310,3 +310,62 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The typed errors print the lines the string-typed ones printed.
+    #[test]
+    fn typed_errors_keep_their_one_line() {
+        let p = PathBuf::from("/x/team.db");
+        let cases: [(Error, &str); 6] = [
+            (
+                Error::NoSuch {
+                    what: "persona",
+                    id: 7,
+                },
+                "no persona with id 7",
+            ),
+            (
+                Error::DropReadOnly {
+                    what: "import writes into the database",
+                },
+                "import writes into the database; drop --read-only",
+            ),
+            (
+                Unmerged::TeamItself(p.clone()).into(),
+                "/x/team.db is the team file itself; nothing was merged",
+            ),
+            (
+                bad(
+                    "a.csv",
+                    ImportProblem::NotUtf8 {
+                        line: 3,
+                        byte: 0xE9,
+                    },
+                ),
+                "a.csv: line 3 is not UTF-8 text (byte 0xE9); save the file as UTF-8 (CSV UTF-8) and import again; nothing was imported",
+            ),
+            (
+                Argument::ManyAccounts {
+                    given: "North".into(),
+                    shown: "Northwind (1), North Co (2)".into(),
+                }
+                .into(),
+                "\"North\" matches several accounts: Northwind (1), North Co (2); pass the id",
+            ),
+            (
+                Output::DiskFull {
+                    path: p,
+                    detail: "database or disk is full".into(),
+                }
+                .into(),
+                "/x/team.db: could not be written (database or disk is full; is the disk full?); nothing was changed",
+            ),
+        ];
+        for (e, line) in cases {
+            assert_eq!(e.to_string(), line);
+        }
+    }
+}
