@@ -1,7 +1,8 @@
 //! The quality bars of PRODUCT.md, measured on the real binary (not a pass/fail test):
 //! exec to first frame, keystroke to frame, and peak memory, on a 100k-account demo.
 //!
-//! `cargo bench --bench workstation` (set ATTUNED_BENCH_ACCOUNTS for another size).
+//! `cargo bench --bench workstation --features bench-probe` (the binary's probes; set
+//! ATTUNED_BENCH_ACCOUNTS for another size).
 //! Needs `tmux` and `script` (util-linux) for a real terminal.
 
 use std::path::{Path, PathBuf};
@@ -11,6 +12,11 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_attuned");
 
 fn main() {
+    // Without the feature the binary has no probes and would never write its figures.
+    if !cfg!(feature = "bench-probe") {
+        eprintln!("run it as: cargo bench --bench workstation --features bench-probe");
+        std::process::exit(2);
+    }
     // ATTUNED_BENCH_ONLY_ACCOUNT=1: only the big-account workspace measure (no 100k demo).
     if std::env::var_os("ATTUNED_BENCH_ONLY_ACCOUNT").is_some() {
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench");

@@ -16,7 +16,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::demo::{self, DemoOptions};
 use crate::domain::SystemClock;
 use crate::domain::text::{clean_line, clean_text};
-use crate::error::{Error, Result};
+use crate::error::{Argument, Error, ImportProblem, Output, Result, bad};
 use crate::export;
 use crate::progress::{self, Progress};
 use crate::store::{self, Store, check};
@@ -554,10 +554,11 @@ fn write_failed(path: &Path, e: Error) -> Error {
     use rusqlite::ErrorCode::{DiskFull, SystemIoFailure};
     match &e {
         Error::Sqlite(s) if matches!(s.sqlite_error_code(), Some(DiskFull | SystemIoFailure)) => {
-            Error::Invalid(format!(
-                "{}: could not be written ({s}; is the disk full?); nothing was changed",
-                path.display()
-            ))
+            Output::DiskFull {
+                path: path.to_path_buf(),
+                detail: s.to_string(),
+            }
+            .into()
         }
         _ => e,
     }
@@ -567,9 +568,7 @@ fn write_failed(path: &Path, e: Error) -> Error {
 fn db_path(given: Option<PathBuf>) -> Result<PathBuf> {
     let path = match given {
         Some(p) if p.as_os_str().is_empty() => {
-            return Err(Error::Invalid(
-                "the database path is empty; pass --db PATH or set ATTUNED_DB".into(),
-            ));
+            return Err(Argument::EmptyDbPath.into());
         }
         Some(p) => p,
         None => default_db_path()?,
@@ -600,9 +599,9 @@ fn workstation(path: &Path, read_only: bool) -> Result<ExitCode> {
 
 fn demo(path: &Path, read_only: bool, args: &DemoArgs) -> Result<ExitCode> {
     if read_only {
-        return Err(Error::Invalid(
-            "demo writes a portfolio into the database; drop --read-only".into(),
-        ));
+        return Err(Error::DropReadOnly {
+            what: "demo writes a portfolio into the database",
+        });
     }
     let opts = DemoOptions {
         accounts: args.accounts as usize,
@@ -833,10 +832,7 @@ fn refuse_to_overwrite_db(db: &Path, out: &Path) -> Result<()> {
         _ => false,
     };
     if same {
-        return Err(Error::Invalid(format!(
-            "{}: --out names the database itself; choose another file",
-            out.display()
-        )));
+        return Err(Output::OutIsTheDatabase(out.to_path_buf()).into());
     }
     Ok(())
 }
@@ -845,9 +841,9 @@ fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
     use crate::import::{self, MapRule};
     use crate::store::import::{Counts, Mode};
     if read_only {
-        return Err(Error::Invalid(
-            "import writes into the database; drop --read-only".into(),
-        ));
+        return Err(Error::DropReadOnly {
+            what: "import writes into the database",
+        });
     }
     let maps = args
         .maps
@@ -864,9 +860,7 @@ fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
             let shown = file.display().to_string();
             if import::looks_like_json(&bytes) {
                 if args.files.len() > 1 {
-                    return Err(Error::Invalid(format!(
-                        "{shown}: an attuned JSON export is imported on its own"
-                    )));
+                    return Err(bad(&shown, ImportProblem::JsonWithOthers));
                 }
                 json = Some((shown, bytes));
                 break;
@@ -907,15 +901,12 @@ fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
     }
     for p in &parsed {
         if p.guessed && !args.dry_run {
-            return Err(Error::Invalid(format!(
-                "{}: not a Salesforce, HubSpot or Maven export; the guessed mapping is {} (check it with --dry-run, then pass it); nothing was imported",
-                p.file,
-                if p.mapping.iter().any(|(_, f)| *f != import::Field::Ignore) {
-                    p.map_args()
-                } else {
-                    "empty".into()
-                }
-            )));
+            let mapping = if p.mapping.iter().any(|(_, f)| *f != import::Field::Ignore) {
+                p.map_args()
+            } else {
+                "empty".into()
+            };
+            return Err(bad(&p.file, ImportProblem::Guessed { mapping }));
         }
     }
     let out = long(|p| store::import::into_path(path, &parsed, mode, &SystemClock, p))?;
@@ -985,9 +976,9 @@ fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
 fn team_merge(read_only: bool, args: &MergeArgs) -> Result<ExitCode> {
     use crate::ui::format::count as n;
     if read_only {
-        return Err(Error::Invalid(
-            "team merge writes into the team file; drop --read-only".into(),
-        ));
+        return Err(Error::DropReadOnly {
+            what: "team merge writes into the team file",
+        });
     }
     let started = Instant::now();
     let files = store::merge::sources_in(&args.files, &args.into)?;
@@ -1065,20 +1056,21 @@ fn kpi_report(path: &Path, args: &ReportArgs) -> Result<ExitCode> {
         };
         match hits.as_slice() {
             [one] => Ok(*one),
-            [] => Err(Error::Invalid(format!(
-                "no {} named '{}' in {}",
-                if leads { "team lead" } else { "CSM" },
-                one_line(wanted),
-                path.display()
-            ))),
-            many => Err(Error::Invalid(format!(
-                "'{}' matches {}; be more precise",
-                one_line(wanted),
-                many.iter()
+            [] => Err(Argument::NoPerson {
+                role: if leads { "team lead" } else { "CSM" },
+                given: one_line(wanted),
+                path: path.to_path_buf(),
+            }
+            .into()),
+            many => Err(Argument::ManyPersons {
+                given: one_line(wanted),
+                names: many
+                    .iter()
                     .map(|c| c.name.as_str())
                     .collect::<Vec<_>>()
-                    .join(", ")
-            ))),
+                    .join(", "),
+            }
+            .into()),
         }
     };
     let (who, scope) = match (&args.csm, &args.team) {
@@ -1166,9 +1158,9 @@ fn audit_draw(path: &Path, read_only: bool, args: &AuditDrawArgs) -> Result<Exit
     use crate::domain::audit::Quarter;
     use crate::store::audit::{self as audits, DrawRequest};
     if read_only {
-        return Err(Error::Invalid(
-            "drawing audits writes into the file; drop --read-only".into(),
-        ));
+        return Err(Error::DropReadOnly {
+            what: "drawing audits writes into the file",
+        });
     }
     if !path.exists() {
         return Err(Error::io(

@@ -88,10 +88,10 @@ pub fn generate_with(
     progress: &dyn Progress,
 ) -> Result<DemoSummary> {
     if opts.accounts > MAX_ACCOUNTS {
-        return Err(Error::Invalid(format!(
-            "a demo of {} accounts is too large (at most {MAX_ACCOUNTS})",
-            opts.accounts
-        )));
+        return Err(Error::DemoTooLarge {
+            accounts: opts.accounts,
+            max: MAX_ACCOUNTS,
+        });
     }
     progress::interruptible(store.conn(), progress)?;
     let made = store.bulk_load(DEMO_SETTINGS, |store| fill(store, opts, clock, progress));

@@ -10,7 +10,7 @@ use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Output, Result};
 
 /// What SQLite and `team merge` put beside a file being built: removed with it.
 const SIDECARS: &[&str] = &["-journal", "-wal", "-shm", "-merge"];
@@ -31,7 +31,7 @@ impl Aside {
         refuse_link(dest)?;
         let name = dest
             .file_name()
-            .ok_or_else(|| Error::Invalid(format!("{}: not a file name", dest.display())))?;
+            .ok_or_else(|| Output::NotAFileName(dest.to_path_buf()))?;
         sweep(dest);
         let mut temp_name = std::ffi::OsString::from(".");
         temp_name.push(name);
@@ -141,10 +141,7 @@ pub fn write_out<T>(
     // Swapped for a regular file (or a link to one) since it was looked at: still never
     // written in place.
     if !file.metadata().is_ok_and(|m| is_stream(&m)) {
-        return Err(Error::Invalid(format!(
-            "{} changed while it was being opened; nothing was written",
-            out.display()
-        )));
+        return Err(Output::Changed(out.to_path_buf()).into());
     }
     let mut w = BufWriter::with_capacity(1 << 16, file);
     let value = write(&mut w)?;
@@ -165,12 +162,7 @@ pub(crate) fn give_name_by(
     dest: &Path,
     link: impl Fn(&Path, &Path) -> io::Result<()>,
 ) -> Result<()> {
-    let taken = || {
-        Error::Invalid(format!(
-            "{} was created by something else meanwhile; it was left as it is and nothing was written into it",
-            dest.display()
-        ))
-    };
+    let taken = || Output::CreatedMeanwhile(dest.to_path_buf()).into();
     match link(temp, dest) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(taken()),
@@ -330,7 +322,7 @@ mod tests {
         let dest = dir.path().join("out.txt");
         let e = write_file(&dest, |w| {
             w.write_all(b"half").unwrap();
-            Err::<(), _>(Error::Invalid("failed".into()))
+            Err::<(), _>(Error::Internal("failed"))
         });
         assert!(e.is_err());
         assert_eq!(fs::read(&real).unwrap(), b"keep me");

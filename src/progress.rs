@@ -106,9 +106,8 @@ pub fn stoppable<T: Send + 'static>(
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => return Err(Error::Cancelled),
             // The thread panicked: a bug, reported as one.
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                return Err(Error::Invalid(
-                    "internal error: a worker thread stopped (this is a bug; please report it)"
-                        .into(),
+                return Err(Error::Internal(
+                    "internal error: a worker thread stopped (this is a bug; please report it)",
                 ));
             }
         }

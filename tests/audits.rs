@@ -837,8 +837,14 @@ fn the_command_line_draws_prints_and_summarises() {
 fn the_audit_screens_render_at_every_size_without_panicking() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = app(&dir, (80, 24));
+    // Each sweep first checks it reached the screen it sweeps: it cannot pass on another.
+    let entered = |app: &App, marker: &str| {
+        let text = render(app, 120, 40);
+        assert!(text.contains(marker), "{marker}: {text}");
+    };
     key(&mut app, KeyCode::Char('a'));
     key(&mut app, KeyCode::Char('d'));
+    entered(&app, "Drew ");
     let sizes = [
         (40, 10),
         (41, 11),
@@ -858,6 +864,7 @@ fn the_audit_screens_render_at_every_size_without_panicking() {
     press(&mut app, "line two ünïcødé");
     key(&mut app, KeyCode::Left);
     key(&mut app, KeyCode::Backspace);
+    entered(&app, "line two ünïcø");
     for (w, h) in sizes {
         render(&app, w, h);
     }

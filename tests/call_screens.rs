@@ -191,6 +191,11 @@ fn tagging_needs_a_sentiment_and_leads_to_the_pending_retros() {
     assert!(text.contains("Retrospective of the call with"), "{text}");
 }
 
+/// Where the live call is after each `n`, as its header says.
+const STEPS: [&str; 6] = [
+    "Step 1/6", "Step 2/6", "Step 3/6", "Step 4/6", "Step 5/6", "Step 6/6",
+];
+
 #[test]
 fn every_call_screen_renders_at_every_small_size() {
     let dir = tempfile::tempdir().unwrap();
@@ -202,7 +207,13 @@ fn every_call_screen_renders_at_every_small_size() {
             }
         }
     };
+    // Each sweep first checks it reached the screen it sweeps: it cannot pass on another.
+    let entered = |app: &App, marker: &str| {
+        let text = render(app, 100, 30);
+        assert!(text.contains(marker), "{marker}: {text}");
+    };
     press(&mut app, "c");
+    entered(&app, "start the call");
     sizes(&app);
     key(&mut app, KeyCode::Enter);
     press(&mut app, "a");
@@ -210,14 +221,18 @@ fn every_call_screen_renders_at_every_small_size() {
         &mut app,
         "a long note that wraps around the narrow screen many times over",
     );
+    entered(&app, "saved as you type");
+    sizes(&app);
     key(&mut app, KeyCode::Esc);
-    for _ in 0..6 {
+    for step in STEPS {
         clock.advance(70);
         app.tick();
+        entered(&app, step);
         sizes(&app);
         press(&mut app, "n");
     }
     press(&mut app, "x");
+    entered(&app, "Call ended");
     sizes(&app);
     let text = render(&app, 60, 20);
     assert!(text.contains("Tags"), "{text}");

@@ -693,3 +693,19 @@ fn every_id_in_json_output_is_a_string() {
     let distinct: HashSet<&str> = list.iter().map(|f| f["id"].as_str().unwrap()).collect();
     assert_eq!(distinct.len(), list.len());
 }
+
+/// The benchmark's probes (env-var driven, writing a file of their own) are not in the
+/// binary a CSM runs: they exist only with `--features bench-probe`.
+#[cfg(not(feature = "bench-probe"))]
+#[test]
+fn the_binary_has_no_benchmark_probes() {
+    let binary = fs::read(BIN).unwrap();
+    for name in [
+        "ATTUNED_BENCH_OUT",
+        "ATTUNED_BENCH_FIRST_FRAME",
+        "ATTUNED_BENCH_T0",
+    ] {
+        let found = binary.windows(name.len()).any(|w| w == name.as_bytes());
+        assert!(!found, "{name} is in the binary");
+    }
+}

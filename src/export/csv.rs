@@ -7,7 +7,7 @@ use std::path::Path;
 use rusqlite::Connection;
 
 use crate::domain::text::clean_line;
-use crate::error::{Error, Result};
+use crate::error::{Error, Output, Result};
 use crate::store::exports::{AccountRow, each_account};
 
 pub const HEADER: &[&str] = &[
@@ -81,7 +81,7 @@ fn csv_error(shown: &Path, e: csv::Error) -> Error {
     {
         return Error::io(shown, io);
     }
-    Error::Invalid(format!("{}: could not write the CSV", shown.display()))
+    Output::Csv(shown.to_path_buf()).into()
 }
 
 /// Writes the accounts CSV to `w`; returns how many accounts it wrote. Each cell is one

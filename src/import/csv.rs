@@ -3,7 +3,7 @@
 //! newlines, stray spaces around headers, ragged rows. Bytes that are not UTF-8 are a
 //! clear error naming the line, never a panic.
 
-use crate::error::{Error, Result};
+use crate::error::{ImportProblem, Result, bad};
 
 /// A parsed file: trimmed headers and each row with the line it starts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,10 +54,13 @@ pub fn decode<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let at = e.valid_up_to();
         let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-        Error::Invalid(format!(
-            "{file}: line {line} is not UTF-8 text (byte 0x{:02X}); save the file as UTF-8 (CSV UTF-8) and import again; nothing was imported",
-            bytes[at]
-        ))
+        bad(
+            file,
+            ImportProblem::NotUtf8 {
+                line,
+                byte: bytes[at],
+            },
+        )
     })?;
     Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
 }
@@ -66,7 +69,7 @@ pub fn decode<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str> {
 pub fn parse(file: &str, bytes: &[u8]) -> Result<Table> {
     let text = decode(file, bytes)?;
     if text.trim().is_empty() {
-        return Err(Error::Invalid(format!("{file}: the file is empty")));
+        return Err(bad(file, ImportProblem::Empty));
     }
     let mut reader = ::csv::ReaderBuilder::new()
         .delimiter(sniff_delimiter(text))
@@ -75,7 +78,7 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Table> {
         .from_reader(text.as_bytes());
     let headers = reader
         .headers()
-        .map_err(|e| Error::Invalid(format!("{file}: the header line cannot be read ({e})")))?
+        .map_err(|e| bad(file, ImportProblem::Header(e.to_string())))?
         .iter()
         .map(|h| h.trim().trim_start_matches('\u{feff}').trim().to_string())
         .collect::<Vec<_>>();
@@ -113,10 +116,13 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Table> {
             }
             Err(e) => {
                 let line = e.position().map_or(0, |p| line_of(p.byte()));
-                return Err(Error::Invalid(format!(
-                    "{file}: line {line}: the CSV cannot be read ({})",
-                    e.kind_text()
-                )));
+                return Err(bad(
+                    file,
+                    ImportProblem::Csv {
+                        line,
+                        detail: e.kind_text(),
+                    },
+                ));
             }
         }
     }

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::error::{Error, Result};
+use crate::error::{ImportProblem, Result, bad};
 use crate::json_id::id_of;
 
 /// The arrays of an export, in the order they can be written (parents first).
@@ -23,35 +23,35 @@ pub const SECTIONS: &[&str] = &[
 pub fn parse(file: &str, bytes: &[u8], latest_schema: i64) -> Result<Value> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let v: Value = serde_json::from_slice(bytes).map_err(|e| {
-        Error::Invalid(format!(
-            "{file}: not an attuned JSON export (line {}, column {}: {})",
-            e.line(),
-            e.column(),
-            match e.classify() {
-                serde_json::error::Category::Eof => "it ends too early",
-                serde_json::error::Category::Syntax => "not valid JSON",
-                serde_json::error::Category::Data => "unexpected data",
-                serde_json::error::Category::Io => "unreadable",
-            }
-        ))
+        bad(
+            file,
+            ImportProblem::NotJson {
+                line: e.line(),
+                column: e.column(),
+                what: match e.classify() {
+                    serde_json::error::Category::Eof => "it ends too early",
+                    serde_json::error::Category::Syntax => "not valid JSON",
+                    serde_json::error::Category::Data => "unexpected data",
+                    serde_json::error::Category::Io => "unreadable",
+                },
+            },
+        )
     })?;
     let Some(obj) = v.as_object() else {
-        return Err(Error::Invalid(format!(
-            "{file}: not an attuned JSON export"
-        )));
+        return Err(bad(file, ImportProblem::NotAnExport));
     };
     let version = obj
         .get("schema_version")
         .and_then(Value::as_i64)
-        .ok_or_else(|| {
-            Error::Invalid(format!(
-                "{file}: not an attuned JSON export (no schema_version)"
-            ))
-        })?;
+        .ok_or_else(|| bad(file, ImportProblem::NoSchemaVersion))?;
     if version > latest_schema {
-        return Err(Error::Invalid(format!(
-            "{file}: exported by a newer attuned (schema {version}, this one knows up to {latest_schema}); upgrade attuned to import it"
-        )));
+        return Err(bad(
+            file,
+            ImportProblem::NewerSchema {
+                found: version,
+                supported: latest_schema,
+            },
+        ));
     }
     for s in SECTIONS {
         match obj.get(*s) {
@@ -61,14 +61,17 @@ pub fn parse(file: &str, bytes: &[u8], latest_schema: i64) -> Result<Value> {
                     .iter()
                     .position(|x| x.get("id").and_then(id_of).is_none())
                 {
-                    return Err(Error::Invalid(format!(
-                        "{file}: {s} record {} has no integer id",
-                        i + 1
-                    )));
+                    return Err(bad(
+                        file,
+                        ImportProblem::NoId {
+                            section: s,
+                            record: i + 1,
+                        },
+                    ));
                 }
             }
             Some(_) => {
-                return Err(Error::Invalid(format!("{file}: {s} is not an array")));
+                return Err(bad(file, ImportProblem::NotAnArray { section: s }));
             }
         }
     }

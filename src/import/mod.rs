@@ -21,7 +21,7 @@ use self::csv::{Row, Table, parse_amount, parse_date};
 use crate::domain::limits::{self, Limit};
 use crate::domain::model::{Role, Segment, Sentiment, Strength};
 use crate::domain::roles::role_from_title;
-use crate::error::{Error, Result};
+use crate::error::{Argument, Error, ImportProblem, Result};
 
 /// A column's meaning, the right-hand side of `--map 'Header=field'`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -90,14 +90,14 @@ impl Field {
             .find(|(n, _)| *n == want)
             .map(|(_, f)| *f)
             .ok_or_else(|| {
-                Error::Invalid(format!(
-                    "--map: unknown field {s:?}; fields are {}",
-                    FIELDS
+                Error::from(Argument::UnknownField {
+                    given: s.to_string(),
+                    known: FIELDS
                         .iter()
                         .map(|(n, _)| *n)
                         .collect::<Vec<_>>()
-                        .join(", ")
-                ))
+                        .join(", "),
+                })
             })
     }
 
@@ -142,11 +142,14 @@ pub struct MapRule {
 
 impl MapRule {
     pub fn parse(s: &str) -> Result<MapRule> {
-        let (h, f) = s
-            .rsplit_once('=')
-            .ok_or_else(|| Error::Invalid(format!("--map {s:?}: expected 'Header=field'")))?;
+        let (h, f) = s.rsplit_once('=').ok_or_else(|| Argument::MapSyntax {
+            given: s.to_string(),
+        })?;
         if h.trim().is_empty() {
-            return Err(Error::Invalid(format!("--map {s:?}: the header is empty")));
+            return Err(Argument::MapHeaderEmpty {
+                given: s.to_string(),
+            }
+            .into());
         }
         Ok(MapRule {
             header: h.trim().to_string(),
@@ -598,15 +601,17 @@ fn recognise(file: &str, headers: &[String]) -> Result<Option<&'static Format>> 
     match found.as_slice() {
         [] => Ok(None),
         [one] => Ok(Some(one)),
-        many => Err(Error::Invalid(format!(
-            "{file}: the columns fit {} at once, so attuned will not guess which it is \
-             (headers seen: {}); export each kind on its own; nothing was imported",
-            many.iter()
-                .map(|f| f.kind.label())
-                .collect::<Vec<_>>()
-                .join(" and "),
-            shown_headers(headers)
-        ))),
+        many => Err(Error::Import {
+            file: file.to_string(),
+            problem: ImportProblem::Ambiguous {
+                kinds: many
+                    .iter()
+                    .map(|f| f.kind.label())
+                    .collect::<Vec<_>>()
+                    .join(" and "),
+                headers: shown_headers(headers),
+            },
+        }),
     }
 }
 
@@ -618,13 +623,13 @@ fn unknown_kind(file: &str, headers: &[String]) -> Error {
             kinds.push(f.kind.label());
         }
     }
-    Error::Invalid(format!(
-        "{file}: not a kind of file attuned knows (headers seen: {}; kinds considered: {}); \
-         if it holds accounts or contacts, name their columns with --map 'Header=field'; \
-         nothing was imported",
-        shown_headers(headers),
-        kinds.join(", ")
-    ))
+    Error::Import {
+        file: file.to_string(),
+        problem: ImportProblem::UnknownKind {
+            headers: shown_headers(headers),
+            kinds: kinds.join(", "),
+        },
+    }
 }
 
 /// The headers as a message lists them: at most 30.
@@ -691,9 +696,10 @@ fn nothing(file: &str, _: &Table, system: System) -> Parsed {
 /// mapping, marked `guessed`.
 pub fn parse_file(file: &str, bytes: &[u8], maps: &[MapRule]) -> Result<Parsed> {
     if looks_like_json(bytes) {
-        return Err(Error::Invalid(format!(
-            "{file}: JSON is imported whole (attuned export --format json); use it alone"
-        )));
+        return Err(Error::Import {
+            file: file.to_string(),
+            problem: ImportProblem::JsonNotAlone,
+        });
     }
     let table = csv::parse(file, bytes)?;
     let format = recognise(file, &table.headers)?;

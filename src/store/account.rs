@@ -99,7 +99,10 @@ pub fn load(conn: &Connection, id: i64, at: &AsOf) -> Result<AccountDetail> {
             ))
         })
         .optional()?
-        .ok_or_else(|| Error::Invalid(format!("no account with id {id}")))?;
+        .ok_or(Error::NoSuch {
+            what: "account",
+            id,
+        })?;
     let inputs = summary::risk_inputs(conn, id, at)?;
     let risk = risk::assess(&inputs);
     let coverage = Coverage::of(&inputs.personas);

@@ -193,7 +193,7 @@ pub fn draw_with(
     progress: &dyn Progress,
 ) -> Result<Vec<Drawn>> {
     if req.per_csm == 0 {
-        return Err(Error::Invalid("draw at least one touch per CSM".into()));
+        return Err(Error::EmptyDraw);
     }
     let drawn = store.write(|tx| {
         let conn = tx.conn();
@@ -377,7 +377,7 @@ pub fn save_score(
 ) -> Result<()> {
     let all = score.rubric.iter().chain(score.pillars.iter().flatten());
     if let Some(bad) = all.copied().find(|s| !audit::valid_score(*s)) {
-        return Err(Error::Invalid(format!("a score is 1 to 5, not {bad}")));
+        return Err(Error::ScoreRange(bad));
     }
     let scored_at = score.is_kept().then(|| timestamp(at));
     let p = &score.pillars;
@@ -403,7 +403,10 @@ pub fn save_score(
                 scored_at
             ])?;
         if n == 0 {
-            return Err(Error::Invalid(format!("no audit with id {audit_id}")));
+            return Err(Error::NoSuch {
+                what: "audit",
+                id: audit_id,
+            });
         }
         Ok(())
     })

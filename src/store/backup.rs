@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use chrono::Utc;
 use rusqlite::Connection;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Output, Result};
 use crate::fsx::Aside;
 
 /// Where a backup of `db` goes when `dest` is a directory.
@@ -35,17 +35,11 @@ pub fn copy_to(conn: &Connection, db: &Path, dest: &Path) -> Result<PathBuf> {
     if let (Ok(a), Ok(b)) = (fs::canonicalize(db), fs::canonicalize(&dest))
         && a == b
     {
-        return Err(Error::Invalid(format!(
-            "{}: the backup would replace the database itself; choose another file",
-            dest.display()
-        )));
+        return Err(Output::BackupIsTheDatabase(dest.to_path_buf()).into());
     }
     crate::fsx::refuse_link(&dest)?;
     if fs::symlink_metadata(&dest).is_ok_and(|m| !m.is_file()) {
-        return Err(Error::Invalid(format!(
-            "{}: not a regular file; a backup needs a file name",
-            dest.display()
-        )));
+        return Err(Output::NotRegular(dest.to_path_buf()).into());
     }
     // An empty file is what VACUUM INTO accepts; creating it ourselves makes it 0600.
     let aside = Aside::beside(&dest)?;
@@ -53,7 +47,7 @@ pub fn copy_to(conn: &Connection, db: &Path, dest: &Path) -> Result<PathBuf> {
     let target = aside
         .path()
         .to_str()
-        .ok_or_else(|| Error::Invalid(format!("{}: the path is not UTF-8", dest.display())))?;
+        .ok_or_else(|| Output::NotUtf8(dest.to_path_buf()))?;
     conn.execute("VACUUM INTO ?1", [target])?;
     File::open(aside.path())
         .and_then(|f| f.sync_all())

@@ -215,7 +215,7 @@ mod tests {
         let seen = store
             .bulk_load(&[("foreign_keys", 0)], |s| -> Result<i64> {
                 assert_eq!(cache(s), -262_144);
-                Err(crate::Error::Invalid("boom".into()))
+                Err(crate::Error::Internal("boom"))
             })
             .unwrap_err();
         assert_eq!(seen.to_string(), "boom");

@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::error::{Error, Result};
+use crate::error::{Argument, Result};
 
 /// One account with its summary, as the CSV export writes it.
 #[derive(Debug, Clone, Default)]
@@ -113,7 +113,7 @@ pub fn renewing(conn: &Connection, to: &str, limit: i64) -> Result<Vec<AccountRo
 pub fn find_account(conn: &Connection, selector: &str) -> Result<i64> {
     let sel = selector.trim();
     if sel.is_empty() {
-        return Err(Error::Invalid("--account needs a name or an id".into()));
+        return Err(Argument::AccountMissing.into());
     }
     if let Ok(id) = sel.parse::<i64>() {
         let found: Option<i64> = conn
@@ -160,7 +160,10 @@ pub fn find_account(conn: &Connection, selector: &str) -> Result<i64> {
         exact
     };
     match found.as_slice() {
-        [] => Err(Error::Invalid(format!("no account matches {sel:?}"))),
+        [] => Err(Argument::NoAccount {
+            given: sel.to_string(),
+        }
+        .into()),
         [(id, _)] => Ok(*id),
         many => {
             let shown: Vec<String> = many
@@ -168,11 +171,12 @@ pub fn find_account(conn: &Connection, selector: &str) -> Result<i64> {
                 .take(5)
                 .map(|(id, n)| format!("{n} ({id})"))
                 .collect();
-            Err(Error::Invalid(format!(
-                "{sel:?} matches several accounts: {}{}; pass the id",
-                shown.join(", "),
-                if many.len() > 5 { ", ..." } else { "" }
-            )))
+            let more = if many.len() > 5 { ", ..." } else { "" };
+            Err(Argument::ManyAccounts {
+                given: sel.to_string(),
+                shown: format!("{}{more}", shown.join(", ")),
+            }
+            .into())
         }
     }
 }

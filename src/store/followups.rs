@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::summary::{self, AsOf};
 use super::{Store, day, parse_day, timestamp};
 use crate::domain::tagging::Bucket;
-use crate::error::{Error, Result};
+use crate::error::{FollowupProblem, Result};
 
 /// One open follow-up with its account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,10 +112,8 @@ fn account_of(conn: &Connection, id: i64) -> Result<(i64, NaiveDate)> {
         )?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    let (account, due) =
-        row.ok_or_else(|| Error::Invalid("that follow-up is no longer open".into()))?;
-    let due = parse_day(&due)
-        .ok_or_else(|| Error::Invalid(format!("follow-up {id} has an unreadable date")))?;
+    let (account, due) = row.ok_or(FollowupProblem::NotOpen)?;
+    let due = parse_day(&due).ok_or(FollowupProblem::UnreadableDate(id))?;
     Ok((account, due))
 }
 
@@ -134,7 +132,7 @@ pub fn mark_done(store: &mut Store, id: i64, at: &AsOf) -> Result<()> {
 /// Moves a follow-up to `due`, keeping its first date in `snoozed_from`. Not before today.
 pub fn reschedule(store: &mut Store, id: i64, due: NaiveDate, at: &AsOf) -> Result<()> {
     if due < at.today {
-        return Err(Error::Invalid(format!("{due} is in the past")));
+        return Err(FollowupProblem::InThePast(due).into());
     }
     store.write(|tx| {
         let (account, _) = account_of(tx.conn(), id)?;
@@ -155,7 +153,7 @@ pub fn snooze(store: &mut Store, id: i64, days: u64, at: &AsOf) -> Result<NaiveD
     let from = due.max(at.today);
     let to = from
         .checked_add_days(Days::new(days))
-        .ok_or_else(|| Error::Invalid("that date is out of range".into()))?;
+        .ok_or(FollowupProblem::OutOfRange)?;
     reschedule(store, id, to, at)?;
     Ok(to)
 }

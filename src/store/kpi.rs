@@ -135,7 +135,7 @@ pub fn scan(conn: &Connection, window: Window) -> Result<Scan> {
             });
             let mut acc = scan_range(conn, window, (i64::MIN, mid), &calls)?;
             let rest = upper.join().map_err(|_| {
-                crate::error::Error::Invalid("the KPI reader stopped unexpectedly".into())
+                crate::error::Error::Internal("the KPI reader stopped unexpectedly")
             })??;
             acc.merge(rest);
             Ok(acc)

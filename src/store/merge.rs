@@ -26,7 +26,7 @@ use rusqlite::types::ToSqlOutput;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{NewDb, Store, foreign_key_problems, open_immutable, schema, timestamp};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Unmerged};
 use crate::fsx::sidecar;
 use crate::progress::{self, Progress, Silent};
 
@@ -145,10 +145,7 @@ pub fn sources_in(given: &[PathBuf], into: &Path) -> Result<Vec<PathBuf>> {
             found.push(file);
         }
         if found.is_empty() {
-            return Err(Error::Invalid(format!(
-                "{}: no .db files in this folder; nothing was merged",
-                path.display()
-            )));
+            return Err(Unmerged::NoDbFiles(path.to_path_buf()).into());
         }
         found.sort();
         out.extend(found);
@@ -170,12 +167,13 @@ pub fn merge_with(
     progress: &dyn Progress,
 ) -> Result<Outcome> {
     if sources.is_empty() {
-        return Err(Error::Invalid(
-            "name at least one CSM's file to merge".into(),
-        ));
+        return Err(Unmerged::NoSources.into());
     }
     if let Some(why) = super::write_protected(into) {
-        return Err(Error::Invalid(format!("{why}; nothing was merged")));
+        return Err(Error::WriteProtected {
+            why,
+            done: "merged",
+        });
     }
     // 1. Every source validated before anything is written.
     progress.phase("Checking files", Some(sources.len() as u64));
@@ -199,17 +197,14 @@ pub fn merge_with(
         let team = Store::open_read_only(into)?;
         let is_team = team.meta(TEAM_KEY)?.is_some();
         if !is_team && team.account_count()? > 0 {
-            return Err(Error::Invalid(format!(
-                "{} is a CSM's own file, not a team file; merge into a new file; nothing was merged",
-                into.display()
-            )));
+            return Err(Unmerged::IntoCsmFile(into.to_path_buf()).into());
         }
         if let Some(s) = chosen.iter().find(|s| s.origin == team.origin()) {
-            return Err(Error::Invalid(format!(
-                "{} is a copy of the team file {}; nothing was merged",
-                s.path.display(),
-                into.display()
-            )));
+            return Err(Unmerged::CopyOfTeam {
+                source_file: s.path.clone(),
+                team: into.to_path_buf(),
+            }
+            .into());
         }
     }
     // 3. One transaction over the team file, the sources read one by one.
@@ -244,9 +239,7 @@ pub fn merge_with(
         }
         progress.phase("Checking references", None);
         if let Some((table, n)) = foreign_key_problems(&tx)? {
-            return Err(Error::Invalid(format!(
-                "after merging, {n} record(s) (first in {table}) point at records no merged file holds (a change made in the team file itself to a record since deleted?); nothing was merged"
-            )));
+            return Err(Unmerged::Dangling { n, table }.into());
         }
         tx.execute(
             "INSERT OR REPLACE INTO main.meta (key, value) VALUES (?1, '1')",
@@ -278,8 +271,11 @@ fn open_source(s: &Source, i: usize, work: &WorkDir) -> Result<(Connection, Opti
     } else {
         None
     };
-    let conn = open_immutable(copy.as_deref().unwrap_or(&s.path))
-        .map_err(|e| Error::Invalid(format!("{}: cannot be read ({e})", s.path.display())))?;
+    let conn =
+        open_immutable(copy.as_deref().unwrap_or(&s.path)).map_err(|e| Unmerged::Unreadable {
+            path: s.path.clone(),
+            detail: e.to_string(),
+        })?;
     Ok((conn, copy))
 }
 
@@ -306,10 +302,7 @@ fn check_covered(conn: &Connection) -> Result<()> {
     if missing.is_empty() {
         return Ok(());
     }
-    Err(Error::Invalid(format!(
-        "this attuned does not know how to merge the table(s) {}; nothing was merged",
-        missing.join(", ")
-    )))
+    Err(Unmerged::UnknownTables(missing.join(", ")).into())
 }
 
 /// A source checked read-only: an attuned file, not from a newer attuned, not a team file.
@@ -317,10 +310,7 @@ fn inspect(path: &Path, into: &Path) -> Result<Source> {
     if let (Ok(a), Ok(b)) = (fs::canonicalize(path), fs::canonicalize(into))
         && a == b
     {
-        return Err(Error::Invalid(format!(
-            "{} is the team file itself; nothing was merged",
-            path.display()
-        )));
+        return Err(Unmerged::TeamItself(path.to_path_buf()).into());
     }
     if path.is_dir() {
         return Err(Error::IsADirectory {
@@ -345,10 +335,7 @@ fn inspect(path: &Path, into: &Path) -> Result<Source> {
         return Err(not_ours());
     }
     if store.meta(TEAM_KEY)?.is_some() {
-        return Err(Error::Invalid(format!(
-            "{} is a team file; merge the CSMs' own files; nothing was merged",
-            path.display()
-        )));
+        return Err(Unmerged::SourceIsTeam(path.to_path_buf()).into());
     }
     Ok(Source {
         path: path.to_path_buf(),
@@ -396,19 +383,18 @@ fn replace(
     }
     let origins = origins_in(src, s.origin)?;
     if origins.contains(&team_origin) {
-        return Err(Error::Invalid(format!(
-            "{} holds records of the team file itself; nothing was merged",
-            s.path.display()
-        )));
+        return Err(Unmerged::HoldsTeamRecords(s.path.clone()).into());
     }
     for (table, column) in MERGED_TABLES {
         let columns = columns_of(tx, table)?;
         let source_columns = columns_in(src, "main", table)?;
         if let Some(missing) = columns.iter().find(|c| !source_columns.contains(c)) {
-            return Err(Error::Invalid(format!(
-                "{}: table {table} has no column {missing}; nothing was merged",
-                s.path.display()
-            )));
+            return Err(Unmerged::MissingColumn {
+                path: s.path.clone(),
+                table: table.to_string(),
+                column: missing.clone(),
+            }
+            .into());
         }
         let mut delete = tx.prepare(&format!(
             "DELETE FROM main.{table} WHERE {column} BETWEEN ?1 AND ?2"

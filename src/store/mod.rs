@@ -184,7 +184,10 @@ impl Store {
     /// or folder: even a superuser, whom the system would let write, keeps it as it is.
     pub fn open_for_writing(path: &Path) -> Result<Store> {
         if let Some(why) = write_protected(path) {
-            return Err(Error::Invalid(format!("{why}; nothing was changed")));
+            return Err(Error::WriteProtected {
+                why,
+                done: "changed",
+            });
         }
         Store::open(path)
     }
@@ -192,9 +195,7 @@ impl Store {
     fn open_read_only_because(path: &Path, why: String) -> Result<Store> {
         let version = validate_existing(path)?;
         if version < schema::LATEST {
-            return Err(Error::Invalid(format!(
-                "{why}, and it needs upgrading from schema {version} first; make it writable or open a copy"
-            )));
+            return Err(Error::NeedsUpgrade { why, version });
         }
         let mut store = Store::open_read_only(path)?;
         store.read_only_reason = Some(why);
@@ -255,12 +256,12 @@ impl Store {
 
     /// Refuses a write on a file open read-only, saying that nothing was `done`
     /// ("changed", "imported").
-    pub(crate) fn writable(&self, done: &str) -> Result<()> {
+    pub(crate) fn writable(&self, done: &'static str) -> Result<()> {
         if self.read_only {
-            return Err(Error::Invalid(format!(
-                "{} is open read-only; nothing was {done}",
-                self.path.display()
-            )));
+            return Err(Error::ReadOnlyStore {
+                path: self.path.clone(),
+                done,
+            });
         }
         Ok(())
     }
@@ -292,7 +293,10 @@ impl NewDb {
     /// A write-protected file or folder is refused before anything is made.
     pub fn create(path: &Path) -> Result<NewDb> {
         if let Some(why) = write_protected(path) {
-            return Err(Error::Invalid(format!("{why}; nothing was changed")));
+            return Err(Error::WriteProtected {
+                why,
+                done: "changed",
+            });
         }
         make_folder(path)?;
         let aside = Aside::beside(path)?;

@@ -12,7 +12,7 @@ use crate::domain::limits;
 use crate::domain::model::{Pulse, Role, Sentiment, Strength};
 use crate::domain::risk::Risk;
 use crate::domain::text::{clean_line, clean_text};
-use crate::error::{Error, Result};
+use crate::error::{Error, ManagerProblem, Result};
 
 /// The editable fields of a persona, as a form hands them over.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -64,7 +64,10 @@ fn account_of(conn: &Connection, persona_id: i64) -> Result<i64> {
     conn.prepare_cached("SELECT account_id FROM personas WHERE id = ?1")?
         .query_row([persona_id], |r| r.get(0))
         .optional()?
-        .ok_or_else(|| Error::Invalid(format!("no persona with id {persona_id}")))
+        .ok_or(Error::NoSuch {
+            what: "persona",
+            id: persona_id,
+        })
 }
 
 fn clean(s: &Option<String>) -> Option<&str> {
@@ -294,9 +297,7 @@ fn check_manager(
     let mut hops = 0;
     loop {
         if Some(next) == me {
-            return Err(Error::Invalid(
-                "A persona cannot report to someone who reports to them".into(),
-            ));
+            return Err(ManagerProblem::Loop.into());
         }
         let row: Option<(i64, Option<i64>, bool)> = tx
             .conn()
@@ -316,9 +317,7 @@ fn check_manager(
                 }
             }
             _ => {
-                return Err(Error::Invalid(
-                    "The manager must be a current persona of this account".into(),
-                ));
+                return Err(ManagerProblem::NotHere.into());
             }
         }
     }
@@ -354,7 +353,10 @@ pub fn persona(conn: &Connection, persona_id: i64) -> Result<PersonaRecord> {
         })
     })
     .optional()?
-    .ok_or_else(|| Error::Invalid(format!("no persona with id {persona_id}")))
+    .ok_or(Error::NoSuch {
+        what: "persona",
+        id: persona_id,
+    })
 }
 
 /// Every recorded strength and sentiment of a persona, newest first. A persona whose

@@ -132,7 +132,10 @@ fn save_in(tx: &Tx<'_>, target: &Target, tag: &Tag, ties: &[Tie], at: &AsOf) -> 
                 .prepare_cached("SELECT account_id, kind FROM touches WHERE id = ?1")?
                 .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?
-                .ok_or_else(|| Error::Invalid(format!("touch {id} does not exist")))?;
+                .ok_or(Error::NoSuch {
+                    what: "touch",
+                    id: *id,
+                })?;
             let kind = kind.parse().unwrap_or(TouchKind::Call);
             (*id, account_id, kind)
         }
@@ -140,8 +143,7 @@ fn save_in(tx: &Tx<'_>, target: &Target, tag: &Tag, ties: &[Tie], at: &AsOf) -> 
     let correcting = matches!(target, Target::Correct(_));
     if correcting {
         let previous = previous_of(tx, touch_id)?;
-        let json = serde_json::to_string(&previous)
-            .map_err(|e| Error::Invalid(format!("cannot record the correction: {e}")))?;
+        let json = serde_json::to_string(&previous).map_err(Error::Correction)?;
         let id = tx.next_id("touch_revisions")?;
         conn.prepare_cached(
             "INSERT INTO touch_revisions (id, touch_id, revised_at, previous) VALUES (?1, ?2, ?3, ?4)",

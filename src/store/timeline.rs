@@ -143,7 +143,10 @@ pub fn touch(conn: &Connection, touch_id: i64) -> Result<TouchDetail> {
             })
         })
         .optional()?
-        .ok_or_else(|| Error::Invalid(format!("no touch with id {touch_id}")))?;
+        .ok_or(Error::NoSuch {
+            what: "touch",
+            id: touch_id,
+        })?;
     detail.participants = conn
         .prepare_cached(
             "SELECT p.name FROM touch_participants tp JOIN personas p ON p.id = tp.persona_id

@@ -17,9 +17,10 @@ use ratatui::widgets::{
 use super::format::{ago, ago_long, days_ago, due, fit, plural, renewal};
 use super::keymap::{self, Action, Context};
 use super::org_chart::OrgChart;
-use super::persona_form::{FormKey, PersonaForm};
+use super::persona_form::PersonaForm;
 use super::persona_grid;
 use super::pulse_form::PulseForm;
+use super::screen::FormKey;
 use super::screen::Reply;
 use super::theme::Theme;
 use super::touch_view::TouchView;
@@ -29,7 +30,7 @@ use crate::domain::grid::{self, step_sentiment, step_strength};
 use crate::domain::model::{Pulse, SignalKind, TouchStatus};
 use crate::domain::money;
 use crate::domain::roles;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::store::Store;
 use crate::store::account::{self, AccountDetail, PersonaLine};
 use crate::store::persona::{self, PersonaChange, PersonaRecord};
@@ -190,51 +191,35 @@ impl AccountView {
         let mode = std::mem::replace(&mut self.mode, Mode::Main);
         match mode {
             Mode::PersonaForm(mut form) => match form.key(key) {
-                FormKey::Stay => self.mode = Mode::PersonaForm(form),
-                FormKey::Cancel => self.notice = Some("Nothing changed".into()),
-                FormKey::Submit => {
-                    let values = form.values();
-                    let result = match form.persona_id {
-                        Some(id) => store
-                            .edit_persona(id, &values, form.reason().as_deref(), at)
-                            .map(|()| id),
-                        None => store.add_persona(self.detail.id, &values, at),
-                    };
-                    match result {
-                        Ok(id) => {
-                            self.reload(store, at)?;
-                            if let Some(pos) = self.detail.personas.iter().position(|p| p.id == id)
-                            {
-                                self.persona_sel = pos;
-                                self.pane = Pane::Personas;
-                            }
-                            self.notice = Some(format!("Saved {}", values.name.trim()));
+                FormKey::Submit => match form.save(store, self.detail.id, at) {
+                    Ok(id) => {
+                        self.reload(store, at)?;
+                        if let Some(pos) = self.detail.personas.iter().position(|p| p.id == id) {
+                            self.persona_sel = pos;
+                            self.pane = Pane::Personas;
                         }
-                        // Refused: the form stays with everything typed, and says why.
-                        Err(e) => {
-                            form.error = Some(short(&e));
-                            self.mode = Mode::PersonaForm(form);
-                        }
+                        self.notice = Some(format!("Saved {}", form.values().name.trim()));
                     }
-                }
+                    // Refused: the form stays with everything typed, and says why.
+                    Err(e) => {
+                        form.error = Some(e.to_string());
+                        self.mode = Mode::PersonaForm(form);
+                    }
+                },
+                FormKey::Cancel => self.notice = Some("Nothing changed".into()),
+                _ => self.mode = Mode::PersonaForm(form),
             },
             Mode::PulseForm(mut form) => match form.key(key) {
-                FormKey::Stay => self.mode = Mode::PulseForm(form),
-                FormKey::Cancel => self.notice = Some("CSM sentiment unchanged".into()),
                 FormKey::Submit => {
-                    let reason = form.reason();
-                    match store.set_account_pulse(self.detail.id, form.pulse, reason.as_deref(), at)
-                    {
-                        Ok(_) => {
-                            self.reload(store, at)?;
-                            self.notice = Some(format!("CSM sentiment set to {}", form.pulse));
-                        }
-                        Err(e) => {
-                            self.mode = Mode::PulseForm(form);
-                            return Err(e);
-                        }
+                    if let Err(e) = form.save(store, self.detail.id, at) {
+                        self.mode = Mode::PulseForm(form);
+                        return Err(e);
                     }
+                    self.reload(store, at)?;
+                    self.notice = Some(format!("CSM sentiment set to {}", form.pulse));
                 }
+                FormKey::Cancel => self.notice = Some("CSM sentiment unchanged".into()),
+                _ => self.mode = Mode::PulseForm(form),
             },
             Mode::ConfirmArchive { id, name } => {
                 if key.code == crossterm::event::KeyCode::Char('y') {
@@ -918,13 +903,6 @@ fn spark(p: Pulse) -> char {
         Pulse::Red => '▁',
         Pulse::Yellow => '▄',
         Pulse::Green => '█',
-    }
-}
-
-fn short(e: &Error) -> String {
-    match e {
-        Error::Invalid(m) => m.clone(),
-        other => other.to_string(),
     }
 }
 

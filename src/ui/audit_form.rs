@@ -11,6 +11,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::format::pad;
 use super::note_editor::{self, Edit};
+use super::screen::FormKey;
 use super::theme::Theme;
 use crate::domain::audit::{self, Pillar, RUBRIC, Score};
 use crate::domain::checklist::Step;
@@ -22,17 +23,6 @@ use crate::store::audit::{self as audits, AuditItem, AuditTouch};
 /// The rubric, the six pillars, then the comment.
 const FIELDS: usize = 8;
 const COMMENT: usize = 7;
-
-/// What a key did in the form.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FormOutcome {
-    Stay,
-    /// Saved; a confirmation for the status bar when there is one to give.
-    Saved(Option<String>),
-    /// Score the next (+1) or previous (-1) audited touch.
-    Move(i64),
-    Close,
-}
 
 pub struct ScoreForm {
     pub audit: AuditItem,
@@ -144,50 +134,45 @@ impl ScoreForm {
     }
 
     /// A paste into the comment (the form's one text field), written as one change.
-    pub fn paste(&mut self, pasted: &str, store: &Store) -> Result<FormOutcome> {
+    pub fn paste(&mut self, pasted: &str, store: &Store) -> Result<FormKey> {
         if self.field != COMMENT {
-            return Ok(FormOutcome::Stay);
+            return Ok(FormKey::Stay);
         }
         let before = self.score.comment.clone();
         let cursor_before = self.cursor;
         if note_editor::paste(&mut self.score.comment, &mut self.cursor, pasted) != Edit::Changed {
-            return Ok(FormOutcome::Stay);
+            return Ok(FormKey::Stay);
         }
         self.comment_changed(store, before, cursor_before)
     }
 
-    pub fn key(
-        &mut self,
-        key: KeyEvent,
-        store: &mut Store,
-        now: DateTime<Utc>,
-    ) -> Result<FormOutcome> {
+    pub fn key(&mut self, key: KeyEvent, store: &mut Store, now: DateTime<Utc>) -> Result<FormKey> {
         // A comment not yet written is written first; the form is not left without it.
         if !self.retry(store, now) {
             let leaving = matches!(key.code, KeyCode::Esc)
                 || (self.field != COMMENT && matches!(key.code, KeyCode::Char('n' | 'p')));
             if leaving {
-                return Ok(FormOutcome::Stay);
+                return Ok(FormKey::Stay);
             }
         }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
-            KeyCode::Esc => return Ok(FormOutcome::Close),
+            KeyCode::Esc => return Ok(FormKey::Cancel),
             KeyCode::Tab => {
                 self.field = (self.field + 1) % FIELDS;
-                return Ok(FormOutcome::Stay);
+                return Ok(FormKey::Stay);
             }
             KeyCode::BackTab => {
                 self.field = (self.field + FIELDS - 1) % FIELDS;
-                return Ok(FormOutcome::Stay);
+                return Ok(FormKey::Stay);
             }
             KeyCode::PageDown => {
                 self.scroll = self.scroll.saturating_add(10);
-                return Ok(FormOutcome::Stay);
+                return Ok(FormKey::Stay);
             }
             KeyCode::PageUp => {
                 self.scroll = self.scroll.saturating_sub(10);
-                return Ok(FormOutcome::Stay);
+                return Ok(FormKey::Stay);
             }
             _ => {}
         }
@@ -210,21 +195,21 @@ impl ScoreForm {
                     ""
                 };
                 self.field += 1;
-                return Ok(FormOutcome::Saved(Some(
+                return Ok(FormKey::Saved(Some(
                     format!("{name} {value} {words}").trim_end().to_string(),
                 )));
             }
             KeyCode::Char('0') | KeyCode::Backspace | KeyCode::Delete => {
                 let before = self.value(self.field);
                 if before.is_none() {
-                    return Ok(FormOutcome::Stay);
+                    return Ok(FormKey::Stay);
                 }
                 self.set(self.field, None);
                 if let Err(e) = self.save(store, now) {
                     self.set(self.field, before);
                     return Err(e);
                 }
-                return Ok(FormOutcome::Saved(Some(format!(
+                return Ok(FormKey::Saved(Some(format!(
                     "{} cleared",
                     field_name(self.field)
                 ))));
@@ -232,30 +217,30 @@ impl ScoreForm {
             KeyCode::Down | KeyCode::Char('j') => self.field = (self.field + 1).min(COMMENT),
             KeyCode::Up | KeyCode::Char('k') => self.field = self.field.saturating_sub(1),
             KeyCode::Enter | KeyCode::Char('c') => self.field = COMMENT,
-            KeyCode::Char('n') => return Ok(FormOutcome::Move(1)),
-            KeyCode::Char('p') => return Ok(FormOutcome::Move(-1)),
+            KeyCode::Char('n') => return Ok(FormKey::Move(1)),
+            KeyCode::Char('p') => return Ok(FormKey::Move(-1)),
             KeyCode::Char('d') if ctrl => self.scroll = self.scroll.saturating_add(10),
             KeyCode::Char('u') if ctrl => self.scroll = self.scroll.saturating_sub(10),
             _ => {}
         }
-        Ok(FormOutcome::Stay)
+        Ok(FormKey::Stay)
     }
 
     /// The comment edits like every other note (`note_editor`); ↑ on its first line goes
     /// back to the scores. Every change is written before the next frame.
-    fn comment_key(&mut self, key: KeyEvent, store: &Store) -> Result<FormOutcome> {
+    fn comment_key(&mut self, key: KeyEvent, store: &Store) -> Result<FormKey> {
         let before = self.score.comment.clone();
         let cursor_before = self.cursor;
         match note_editor::edit(&mut self.score.comment, &mut self.cursor, key) {
             Edit::Changed => {}
             Edit::Ignored if key.code == KeyCode::Up => {
                 self.field = COMMENT - 1;
-                return Ok(FormOutcome::Stay);
+                return Ok(FormKey::Stay);
             }
-            Edit::Moved | Edit::Ignored => return Ok(FormOutcome::Stay),
+            Edit::Moved | Edit::Ignored => return Ok(FormKey::Stay),
         }
         if self.score.comment == before {
-            return Ok(FormOutcome::Stay);
+            return Ok(FormKey::Stay);
         }
         self.comment_changed(store, before, cursor_before)
     }
@@ -268,14 +253,14 @@ impl ScoreForm {
         store: &Store,
         before: String,
         cursor_before: usize,
-    ) -> Result<FormOutcome> {
+    ) -> Result<FormKey> {
         if let Err(e) = self.writable(store) {
             self.score.comment = before;
             self.cursor = cursor_before;
             return Err(e);
         }
         self.dirty = true;
-        Ok(FormOutcome::Saved(None))
+        Ok(FormKey::Saved(None))
     }
 
     fn writable(&self, store: &Store) -> Result<()> {

@@ -12,25 +12,16 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::audit_form::{FormOutcome, ScoreForm, kind_label};
+use super::audit_form::{ScoreForm, kind_label};
 use super::format::{fit, pad, plural};
 use super::keymap::{Action, Context};
+use super::screen::{Cx, FormKey, Reply};
 use super::theme::Theme;
 use crate::domain::audit::{self, Pillar, Quarter, Status};
 use crate::domain::prompts::Library;
 use crate::error::Result;
 use crate::store::Store;
 use crate::store::audit::{self as audits, AuditItem, Csm, DrawRequest, QuarterOutcomes, Summary};
-
-/// What an action on the audits screen asks of the app.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    Stay,
-    /// A confirmation for the status bar.
-    Done(String),
-    /// Leave the screen.
-    Back,
-}
 
 pub struct AuditsView {
     /// None: every CSM.
@@ -174,7 +165,7 @@ impl AuditsView {
     }
 
     /// A key while the seed field or the form has the keys.
-    pub fn key(&mut self, key: KeyEvent, store: &mut Store, now: DateTime<Utc>) -> Result<Outcome> {
+    pub fn key(&mut self, key: KeyEvent, cx: &mut Cx) -> Result<Reply> {
         if let Some(input) = self.seed_input.as_mut() {
             match key.code {
                 KeyCode::Esc => {
@@ -188,9 +179,10 @@ impl AuditsView {
                             self.seed = seed;
                             self.seed_input = None;
                             self.seed_error = None;
-                            return Ok(Outcome::Done(format!(
+                            cx.done(format!(
                                 "Seed {seed}: d draws with it (scored audits are kept)"
-                            )));
+                            ));
+                            return Ok(Reply::Stay);
                         }
                         Err(_) => {
                             self.seed_error =
@@ -203,35 +195,37 @@ impl AuditsView {
                     self.seed_error = None;
                 }
             }
-            return Ok(Outcome::Stay);
+            return Ok(Reply::Stay);
         }
         let Some(form) = self.form.as_mut() else {
-            return Ok(Outcome::Stay);
+            return Ok(Reply::Stay);
         };
-        match form.key(key, store, now)? {
-            FormOutcome::Stay => Ok(Outcome::Stay),
-            FormOutcome::Saved(text) => {
+        match form.key(key, cx.store, cx.clock.now())? {
+            FormKey::Stay | FormKey::Submit => {}
+            FormKey::Saved(text) => {
                 let id = form.audit.id;
                 if let Some(item) = self.items.iter_mut().find(|a| a.id == id) {
                     item.score = form.score.clone();
                 }
-                Ok(text.map_or(Outcome::Stay, Outcome::Done))
+                if let Some(text) = text {
+                    cx.done(text);
+                }
             }
-            FormOutcome::Move(step) => {
+            FormKey::Move(step) => {
                 let next = self.selected as i64 + step;
                 if next < 0 || next as usize >= self.items.len() {
-                    return Ok(Outcome::Done("No more audited touches that way".into()));
+                    cx.done("No more audited touches that way");
+                    return Ok(Reply::Stay);
                 }
                 self.selected = next as usize;
-                self.open_form(store)?;
-                Ok(Outcome::Stay)
+                self.open_form(cx.store)?;
             }
-            FormOutcome::Close => {
+            FormKey::Cancel => {
                 self.form = None;
-                self.reload(store)?;
-                Ok(Outcome::Stay)
+                self.reload(cx.store)?;
             }
         }
+        Ok(Reply::Stay)
     }
 
     fn open_form(&mut self, store: &Store) -> Result<()> {
@@ -244,12 +238,8 @@ impl AuditsView {
     }
 
     /// An action of the list (keys resolved by the keymap).
-    pub fn action(
-        &mut self,
-        action: Action,
-        store: &mut Store,
-        now: DateTime<Utc>,
-    ) -> Result<Outcome> {
+    pub fn action(&mut self, action: Action, cx: &mut Cx) -> Result<Reply> {
+        let store = &mut *cx.store;
         match action {
             Action::Down if self.selected + 1 < self.items.len() => self.selected += 1,
             Action::Up => self.selected = self.selected.saturating_sub(1),
@@ -266,15 +256,20 @@ impl AuditsView {
                 self.seed_input = Some(Input::new(self.seed.to_string()));
                 self.seed_error = None;
             }
-            Action::AuditDraw => return self.draw_sample(store, now),
+            Action::AuditDraw => {
+                let text = self.draw_sample(store, cx.clock.now())?;
+                cx.done(text);
+            }
             Action::Open => self.open_form(store)?,
-            Action::Back => return Ok(Outcome::Back),
+            Action::Back => return Ok(Reply::Pop),
+            Action::Quit => return Ok(Reply::Quit),
             _ => {}
         }
-        Ok(Outcome::Stay)
+        Ok(Reply::Stay)
     }
 
-    fn draw_sample(&mut self, store: &mut Store, now: DateTime<Utc>) -> Result<Outcome> {
+    /// Draws the quarter's sample; what was drawn, for the status bar.
+    fn draw_sample(&mut self, store: &mut Store, now: DateTime<Utc>) -> Result<String> {
         let req = DrawRequest {
             quarter: self.quarter,
             per_csm: audit::DEFAULT_PER_CSM,
@@ -284,10 +279,10 @@ impl AuditsView {
         let drawn = audits::draw(store, &req, now)?;
         self.reload(store)?;
         if drawn.is_empty() {
-            return Ok(Outcome::Done(format!(
+            return Ok(format!(
                 "No calls, meetings or QBRs in {} to draw from",
                 self.quarter
-            )));
+            ));
         }
         let added: usize = drawn.iter().map(|d| d.added).sum();
         let kept: usize = drawn.iter().map(|d| d.kept).sum();
@@ -301,7 +296,7 @@ impl AuditsView {
         if dropped > 0 {
             text.push_str(&format!(", {dropped} unscored replaced"));
         }
-        Ok(Outcome::Done(text))
+        Ok(text)
     }
 
     pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -467,19 +462,6 @@ impl AuditsView {
     }
 }
 
-impl AuditsView {
-    fn reply(outcome: Outcome, cx: &mut super::screen::Cx) -> super::screen::Reply {
-        match outcome {
-            Outcome::Stay => super::screen::Reply::Stay,
-            Outcome::Done(text) => {
-                cx.done(text);
-                super::screen::Reply::Stay
-            }
-            Outcome::Back => super::screen::Reply::Pop,
-        }
-    }
-}
-
 impl super::screen::Screen for AuditsView {
     fn context(&self) -> Context {
         AuditsView::context(self)
@@ -498,11 +480,7 @@ impl super::screen::Screen for AuditsView {
         action: Action,
         cx: &mut super::screen::Cx,
     ) -> Result<super::screen::Reply> {
-        if action == Action::Quit {
-            return Ok(super::screen::Reply::Quit);
-        }
-        let outcome = self.action(action, cx.store, cx.clock.now())?;
-        Ok(AuditsView::reply(outcome, cx))
+        self.action(action, cx)
     }
 
     /// The scoring form reads its own keys.
@@ -522,8 +500,7 @@ impl super::screen::Screen for AuditsView {
         if ctrl && key.code == KeyCode::Char('c') {
             return Ok(super::screen::Reply::Quit);
         }
-        let outcome = self.key(key, cx.store, cx.clock.now())?;
-        Ok(AuditsView::reply(outcome, cx))
+        self.key(key, cx)
     }
 
     fn on_paste(&mut self, text: &str, cx: &mut super::screen::Cx) -> Result<bool> {

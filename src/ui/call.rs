@@ -15,8 +15,9 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::call_start::StartView;
-use super::keymap::{Action, Context};
+use super::keymap::{self, Action, Context};
 use super::note_editor::{self, Edit};
+use super::screen::{Cx, Reply};
 use super::theme::Theme;
 use crate::config::Config;
 use crate::domain::Clock;
@@ -31,17 +32,6 @@ use crate::store::Store;
 use crate::store::account::{self, AccountDetail};
 use crate::store::call::{self, NewCall, SavedCall, StepRecord};
 use crate::store::summary::AsOf;
-
-/// What the app does after a key on one of these screens.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    Stay,
-    /// Back to the screen the flow came from, with an optional message.
-    Leave(Option<String>),
-    /// The call is over and its tags picked: the wrap-up form takes over.
-    WrapUp(super::wrapup::CallPrefill),
-    Quit,
-}
 
 /// Every screen of the call flow.
 pub enum CallFlow {
@@ -126,41 +116,31 @@ impl CallFlow {
         }
     }
 
-    pub fn text_key(
-        &mut self,
-        key: KeyEvent,
-        store: &mut Store,
-        clock: &dyn Clock,
-    ) -> Result<Outcome> {
+    pub fn text_key(&mut self, key: KeyEvent, store: &mut Store, clock: &dyn Clock) -> Result<()> {
         match self {
             CallFlow::Live(v) => {
-                let out = v.text_key(key, store, clock)?;
-                v.checkpoint(store)?;
-                Ok(out)
+                v.text_key(key, store, clock)?;
+                v.checkpoint(store)
             }
-            _ => Ok(Outcome::Stay),
+            _ => Ok(()),
         }
     }
 
-    pub fn action(
-        &mut self,
-        action: Action,
-        store: &mut Store,
-        clock: &dyn Clock,
-        config: &Config,
-    ) -> Result<Outcome> {
+    pub fn action(&mut self, action: Action, cx: &mut Cx) -> Result<Reply> {
+        let (store, clock, config) = (&mut *cx.store, cx.clock, cx.config);
         match self {
             CallFlow::Resume(saved) => match action {
                 Action::CallBegin | Action::Open => {
                     let view = CallView::resume(store, clock, saved, config)?;
                     *self = CallFlow::Live(Box::new(view));
-                    Ok(Outcome::Stay)
+                    Ok(Reply::Stay)
                 }
-                Action::Back => Ok(Outcome::Leave(Some(
-                    "The interrupted call stays saved; it is offered again next time".into(),
-                ))),
-                Action::Quit => Ok(Outcome::Quit),
-                _ => Ok(Outcome::Stay),
+                Action::Back => {
+                    cx.done("The interrupted call stays saved; it is offered again next time");
+                    Ok(Reply::PopRead(1))
+                }
+                Action::Quit => Ok(Reply::Quit),
+                _ => Ok(Reply::Stay),
             },
             CallFlow::Start(start) => match action {
                 Action::CallBegin => {
@@ -175,21 +155,21 @@ impl CallFlow {
                     )?;
                     let _ = account_id;
                     *self = CallFlow::Live(Box::new(view));
-                    Ok(Outcome::Stay)
+                    Ok(Reply::Stay)
                 }
-                Action::Back => Ok(Outcome::Leave(None)),
-                Action::Quit => Ok(Outcome::Quit),
+                Action::Back => Ok(Reply::PopRead(1)),
+                Action::Quit => Ok(Reply::Quit),
                 other => {
                     start.action(other);
-                    Ok(Outcome::Stay)
+                    Ok(Reply::Stay)
                 }
             },
             CallFlow::Live(v) => {
-                let out = v.action(action, store, clock)?;
-                if out == Outcome::Stay {
-                    v.checkpoint(store)?;
+                let reply = v.action(action, cx)?;
+                if matches!(reply, Reply::Stay) {
+                    v.checkpoint(cx.store)?;
                 }
-                Ok(out)
+                Ok(reply)
             }
         }
     }
@@ -623,45 +603,21 @@ impl CallView {
         Ok(())
     }
 
+    /// The status bar's keys for what has focus, from the keymap's tables.
     fn hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
-        match self.focus {
-            Focus::None if self.confirm_quit => Some(vec![
-                ("q", "quit (the call stays saved)"),
-                ("any key", "stay"),
-            ]),
-            Focus::None if self.checklist.phase() == Phase::Ended => Some(vec![
-                ("r/y/g", "sentiment"),
-                ("i", "intervention"),
-                ("f/F", "follow-up"),
-                ("Enter", "save tags"),
-                ("a", "note"),
-                ("?", "help"),
-            ]),
-            Focus::None => None,
-            Focus::Note { .. } if self.save_error.is_some() => Some(vec![
-                ("type", "note (NOT SAVED yet: kept here, retrying)"),
-                ("Enter", "new line"),
-                ("Esc", "done"),
-            ]),
-            Focus::Note { .. } => Some(vec![
-                ("type", "note, saved as you type"),
-                ("Enter", "new line"),
-                ("Esc", "done"),
-            ]),
-            Focus::Skip(_) => Some(vec![
-                ("type", "why skip"),
-                ("Enter", "skip"),
-                ("Esc", "cancel"),
-            ]),
-            Focus::FollowupDate(_) => Some(vec![
-                ("type", "YYYY-MM-DD or +days"),
-                ("Enter", "set"),
-                ("Esc", "cancel"),
-            ]),
-        }
+        let table = match self.focus {
+            Focus::None if self.confirm_quit => keymap::CALL_CONFIRM_QUIT,
+            Focus::None if self.checklist.phase() == Phase::Ended => keymap::CALL_ENDED,
+            Focus::None => return None,
+            Focus::Note { .. } if self.save_error.is_some() => keymap::CALL_NOTE_UNSAVED,
+            Focus::Note { .. } => keymap::CALL_NOTE,
+            Focus::Skip(_) => keymap::CALL_SKIP,
+            Focus::FollowupDate(_) => keymap::CALL_FOLLOWUP_DATE,
+        };
+        Some(table.to_vec())
     }
 
-    fn text_key(&mut self, key: KeyEvent, store: &mut Store, clock: &dyn Clock) -> Result<Outcome> {
+    fn text_key(&mut self, key: KeyEvent, store: &mut Store, clock: &dyn Clock) -> Result<()> {
         self.now = clock.now();
         match &mut self.focus {
             Focus::None => {}
@@ -670,7 +626,7 @@ impl CallView {
                 let text = &mut self.notes[i];
                 if key.code == KeyCode::Esc {
                     self.focus = Focus::None;
-                    return Ok(Outcome::Stay);
+                    return Ok(());
                 }
                 // Tab indents here: the note is the only field while it is open.
                 let key = if key.code == KeyCode::Tab {
@@ -682,7 +638,7 @@ impl CallView {
                     && !key.modifiers.contains(KeyModifiers::CONTROL);
                 if types && !super::field::fits_one_more(text, limits::NOTES) {
                     self.notice = Some(super::field::full(limits::NOTES));
-                    return Ok(Outcome::Stay);
+                    return Ok(());
                 }
                 if note_editor::edit(text, cursor, key) == Edit::Changed {
                     self.note_changed(store);
@@ -729,7 +685,7 @@ impl CallView {
                 }
             },
         }
-        Ok(Outcome::Stay)
+        Ok(())
     }
 
     /// After the step changed: record it, reset the prompt.
@@ -739,7 +695,8 @@ impl CallView {
         self.refresh_prompt(store)
     }
 
-    fn action(&mut self, action: Action, store: &mut Store, clock: &dyn Clock) -> Result<Outcome> {
+    fn action(&mut self, action: Action, cx: &mut Cx) -> Result<Reply> {
+        let (store, clock) = (&mut *cx.store, cx.clock);
         self.now = clock.now();
         self.today = clock.today();
         // Notes typed in the same burst are written before the call moves on.
@@ -751,7 +708,7 @@ impl CallView {
                 self.notice = Some(
                     "The note is not saved yet, so the call stays open: free some disk space; it retries every few seconds".into(),
                 );
-                return Ok(Outcome::Stay);
+                return Ok(Reply::Stay);
             }
         }
         // The quit question: q again quits; any other key answers "stay" and still does
@@ -759,10 +716,10 @@ impl CallView {
         if std::mem::take(&mut self.confirm_quit) {
             if action == Action::Quit {
                 self.pause_quietly(store)?;
-                return Ok(Outcome::Quit);
+                return Ok(Reply::Quit);
             }
             if action == Action::Back {
-                return Ok(Outcome::Stay);
+                return Ok(Reply::Stay);
             }
         }
         self.notice = None;
@@ -854,7 +811,12 @@ impl CallView {
                     .and_then(|d| self.today.checked_add_days(chrono::Days::new(d as u64)));
             }
             Action::FollowupType => self.focus = Focus::FollowupDate(Input::default()),
-            Action::CallSave => return self.save_tags(store, clock),
+            Action::CallSave => {
+                return match self.save_tags(store)? {
+                    Some(prefill) => super::wrapup::WrapUp::after_call(&prefill, cx),
+                    None => Ok(Reply::Stay),
+                };
+            }
             _ => {}
         }
         if matches!(
@@ -863,7 +825,7 @@ impl CallView {
         ) {
             self.save_draft(store)?;
         }
-        Ok(Outcome::Stay)
+        Ok(Reply::Stay)
     }
 
     fn save_draft(&mut self, store: &mut Store) -> Result<()> {
@@ -886,14 +848,15 @@ impl CallView {
         self.save_progress(store)
     }
 
-    fn save_tags(&mut self, store: &mut Store, clock: &dyn Clock) -> Result<Outcome> {
+    /// Saves the tags at step 5; what the wrap-up starts from (None: not yet, says why).
+    fn save_tags(&mut self, store: &mut Store) -> Result<Option<super::wrapup::CallPrefill>> {
         if self.current() != Step::Document {
             self.notice = Some("Tags are saved on step 5 (x ends the call and goes there)".into());
-            return Ok(Outcome::Stay);
+            return Ok(None);
         }
         let Some(sentiment) = self.tags.sentiment else {
             self.notice = Some("Choose the sentiment first: r Red, y Yellow, g Green".into());
-            return Ok(Outcome::Stay);
+            return Ok(None);
         };
         if self.checklist.phase() != Phase::Ended {
             let _ = self.checklist.end(self.now);
@@ -906,9 +869,8 @@ impl CallView {
             .unwrap_or("")
             .trim()
             .to_string();
-        let _ = clock;
         self.save_draft(store)?;
-        Ok(Outcome::WrapUp(super::wrapup::CallPrefill {
+        Ok(Some(super::wrapup::CallPrefill {
             touch_id: self.touch_id,
             sentiment: Some(sentiment),
             intervention: self.tags.intervention,
@@ -1352,24 +1314,6 @@ pub fn parse_followup(s: &str, today: NaiveDate) -> Option<NaiveDate> {
     (d >= today).then_some(d)
 }
 
-impl CallFlow {
-    /// What the app does after a key of the call flow.
-    fn reply(outcome: Outcome, cx: &mut super::screen::Cx) -> Result<super::screen::Reply> {
-        use super::screen::Reply;
-        Ok(match outcome {
-            Outcome::Stay => Reply::Stay,
-            Outcome::WrapUp(prefill) => super::wrapup::WrapUp::after_call(&prefill, cx)?,
-            Outcome::Quit => Reply::Quit,
-            Outcome::Leave(message) => {
-                if let Some(text) = message {
-                    cx.done(text);
-                }
-                Reply::PopRead(1)
-            }
-        })
-    }
-}
-
 impl super::screen::Screen for CallFlow {
     fn context(&self) -> Context {
         CallFlow::context(self)
@@ -1392,8 +1336,7 @@ impl super::screen::Screen for CallFlow {
         action: Action,
         cx: &mut super::screen::Cx,
     ) -> Result<super::screen::Reply> {
-        let outcome = self.action(action, cx.store, cx.clock, cx.config)?;
-        CallFlow::reply(outcome, cx)
+        self.action(action, cx)
     }
 
     fn text_focus(&self) -> bool {
@@ -1405,8 +1348,8 @@ impl super::screen::Screen for CallFlow {
         key: KeyEvent,
         cx: &mut super::screen::Cx,
     ) -> Result<super::screen::Reply> {
-        let outcome = self.text_key(key, cx.store, cx.clock)?;
-        CallFlow::reply(outcome, cx)
+        self.text_key(key, cx.store, cx.clock)?;
+        Ok(super::screen::Reply::Stay)
     }
 
     fn on_paste(&mut self, text: &str, cx: &mut super::screen::Cx) -> Result<bool> {

@@ -1019,6 +1019,36 @@ pub const AUDIT_SCORES: &[Hint] = &[
     ("Esc", "back"),
 ];
 
+/// The live call's fields: the step's note (and the same while its write is retried),
+/// a skip's reason, a typed follow-up date.
+pub const CALL_NOTE: &[Hint] = &[
+    ("type", "note, saved as you type"),
+    ("Enter", "new line"),
+    ("Esc", "done"),
+];
+pub const CALL_NOTE_UNSAVED: &[Hint] = &[
+    ("type", "note (NOT SAVED yet: kept here, retrying)"),
+    ("Enter", "new line"),
+    ("Esc", "done"),
+];
+pub const CALL_SKIP: &[Hint] = &[("type", "why skip"), ("Enter", "skip"), ("Esc", "cancel")];
+pub const CALL_FOLLOWUP_DATE: &[Hint] = &[
+    ("type", "YYYY-MM-DD or +days"),
+    ("Enter", "set"),
+    ("Esc", "cancel"),
+];
+
+/// The call's "quit?" question, and the ended call waiting for its tags.
+pub const CALL_CONFIRM_QUIT: &[Hint] = &[("q", "quit (the call stays saved)"), ("any key", "stay")];
+pub const CALL_ENDED: &[Hint] = &[
+    ("r/y/g", "sentiment"),
+    ("i", "intervention"),
+    ("f/F", "follow-up"),
+    ("Enter", "save tags"),
+    ("a", "note"),
+    ("?", "help"),
+];
+
 /// The retrospective form, on its prompt list and on its text fields.
 pub const RETRO_PROMPTS: &[Hint] = &[
     ("j/k", "move"),

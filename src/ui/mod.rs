@@ -1,9 +1,12 @@
 //! The terminal workstation: the event loop, the terminal's safety, background work.
 
 pub mod account;
+// Measurements for the workstation benchmark; not in a normal build.
 pub mod app;
 pub mod audit_form;
 pub mod audits;
+#[cfg(feature = "bench-probe")]
+mod bench_probe;
 pub mod call;
 pub mod call_start;
 pub mod counter;
@@ -32,7 +35,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{self, Sender};
 use std::thread;
-use std::time::Instant;
 
 use crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste};
 
@@ -125,10 +127,12 @@ fn event_loop(
     app: &mut App,
     rx: &mpsc::Receiver<Wake>,
 ) -> Result<()> {
-    let mut bench = BenchProbe::from_env();
+    #[cfg(feature = "bench-probe")]
+    let mut bench = bench_probe::BenchProbe::from_env();
     terminal
         .draw(|frame| app.draw(frame))
         .map_err(Error::Terminal)?;
+    #[cfg(feature = "bench-probe")]
     if bench.exit_after_first_frame {
         bench.first_frame_done();
         return Ok(());
@@ -150,7 +154,9 @@ fn event_loop(
             },
             None => rx.recv(),
         };
-        let started = Instant::now();
+        #[cfg(feature = "bench-probe")]
+        let started = std::time::Instant::now();
+        #[cfg(feature = "bench-probe")]
         let mut is_key = false;
         let mut stop = false;
         // Everything that is already waiting is handled before the one draw: a long paste
@@ -159,7 +165,10 @@ fn event_loop(
         app.begin_burst();
         let mut next = Some(wake);
         while let Some(wake) = next.take() {
-            is_key |= matches!(wake, Ok(Wake::Terminal(event::Event::Key(_))));
+            #[cfg(feature = "bench-probe")]
+            {
+                is_key |= matches!(wake, Ok(Wake::Terminal(event::Event::Key(_))));
+            }
             match wake {
                 Ok(Wake::Terminal(ev)) => app.handle_event(&ev),
                 Ok(Wake::RiskRefreshed) => app.data_changed(),
@@ -178,66 +187,14 @@ fn event_loop(
         terminal
             .draw(|frame| app.draw(frame))
             .map_err(Error::Terminal)?;
+        #[cfg(feature = "bench-probe")]
         if is_key {
             bench.key_to_frame.push(started.elapsed());
         }
     }
+    #[cfg(feature = "bench-probe")]
     bench.finish();
     Ok(())
-}
-
-/// Measurements for `benches/workstation.rs`, switched on by environment variables
-/// only the benchmark sets; the workstation behaves the same either way.
-#[derive(Default)]
-struct BenchProbe {
-    exit_after_first_frame: bool,
-    out: Option<PathBuf>,
-    key_to_frame: Vec<std::time::Duration>,
-}
-
-impl BenchProbe {
-    fn from_env() -> BenchProbe {
-        BenchProbe {
-            exit_after_first_frame: std::env::var_os("ATTUNED_BENCH_FIRST_FRAME").is_some(),
-            out: std::env::var_os("ATTUNED_BENCH_OUT").map(PathBuf::from),
-            key_to_frame: Vec::new(),
-        }
-    }
-
-    /// Writes the time since the benchmark's stamp taken just before exec.
-    fn first_frame_done(&self) {
-        let t0: Option<u128> = std::env::var("ATTUNED_BENCH_T0")
-            .ok()
-            .and_then(|v| v.parse().ok());
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default();
-        if let (Some(out), Some(t0)) = (&self.out, t0) {
-            let _ = std::fs::write(
-                out,
-                format!("first_frame_us {}\n", now.saturating_sub(t0) / 1000),
-            );
-        }
-    }
-
-    /// Writes one line per keystroke (microseconds) and the peak resident memory.
-    fn finish(&self) {
-        let Some(out) = &self.out else { return };
-        let peak_kb = std::fs::read_to_string("/proc/self/status")
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("VmHWM:"))
-                    .and_then(|l| l.split_whitespace().nth(1).map(str::to_string))
-            })
-            .unwrap_or_default();
-        let mut text = format!("peak_rss_kb {peak_kb}\n");
-        for d in &self.key_to_frame {
-            text.push_str(&format!("key_us {}\n", d.as_micros()));
-        }
-        let _ = std::fs::write(out, text);
-    }
 }
 
 /// Reads the terminal on its own thread and queues every event at once; the loop takes

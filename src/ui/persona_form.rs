@@ -11,11 +11,15 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::field;
+use super::screen::FormKey;
 use super::theme::Theme;
 use crate::domain::limits::{self, Limit};
 use crate::domain::model::{Role, Sentiment, Strength};
 use crate::domain::roles;
+use crate::error::Result;
+use crate::store::Store;
 use crate::store::persona::{PersonaFields, PersonaRecord, validate};
+use crate::store::summary::AsOf;
 
 pub enum FieldKind {
     Text(Input),
@@ -25,14 +29,6 @@ pub enum FieldKind {
 pub struct Field {
     pub label: &'static str,
     pub kind: FieldKind,
-}
-
-/// What a key did to the form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FormKey {
-    Stay,
-    Cancel,
-    Submit,
 }
 
 pub struct PersonaForm {
@@ -187,6 +183,17 @@ impl PersonaForm {
 
     pub fn reason(&self) -> Option<String> {
         self.text_of(WHY)
+    }
+
+    /// Writes the form (a new persona on `account_id`, or the edit); the persona's id.
+    pub fn save(&self, store: &mut Store, account_id: i64, at: &AsOf) -> Result<i64> {
+        let values = self.values();
+        match self.persona_id {
+            Some(id) => store
+                .edit_persona(id, &values, self.reason().as_deref(), at)
+                .map(|()| id),
+            None => store.add_persona(account_id, &values, at),
+        }
     }
 
     /// A paste into the focused text field; false when a choice has focus.

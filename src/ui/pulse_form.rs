@@ -12,11 +12,14 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use tui_input::Input;
 
 use super::field;
-use super::persona_form::FormKey;
+use super::screen::FormKey;
 use super::theme::Theme;
 use crate::domain::criteria::Criteria;
 use crate::domain::limits;
 use crate::domain::model::Pulse;
+use crate::error::Result;
+use crate::store::Store;
+use crate::store::summary::AsOf;
 
 pub struct PulseForm {
     pub pulse: Pulse,
@@ -60,6 +63,13 @@ impl PulseForm {
     /// The reason as it is saved: None when nothing was typed.
     pub fn reason(&self) -> Option<String> {
         Some(self.reason.value().trim().to_string()).filter(|r| !r.is_empty())
+    }
+
+    /// Writes the chosen sentiment and its reason on `account_id`.
+    pub fn save(&self, store: &mut Store, account_id: i64, at: &AsOf) -> Result<()> {
+        store
+            .set_account_pulse(account_id, self.pulse, self.reason().as_deref(), at)
+            .map(|_| ())
     }
 
     /// Why the form cannot be saved as it stands.

@@ -110,6 +110,24 @@ pub enum Reply {
     Quit,
 }
 
+/// What a key did in a form: the persona and sentiment forms the account workspace
+/// holds, the score form of the audits, the wrap-up's fields. Not a `Reply`: a form does
+/// not know what the screen holding it does next (save and read again, open the next
+/// touch, close the form and stay), so it says only what happened and the screen answers
+/// with its `Reply`. Every form writes through its own `save` (the store's API).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormKey {
+    Stay,
+    /// Esc: the form closes.
+    Cancel,
+    /// Enter on a valid form: the screen calls the form's `save`.
+    Submit,
+    /// A form that writes each change did; a confirmation for the status bar if any.
+    Saved(Option<String>),
+    /// The score form: the next (+1) or previous (-1) audited touch.
+    Move(i64),
+}
+
 /// The screens opened by name: a screen asks for one without knowing how it is built, so
 /// no screen imports another.
 pub enum Open {

@@ -16,6 +16,7 @@ use tui_input::backend::crossterm::EventHandler;
 
 use super::field;
 use super::note_editor::{self, Edit};
+use super::screen::FormKey;
 use super::theme::Theme;
 use crate::domain::limits::{self, Limit};
 use crate::domain::model::{Intervention, Pulse, Sentiment, Strength, TouchKind};
@@ -41,14 +42,6 @@ pub enum Mode {
     Call(i64),
     Log,
     Correct(i64),
-}
-
-/// What a key did to the form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FormKey {
-    Stay,
-    Cancel,
-    Submit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -935,7 +928,6 @@ impl super::screen::Screen for WrapUp {
             return Ok(Reply::Help);
         }
         match self.key(key) {
-            FormKey::Stay => self.dirty = true,
             FormKey::Cancel => {
                 if let Err(e) = tagging::discard_draft(cx.store) {
                     cx.problem(e.to_string());
@@ -944,6 +936,8 @@ impl super::screen::Screen for WrapUp {
                 return Ok(Reply::Pop);
             }
             FormKey::Submit => return self.submit(cx),
+            // Typed or chosen: written once the burst of keys is over (`flush`).
+            FormKey::Stay | FormKey::Saved(_) | FormKey::Move(_) => self.dirty = true,
         }
         Ok(Reply::Stay)
     }
