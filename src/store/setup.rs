@@ -26,7 +26,7 @@ pub struct SetupCounts {
     pub guessed_roles: i64,
     /// Accounts with a guessed role left.
     pub guessed_accounts: i64,
-    /// Accounts without a CSM sentiment or with an unrated key persona.
+    /// Accounts without a CSM sentiment or with a key persona never rated.
     pub to_triage: i64,
 }
 
@@ -53,7 +53,10 @@ const KEY_ROLES: &str = "('champion', 'economic_buyer', 'executive_sponsor')";
 /// sponsor, then by name; the first `TRIAGE_PERSONAS` of each account.
 fn ranked_key_personas() -> String {
     format!(
-        "SELECT id, account_id, strength, row_number() OVER (
+        "SELECT id, account_id, strength,
+             strength <> 'none' OR EXISTS (
+                 SELECT 1 FROM persona_changes c WHERE c.persona_id = personas.id) AS rated,
+             row_number() OVER (
              PARTITION BY account_id
              ORDER BY CASE role WHEN 'champion' THEN 0 WHEN 'economic_buyer' THEN 1 ELSE 2 END,
                       name, id) AS n
@@ -61,11 +64,13 @@ fn ranked_key_personas() -> String {
     )
 }
 
-/// Accounts the triage pass walks: no CSM sentiment, or a shown key persona unrated.
+/// Accounts the triage pass walks: no CSM sentiment, or a shown key persona unrated. A
+/// persona is rated once a CSM gave it a strength, None included (it then has a
+/// history); an import gives none.
 fn to_triage_where() -> String {
     format!(
         "a.{LIVE} AND (a.pulse IS NULL OR a.id IN (
-             SELECT account_id FROM ({}) WHERE n <= {TRIAGE_PERSONAS} AND strength = 'none'))",
+             SELECT account_id FROM ({}) WHERE n <= {TRIAGE_PERSONAS} AND NOT rated))",
         ranked_key_personas()
     )
 }
@@ -175,6 +180,8 @@ pub struct KeyPersona {
     pub role_guessed: bool,
     pub strength: Strength,
     pub sentiment: Sentiment,
+    /// A CSM gave it a strength (None included); an import gives none.
+    pub rated: bool,
 }
 
 /// What the triage pass shows of one account.
@@ -196,7 +203,7 @@ pub fn triage_card(conn: &Connection, account_id: i64) -> Result<TriageCard> {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )?;
     let sql = format!(
-        "SELECT p.id, p.name, p.title, p.role, p.role_guessed, p.strength, p.sentiment
+        "SELECT p.id, p.name, p.title, p.role, p.role_guessed, p.strength, p.sentiment, k.rated
          FROM ({}) k JOIN personas p ON p.id = k.id
          WHERE k.account_id = ?1 AND k.n <= {TRIAGE_PERSONAS} ORDER BY k.n",
         ranked_key_personas()
@@ -212,6 +219,7 @@ pub fn triage_card(conn: &Connection, account_id: i64) -> Result<TriageCard> {
                 role_guessed: r.get(4)?,
                 strength: super::parse_name(&r.get::<_, String>(5)?)?,
                 sentiment: super::parse_name(&r.get::<_, String>(6)?)?,
+                rated: r.get(7)?,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;

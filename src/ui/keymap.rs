@@ -1122,7 +1122,7 @@ const TRIAGE: [Binding; 13] = [
         &[Key::ch('r')],
         Action::TriagePulse(crate::domain::model::Pulse::Red),
         "CSM sentiment Red, with a reason (type it, Enter)",
-        Some("r/y"),
+        None,
     ),
     bind(
         &[Key::ch('1')],
@@ -1187,11 +1187,18 @@ const TRIAGE: [Binding; 13] = [
 ];
 
 /// The strength keys in one hint (the bindings above have none each).
-const TRIAGE_NUMBERS: [Binding; 1] = [hint_only(
-    "1-4",
-    Action::TriageStrength(crate::domain::model::Strength::Okay),
-    "strength",
-)];
+const TRIAGE_NUMBERS: [Binding; 2] = [
+    hint_only(
+        "r/y",
+        Action::TriagePulse(crate::domain::model::Pulse::Red),
+        "red/yellow",
+    ),
+    hint_only(
+        "1-4",
+        Action::TriageStrength(crate::domain::model::Strength::Okay),
+        "strength",
+    ),
+];
 
 /// The values table reads its own keys; these describe them for help.
 const VALUE_TABLE: [Binding; 5] = [

@@ -99,7 +99,9 @@ impl RoleReview {
             .enumerate()
             .map(|(i, r)| format!("{} {}", i + 1, r.label()))
             .collect();
-        lines.push(Line::styled(format!(" {}", keys.join(" · ")), theme.dim()));
+        for line in wrap(&keys, area.width.saturating_sub(3) as usize) {
+            lines.push(Line::styled(line, theme.dim()));
+        }
         if self.items.is_empty() {
             lines.push(Line::raw(""));
             lines.push(Line::raw(
@@ -146,6 +148,21 @@ impl RoleReview {
             area,
         );
     }
+}
+
+/// The role keys in lines of at most `width` columns, " · " between them.
+fn wrap(items: &[String], width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for item in items {
+        if !line.is_empty() && line.chars().count() + 3 + item.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        line.push_str(if line.is_empty() { " " } else { " · " });
+        line.push_str(item);
+    }
+    lines.push(line);
+    lines
 }
 
 impl Screen for RoleReview {

@@ -32,7 +32,7 @@ impl SetUpView {
     }
 
     /// Each item: done, its title, what is left, how to do it.
-    fn items(&self) -> [(bool, &'static str, String, &'static str); 3] {
+    fn items(&self) -> [(bool, &'static str, String, &'static [&'static str]); 3] {
         let c = &self.counts;
         let plural = |n: i64, one: &str, many: &str| {
             format!("{} {}", count(n), if n == 1 { one } else { many })
@@ -45,7 +45,10 @@ impl SetUpView {
                     "{} without a contract value or a renewal date",
                     plural(c.missing_value, "account", "accounts")
                 ),
-                "import them: attuned import opportunities.csv (Salesforce) or deals.csv (HubSpot); or type them in a table",
+                &[
+                    "import them: attuned import opportunities.csv (Salesforce)",
+                    "             or deals.csv (HubSpot); or type them in a table",
+                ],
             ),
             (
                 c.guessed_roles == 0,
@@ -55,7 +58,7 @@ impl SetUpView {
                     plural(c.guessed_roles, "role", "roles"),
                     plural(c.guessed_accounts, "account", "accounts")
                 ),
-                "the review pass: Enter confirms a guess, 1-9 change it",
+                &["the review pass: Enter confirms a guess, 1-9 change it"],
             ),
             (
                 c.to_triage == 0,
@@ -64,7 +67,7 @@ impl SetUpView {
                     "{} to triage",
                     plural(c.to_triage, "account", "accounts")
                 ),
-                "the triage pass: g, a digit per key persona, Enter: five keys an account",
+                &["the triage pass: g, a digit per key persona, Enter (five keys)"],
             ),
         ]
     }
@@ -97,8 +100,10 @@ impl SetUpView {
                 Line::styled(head, theme.header())
             });
             let left = if ticked { "done".to_string() } else { left };
-            lines.push(Line::raw(format!("         {left}")));
-            lines.push(Line::from(Span::styled(format!("         {how}"), theme.dim())));
+            lines.push(Line::raw(format!("       {left}")));
+            for how in how {
+                lines.push(Line::from(Span::styled(format!("       {how}"), theme.dim())));
+            }
             lines.push(Line::raw(""));
         }
         lines.push(Line::styled(

@@ -239,7 +239,7 @@ impl ValueTable {
             theme.title(),
         )];
         lines.push(Line::styled(
-            " Or import them: attuned import opportunities.csv (Salesforce) or deals.csv (HubSpot)",
+            " Or import them: attuned import opportunities.csv or deals.csv",
             theme.dim(),
         ));
         if let Some(e) = &self.error {
@@ -252,7 +252,7 @@ impl ValueTable {
             .clamp(8, 48);
         lines.push(Line::styled(
             format!(
-                "   {}  {}  {}",
+                "    {}  {}  {}",
                 pad("Account", name_w),
                 pad_left("Contract value", value_w),
                 pad("Renewal", date_w)
@@ -290,17 +290,13 @@ impl ValueTable {
         let theme = cx.theme;
         let on = i == self.row;
         let cell = |column: Column, shown: String, width: usize, right: bool| {
-            let editing = on && self.column == column;
-            let text = match (&self.edit, editing) {
-                (Some(input), true) => format!("{}▏", input.value()),
-                _ => shown,
+            let here = on && self.column == column;
+            let text = match (&self.edit, here) {
+                (Some(input), true) => pad(&format!("{}▏", input.value()), width),
+                _ if right => pad_left(&shown, width),
+                _ => pad(&shown, width),
             };
-            let text = if right && !editing {
-                pad_left(&text, width)
-            } else {
-                pad(&text, width)
-            };
-            if editing {
+            if here {
                 Span::styled(text, theme.selected())
             } else {
                 Span::raw(text)
@@ -315,7 +311,7 @@ impl ValueTable {
             .map_or_else(|| "—".to_string(), |d| d.format("%Y-%m-%d").to_string());
         Line::from(vec![
             Span::raw(if on { " ▶" } else { "  " }),
-            Span::raw(if complete(r) { "✓" } else { " " }),
+            Span::raw(if complete(r) { "✓ " } else { "  " }),
             Span::raw(pad(&r.name, name_w)),
             Span::raw("  "),
             cell(Column::Value, value, value_w, true),
