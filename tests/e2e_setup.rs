@@ -74,7 +74,13 @@ fn a_hubspot_book_is_imported_its_roles_reviewed_and_three_accounts_triaged() {
     tmux.wait_for("6 guesses left in 3 accounts");
     tmux.keys(&["1"]); // Globex: Hank, champion
     tmux.wait_for("5 guesses left");
-    for left in ["4 guesses", "3 guesses", "2 guesses", "1 guess ", "No guessed role left"] {
+    for left in [
+        "4 guesses",
+        "3 guesses",
+        "2 guesses",
+        "1 guess ",
+        "No guessed role left",
+    ] {
         tmux.keys(&["Enter"]);
         tmux.wait_for(left);
     }
@@ -137,7 +143,11 @@ fn a_hubspot_book_is_imported_its_roles_reviewed_and_three_accounts_triaged() {
         .collect();
     assert_eq!(
         pulses,
-        [("Acme Corp", "green"), ("Globex", "green"), ("Initech", "red")]
+        [
+            ("Acme Corp", "green"),
+            ("Globex", "green"),
+            ("Initech", "red")
+        ]
     );
     assert_eq!(
         one("SELECT reason FROM pulse_history WHERE pulse = 'red'"),

@@ -284,7 +284,9 @@ impl Store {
                 .prepare_cached(&sql)?
                 .execute(params![account_id, value])?;
             if changed == 0 {
-                return Err(Error::Invalid(format!("no live account with id {account_id}")));
+                return Err(Error::Invalid(format!(
+                    "no live account with id {account_id}"
+                )));
             }
             summary::refresh_account(tx.conn(), account_id, at)?;
             Ok(())

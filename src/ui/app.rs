@@ -525,7 +525,10 @@ impl App {
             format!("Keys on the {} screen", context.name()),
             self.theme.title(),
         )];
-        for b in keymap::bindings(context).into_iter().filter(|b| !b.keys.is_empty()) {
+        for b in keymap::bindings(context)
+            .into_iter()
+            .filter(|b| !b.keys.is_empty())
+        {
             let keys: Vec<String> = b.keys.iter().map(|k| k.label()).collect();
             lines.push(Line::from(vec![
                 Span::styled(format!(" {:<14}", keys.join(" / ")), self.theme.key()),

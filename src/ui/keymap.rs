@@ -1172,12 +1172,7 @@ const TRIAGE: [Binding; 13] = [
         "Previous key persona",
         None,
     ),
-    bind(
-        &[Key::ch('o')],
-        Action::Open,
-        "Open the account",
-        None,
-    ),
+    bind(&[Key::ch('o')], Action::Open, "Open the account", None),
     bind(
         &[Key::plain(KeyCode::Esc)],
         Action::Back,

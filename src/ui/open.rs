@@ -8,10 +8,10 @@ use super::followups::FollowupsView;
 use super::kpis::KpisView;
 use super::retro::RetroView;
 use super::role_review::RoleReview;
+use super::screen::{Cx, Open, Screen};
 use super::setup::SetUpView;
 use super::triage::Triage;
 use super::value_table::ValueTable;
-use super::screen::{Cx, Open, Screen};
 use super::wrapup::WrapUp;
 use crate::error::Result;
 

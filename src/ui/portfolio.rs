@@ -412,7 +412,10 @@ impl PortfolioView {
             theme.dim(),
         ));
         if let Some(left) = self.setup_left {
-            spans.push(Span::styled(format!("  set-up: {left} of 3 to do"), theme.warn()));
+            spans.push(Span::styled(
+                format!("  set-up: {left} of 3 to do"),
+                theme.warn(),
+            ));
             spans.push(Span::styled(" (b)", theme.key()));
         }
         Line::from(spans)

@@ -77,7 +77,10 @@ impl RoleReview {
             cx.done(format!("{}: {}", guess.name, role.label()));
         } else {
             // Changed meanwhile (the account workspace): that role is the CSM's.
-            cx.problem(format!("{}'s role was already set; left as it is", guess.name));
+            cx.problem(format!(
+                "{}'s role was already set; left as it is",
+                guess.name
+            ));
         }
         self.settled[self.selected] = Some(role);
         self.recount(cx.store)?;

@@ -63,10 +63,7 @@ impl SetUpView {
             (
                 c.to_triage == 0,
                 "A first R/Y/G and key persona strength",
-                format!(
-                    "{} to triage",
-                    plural(c.to_triage, "account", "accounts")
-                ),
+                format!("{} to triage", plural(c.to_triage, "account", "accounts")),
                 &["the triage pass: g, a digit per key persona, Enter (five keys)"],
             ),
         ]
@@ -102,7 +99,10 @@ impl SetUpView {
             let left = if ticked { "done".to_string() } else { left };
             lines.push(Line::raw(format!("       {left}")));
             for how in how {
-                lines.push(Line::from(Span::styled(format!("       {how}"), theme.dim())));
+                lines.push(Line::from(Span::styled(
+                    format!("       {how}"),
+                    theme.dim(),
+                )));
             }
             lines.push(Line::raw(""));
         }

@@ -213,7 +213,14 @@ impl Triage {
                 if on { "▶" } else { " " },
                 pad(&p.name, name_w),
                 pad(&roles::shown(p.role, p.role_guessed), role_w),
-                pad(if p.rated { p.strength.label() } else { "not rated" }, 9),
+                pad(
+                    if p.rated {
+                        p.strength.label()
+                    } else {
+                        "not rated"
+                    },
+                    9
+                ),
                 p.title.as_deref().unwrap_or(""),
             );
             lines.push(if on {

@@ -265,7 +265,9 @@ impl ValueTable {
             ));
         }
         let header_lines = lines.len();
-        let body = (area.height as usize).saturating_sub(2 + header_lines).max(1);
+        let body = (area.height as usize)
+            .saturating_sub(2 + header_lines)
+            .max(1);
         let first = self.row.saturating_sub(body.saturating_sub(1));
         for (i, r) in self.rows.iter().enumerate().skip(first).take(body) {
             lines.push(self.row_line(i, r, (name_w, value_w, date_w), cx));
