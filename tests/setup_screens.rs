@@ -352,3 +352,37 @@ fn a_key_persona_rated_none_is_rated_and_its_account_leaves_the_triage() {
     let text = shown(&app, 80, 24);
     assert!(!text.contains("not rated"), "{text}");
 }
+
+#[test]
+fn triage_shows_three_key_personas_at_most_the_champion_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&imported(dir.path())).unwrap();
+    let conn = store.conn();
+    // Initech gets a fourth key persona: Peter, the champion.
+    conn.execute(
+        "UPDATE personas SET role = 'champion', role_guessed = 0 WHERE name = 'Peter Gibbons'",
+        [],
+    )
+    .unwrap();
+    let initech: i64 = conn
+        .query_row("SELECT id FROM accounts WHERE name = 'Initech'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let card = setup::triage_card(conn, initech).unwrap();
+    let names: Vec<&str> = card.personas.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["Peter Gibbons", "Bill Lumbergh", "Carl Stone"]);
+    // Ann, the fourth, is not asked for: rating the three shown clears the account.
+    let at = attuned::store::summary::AsOf::new(&common::clock());
+    let mut store = store;
+    store
+        .set_account_pulse(initech, attuned::domain::model::Pulse::Green, None, &at)
+        .unwrap();
+    for p in &card.personas {
+        store
+            .change_persona_tie(p.id, Strength::Weak, p.sentiment, None, &at)
+            .unwrap();
+    }
+    let queue = setup::triage_queue(store.conn()).unwrap();
+    assert!(!queue.contains(&initech), "{queue:?}");
+}
