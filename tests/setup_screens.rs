@@ -326,14 +326,19 @@ fn a_read_only_book_refuses_every_set_up_edit_and_changes_nothing() {
     let mut app = open(store, 80, 24);
     press(&mut app, "b2");
     key(&mut app, KeyCode::Enter);
-    assert!(shown(&app, 80, 24).contains("read-only"));
+    assert!(shown(&app, 80, 24).contains("is open read-only"));
     key(&mut app, KeyCode::Esc);
     press(&mut app, "3g");
-    assert!(shown(&app, 80, 24).contains("read-only"));
+    assert!(shown(&app, 80, 24).contains("is open read-only"));
     key(&mut app, KeyCode::Esc);
     press(&mut app, "1");
-    press(&mut app, "85k");
-    assert!(shown(&app, 80, 24).contains("read-only"));
+    press(&mut app, "8");
+    assert!(shown(&app, 80, 24).contains("is open read-only"));
+    // Enter on a cell, and a paste, are refused the same way.
+    key(&mut app, KeyCode::Enter);
+    assert!(shown(&app, 80, 24).contains("is open read-only"));
+    app.paste("85k");
+    assert!(shown(&app, 80, 24).contains("is open read-only"));
     assert_eq!(counts(&app).guessed_roles, 7);
     assert_eq!(account(&app, "Globex"), (0, None, None));
 }
@@ -385,4 +390,26 @@ fn triage_shows_three_key_personas_at_most_the_champion_first() {
     }
     let queue = setup::triage_queue(store.conn()).unwrap();
     assert!(!queue.contains(&initech), "{queue:?}");
+}
+
+#[test]
+fn a_team_file_refuses_the_set_up_edits_of_its_csms_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&imported(dir.path())).unwrap();
+    store
+        .write(|tx| tx.set_meta(attuned::store::merge::TEAM_KEY, "2026-11-20"))
+        .unwrap();
+    let mut app = open(store, 80, 24);
+    press(&mut app, "b1");
+    press(&mut app, "8");
+    assert!(shown(&app, 80, 24).contains("change only by merging"));
+    key(&mut app, KeyCode::Esc);
+    press(&mut app, "2");
+    key(&mut app, KeyCode::Enter);
+    assert!(shown(&app, 80, 24).contains("change only by merging"));
+    key(&mut app, KeyCode::Esc);
+    press(&mut app, "3g");
+    assert!(shown(&app, 80, 24).contains("change only by merging"));
+    assert_eq!(counts(&app).guessed_roles, 7);
+    assert_eq!(account(&app, "Globex"), (0, None, None));
 }

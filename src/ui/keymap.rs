@@ -1543,6 +1543,28 @@ mod tests {
     }
 
     #[test]
+    fn role_review_numbers_follow_the_roles_of_the_domain() {
+        use crate::domain::model::Role;
+        for (i, role) in Role::ALL.iter().enumerate() {
+            let digit = char::from_digit(i as u32 + 1, 10).unwrap();
+            assert_eq!(
+                resolve(&key(digit), Context::RoleReview),
+                Some(Action::RoleSet(*role))
+            );
+        }
+        // The hint-only lines bind no key and stay out of help and the palette.
+        assert!(
+            commands(Context::Triage)
+                .iter()
+                .all(|(name, _)| !name.is_empty())
+        );
+        assert_eq!(
+            resolve(&key('g'), Context::Triage).map(|a| a.edit().is_some()),
+            Some(true)
+        );
+    }
+
+    #[test]
     fn palette_offers_every_sort_column() {
         let commands = commands(Context::Portfolio);
         assert!(commands.iter().any(|(name, _)| name == "Sort by renewal"));
