@@ -413,3 +413,14 @@ fn a_team_file_refuses_the_set_up_edits_of_its_csms_records() {
     assert_eq!(counts(&app).guessed_roles, 7);
     assert_eq!(account(&app, "Globex"), (0, None, None));
 }
+
+#[test]
+fn the_count_left_stays_in_view_down_a_long_review() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = app(dir.path(), 80, 12);
+    press(&mut app, "b2");
+    press(&mut app, "G");
+    let text = shown(&app, 80, 12);
+    assert!(text.contains("7 guesses left in 3 accounts"), "{text}");
+    assert!(text.contains("▶  Ted Ng"), "{text}");
+}

@@ -3,7 +3,7 @@
 //! each key is saved at once, and the count left is always on screen.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
@@ -111,6 +111,15 @@ impl RoleReview {
                 " No role to review: guesses come from titles when contacts are imported.",
             ));
         }
+        // The count and the keys stay on top; only the list under them scrolls.
+        let block = Block::new().borders(Borders::ALL).title(" Role review ");
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let head_h = (lines.len() as u16).min(inner.height);
+        let [head, body] =
+            Layout::vertical([Constraint::Length(head_h), Constraint::Min(0)]).areas(inner);
+        frame.render_widget(Paragraph::new(lines), head);
+        let mut lines: Vec<Line> = Vec::new();
         let name_w = (area.width as usize / 4).clamp(8, 28);
         let title_w = (area.width as usize / 3).clamp(8, 40);
         let mut selected_line = 0;
@@ -142,13 +151,10 @@ impl RoleReview {
                 Line::from(Span::raw(text))
             });
         }
-        let inner_h = area.height.saturating_sub(2) as usize;
-        let scroll = selected_line.saturating_sub(inner_h.saturating_sub(2)) as u16;
+        let scroll = selected_line.saturating_sub((body.height as usize).saturating_sub(2));
         frame.render_widget(
-            Paragraph::new(lines)
-                .block(Block::new().borders(Borders::ALL).title(" Role review "))
-                .scroll((scroll, 0)),
-            area,
+            Paragraph::new(lines).scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)),
+            body,
         );
     }
 }
