@@ -26,6 +26,9 @@ fn filter_open_an_account_and_quit() {
         assert!(screen.contains(expected), "missing {expected}:\n{screen}");
     }
     tmux.keys(&["Escape"]);
+    // The account's status bar says "Enter open" too: wait for its title to go, so the
+    // `?` cannot follow the Escape closely enough to read as Alt-?.
+    wait_gone(&tmux, &format!("Portfolio › {name}"));
     tmux.wait_for("Enter open");
     tmux.keys(&["?"]);
     tmux.wait_for("Keys on the portfolio screen");

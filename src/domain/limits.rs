@@ -45,6 +45,11 @@ pub const OUTCOME: Limit = Limit {
     what: "outcome",
     max: 500,
 };
+/// A cell of the values table: an amount or a date, with room to spare.
+pub const CELL: Limit = Limit {
+    what: "cell",
+    max: 40,
+};
 /// Free notes (a persona's, a call step's, a touch's): room for a long call and a pasted
 /// transcript excerpt (a 50,000-character paste lands whole).
 pub const NOTES: Limit = Limit {

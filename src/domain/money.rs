@@ -37,6 +37,71 @@ pub fn grouped(n: u64) -> String {
     out
 }
 
+/// An amount as whole cents: `"$1,100.04 "`, `1.100,04`, `€ 950`, `1100`.
+pub fn parse(s: &str) -> Option<i64> {
+    let t: String = s
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, '$' | '€' | '£' | ' ' | '\u{a0}' | '\''))
+        .collect();
+    let t = t
+        .strip_suffix("USD")
+        .or_else(|| t.strip_suffix("EUR"))
+        .unwrap_or(&t);
+    if t.is_empty() {
+        return None;
+    }
+    let (neg, t) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t),
+    };
+    let last_dot = t.rfind('.');
+    let last_comma = t.rfind(',');
+    let decimal = match (last_dot, last_comma) {
+        (Some(d), Some(c)) => Some(d.max(c)),
+        (Some(d), None) => (t.matches('.').count() == 1).then_some(d),
+        (None, Some(c)) => (t.matches(',').count() == 1 && t.len() - c - 1 <= 2).then_some(c),
+        (None, None) => None,
+    };
+    let (whole, frac) = match decimal {
+        Some(i) => (&t[..i], &t[i + 1..]),
+        None => (t, ""),
+    };
+    let whole: String = whole.chars().filter(|c| *c != ',' && *c != '.').collect();
+    if whole.is_empty() && frac.is_empty() {
+        return None;
+    }
+    if !whole.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let units: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
+    let mut cents_str: String = frac.chars().take(3).collect();
+    while cents_str.len() < 3 {
+        cents_str.push('0');
+    }
+    // Round half up on the third decimal.
+    let milli: i64 = cents_str.parse().ok()?;
+    let cents = units.checked_mul(100)?.checked_add((milli + 5) / 10)?;
+    Some(if neg { -cents } else { cents })
+}
+
+/// An amount typed by a CSM, as whole cents: what `parse` reads, or a short form with
+/// `k` or `M` (`85k`, `1.2M`, `$950`). Never negative.
+pub fn parse_typed(s: &str) -> Option<i64> {
+    let t = s.trim();
+    let (number, scale) = match t.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&t[..i], 1_000),
+        Some((i, 'm' | 'M')) => (&t[..i], 1_000_000),
+        _ => (t, 1),
+    };
+    let cents = parse(number)?.checked_mul(scale)?;
+    (cents >= 0).then_some(cents)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,6 +119,22 @@ mod tests {
         for (cents, short, long) in table {
             assert_eq!(compact(cents), short);
             assert_eq!(full(cents), long);
+        }
+    }
+
+    #[test]
+    fn typed_amounts_take_short_forms() {
+        for (typed, cents) in [
+            ("85k", 8_500_000),
+            ("1.2M", 120_000_000),
+            ("$950", 95_000),
+            (" 120,000 ", 12_000_000),
+            ("1.100,50", 110_050),
+        ] {
+            assert_eq!(parse_typed(typed), Some(cents), "{typed}");
+        }
+        for bad in ["", "k", "-5", "abc", "12kk", "1e9"] {
+            assert_eq!(parse_typed(bad), None, "{bad}");
         }
     }
 }

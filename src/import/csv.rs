@@ -143,57 +143,8 @@ impl KindText for ::csv::Error {
     }
 }
 
-/// An amount as whole cents: `"$1,100.04 "`, `1.100,04`, `€ 950`, `1100`.
-pub fn parse_amount(s: &str) -> Option<i64> {
-    let t: String = s
-        .trim()
-        .chars()
-        .filter(|c| !matches!(c, '$' | '€' | '£' | ' ' | '\u{a0}' | '\''))
-        .collect();
-    let t = t
-        .strip_suffix("USD")
-        .or_else(|| t.strip_suffix("EUR"))
-        .unwrap_or(&t);
-    if t.is_empty() {
-        return None;
-    }
-    let (neg, t) = match t.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, t),
-    };
-    let last_dot = t.rfind('.');
-    let last_comma = t.rfind(',');
-    let decimal = match (last_dot, last_comma) {
-        (Some(d), Some(c)) => Some(d.max(c)),
-        (Some(d), None) => (t.matches('.').count() == 1).then_some(d),
-        (None, Some(c)) => (t.matches(',').count() == 1 && t.len() - c - 1 <= 2).then_some(c),
-        (None, None) => None,
-    };
-    let (whole, frac) = match decimal {
-        Some(i) => (&t[..i], &t[i + 1..]),
-        None => (t, ""),
-    };
-    let whole: String = whole.chars().filter(|c| *c != ',' && *c != '.').collect();
-    if whole.is_empty() && frac.is_empty() {
-        return None;
-    }
-    if !whole.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    let units: i64 = if whole.is_empty() {
-        0
-    } else {
-        whole.parse().ok()?
-    };
-    let mut cents_str: String = frac.chars().take(3).collect();
-    while cents_str.len() < 3 {
-        cents_str.push('0');
-    }
-    // Round half up on the third decimal.
-    let milli: i64 = cents_str.parse().ok()?;
-    let cents = units.checked_mul(100)?.checked_add((milli + 5) / 10)?;
-    Some(if neg { -cents } else { cents })
-}
+/// An amount as whole cents (the one parser, shared with the values table).
+pub use crate::domain::money::parse as parse_amount;
 
 /// A calendar day: `2017-03-01`, `2017-03-01 10:00:00`, `2017/03/01`, `03/01/2017` (US),
 /// `01.03.2017`.

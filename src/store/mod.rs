@@ -32,6 +32,7 @@ pub mod merge;
 pub mod persona;
 pub mod portfolio;
 pub mod schema;
+pub mod setup;
 pub mod summary;
 pub mod tagging;
 pub mod team;

@@ -503,7 +503,7 @@ impl App {
         }
         let pairs: Vec<(String, &str)> = keymap::bindings(self.context())
             .into_iter()
-            .filter_map(|b| b.hint.map(|h| (b.keys[0].label(), h)))
+            .filter_map(|b| b.hint.map(|h| (b.key_label(), h)))
             .collect();
         let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, h)| (k.as_str(), *h)).collect();
         self.hints(&refs)
@@ -525,7 +525,10 @@ impl App {
             format!("Keys on the {} screen", context.name()),
             self.theme.title(),
         )];
-        for b in keymap::bindings(context) {
+        for b in keymap::bindings(context)
+            .into_iter()
+            .filter(|b| !b.keys.is_empty())
+        {
             let keys: Vec<String> = b.keys.iter().map(|k| k.label()).collect();
             lines.push(Line::from(vec![
                 Span::styled(format!(" {:<14}", keys.join(" / ")), self.theme.key()),

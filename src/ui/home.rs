@@ -60,12 +60,26 @@ impl Home {
         } else {
             None
         };
-        Ok(Home {
+        let mut home = Home {
             portfolio,
             showing_team: team.is_some(),
             team,
             worked_on: None,
-        })
+        };
+        home.read_setup(store)?;
+        Ok(home)
+    }
+
+    /// What the set-up checklist has left, for the portfolio's hint. Counted only in a
+    /// book of a CSM's size, so a file of 100k accounts still opens at once (`b` opens
+    /// the checklist at any size).
+    fn read_setup(&mut self, store: &Store) -> Result<()> {
+        self.portfolio.setup_left = if self.portfolio.totals.accounts <= SETUP_HINT_MAX {
+            Some(crate::store::setup::items_left(store.conn())?).filter(|left| *left > 0)
+        } else {
+            None
+        };
+        Ok(())
     }
 
     /// New settings: the portfolio and team view read again with the new window.
@@ -86,6 +100,7 @@ impl Home {
     pub fn data_changed(&mut self, cx: &mut Cx, on_top: bool) -> Result<()> {
         self.sync_clock(cx);
         self.portfolio.refresh_in_place(cx.store)?;
+        self.read_setup(cx.store)?;
         if on_top && self.showing_team {
             self.reload_team(cx)?;
         }
@@ -180,6 +195,9 @@ impl Home {
         let back_to_team = action == Action::ClearFilters
             && !self.portfolio.filtered()
             && self.portfolio.query.owners.is_some();
+        if action == Action::SetUp {
+            return Ok(Reply::Open(Open::SetUp));
+        }
         if action == Action::TeamView || back_to_team {
             self.open_team(cx)?;
             return Ok(Reply::Stay);
@@ -332,11 +350,17 @@ impl Screen for Home {
     fn on_resume(&mut self, cx: &mut Cx) -> Result<()> {
         self.sync_clock(cx);
         match self.worked_on {
-            Some(id) if !self.showing_team => self.portfolio.reselect(cx.store, id),
-            _ => self.portfolio.refresh_in_place(cx.store),
+            Some(id) if !self.showing_team => self.portfolio.reselect(cx.store, id)?,
+            _ => self.portfolio.refresh_in_place(cx.store)?,
         }
+        self.read_setup(cx.store)
     }
 }
+
+/// The largest book whose set-up is checked for the portfolio's hint: a finished book
+/// is read whole (about 6 ms at this size, 30 ms at 5,000 accounts, measured), and a
+/// CSM's own book is far smaller.
+const SETUP_HINT_MAX: i64 = 1_000;
 
 /// The help's key to the portfolio table (after the line about staleness).
 const LEGEND: [&str; 4] = [

@@ -52,6 +52,14 @@ contexts! {
     AuditScore,
     /// Coaching KPIs: tables and charts for everyone, a team or a CSM.
     Kpis,
+    /// The set-up checklist of a freshly imported book.
+    SetUp,
+    /// The guessed roles, one by one: confirm or change.
+    RoleReview,
+    /// Contract values and renewal dates typed in a table (the table takes its own keys).
+    ValueTable,
+    /// A first R/Y/G and key persona strengths, account by account.
+    Triage,
 }
 
 impl Context {
@@ -74,6 +82,10 @@ impl Context {
             Context::Audits => "audits",
             Context::AuditScore => "audit scoring",
             Context::Kpis => "coaching KPIs",
+            Context::SetUp => "set-up checklist",
+            Context::RoleReview => "role review",
+            Context::ValueTable => "values and renewals",
+            Context::Triage => "triage",
         }
     }
 }
@@ -153,6 +165,23 @@ pub enum Action {
     KpiScopePrev,
     KpiCharts,
     KpiTable,
+    /// The set-up checklist (from the portfolio), and its three passes.
+    SetUp,
+    SetUpValues,
+    SetUpRoles,
+    SetUpTriage,
+    /// The guessed role is right: it becomes the CSM's.
+    RoleConfirm,
+    /// The guessed role becomes this one.
+    RoleSet(crate::domain::model::Role),
+    /// The triaged account's CSM sentiment (Red and Yellow ask for a reason).
+    TriagePulse(crate::domain::model::Pulse),
+    /// The strength of the key persona under the cursor (the cursor then moves on).
+    TriageStrength(crate::domain::model::Strength),
+    TriageNext,
+    TriagePrev,
+    /// Values table: change the cell (it reads its own keys; this documents them).
+    EditCell,
 }
 
 /// What an edit changes: a CSM's records, or the team lead's audits.
@@ -187,6 +216,9 @@ impl Action {
                 ("follow-ups cannot change", Records)
             }
             Action::AuditSeed | Action::AuditDraw => ("no sample can be drawn", Audits),
+            Action::RoleConfirm | Action::RoleSet(_) => ("roles cannot change", Records),
+            Action::TriagePulse(_) => ("the CSM sentiment cannot be set", Records),
+            Action::TriageStrength(_) => ("a persona's strength cannot change", Records),
             _ => return None,
         })
     }
@@ -256,6 +288,19 @@ pub struct Binding {
     pub description: &'static str,
     /// A short word for the status bar; bindings without one are only in help.
     pub hint: Option<&'static str>,
+    /// What the status bar shows for the keys, when not the first key (`1-9`).
+    pub label: Option<&'static str>,
+}
+
+impl Binding {
+    /// The keys as the status bar shows them.
+    pub fn key_label(&self) -> String {
+        match (self.label, self.keys.first()) {
+            (Some(label), _) => label.to_string(),
+            (None, Some(key)) => key.label(),
+            (None, None) => String::new(),
+        }
+    }
 }
 
 const fn bind(
@@ -269,6 +314,19 @@ const fn bind(
         action,
         description,
         hint,
+        label: None,
+    }
+}
+
+/// Only a status-bar hint for a run of keys bound one by one (`1-9 role`): it binds no
+/// key and help leaves it out (the keys are listed one by one).
+const fn hint_only(label: &'static str, action: Action, hint: &'static str) -> Binding {
+    Binding {
+        keys: &[],
+        action,
+        description: "",
+        hint: Some(hint),
+        label: Some(label),
     }
 }
 
@@ -954,6 +1012,223 @@ const TEAM_OPEN: [Binding; 1] = [bind(
     None,
 )];
 
+/// Opening the set-up checklist from the portfolio.
+const SET_UP_OPEN: [Binding; 1] = [bind(
+    &[Key::ch('b')],
+    Action::SetUp,
+    "Set up the book: values and renewals, roles, a first R/Y/G",
+    None,
+)];
+
+const SET_UP: [Binding; 5] = [
+    bind(
+        &[Key::plain(KeyCode::Enter)],
+        Action::Open,
+        "Open the selected item",
+        Some("open"),
+    ),
+    bind(
+        &[Key::ch('1')],
+        Action::SetUpValues,
+        "Values and renewals: type them in a table",
+        Some("values"),
+    ),
+    bind(
+        &[Key::ch('2')],
+        Action::SetUpRoles,
+        "Roles: review the guesses made from titles",
+        Some("roles"),
+    ),
+    bind(
+        &[Key::ch('3')],
+        Action::SetUpTriage,
+        "Triage: a first R/Y/G and the key personas' strength",
+        Some("triage"),
+    ),
+    bind(
+        &[Key::plain(KeyCode::Esc)],
+        Action::Back,
+        "Back to the portfolio",
+        Some("back"),
+    ),
+];
+
+/// A role per number key, in the order of `Role::ALL`.
+macro_rules! role_keys {
+    ($($key:literal => $role:ident, $what:literal;)*) => {
+        [$(bind(
+            &[Key::ch($key)],
+            Action::RoleSet(crate::domain::model::Role::$role),
+            $what,
+            None,
+        ),)*]
+    };
+}
+
+const ROLE_KEYS: [Binding; 9] = role_keys! {
+    '1' => Champion, "Set the role: Champion";
+    '2' => EconomicBuyer, "Set the role: Economic buyer";
+    '3' => ExecutiveSponsor, "Set the role: Executive sponsor";
+    '4' => DecisionMaker, "Set the role: Decision maker";
+    '5' => TechnicalLead, "Set the role: Technical lead";
+    '6' => Admin, "Set the role: Admin";
+    '7' => EndUser, "Set the role: End user";
+    '8' => Detractor, "Set the role: Detractor";
+    '9' => Other, "Set the role: Other";
+};
+
+const ROLE_REVIEW: [Binding; 4] = [
+    bind(
+        &[Key::plain(KeyCode::Enter), Key::ch('y')],
+        Action::RoleConfirm,
+        "Confirm the guessed role (saved at once) and go to the next",
+        Some("confirm"),
+    ),
+    bind(
+        &[Key::ch('n')],
+        Action::Down,
+        "Skip: the next guess (this one stays a guess)",
+        Some("skip"),
+    ),
+    bind(&[Key::ch('p')], Action::Up, "The previous guess", None),
+    bind(
+        &[Key::plain(KeyCode::Esc)],
+        Action::Back,
+        "Back (every change is saved)",
+        Some("back"),
+    ),
+];
+
+const ROLE_NUMBERS: [Binding; 1] = [hint_only(
+    "1-9",
+    Action::RoleSet(crate::domain::model::Role::Other),
+    "role",
+)];
+
+const TRIAGE: [Binding; 13] = [
+    bind(
+        &[Key::ch('g')],
+        Action::TriagePulse(crate::domain::model::Pulse::Green),
+        "CSM sentiment Green (saved at once)",
+        Some("green"),
+    ),
+    bind(
+        &[Key::ch('y')],
+        Action::TriagePulse(crate::domain::model::Pulse::Yellow),
+        "CSM sentiment Yellow, with a reason (type it, Enter)",
+        None,
+    ),
+    bind(
+        &[Key::ch('r')],
+        Action::TriagePulse(crate::domain::model::Pulse::Red),
+        "CSM sentiment Red, with a reason (type it, Enter)",
+        None,
+    ),
+    bind(
+        &[Key::ch('1')],
+        Action::TriageStrength(crate::domain::model::Strength::None),
+        "Key persona's strength: None (then the next persona)",
+        None,
+    ),
+    bind(
+        &[Key::ch('2')],
+        Action::TriageStrength(crate::domain::model::Strength::Weak),
+        "Key persona's strength: Weak",
+        None,
+    ),
+    bind(
+        &[Key::ch('3')],
+        Action::TriageStrength(crate::domain::model::Strength::Okay),
+        "Key persona's strength: Okay",
+        None,
+    ),
+    bind(
+        &[Key::ch('4')],
+        Action::TriageStrength(crate::domain::model::Strength::VeryGood),
+        "Key persona's strength: Very good",
+        None,
+    ),
+    bind(
+        &[Key::plain(KeyCode::Enter), Key::ch('n')],
+        Action::TriageNext,
+        "Next account (everything is already saved)",
+        Some("next"),
+    ),
+    bind(
+        &[Key::ch('p')],
+        Action::TriagePrev,
+        "Previous account",
+        None,
+    ),
+    bind(
+        &[Key::ch('j'), Key::plain(KeyCode::Down)],
+        Action::Down,
+        "Next key persona",
+        None,
+    ),
+    bind(
+        &[Key::ch('k'), Key::plain(KeyCode::Up)],
+        Action::Up,
+        "Previous key persona",
+        None,
+    ),
+    bind(&[Key::ch('o')], Action::Open, "Open the account", None),
+    bind(
+        &[Key::plain(KeyCode::Esc)],
+        Action::Back,
+        "Back (everything is saved)",
+        Some("back"),
+    ),
+];
+
+/// The strength keys in one hint (the bindings above have none each).
+const TRIAGE_NUMBERS: [Binding; 2] = [
+    hint_only(
+        "r/y",
+        Action::TriagePulse(crate::domain::model::Pulse::Red),
+        "red/yellow",
+    ),
+    hint_only(
+        "1-4",
+        Action::TriageStrength(crate::domain::model::Strength::Okay),
+        "strength",
+    ),
+];
+
+/// The values table reads its own keys; these describe them for help.
+const VALUE_TABLE: [Binding; 5] = [
+    bind(
+        &[
+            Key::plain(KeyCode::Up),
+            Key::plain(KeyCode::Down),
+            Key::plain(KeyCode::Left),
+            Key::plain(KeyCode::Right),
+        ],
+        Action::Down,
+        "Move between cells (h j k l too)",
+        Some("move"),
+    ),
+    bind(
+        &[Key::plain(KeyCode::Tab)],
+        Action::NextPane,
+        "Next cell (Shift-Tab: previous)",
+        None,
+    ),
+    bind(
+        &[Key::plain(KeyCode::Enter)],
+        Action::EditCell,
+        "Edit the cell, or type over it: 85k, 1.2M, $120,000; 2027-03-31, +90d. Enter saves and moves down, Esc cancels",
+        Some("edit"),
+    ),
+    bind(&[Key::ch('?')], Action::Help, "Show the keys", Some("help")),
+    bind(
+        &[Key::plain(KeyCode::Esc)],
+        Action::Back,
+        "Back (every cell is saved as it is entered)",
+        Some("back"),
+    ),
+];
+
 /// A status-bar hint of a text field: what to press (or "type") and what it does. While
 /// a field has focus it reads keys itself, so these are the field's whole keymap.
 pub type Hint = (&'static str, &'static str);
@@ -975,6 +1250,23 @@ pub const PALETTE_FIELD: &[Hint] = &[
 
 /// A follow-up's new date.
 pub const RESCHEDULE_FIELD: &[Hint] = &[("type", "new date"), ("Enter", "set"), ("Esc", "cancel")];
+
+/// The reason for Red or Yellow in the triage pass.
+pub const TRIAGE_REASON: &[Hint] = &[("type", "reason"), ("Enter", "save"), ("Esc", "cancel")];
+
+/// The values table, moving and editing a cell.
+pub const VALUE_MOVE: &[Hint] = &[
+    ("↑↓←→/hjkl", "move"),
+    ("Enter/type", "edit"),
+    ("?", "help"),
+    ("Esc", "back"),
+];
+pub const VALUE_EDIT: &[Hint] = &[
+    ("type", "value"),
+    ("Enter", "save, down"),
+    ("Tab", "save, right"),
+    ("Esc", "cancel"),
+];
 
 /// The persona form (add or edit).
 pub const PERSONA_FORM: &[Hint] = &[
@@ -1099,15 +1391,29 @@ pub fn bindings(context: Context) -> Vec<&'static Binding> {
         Context::Audits => &AUDITS,
         Context::AuditScore => &AUDIT_SCORE,
         Context::Kpis => &KPIS,
+        Context::SetUp => &SET_UP,
+        Context::RoleReview => &ROLE_REVIEW,
+        Context::ValueTable => &VALUE_TABLE,
+        Context::Triage => &TRIAGE,
     };
     let mut all: Vec<&'static Binding> = specific.iter().collect();
     if matches!(context, Context::Account | Context::Persona) {
         all.extend(PERSONA_EDIT.iter());
     }
+    match context {
+        Context::RoleReview => all.extend(ROLE_KEYS.iter().chain(&ROLE_NUMBERS)),
+        Context::Triage => all.extend(TRIAGE_NUMBERS.iter()),
+        _ => {}
+    }
     // During a call j/k/g/G are free for the call's own keys (g is Green).
     if !matches!(
         context,
-        Context::Call | Context::WrapUp | Context::AuditScore | Context::Team
+        Context::Call
+            | Context::WrapUp
+            | Context::AuditScore
+            | Context::Team
+            | Context::Triage
+            | Context::ValueTable
     ) {
         all.extend(MOVE.iter());
     }
@@ -1117,7 +1423,7 @@ pub fn bindings(context: Context) -> Vec<&'static Binding> {
     }
     if !matches!(
         context,
-        Context::Help | Context::WrapUp | Context::AuditScore
+        Context::Help | Context::WrapUp | Context::AuditScore | Context::ValueTable
     ) {
         all.extend(GLOBAL.iter());
     }
@@ -1130,6 +1436,7 @@ pub fn bindings(context: Context) -> Vec<&'static Binding> {
     if context == Context::Portfolio {
         all.extend(TEAM_OPEN.iter());
         all.extend(KPIS_FROM_PORTFOLIO.iter());
+        all.extend(SET_UP_OPEN.iter());
     }
     if context == Context::Team {
         all.extend(KPIS_FROM_TEAM.iter());
@@ -1149,7 +1456,10 @@ pub fn resolve(event: &KeyEvent, context: Context) -> Option<Action> {
 pub fn commands(context: Context) -> Vec<(String, Action)> {
     let mut out: Vec<(String, Action)> = Vec::new();
     for b in bindings(context) {
-        if matches!(b.action, Action::Palette) || out.iter().any(|(_, a)| *a == b.action) {
+        if matches!(b.action, Action::Palette)
+            || b.keys.is_empty()
+            || out.iter().any(|(_, a)| *a == b.action)
+        {
             continue;
         }
         out.push((b.description.to_string(), b.action));
@@ -1259,6 +1569,28 @@ mod tests {
             commands(Context::Portfolio)
                 .iter()
                 .any(|(_, a)| *a == Action::TeamView)
+        );
+    }
+
+    #[test]
+    fn role_review_numbers_follow_the_roles_of_the_domain() {
+        use crate::domain::model::Role;
+        for (i, role) in Role::ALL.iter().enumerate() {
+            let digit = char::from_digit(i as u32 + 1, 10).unwrap();
+            assert_eq!(
+                resolve(&key(digit), Context::RoleReview),
+                Some(Action::RoleSet(*role))
+            );
+        }
+        // The hint-only lines bind no key and stay out of help and the palette.
+        assert!(
+            commands(Context::Triage)
+                .iter()
+                .all(|(name, _)| !name.is_empty())
+        );
+        assert_eq!(
+            resolve(&key('g'), Context::Triage).map(|a| a.edit().is_some()),
+            Some(true)
         );
     }
 

@@ -25,10 +25,14 @@ pub mod persona_grid;
 pub mod portfolio;
 pub mod pulse_form;
 pub mod retro;
+pub mod role_review;
 pub mod screen;
+pub mod setup;
 pub mod team;
 pub mod theme;
 pub mod touch_view;
+pub mod triage;
+pub mod value_table;
 pub mod wrapup;
 
 use std::path::PathBuf;

@@ -7,7 +7,11 @@ use super::call::CallFlow;
 use super::followups::FollowupsView;
 use super::kpis::KpisView;
 use super::retro::RetroView;
+use super::role_review::RoleReview;
 use super::screen::{Cx, Open, Screen};
+use super::setup::SetUpView;
+use super::triage::Triage;
+use super::value_table::ValueTable;
 use super::wrapup::WrapUp;
 use crate::error::Result;
 
@@ -27,6 +31,10 @@ pub fn screen(open: Open, cx: &mut Cx) -> Result<Box<dyn Screen>> {
         Open::Audits(None) => Box::new(AuditsView::open(cx.store, None, today, library)?),
         Open::Kpis(who) => Box::new(KpisView::open(cx.store, who, today)?),
         Open::Retros => Box::new(RetroView::load(cx.store, cx.clock.now(), library.clone())?),
+        Open::SetUp => Box::new(SetUpView::load(cx.store)?),
+        Open::ValueTable => Box::new(ValueTable::load(cx.store)?),
+        Open::RoleReview => Box::new(RoleReview::load(cx.store)?),
+        Open::Triage => Box::new(Triage::load(cx.store)?),
     })
 }
 

@@ -44,6 +44,8 @@ pub struct PortfolioView {
     /// Whose portfolio this is when it shows only some CSMs' accounts (the query's
     /// owner filter): a CSM's name or a team's.
     pub owner_label: Option<String>,
+    /// What the set-up checklist has left, while the book is incomplete ("2 of 3").
+    pub setup_left: Option<usize>,
 }
 
 impl PortfolioView {
@@ -59,6 +61,7 @@ impl PortfolioView {
             generation: 0,
             filter_input: None,
             owner_label: None,
+            setup_left: None,
         }
     }
 
@@ -408,6 +411,13 @@ impl PortfolioView {
             ),
             theme.dim(),
         ));
+        if let Some(left) = self.setup_left {
+            spans.push(Span::styled(
+                format!("  set-up: {left} of 3 to do"),
+                theme.warn(),
+            ));
+            spans.push(Span::styled(" (b)", theme.key()));
+        }
         Line::from(spans)
     }
 

@@ -143,6 +143,11 @@ pub enum Open {
     Audits(Option<i64>),
     Kpis(Who),
     Retros,
+    /// The set-up checklist and its three passes.
+    SetUp,
+    ValueTable,
+    RoleReview,
+    Triage,
 }
 
 /// The global keys on a screen about `account` (the selected or open one, if any); None
