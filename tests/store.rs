@@ -69,7 +69,7 @@ const KEYS: [(SortColumn, &str); 9] = [
     (SortColumn::Renewal, "ifnull(renewal_date, '9999-12-31')"),
     (SortColumn::Pulse, "pulse_key"),
     (SortColumn::Coverage, "coverage_pct"),
-    (SortColumn::Risk, "risk"),
+    (SortColumn::Risk, "risk_rank"),
     (SortColumn::LastTouch, "ifnull(last_touch_at, '')"),
     (
         SortColumn::NextFollowup,

@@ -2,6 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::domain::completeness::Missing;
 use crate::error::{Error, Result};
 
 /// One account with its summary, as the CSV export writes it.
@@ -28,6 +29,8 @@ pub struct AccountRow {
     pub overdue_followups: i64,
     /// `system:id` pairs joined by `;`.
     pub external_ids: String,
+    /// What the account lacks for its risk score to be trusted.
+    pub missing: Missing,
 }
 
 const SELECT: &str = "SELECT a.id, a.name, a.segment, a.tier, a.industry, a.contract_value,
@@ -35,7 +38,8 @@ const SELECT: &str = "SELECT a.id, a.name, a.segment, a.tier, a.industry, a.cont
         a.personas_strong, a.coverage_pct, a.missing_roles, a.risk, a.last_touch_at,
         a.next_followup_on, a.overdue_followups,
         ifnull((SELECT group_concat(e.system || ':' || e.external_id, ';') FROM external_ids e
-                WHERE e.entity = 'account' AND e.local_id = a.id), '')
+                WHERE e.entity = 'account' AND e.local_id = a.id), ''),
+        a.missing_key
     FROM accounts a
     LEFT JOIN csms c ON c.id = a.owner_csm_id
     LEFT JOIN accounts p ON p.id = a.parent_id
@@ -63,6 +67,7 @@ fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
         next_followup_on: r.get(17)?,
         overdue_followups: r.get(18)?,
         external_ids: r.get(19)?,
+        missing: Missing::from_bits(r.get(20)?),
     })
 }
 
@@ -85,10 +90,11 @@ pub fn each_account(
     Ok(n)
 }
 
-/// The live accounts with the highest risk (at least `min_risk`), riskiest first.
+/// The live accounts with the highest risk (at least `min_risk`), riskiest first, ties
+/// broken by what is at stake as in the portfolio (`risk_rank`, schema V8).
 pub fn riskiest(conn: &Connection, min_risk: i64, limit: i64) -> Result<Vec<AccountRow>> {
     let mut stmt = conn.prepare(&format!(
-        "{SELECT} AND a.risk >= ?1 ORDER BY a.risk DESC, a.contract_value DESC LIMIT ?2"
+        "{SELECT} AND a.risk >= ?1 ORDER BY a.risk_rank DESC, a.id DESC LIMIT ?2"
     ))?;
     let rows = stmt
         .query_map(params![min_risk, limit], read)?

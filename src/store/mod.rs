@@ -24,6 +24,7 @@ pub mod backup;
 pub mod bulk;
 pub mod call;
 pub mod check;
+pub mod completeness;
 pub mod exports;
 pub mod followups;
 pub mod import;

@@ -6,8 +6,10 @@ use rusqlite::OptionalExtension;
 use rusqlite::types::Value;
 use rusqlite::{Connection, Row, params_from_iter};
 
+use super::completeness::MissingCounts;
 use super::{day, parse_day, parse_name, parse_timestamp, timestamp};
 use crate::domain::clock::{local_day, start_of_local_day};
+use crate::domain::completeness::Missing;
 use crate::domain::model::{Pulse, Role, Segment};
 use crate::domain::risk::AT_RISK_SCORE;
 use crate::error::Result;
@@ -63,7 +65,7 @@ impl SortColumn {
             SortColumn::Renewal => "renewal_key",
             SortColumn::Pulse => "pulse_key",
             SortColumn::Coverage => "coverage_pct",
-            SortColumn::Risk => "risk",
+            SortColumn::Risk => "risk_rank",
             SortColumn::LastTouch => "touch_key",
             SortColumn::NextFollowup => "followup_key",
         }
@@ -112,11 +114,13 @@ pub struct QuickFilters {
     pub renewal_90: bool,
     pub stale: bool,
     pub overdue: bool,
+    /// Missing a contract value, a renewal date, a rated persona or a CSM sentiment.
+    pub incomplete: bool,
 }
 
 impl QuickFilters {
     pub fn any(&self) -> bool {
-        self.at_risk || self.renewal_90 || self.stale || self.overdue
+        self.at_risk || self.renewal_90 || self.stale || self.overdue || self.incomplete
     }
 }
 
@@ -164,6 +168,8 @@ pub struct PortfolioRow {
     pub personas_strong: u32,
     pub missing_roles: Vec<Role>,
     pub risk: u32,
+    /// What the account lacks for its risk score to be trusted.
+    pub missing: Missing,
     pub last_touch_at: Option<DateTime<Utc>>,
     pub next_followup_on: Option<NaiveDate>,
     pub cursor: Cursor,
@@ -171,7 +177,7 @@ pub struct PortfolioRow {
 
 const COLUMNS: &str = "id, name, segment, tier, contract_value, renewal_date, pulse, pulse_prev,
     pulse_at, personas_total, personas_strong, missing_roles, risk, last_touch_at,
-    next_followup_on";
+    next_followup_on, missing_key";
 
 /// Below this many trigram matches, a name filter reads the matching accounts by id and
 /// sorts them; above it, the sort index is walked and names compared on the way (common
@@ -219,6 +225,9 @@ impl PortfolioQuery {
         if self.quick.overdue {
             sql.push_str(" AND followup_key < ?");
             args.push(Value::Text(day(self.today)));
+        }
+        if self.quick.incomplete {
+            sql.push_str(" AND missing_key != 0");
         }
         if let Some(owners) = &self.owners {
             sql.push_str(&format!(
@@ -399,8 +408,9 @@ fn read_row(r: &Row<'_>) -> rusqlite::Result<PortfolioRow> {
             .get::<_, Option<String>>(14)?
             .as_deref()
             .and_then(parse_day),
+        missing: Missing::from_bits(r.get(15)?),
         cursor: Cursor {
-            key: r.get(15)?,
+            key: r.get(16)?,
             id: r.get(0)?,
         },
     })
@@ -429,6 +439,8 @@ pub struct Totals {
     pub unrated: i64,
     pub followups_due_today: i64,
     pub followups_overdue: i64,
+    /// What the accounts lack to be scored with confidence (`totals_for` only).
+    pub missing: MissingCounts,
 }
 
 impl Totals {
@@ -451,10 +463,12 @@ impl Totals {
 /// The header strip's figures for the query's accounts: the whole file's from the
 /// summary row, an owner filter's from the owners' rows of `csm_totals`.
 pub fn totals_for(conn: &Connection, q: &PortfolioQuery) -> Result<Totals> {
-    match &q.owners {
-        Some(owners) => owner_totals(conn, owners, q.today),
-        None => totals(conn, q.today),
-    }
+    let mut t = match &q.owners {
+        Some(owners) => owner_totals(conn, owners, q.today)?,
+        None => totals(conn, q.today)?,
+    };
+    t.missing = super::completeness::missing_counts(conn, q.owners.as_deref())?;
+    Ok(t)
 }
 
 /// The header strip's figures for the accounts `owners` own: their trigger-kept

@@ -204,6 +204,7 @@ impl Home {
             Action::ToggleRenewalSoon => quick.renewal_90 = !quick.renewal_90,
             Action::ToggleStale => quick.stale = !quick.stale,
             Action::ToggleOverdue => quick.overdue = !quick.overdue,
+            Action::ToggleIncomplete => quick.incomplete = !quick.incomplete,
             Action::ClearFilters => {
                 quick = QuickFilters::default();
                 p.query.name_contains.clear();

@@ -101,6 +101,7 @@ pub enum Action {
     ToggleRenewalSoon,
     ToggleStale,
     ToggleOverdue,
+    ToggleIncomplete,
     StartCall,
     Retros,
     CallBegin,
@@ -323,7 +324,7 @@ const GLOBAL: [Binding; 4] = [
     bind(&[Key::ctrl('c')], Action::Quit, "Quit attuned", None),
 ];
 
-const PORTFOLIO: [Binding; 9] = [
+const PORTFOLIO: [Binding; 10] = [
     bind(
         &[Key::plain(KeyCode::Enter)],
         Action::Open,
@@ -371,6 +372,12 @@ const PORTFOLIO: [Binding; 9] = [
         Action::ToggleOverdue,
         "Only overdue follow-ups",
         Some("overdue"),
+    ),
+    bind(
+        &[Key::ch('5')],
+        Action::ToggleIncomplete,
+        "Only incomplete accounts (no value, renewal date, rated persona or sentiment)",
+        Some("incomplete"),
     ),
     bind(
         &[Key::ch('0'), Key::plain(KeyCode::Esc)],
