@@ -377,7 +377,8 @@ const PORTFOLIO: [Binding; 10] = [
         &[Key::ch('5')],
         Action::ToggleIncomplete,
         "Only incomplete accounts (no value, renewal date, rated persona or sentiment)",
-        Some("incomplete"),
+        // The header strip's "incomplete (5)" shows the key; the status bar is full.
+        None,
     ),
     bind(
         &[Key::ch('0'), Key::plain(KeyCode::Esc)],
