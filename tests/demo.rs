@@ -473,3 +473,56 @@ fn zero_accounts_creates_just_the_team_and_too_many_is_refused() {
     assert!(err.to_string().contains("at most"), "{err}");
     assert_eq!(count(store.conn(), "SELECT count(*) FROM accounts"), 0);
 }
+
+/// Issue 18: the default demo reads like a working book, not one in crisis: a handful of
+/// follow-ups overdue by days, most accounts Green or Yellow, a few Reds, ~10–15% of the
+/// value at risk, and the stories kept.
+#[test]
+fn the_default_demo_reads_like_a_real_book() {
+    let (_dir, store, _) = fresh(demo::DEFAULT_ACCOUNTS, demo::DEFAULT_SEED);
+    let conn = store.conn();
+    let today = attuned::store::day(clock().today());
+    let (open, overdue, oldest): (i64, i64, Option<String>) = conn
+        .query_row(
+            "SELECT count(*), ifnull(sum(due_on < ?1), 0), min(due_on) FROM followups f
+             JOIN accounts a ON a.id = f.account_id
+             WHERE f.done_at IS NULL AND a.archived_at IS NULL",
+            [&today],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    let oldest = oldest.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+    let late_days = oldest.map_or(0, |d| (clock().today() - d).num_days());
+    let t = attuned::store::portfolio::totals(conn, clock().today()).unwrap();
+    let red = t.red as f64 / t.accounts as f64;
+    let green_yellow = (t.green + t.yellow) as f64 / t.accounts as f64;
+    let at_risk = t.value_at_risk as f64 / t.contract_value as f64;
+    let shown = format!(
+        "{overdue} of {open} open follow-ups overdue, oldest {late_days} days; \
+         red {red:.2}, green+yellow {green_yellow:.2}, value at risk {at_risk:.2}"
+    );
+    assert!(
+        overdue > 0 && overdue as f64 <= 0.08 * open as f64,
+        "{shown}"
+    );
+    assert!(late_days <= 30, "{shown}");
+    assert!((0.05..=0.15).contains(&red), "{shown}");
+    assert!(green_yellow >= 0.8, "{shown}");
+    assert!((0.08..=0.17).contains(&at_risk), "{shown}");
+    // The stories a newcomer should meet are still there.
+    for finding in ["cold", "single", "detractor"] {
+        let n = count(
+            conn,
+            &format!(
+                "SELECT count(*) FROM accounts WHERE archived_at IS NULL AND ({})",
+                match finding {
+                    "cold" => "missing_roles LIKE '%economic_buyer%' OR id IN (SELECT account_id
+                        FROM personas WHERE role = 'economic_buyer' AND strength IN ('none', 'weak'))",
+                    "single" => "personas_strong = 1",
+                    _ => "id IN (SELECT account_id FROM personas WHERE sentiment = 'negative')",
+                }
+            ),
+        );
+        assert!(n >= 3, "{finding}: {n} accounts; {shown}");
+    }
+}
