@@ -134,7 +134,7 @@ mod tests {
 
     fn complete() -> AccountFacts {
         AccountFacts {
-            contract_value: 120_000_00,
+            contract_value: 12_000_000,
             has_renewal_date: true,
             rated_personas: 2,
             has_pulse: true,

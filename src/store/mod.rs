@@ -29,6 +29,7 @@ pub mod exports;
 pub mod followups;
 pub mod import;
 pub mod kpi;
+pub mod me;
 pub mod merge;
 pub mod persona;
 pub mod portfolio;

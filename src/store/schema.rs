@@ -550,6 +550,7 @@ ALTER TABLE personas ADD COLUMN role_guessed INTEGER NOT NULL DEFAULT 0
 ///   descending: `risk` and `contract_value` zero-padded, then the renewal day inverted;
 /// - every sort index carries `missing_key` for the "incomplete" quick filter, and the
 ///   risk index is keyed on `risk_rank`.
+///
 /// Renumber at merge if another branch also adds V8.
 const V8: &str = r#"
 ALTER TABLE accounts ADD COLUMN personas_rated INTEGER NOT NULL DEFAULT 0;

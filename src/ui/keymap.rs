@@ -52,6 +52,8 @@ contexts! {
     AuditScore,
     /// Coaching KPIs: tables and charts for everyone, a team or a CSM.
     Kpis,
+    /// "Which owner is you?" on opening a file of several owners.
+    WhoIsMe,
 }
 
 impl Context {
@@ -71,6 +73,7 @@ impl Context {
             Context::WrapUp => "wrap-up",
             Context::Followups => "follow-ups",
             Context::Team => "team",
+            Context::WhoIsMe => "who is me",
             Context::Audits => "audits",
             Context::AuditScore => "audit scoring",
             Context::Kpis => "coaching KPIs",
@@ -846,6 +849,27 @@ const RESUME: [Binding; 2] = [
     ),
 ];
 
+const WHO_IS_ME: [Binding; 3] = [
+    bind(
+        &[Key::plain(KeyCode::Enter)],
+        Action::Open,
+        "This is me: open on my portfolio from now on",
+        Some("this is me"),
+    ),
+    bind(
+        &[Key::ch('t')],
+        Action::TeamView,
+        "I lead the team: open on the team view",
+        Some("team view"),
+    ),
+    bind(
+        &[Key::plain(KeyCode::Esc)],
+        Action::Back,
+        "Not now (asked again next time)",
+        Some("later"),
+    ),
+];
+
 const RETROS: [Binding; 2] = [
     bind(
         &[Key::plain(KeyCode::Enter)],
@@ -1077,6 +1101,7 @@ pub fn bindings(context: Context) -> Vec<&'static Binding> {
         Context::Audits => &AUDITS,
         Context::AuditScore => &AUDIT_SCORE,
         Context::Kpis => &KPIS,
+        Context::WhoIsMe => &WHO_IS_ME,
     };
     let mut all: Vec<&'static Binding> = specific.iter().collect();
     if matches!(context, Context::Account | Context::Persona) {

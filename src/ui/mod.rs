@@ -26,6 +26,7 @@ pub mod screen;
 pub mod team;
 pub mod theme;
 pub mod touch_view;
+pub mod who_is_me;
 pub mod wrapup;
 
 use std::path::PathBuf;
