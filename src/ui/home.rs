@@ -374,10 +374,11 @@ impl Screen for Home {
 }
 
 /// The help's key to the portfolio table (after the line about staleness).
-const LEGEND: [&str; 4] = [
+const LEGEND: [&str; 5] = [
     "Coverage: personas at Okay or better / all, -EB -CH -ES missing economic",
     "  buyer, champion, executive sponsor",
     "Risk: score 0–100 and band (Low, Medium, High, Critical); Enter shows why",
+    "  56? incomplete: no value, renewal date, rated persona or sentiment (5)",
     "Touch: days since the last touch · Follow-up: the next open one",
 ];
 
