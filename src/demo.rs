@@ -184,6 +184,7 @@ const DEFERRED_INDEXES: &[&str] = &[
     "accounts_by_pulse_at",
     "accounts_risk_stale",
     "accounts_by_owner_stale",
+    "accounts_incomplete",
     "touches_by_csm",
     "touch_prompts_by_key",
     "followups_open_by_due",

@@ -536,9 +536,10 @@ mod tests {
     use super::*;
 
     /// The "renewing" filter (overdue renewals included) is still a range on each sort
-    /// index's carried `renewal_key`: the walk reads the index in order, never sorting.
+    /// index's carried `renewal_key`, and "incomplete" a test of its `missing_key`: the
+    /// walk reads the index in order, never sorting.
     #[test]
-    fn the_renewing_filter_walks_each_sort_index_without_sorting() {
+    fn the_renewing_and_incomplete_filters_walk_each_sort_index_without_sorting() {
         let dir = tempfile::tempdir().unwrap();
         let store = crate::store::Store::open(&dir.path().join("a.db")).unwrap();
         let conn = store.conn();
@@ -552,6 +553,7 @@ mod tests {
                 name_contains: String::new(),
                 quick: QuickFilters {
                     renewal_90: true,
+                    incomplete: true,
                     ..QuickFilters::default()
                 },
                 now: today.and_hms_opt(12, 0, 0).unwrap().and_utc(),
