@@ -213,3 +213,69 @@ fn tied_scores_are_ordered_by_value_then_renewal_on_every_page() {
         "soonest renewal first: {got:?}"
     );
 }
+
+/// A file from before schema V8 opened read-only is not migrated: the gaps are computed
+/// from the columns they come from, with the same counts, filter and exports, and the
+/// risk order is the plain score's.
+#[test]
+fn a_file_older_than_the_completeness_columns_reads_the_same_gaps() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let mut store = Store::open(&path).unwrap();
+    every_combination(&mut store);
+    let want = missing_counts(store.conn(), None).unwrap();
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let v7_indexes: String = [
+        ("name", "name COLLATE NOCASE"),
+        ("segment", "seg_tier_key"),
+        ("value", "contract_value"),
+        ("pulse", "pulse_key"),
+        ("coverage", "coverage_pct"),
+        ("risk", "risk"),
+        ("touch", "touch_key"),
+    ]
+    .iter()
+    .map(|(n, k)| {
+        format!(
+            "DROP INDEX accounts_by_{n}; CREATE INDEX accounts_by_{n} ON accounts({k}, id,
+             risk, renewal_key, pulse_at_key, followup_key, owner_csm_id) WHERE archived_at IS NULL;"
+        )
+    })
+    .collect();
+    conn.execute_batch(&format!(
+        "DROP INDEX accounts_incomplete; {v7_indexes}
+         DROP INDEX accounts_by_renewal; CREATE INDEX accounts_by_renewal ON accounts(renewal_key,
+             id, risk, pulse_at_key, followup_key, owner_csm_id) WHERE archived_at IS NULL;
+         DROP INDEX accounts_by_followup; CREATE INDEX accounts_by_followup ON accounts(
+             followup_key, id, risk, renewal_key, pulse_at_key, owner_csm_id)
+             WHERE archived_at IS NULL;
+         ALTER TABLE accounts DROP COLUMN risk_rank; ALTER TABLE accounts DROP COLUMN missing_key;
+         ALTER TABLE accounts DROP COLUMN personas_rated;
+         PRAGMA user_version = 7; PRAGMA wal_checkpoint(TRUNCATE);"
+    ))
+    .unwrap();
+    drop(conn);
+    let old = Store::open_read_only(&path).unwrap();
+    let conn = old.conn();
+    assert_eq!(missing_counts(conn, None).unwrap(), want);
+    let q = query(QuickFilters {
+        incomplete: true,
+        ..QuickFilters::default()
+    });
+    let rows = portfolio::page(conn, &q, None, Direction::Forward, 100).unwrap();
+    assert_eq!(rows.len(), 15);
+    let all = portfolio::page(
+        conn,
+        &query(QuickFilters::default()),
+        None,
+        Direction::Forward,
+        100,
+    )
+    .unwrap();
+    assert_eq!(all.len(), 16);
+    assert!(all.windows(2).all(|w| w[0].risk >= w[1].risk));
+    assert_eq!(incomplete_accounts(conn, 100).unwrap().len(), 15);
+    let brief = attuned::export::md::portfolio_brief(conn, &AsOf::new(&common::clock())).unwrap();
+    assert!(brief.contains("8 accounts have no renewal date"), "{brief}");
+}

@@ -51,15 +51,49 @@ impl MissingCounts {
     }
 }
 
+/// Whether the file has schema V8's completeness columns: a file older than that opened
+/// read-only is not migrated, and its gaps are computed from the columns they come from.
+pub(crate) fn has_missing_key(conn: &Connection) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_schema
+             WHERE type = 'index' AND name = 'accounts_incomplete')",
+        )?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// The gaps of the accounts row `t` (the table's name or alias) as SQL: the generated
+/// column, or on an older file the same bits computed as schema V8 generates them.
+pub(crate) fn missing_sql(conn: &Connection, t: &str) -> Result<String> {
+    if has_missing_key(conn)? {
+        return Ok(format!("{t}.missing_key"));
+    }
+    Ok(format!(
+        "((CASE WHEN {t}.contract_value <= 0 THEN 1 ELSE 0 END)
+          | (CASE WHEN {t}.renewal_date IS NULL THEN 2 ELSE 0 END)
+          | (CASE WHEN EXISTS (SELECT 1 FROM personas rated WHERE rated.account_id = {t}.id
+                 AND rated.archived_at IS NULL AND rated.strength != 'none') THEN 0 ELSE 4 END)
+          | (CASE WHEN {t}.pulse IS NULL THEN 8 ELSE 0 END))"
+    ))
+}
+
 /// Counts over the live accounts, or only those `owners` own (a CSM's or a team's
 /// portfolio, as `PortfolioQuery::owners`).
 pub fn missing_counts(conn: &Connection, owners: Option<&[i64]>) -> Result<MissingCounts> {
-    let mut sql = String::from(
-        "SELECT count(*), ifnull(sum(missing_key & 1 != 0), 0),
-             ifnull(sum(missing_key & 2 != 0), 0), ifnull(sum(missing_key & 4 != 0), 0),
-             ifnull(sum(missing_key & 8 != 0), 0)
-         FROM accounts INDEXED BY accounts_incomplete
-         WHERE archived_at IS NULL AND missing_key != 0",
+    let (m, source) = if has_missing_key(conn)? {
+        (
+            "missing_key".to_string(),
+            "accounts INDEXED BY accounts_incomplete",
+        )
+    } else {
+        (missing_sql(conn, "accounts")?, "accounts")
+    };
+    let mut sql = format!(
+        "SELECT count(*), ifnull(sum({m} & 1 != 0), 0),
+             ifnull(sum({m} & 2 != 0), 0), ifnull(sum({m} & 4 != 0), 0),
+             ifnull(sum({m} & 8 != 0), 0)
+         FROM {source}
+         WHERE archived_at IS NULL AND {m} != 0",
     );
     let mut args = Vec::new();
     if let Some(owners) = owners {
@@ -87,7 +121,10 @@ pub fn missing_counts(conn: &Connection, owners: Option<&[i64]>) -> Result<Missi
 /// What one account lacks (None: no such account).
 pub fn missing_of(conn: &Connection, account_id: i64) -> Result<Option<Missing>> {
     let bits: Option<i64> = conn
-        .prepare_cached("SELECT missing_key FROM accounts WHERE id = ?1")?
+        .prepare_cached(&format!(
+            "SELECT {} FROM accounts WHERE id = ?1",
+            missing_sql(conn, "accounts")?
+        ))?
         .query_row([account_id], |r| r.get(0))
         .optional()?;
     Ok(bits.map(Missing::from_bits))
@@ -96,11 +133,12 @@ pub fn missing_of(conn: &Connection, account_id: i64) -> Result<Option<Missing>>
 /// The incomplete live accounts (id, name, what each lacks), largest contract value
 /// first then by name, at most `limit`: the set-up checklist's work list.
 pub fn incomplete_accounts(conn: &Connection, limit: usize) -> Result<Vec<(i64, String, Missing)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, name, missing_key FROM accounts
-         WHERE archived_at IS NULL AND missing_key != 0
-         ORDER BY contract_value DESC, name COLLATE NOCASE, id LIMIT ?1",
-    )?;
+    let m = missing_sql(conn, "accounts")?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT id, name, {m} FROM accounts
+         WHERE archived_at IS NULL AND {m} != 0
+         ORDER BY contract_value DESC, name COLLATE NOCASE, id LIMIT ?1"
+    ))?;
     let rows = stmt
         .query_map([limit as i64], |r| {
             Ok((r.get(0)?, r.get(1)?, Missing::from_bits(r.get(2)?)))

@@ -33,14 +33,22 @@ pub struct AccountRow {
     pub missing: Missing,
 }
 
-const SELECT: &str = "SELECT a.id, a.name, a.segment, a.tier, a.industry, a.contract_value,
+/// `SELECT_HEAD`, the account's gaps (`completeness::missing_sql`), then `SELECT_FROM`.
+fn select(conn: &Connection) -> Result<String> {
+    Ok(format!(
+        "{SELECT_HEAD}, {} {SELECT_FROM}",
+        super::completeness::missing_sql(conn, "a")?
+    ))
+}
+
+const SELECT_HEAD: &str = "SELECT a.id, a.name, a.segment, a.tier, a.industry, a.contract_value,
         a.renewal_date, c.name, p.name, a.pulse, a.pulse_at, a.personas_total,
         a.personas_strong, a.coverage_pct, a.missing_roles, a.risk, a.last_touch_at,
         a.next_followup_on, a.overdue_followups,
         ifnull((SELECT group_concat(e.system || ':' || e.external_id, ';') FROM external_ids e
-                WHERE e.entity = 'account' AND e.local_id = a.id), ''),
-        a.missing_key
-    FROM accounts a
+                WHERE e.entity = 'account' AND e.local_id = a.id), '')";
+
+const SELECT_FROM: &str = "FROM accounts a
     LEFT JOIN csms c ON c.id = a.owner_csm_id
     LEFT JOIN accounts p ON p.id = a.parent_id
     WHERE a.archived_at IS NULL";
@@ -77,7 +85,10 @@ pub fn each_account(
     mut f: impl FnMut(&AccountRow) -> Result<()>,
 ) -> Result<u64> {
     let snapshot = conn.unchecked_transaction()?;
-    let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY a.name COLLATE NOCASE, a.id"))?;
+    let mut stmt = conn.prepare(&format!(
+        "{} ORDER BY a.name COLLATE NOCASE, a.id",
+        select(conn)?
+    ))?;
     let mut rows = stmt.query([])?;
     let mut n = 0;
     while let Some(r) = rows.next()? {
@@ -93,8 +104,14 @@ pub fn each_account(
 /// The live accounts with the highest risk (at least `min_risk`), riskiest first, ties
 /// broken by what is at stake as in the portfolio (`risk_rank`, schema V8).
 pub fn riskiest(conn: &Connection, min_risk: i64, limit: i64) -> Result<Vec<AccountRow>> {
+    let order = if super::completeness::has_missing_key(conn)? {
+        "a.risk_rank DESC, a.id DESC"
+    } else {
+        "a.risk DESC, a.contract_value DESC"
+    };
     let mut stmt = conn.prepare(&format!(
-        "{SELECT} AND a.risk >= ?1 ORDER BY a.risk_rank DESC, a.id DESC LIMIT ?2"
+        "{} AND a.risk >= ?1 ORDER BY {order} LIMIT ?2",
+        select(conn)?
     ))?;
     let rows = stmt
         .query_map(params![min_risk, limit], read)?
@@ -105,7 +122,8 @@ pub fn riskiest(conn: &Connection, min_risk: i64, limit: i64) -> Result<Vec<Acco
 /// Live accounts renewing between `from` and `to` (YYYY-MM-DD), soonest first.
 pub fn renewing(conn: &Connection, from: &str, to: &str, limit: i64) -> Result<Vec<AccountRow>> {
     let mut stmt = conn.prepare(&format!(
-        "{SELECT} AND a.renewal_date BETWEEN ?1 AND ?2 ORDER BY a.renewal_date, a.id LIMIT ?3"
+        "{} AND a.renewal_date BETWEEN ?1 AND ?2 ORDER BY a.renewal_date, a.id LIMIT ?3",
+        select(conn)?
     ))?;
     let rows = stmt
         .query_map(params![from, to, limit], read)?

@@ -56,6 +56,16 @@ impl SortColumn {
         }
     }
 
+    /// The indexed expression the table is ordered by in `conn`'s file: a file older
+    /// than schema V8 opened read-only (not migrated) has no `risk_rank`, and its risk
+    /// order keeps the plain score.
+    fn key_in(self, conn: &Connection) -> Result<&'static str> {
+        Ok(match self {
+            SortColumn::Risk if !super::completeness::has_missing_key(conn)? => "risk",
+            _ => self.key(),
+        })
+    }
+
     /// The indexed expression the table is ordered by (see the schema's indexes).
     fn key(self) -> &'static str {
         match self {
@@ -177,7 +187,7 @@ pub struct PortfolioRow {
 
 const COLUMNS: &str = "id, name, segment, tier, contract_value, renewal_date, pulse, pulse_prev,
     pulse_at, personas_total, personas_strong, missing_roles, risk, last_touch_at,
-    next_followup_on, missing_key";
+    next_followup_on";
 
 /// Below this many trigram matches, a name filter reads the matching accounts by id and
 /// sorts them; above it, the sort index is walked and names compared on the way (common
@@ -227,7 +237,8 @@ impl PortfolioQuery {
             args.push(Value::Text(day(self.today)));
         }
         if self.quick.incomplete {
-            sql.push_str(" AND missing_key != 0");
+            let missing = super::completeness::missing_sql(conn, "accounts")?;
+            sql.push_str(&format!(" AND {missing} != 0"));
         }
         if let Some(owners) = &self.owners {
             sql.push_str(&format!(
@@ -315,7 +326,7 @@ fn escape_like(text: &str) -> String {
 pub fn cursor_of(conn: &Connection, q: &PortfolioQuery, id: i64) -> Result<Option<Cursor>> {
     let sql = format!(
         "SELECT {} FROM accounts WHERE id = ?1 AND archived_at IS NULL",
-        q.sort.column.key()
+        q.sort.column.key_in(conn)?
     );
     let key = conn
         .query_row(&sql, [id], |r| r.get::<_, Value>(0))
@@ -331,7 +342,7 @@ pub fn page(
     direction: Direction,
     limit: usize,
 ) -> Result<Vec<PortfolioRow>> {
-    let key = q.sort.column.key();
+    let key = q.sort.column.key_in(conn)?;
     // Walking backward is walking forward in the opposite order.
     let ascending = q.sort.descending == (direction == Direction::Backward);
     let (order, cmp) = if ascending {
@@ -359,8 +370,9 @@ pub fn page(
         args.push(Value::Integer(c.id));
     }
     args.push(Value::Integer(limit as i64));
+    let missing = super::completeness::missing_sql(conn, "accounts")?;
     let sql = format!(
-        "SELECT {COLUMNS}, {key} FROM {source} WHERE {filter}
+        "SELECT {COLUMNS}, {missing}, {key} FROM {source} WHERE {filter}
          ORDER BY {key} {order}, id {order} LIMIT ?"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
