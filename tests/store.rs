@@ -163,7 +163,7 @@ fn filters_and_counts_match_plain_sql() {
             name_contains: text.into(),
             ..base.clone()
         };
-        let want = expected(conn, "risk", true, &sql);
+        let want = expected(conn, "risk_rank", true, &sql);
         assert_eq!(
             want.is_empty(),
             text == "no such name",
