@@ -893,6 +893,11 @@ fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
         Mode::AllOrNothing
     };
     if let Some((shown, bytes)) = json {
+        if args.me.is_some() {
+            return Err(Error::Invalid(format!(
+                "{shown}: --me is for CRM exports; an attuned JSON export says who its CSM is"
+            )));
+        }
         let dry_run = mode == Mode::DryRun;
         let n = long(|p| store::import::json_into_path(path, &shown, &bytes, dry_run, p))?;
         println!(

@@ -150,7 +150,14 @@ fn the_chooser_asks_once_and_opens_the_chosen_portfolio() {
     let tmux = Tmux::start(&again, 100, 30, &open_command(&db));
     let screen = tmux.wait_for("Portfolio of Lee Chan");
     assert!(!screen.contains("Which one is you?"), "{screen}");
-    // T still shows the team.
+    // Esc in one's own portfolio stays there; T shows the team.
+    tmux.keys(&["Escape"]);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(
+        tmux.screen().contains("Portfolio of Lee Chan"),
+        "{}",
+        tmux.screen()
+    );
     tmux.keys(&["T"]);
     tmux.wait_for("Team / CSM");
     tmux.keys(&["q"]);

@@ -208,9 +208,11 @@ impl Home {
             return Ok(reply);
         }
         // In a CSM's (or a team's) portfolio, Esc with no filter left goes back.
+        // (Not in the user's own portfolio opened first: the team view is `T` there.)
         let back_to_team = action == Action::ClearFilters
             && !self.portfolio.filtered()
-            && self.portfolio.query.owners.is_some();
+            && self.portfolio.query.owners.is_some()
+            && self.team.is_some();
         if action == Action::TeamView || back_to_team {
             self.open_team(cx)?;
             return Ok(Reply::Stay);
