@@ -225,6 +225,11 @@ pub struct ImportArgs {
     /// Import the good rows even when others are rejected (default: all or nothing)
     #[arg(long)]
     pub keep_good: bool,
+
+    /// Which of the files' account owners is you: the file opens on your portfolio
+    /// (otherwise, with several owners, attuned asks once)
+    #[arg(long, value_name = "NAME")]
+    pub me: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -882,6 +887,11 @@ fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
         Mode::AllOrNothing
     };
     if let Some((shown, bytes)) = json {
+        if args.me.is_some() {
+            return Err(Error::Invalid(format!(
+                "{shown}: --me is for CRM exports; an attuned JSON export says who its CSM is"
+            )));
+        }
         let dry_run = mode == Mode::DryRun;
         let n = long(|p| store::import::json_into_path(path, &shown, &bytes, dry_run, p))?;
         println!(
@@ -908,6 +918,9 @@ fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
             };
             return Err(bad(&p.file, ImportProblem::Guessed { mapping }));
         }
+    }
+    if let Some(me) = &args.me {
+        check_me(path, &parsed, me)?;
     }
     let out = long(|p| store::import::into_path(path, &parsed, mode, &SystemClock, p))?;
     for p in &parsed {
@@ -969,7 +982,54 @@ fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
         );
         return Ok(ExitCode::FAILURE);
     }
+    if let Some(me) = &args.me {
+        let mut store = Store::open_for_writing(path)?;
+        store.write(|tx| tx.set_me_by_name(me))?;
+        println!(
+            "me: {}; the file opens on your portfolio",
+            one_line(me.trim())
+        );
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--me NAME` names an owner the files bring or the file already has; checked before
+/// anything is imported, so a typo changes nothing.
+fn check_me(path: &Path, parsed: &[crate::import::Parsed], me: &str) -> Result<()> {
+    let wanted = me.trim().to_lowercase();
+    let mut names: Vec<String> = parsed
+        .iter()
+        .flat_map(|p| {
+            let owners = p.accounts.iter().filter_map(|a| a.owner.clone());
+            owners.chain(p.csms.iter().map(|c| c.name.clone()))
+        })
+        .collect();
+    if path.exists() {
+        let store = Store::open_read_only(path)?;
+        names.extend(store::me::owners(store.conn())?.into_iter().map(|o| o.name));
+    }
+    if names.iter().any(|n| n.trim().to_lowercase() == wanted) {
+        return Ok(());
+    }
+    names.sort_by_key(|n| n.to_lowercase());
+    names.dedup_by_key(|n| n.to_lowercase());
+    let known = if names.is_empty() {
+        "the files name no account owner".to_string()
+    } else {
+        let more = names.len().saturating_sub(10);
+        names.truncate(10);
+        let tail = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        format!("owners: {}{tail}", names.join(", "))
+    };
+    Err(Error::Invalid(format!(
+        "--me: no owner named \"{}\" ({}); nothing was imported",
+        one_line(me.trim()),
+        one_line(&known)
+    )))
 }
 
 /// `attuned team merge --into TEAM.db A.db B.db ...`: one line per CSM's file.

@@ -83,6 +83,8 @@ fn team(path: &Path) -> Store {
     let at = AsOf::new(&clock());
     store
         .write(|tx| {
+            // The team lead's file: it opens on the team view.
+            tx.choose_team_view()?;
             for (m, member) in TEAM.iter().enumerate() {
                 let csm = tx.insert_csm(
                     &NewCsm {

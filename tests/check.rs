@@ -94,3 +94,30 @@ fn a_call_in_progress_is_healthy() {
     let store = Store::open(&db).unwrap();
     healthy(&store, "opened again with the call kept");
 }
+
+/// Schema V8's count of rated personas (behind "no rated persona") is checked like the
+/// rest of the summary.
+#[test]
+fn a_wrong_count_of_rated_personas_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let db = home.join("book.db");
+    let d = db.to_str().unwrap();
+    assert!(
+        attuned(home, &["demo", "--db", d, "--accounts", "30"])
+            .status
+            .success()
+    );
+    let conn = Connection::open(&db).unwrap();
+    conn.execute(
+        "UPDATE accounts SET personas_rated = personas_rated + 2
+         WHERE id = (SELECT min(id) FROM accounts)",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let o = attuned(home, &["check", "--db", d]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(!o.status.success(), "{out}");
+    assert!(out.contains("rated personas"), "{out}");
+}

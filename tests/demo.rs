@@ -473,3 +473,94 @@ fn zero_accounts_creates_just_the_team_and_too_many_is_refused() {
     assert!(err.to_string().contains("at most"), "{err}");
     assert_eq!(count(store.conn(), "SELECT count(*) FROM accounts"), 0);
 }
+
+/// Issue 18: the default demo reads like a working book, not one in crisis: a handful of
+/// follow-ups overdue by days, most accounts Green or Yellow, a few Reds, ~10–15% of the
+/// value at risk, and the stories kept.
+#[test]
+fn the_default_demo_reads_like_a_real_book() {
+    // What a newcomer sees: `attuned demo`'s own defaults (200 accounts, seed 7), and
+    // the library's. Value at risk is lumpy (one enterprise account is a few percent of
+    // a small book), so each default gets a band around the 10-15% aimed at...
+    for (accounts, seed) in [(200, 7), (demo::DEFAULT_ACCOUNTS, demo::DEFAULT_SEED)] {
+        let b = book(accounts, seed);
+        assert!(b.overdue > 0 && b.overdue_share() <= 0.08, "{b:?}");
+        assert!(b.late_days <= 30, "{b:?}");
+        assert!((0.05..=0.15).contains(&b.red), "{b:?}");
+        assert!(b.green_yellow >= 0.8, "{b:?}");
+        assert!((0.07..=0.17).contains(&b.at_risk), "{b:?}");
+    }
+    // ...and other seeds hit it on average.
+    let books: Vec<Book> = (1..=8).map(|seed| book(200, seed)).collect();
+    let mean = |f: fn(&Book) -> f64| books.iter().map(f).sum::<f64>() / books.len() as f64;
+    assert!(mean(Book::overdue_share) <= 0.08, "{books:?}");
+    assert!(books.iter().all(|b| b.late_days <= 30), "{books:?}");
+    assert!((0.07..=0.12).contains(&mean(|b| b.red)), "{books:?}");
+    assert!((0.10..=0.15).contains(&mean(|b| b.at_risk)), "{books:?}");
+}
+
+/// The proportions of one demo book that a working CSM would judge it by.
+#[derive(Debug)]
+#[allow(dead_code)] // `seed` and `accounts` only say which book, in failure messages.
+struct Book {
+    accounts: usize,
+    seed: u64,
+    open: i64,
+    overdue: i64,
+    /// Days the oldest open follow-up is late.
+    late_days: i64,
+    red: f64,
+    green_yellow: f64,
+    at_risk: f64,
+}
+
+impl Book {
+    fn overdue_share(&self) -> f64 {
+        self.overdue as f64 / self.open as f64
+    }
+}
+
+/// Generates the demo and reads its proportions; the stories a newcomer should meet (a
+/// cold economic buyer, a single-threaded account, a detractor) are checked on the way.
+fn book(accounts: usize, seed: u64) -> Book {
+    let (_dir, store, _) = fresh(accounts, seed);
+    let conn = store.conn();
+    let today = attuned::store::day(clock().today());
+    let (open, overdue, oldest): (i64, i64, Option<String>) = conn
+        .query_row(
+            "SELECT count(*), ifnull(sum(due_on < ?1), 0), min(due_on) FROM followups f
+             JOIN accounts a ON a.id = f.account_id
+             WHERE f.done_at IS NULL AND a.archived_at IS NULL",
+            [&today],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    let oldest = oldest.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+    let t = attuned::store::portfolio::totals(conn, clock().today()).unwrap();
+    let b = Book {
+        accounts,
+        seed,
+        open,
+        overdue,
+        late_days: oldest.map_or(0, |d| (clock().today() - d).num_days()),
+        red: t.red as f64 / t.accounts as f64,
+        green_yellow: (t.green + t.yellow) as f64 / t.accounts as f64,
+        at_risk: t.value_at_risk as f64 / t.contract_value as f64,
+    };
+    for finding in ["cold", "single", "detractor"] {
+        let n = count(
+            conn,
+            &format!(
+                "SELECT count(*) FROM accounts WHERE archived_at IS NULL AND ({})",
+                match finding {
+                    "cold" => "missing_roles LIKE '%economic_buyer%' OR id IN (SELECT account_id
+                        FROM personas WHERE role = 'economic_buyer' AND strength IN ('none', 'weak'))",
+                    "single" => "personas_strong = 1",
+                    _ => "id IN (SELECT account_id FROM personas WHERE sentiment = 'negative')",
+                }
+            ),
+        );
+        assert!(n >= 3, "{finding}: {n} accounts; {b:?}");
+    }
+    b
+}

@@ -85,7 +85,9 @@ fn a_file_that_cannot_be_written_at_open_opens_read_only_and_says_why() {
         open_command_in(dir.path(), &db)
     );
     let tmux = Tmux::start(dir.path(), 120, 30, &command);
-    let screen = tmux.wait_for("[read-only]");
+    tmux.wait_for("[read-only]");
+    // The frame may still be arriving when the title shows: wait for its last line.
+    let screen = tmux.wait_for("opened read-only");
     assert!(screen.contains("50 accounts"), "{screen}");
     assert!(
         screen.contains("cannot be written now (disk I/O error): opened read-only"),

@@ -52,7 +52,8 @@ fn the_renewing_filter_keeps_a_renewal_that_passed() {
         owners: None,
     };
     let rows = portfolio::page(store.conn(), &q, None, Direction::Forward, 10).unwrap();
-    assert_eq!(rows.first().map(|r| r.id), Some(id), "{rows:?}");
+    // Among the accounts at 100 the larger contract value comes first (Northwind's).
+    assert!(rows.iter().any(|r| r.id == id), "{rows:?}");
     // One with no renewal date, or a year away, is not renewing.
     let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
     assert!(!names.contains(&"Quarry & Vale Outfitters"), "{names:?}");

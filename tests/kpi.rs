@@ -68,6 +68,8 @@ fn fixture(path: &Path, today: NaiveDate) -> (Store, Ids) {
     let at = FixedClock::on(today).0 - Duration::days(2);
     let ids = store
         .write(|tx| {
+            // A team lead's file: it opens on the team view (`store::me::opening`).
+            tx.choose_team_view()?;
             let csm = |name: &'static str, lead: Option<i64>, me: bool| {
                 tx.insert_csm(
                     &NewCsm {

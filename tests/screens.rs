@@ -43,8 +43,8 @@ fn selection_is_marked_without_color() {
     let app = app(&dir, 80, 24);
     let t = render(&app, 80, 24);
     let buf = t.backend().buffer();
-    // The first table row sits under title, strip (2), filter line and column headers.
-    let row = 5;
+    // The first table row sits under title, strip (3), filter line and column headers.
+    let row = 6;
     assert_eq!(buf[(0, row)].symbol(), "▶");
     assert!(buf[(2, row)].modifier.contains(Modifier::REVERSED));
     assert!(

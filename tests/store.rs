@@ -69,7 +69,7 @@ const KEYS: [(SortColumn, &str); 9] = [
     (SortColumn::Renewal, "ifnull(renewal_date, '9999-12-31')"),
     (SortColumn::Pulse, "pulse_key"),
     (SortColumn::Coverage, "coverage_pct"),
-    (SortColumn::Risk, "risk"),
+    (SortColumn::Risk, "risk_rank"),
     (SortColumn::LastTouch, "ifnull(last_touch_at, '')"),
     (
         SortColumn::NextFollowup,
@@ -163,7 +163,7 @@ fn filters_and_counts_match_plain_sql() {
             name_contains: text.into(),
             ..base.clone()
         };
-        let want = expected(conn, "risk", true, &sql);
+        let want = expected(conn, "risk_rank", true, &sql);
         assert_eq!(
             want.is_empty(),
             text == "no such name",

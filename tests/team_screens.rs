@@ -116,6 +116,8 @@ fn build(path: &Path) -> Store {
     let at = AsOf::new(&common::clock());
     store
         .write(|tx| {
+            // A team lead's file: it opens on the team view (`store::me::opening`).
+            tx.choose_team_view()?;
             let morgan = csm(tx, "Morgan Lee", Some("morgan@team.example"), None, true);
             let morgan_copy = csm(tx, "Morgan Lee", Some("MORGAN@Team.example"), None, true);
             let priya = csm(tx, "Priya Nair", None, None, true);

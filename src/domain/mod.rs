@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod checklist;
 pub mod clock;
+pub mod completeness;
 pub mod coverage;
 pub mod criteria;
 pub mod grid;

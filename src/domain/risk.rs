@@ -90,6 +90,29 @@ impl Risk {
     }
 }
 
+/// What sets an account's place in the risk order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AtStake<'a> {
+    pub score: u32,
+    /// Cents a year.
+    pub contract_value: i64,
+    pub renewal_date: Option<chrono::NaiveDate>,
+    pub name: &'a str,
+}
+
+/// The risk order, worst first: many accounts saturate at 100, so ties are broken by
+/// what is at stake: larger contract value first, then the sooner renewal (none last),
+/// then the name. The portfolio walks the same order on `accounts.risk_rank` (schema V8),
+/// where the last tie goes by id instead of the name.
+pub fn riskiest_first(a: &AtStake<'_>, b: &AtStake<'_>) -> std::cmp::Ordering {
+    let renewal = |d: Option<chrono::NaiveDate>| d.unwrap_or(chrono::NaiveDate::MAX);
+    b.score
+        .cmp(&a.score)
+        .then(b.contract_value.cmp(&a.contract_value))
+        .then(renewal(a.renewal_date).cmp(&renewal(b.renewal_date)))
+        .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
+}
+
 /// Scores an account. Pure: the same inputs always give the same risk.
 pub fn assess(inputs: &RiskInputs) -> Risk {
     let mut reasons = Vec::new();
@@ -212,6 +235,38 @@ fn engagement_reasons(i: &RiskInputs, add: &mut impl FnMut(u32, String)) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn saturated_scores_are_ordered_by_what_is_at_stake() {
+        let day = |d| chrono::NaiveDate::from_ymd_opt(2027, 1, d);
+        let at = |score, contract_value, renewal_date, name| AtStake {
+            score,
+            contract_value,
+            renewal_date,
+            name,
+        };
+        let mut book = [
+            at(100, 10_000, day(20), "small late"),
+            at(90, 900_000, day(1), "lower score"),
+            at(100, 500_000, None, "big no renewal"),
+            at(100, 500_000, day(5), "big soon"),
+            at(100, 500_000, day(25), "big later"),
+            at(100, 10_000, day(20), "Also small late"),
+        ];
+        book.sort_by(riskiest_first);
+        let names: Vec<&str> = book.iter().map(|a| a.name).collect();
+        assert_eq!(
+            names,
+            [
+                "big soon",
+                "big later",
+                "big no renewal",
+                "Also small late",
+                "small late",
+                "lower score"
+            ]
+        );
+    }
     use crate::domain::model::{Sentiment, Strength};
 
     fn tie(role: Role, strength: Strength, sentiment: Sentiment) -> PersonaTie {

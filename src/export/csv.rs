@@ -31,6 +31,7 @@ pub const HEADER: &[&str] = &[
     "next_followup_on",
     "overdue_followups",
     "external_ids",
+    "missing",
 ];
 
 /// A cell a spreadsheet would evaluate (`=`, `+`, `-`, `@`, tab, CR first) gets a
@@ -49,7 +50,7 @@ pub fn dollars(cents: i64) -> String {
     format!("{sign}{}.{:02}", c / 100, c % 100)
 }
 
-fn cells(a: &AccountRow) -> [String; 20] {
+fn cells(a: &AccountRow) -> [String; 21] {
     let o = |v: &Option<String>| v.clone().unwrap_or_default();
     [
         a.id.to_string(),
@@ -72,6 +73,11 @@ fn cells(a: &AccountRow) -> [String; 20] {
         o(&a.next_followup_on),
         a.overdue_followups.to_string(),
         a.external_ids.clone(),
+        a.missing
+            .gaps()
+            .map(|g| g.label())
+            .collect::<Vec<_>>()
+            .join("; "),
     ]
 }
 

@@ -7,6 +7,7 @@ use chrono::Duration;
 use rusqlite::Connection;
 
 use crate::domain::clock::local_day;
+use crate::domain::completeness;
 use crate::domain::money;
 use crate::error::Result;
 use crate::store::account;
@@ -72,7 +73,8 @@ pub fn account_brief(conn: &Connection, account_id: i64, at: &AsOf) -> Result<St
         None => "not rated yet".into(),
     };
     let _ = writeln!(s, "| CSM sentiment | {pulse} |");
-    let _ = writeln!(s, "| Risk | {} ({}) |\n", a.risk.score, a.risk.band.label());
+    let risk = completeness::risk_text(a.risk.score, a.risk.band.label(), a.missing());
+    let _ = writeln!(s, "| Risk | {risk} |\n");
 
     if !a.risk.reasons.is_empty() {
         let _ = writeln!(s, "## Why the risk\n");
@@ -165,6 +167,15 @@ pub fn account_brief(conn: &Connection, account_id: i64, at: &AsOf) -> Result<St
     Ok(s)
 }
 
+/// The score, or "incomplete (56?)" when it is built on absences.
+fn risk_cell(a: &AccountRow) -> String {
+    if a.missing.is_complete() {
+        a.risk.to_string()
+    } else {
+        format!("incomplete ({}?)", a.risk)
+    }
+}
+
 fn account_table(s: &mut String, rows: &[AccountRow]) {
     let _ = writeln!(
         s,
@@ -178,7 +189,7 @@ fn account_table(s: &mut String, rows: &[AccountRow]) {
             money::compact(a.contract_value_cents),
             opt(&a.renewal_date),
             opt(&a.pulse),
-            a.risk,
+            risk_cell(a),
             a.coverage_pct
         );
     }
@@ -205,9 +216,19 @@ pub fn portfolio_brief(conn: &Connection, at: &AsOf) -> Result<String> {
     );
     let _ = writeln!(
         s,
-        "- Follow-ups: {} due today, {} overdue\n",
+        "- Follow-ups: {} due today, {} overdue",
         t.followups_due_today, t.followups_overdue
     );
+    let missing = crate::store::completeness::missing_counts(conn, None)?;
+    let lines: Vec<String> = missing.lines().map(|(g, n)| g.count_line(n)).collect();
+    if !lines.is_empty() {
+        let _ = writeln!(
+            s,
+            "- Incomplete (risk not scored with confidence): {}",
+            lines.join(", ")
+        );
+    }
+    s.push('\n');
     let risky = exports::riskiest(conn, i64::from(crate::domain::risk::AT_RISK_SCORE), 10)?;
     let _ = writeln!(s, "## Most at risk\n");
     if risky.is_empty() {

@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension};
 
 use super::summary::{self, AsOf};
 use super::{parse_day, parse_name, parse_timestamp};
+use crate::domain::completeness::{self, AccountFacts, Missing};
 use crate::domain::coverage::{self, Coverage, Finding};
 use crate::domain::model::{Pulse, Role, Segment, Sentiment, SignalKind, Strength};
 use crate::domain::risk::{self, Risk, RiskInputs};
@@ -33,6 +34,23 @@ pub struct AccountDetail {
     pub risk: Risk,
     pub coverage: Coverage,
     pub findings: Vec<Finding>,
+}
+
+impl AccountDetail {
+    /// What the account lacks for its risk score to be trusted (`domain::completeness`).
+    pub fn missing(&self) -> Missing {
+        completeness::missing(&AccountFacts {
+            contract_value: self.contract_value,
+            has_renewal_date: self.renewal_date.is_some(),
+            rated_personas: self
+                .inputs
+                .personas
+                .iter()
+                .filter(|t| t.strength != Strength::None)
+                .count() as u32,
+            has_pulse: self.inputs.pulse.is_some(),
+        })
+    }
 }
 
 #[derive(Debug, Clone)]

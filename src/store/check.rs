@@ -185,8 +185,21 @@ fn derived_columns(conn: &Connection, report: &mut Report) -> Result<()> {
         .collect::<rusqlite::Result<Vec<Kept>>>()?;
     let mut wrong = 0usize;
     let mut first = None;
+    let has_rated = super::completeness::has_missing_key(conn)?;
     for (id, name, total, strong, pct, missing, pulse, last_touch, next_followup) in rows {
-        let cov = Coverage::of(&persona_ties(conn, id)?);
+        let ties = persona_ties(conn, id)?;
+        let cov = Coverage::of(&ties);
+        // Schema V8's count of rated personas (what "no rated persona" reads).
+        let rated_ok = !has_rated || {
+            let rated: i64 = conn
+                .prepare_cached("SELECT personas_rated FROM accounts WHERE id = ?1")?
+                .query_row([id], |r| r.get(0))?;
+            let want = ties
+                .iter()
+                .filter(|t| t.strength != crate::domain::model::Strength::None)
+                .count();
+            rated == want as i64
+        };
         let want_missing = cov
             .missing_roles
             .iter()
@@ -205,7 +218,8 @@ fn derived_columns(conn: &Connection, report: &mut Report) -> Result<()> {
             [id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;
-        let same = total == i64::from(cov.personas)
+        let same = rated_ok
+            && total == i64::from(cov.personas)
             && strong == i64::from(cov.strong)
             && pct == i64::from(cov.percent())
             && missing == want_missing
@@ -219,7 +233,7 @@ fn derived_columns(conn: &Connection, report: &mut Report) -> Result<()> {
     }
     if let Some(name) = first {
         report.problems.push(format!(
-            "{wrong} sampled account(s) have a summary (coverage, sentiment, last touch or next follow-up) that disagrees with their records, e.g. {name:?}"
+            "{wrong} sampled account(s) have a summary (coverage, rated personas, sentiment, last touch or next follow-up) that disagrees with their records, e.g. {name:?}"
         ));
     }
     Ok(())

@@ -2,6 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::domain::completeness::Missing;
 use crate::error::{Argument, Result};
 
 /// One account with its summary, as the CSV export writes it.
@@ -28,15 +29,26 @@ pub struct AccountRow {
     pub overdue_followups: i64,
     /// `system:id` pairs joined by `;`.
     pub external_ids: String,
+    /// What the account lacks for its risk score to be trusted.
+    pub missing: Missing,
 }
 
-const SELECT: &str = "SELECT a.id, a.name, a.segment, a.tier, a.industry, a.contract_value,
+/// `SELECT_HEAD`, the account's gaps (`completeness::missing_sql`), then `SELECT_FROM`.
+fn select(conn: &Connection) -> Result<String> {
+    Ok(format!(
+        "{SELECT_HEAD}, {} {SELECT_FROM}",
+        super::completeness::missing_sql(conn, "a")?
+    ))
+}
+
+const SELECT_HEAD: &str = "SELECT a.id, a.name, a.segment, a.tier, a.industry, a.contract_value,
         a.renewal_date, c.name, p.name, a.pulse, a.pulse_at, a.personas_total,
         a.personas_strong, a.coverage_pct, a.missing_roles, a.risk, a.last_touch_at,
         a.next_followup_on, a.overdue_followups,
         ifnull((SELECT group_concat(e.system || ':' || e.external_id, ';') FROM external_ids e
-                WHERE e.entity = 'account' AND e.local_id = a.id), '')
-    FROM accounts a
+                WHERE e.entity = 'account' AND e.local_id = a.id), '')";
+
+const SELECT_FROM: &str = "FROM accounts a
     LEFT JOIN csms c ON c.id = a.owner_csm_id
     LEFT JOIN accounts p ON p.id = a.parent_id
     WHERE a.archived_at IS NULL";
@@ -63,6 +75,7 @@ fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
         next_followup_on: r.get(17)?,
         overdue_followups: r.get(18)?,
         external_ids: r.get(19)?,
+        missing: Missing::from_bits(r.get(20)?),
     })
 }
 
@@ -72,7 +85,10 @@ pub fn each_account(
     mut f: impl FnMut(&AccountRow) -> Result<()>,
 ) -> Result<u64> {
     let snapshot = conn.unchecked_transaction()?;
-    let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY a.name COLLATE NOCASE, a.id"))?;
+    let mut stmt = conn.prepare(&format!(
+        "{} ORDER BY a.name COLLATE NOCASE, a.id",
+        select(conn)?
+    ))?;
     let mut rows = stmt.query([])?;
     let mut n = 0;
     while let Some(r) = rows.next()? {
@@ -85,10 +101,17 @@ pub fn each_account(
     Ok(n)
 }
 
-/// The live accounts with the highest risk (at least `min_risk`), riskiest first.
+/// The live accounts with the highest risk (at least `min_risk`), riskiest first, ties
+/// broken by what is at stake as in the portfolio (`risk_rank`, schema V8).
 pub fn riskiest(conn: &Connection, min_risk: i64, limit: i64) -> Result<Vec<AccountRow>> {
+    let order = if super::completeness::has_missing_key(conn)? {
+        "a.risk_rank DESC, a.id DESC"
+    } else {
+        "a.risk DESC, a.contract_value DESC"
+    };
     let mut stmt = conn.prepare(&format!(
-        "{SELECT} AND a.risk >= ?1 ORDER BY a.risk DESC, a.contract_value DESC LIMIT ?2"
+        "{} AND a.risk >= ?1 ORDER BY {order} LIMIT ?2",
+        select(conn)?
     ))?;
     let rows = stmt
         .query_map(params![min_risk, limit], read)?
@@ -101,7 +124,8 @@ pub fn renewing(conn: &Connection, to: &str, limit: i64) -> Result<Vec<AccountRo
     // A renewal date that passed on a live account is still open (as in the portfolio's
     // "renewing" filter), and the most urgent: it comes first.
     let mut stmt = conn.prepare(&format!(
-        "{SELECT} AND a.renewal_date <= ?1 ORDER BY a.renewal_date, a.id LIMIT ?2"
+        "{} AND a.renewal_date <= ?1 ORDER BY a.renewal_date, a.id LIMIT ?2",
+        select(conn)?
     ))?;
     let rows = stmt
         .query_map(params![to, limit], read)?

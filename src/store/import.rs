@@ -604,8 +604,9 @@ impl NewAccount {
 /// a new account has no sentiment, touch or follow-up yet).
 const INSERT_HELD_BACK_ACCOUNT: &str = "INSERT INTO accounts (id, name, segment, tier,
     industry, contract_value, renewal_date, owner_csm_id, parent_id, created_at,
-    personas_total, personas_strong, coverage_pct, missing_roles, risk, risk_as_of)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+    personas_total, personas_strong, coverage_pct, missing_roles, risk, risk_as_of,
+    personas_rated)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
 
 /// `INSERT_PERSONA` with whether the role was guessed from the title.
 const INSERT_IMPORTED_PERSONA: &str = "INSERT INTO personas (id, account_id, name, title,
@@ -1304,6 +1305,7 @@ impl Importer<'_, '_> {
                 summary.as_ref().map_or("", |s| s.missing_roles.as_str()),
                 summary.as_ref().map_or(0, |s| s.risk.score),
                 summary.as_ref().map(|_| risk_as_of.as_str()),
+                summary.as_ref().map_or(0, |s| s.rated),
             ])?;
         }
         Ok(())

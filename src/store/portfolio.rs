@@ -6,8 +6,10 @@ use rusqlite::OptionalExtension;
 use rusqlite::types::Value;
 use rusqlite::{Connection, Row, params_from_iter};
 
+use super::completeness::MissingCounts;
 use super::{day, parse_day, parse_name, parse_timestamp, timestamp};
 use crate::domain::clock::{local_day, start_of_local_day};
+use crate::domain::completeness::Missing;
 use crate::domain::model::{Pulse, Role, Segment};
 use crate::domain::risk::AT_RISK_SCORE;
 use crate::error::Result;
@@ -54,6 +56,16 @@ impl SortColumn {
         }
     }
 
+    /// The indexed expression the table is ordered by in `conn`'s file: a file older
+    /// than schema V8 opened read-only (not migrated) has no `risk_rank`, and its risk
+    /// order keeps the plain score.
+    fn key_in(self, conn: &Connection) -> Result<&'static str> {
+        Ok(match self {
+            SortColumn::Risk if !super::completeness::has_missing_key(conn)? => "risk",
+            _ => self.key(),
+        })
+    }
+
     /// The indexed expression the table is ordered by (see the schema's indexes).
     fn key(self) -> &'static str {
         match self {
@@ -63,7 +75,7 @@ impl SortColumn {
             SortColumn::Renewal => "renewal_key",
             SortColumn::Pulse => "pulse_key",
             SortColumn::Coverage => "coverage_pct",
-            SortColumn::Risk => "risk",
+            SortColumn::Risk => "risk_rank",
             SortColumn::LastTouch => "touch_key",
             SortColumn::NextFollowup => "followup_key",
         }
@@ -112,11 +124,13 @@ pub struct QuickFilters {
     pub renewal_90: bool,
     pub stale: bool,
     pub overdue: bool,
+    /// Missing a contract value, a renewal date, a rated persona or a CSM sentiment.
+    pub incomplete: bool,
 }
 
 impl QuickFilters {
     pub fn any(&self) -> bool {
-        self.at_risk || self.renewal_90 || self.stale || self.overdue
+        self.at_risk || self.renewal_90 || self.stale || self.overdue || self.incomplete
     }
 }
 
@@ -164,6 +178,8 @@ pub struct PortfolioRow {
     pub personas_strong: u32,
     pub missing_roles: Vec<Role>,
     pub risk: u32,
+    /// What the account lacks for its risk score to be trusted.
+    pub missing: Missing,
     pub last_touch_at: Option<DateTime<Utc>>,
     pub next_followup_on: Option<NaiveDate>,
     pub cursor: Cursor,
@@ -219,6 +235,10 @@ impl PortfolioQuery {
         if self.quick.overdue {
             sql.push_str(" AND followup_key < ?");
             args.push(Value::Text(day(self.today)));
+        }
+        if self.quick.incomplete {
+            let missing = super::completeness::missing_sql(conn, "accounts")?;
+            sql.push_str(&format!(" AND {missing} != 0"));
         }
         if let Some(owners) = &self.owners {
             sql.push_str(&format!(
@@ -306,7 +326,7 @@ fn escape_like(text: &str) -> String {
 pub fn cursor_of(conn: &Connection, q: &PortfolioQuery, id: i64) -> Result<Option<Cursor>> {
     let sql = format!(
         "SELECT {} FROM accounts WHERE id = ?1 AND archived_at IS NULL",
-        q.sort.column.key()
+        q.sort.column.key_in(conn)?
     );
     let key = conn
         .query_row(&sql, [id], |r| r.get::<_, Value>(0))
@@ -322,7 +342,7 @@ pub fn page(
     direction: Direction,
     limit: usize,
 ) -> Result<Vec<PortfolioRow>> {
-    let key = q.sort.column.key();
+    let key = q.sort.column.key_in(conn)?;
     // Walking backward is walking forward in the opposite order.
     let ascending = q.sort.descending == (direction == Direction::Backward);
     let (order, cmp) = if ascending {
@@ -350,8 +370,9 @@ pub fn page(
         args.push(Value::Integer(c.id));
     }
     args.push(Value::Integer(limit as i64));
+    let missing = super::completeness::missing_sql(conn, "accounts")?;
     let sql = format!(
-        "SELECT {COLUMNS}, {key} FROM {source} WHERE {filter}
+        "SELECT {COLUMNS}, {missing}, {key} FROM {source} WHERE {filter}
          ORDER BY {key} {order}, id {order} LIMIT ?"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
@@ -399,8 +420,9 @@ fn read_row(r: &Row<'_>) -> rusqlite::Result<PortfolioRow> {
             .get::<_, Option<String>>(14)?
             .as_deref()
             .and_then(parse_day),
+        missing: Missing::from_bits(r.get(15)?),
         cursor: Cursor {
-            key: r.get(15)?,
+            key: r.get(16)?,
             id: r.get(0)?,
         },
     })
@@ -429,6 +451,8 @@ pub struct Totals {
     pub unrated: i64,
     pub followups_due_today: i64,
     pub followups_overdue: i64,
+    /// What the accounts lack to be scored with confidence (`totals_for` only).
+    pub missing: MissingCounts,
 }
 
 impl Totals {
@@ -451,10 +475,12 @@ impl Totals {
 /// The header strip's figures for the query's accounts: the whole file's from the
 /// summary row, an owner filter's from the owners' rows of `csm_totals`.
 pub fn totals_for(conn: &Connection, q: &PortfolioQuery) -> Result<Totals> {
-    match &q.owners {
-        Some(owners) => owner_totals(conn, owners, q.today),
-        None => totals(conn, q.today),
-    }
+    let mut t = match &q.owners {
+        Some(owners) => owner_totals(conn, owners, q.today)?,
+        None => totals(conn, q.today)?,
+    };
+    t.missing = super::completeness::missing_counts(conn, q.owners.as_deref())?;
+    Ok(t)
 }
 
 /// The header strip's figures for the accounts `owners` own: their trigger-kept
@@ -522,9 +548,10 @@ mod tests {
     use super::*;
 
     /// The "renewing" filter (overdue renewals included) is still a range on each sort
-    /// index's carried `renewal_key`: the walk reads the index in order, never sorting.
+    /// index's carried `renewal_key`, and "incomplete" a test of its `missing_key`: the
+    /// walk reads the index in order, never sorting.
     #[test]
-    fn the_renewing_filter_walks_each_sort_index_without_sorting() {
+    fn the_renewing_and_incomplete_filters_walk_each_sort_index_without_sorting() {
         let dir = tempfile::tempdir().unwrap();
         let store = crate::store::Store::open(&dir.path().join("a.db")).unwrap();
         let conn = store.conn();
@@ -538,6 +565,7 @@ mod tests {
                 name_contains: String::new(),
                 quick: QuickFilters {
                     renewal_90: true,
+                    incomplete: true,
                     ..QuickFilters::default()
                 },
                 now: today.and_hms_opt(12, 0, 0).unwrap().and_utc(),

@@ -539,6 +539,63 @@ ALTER TABLE personas ADD COLUMN role_guessed INTEGER NOT NULL DEFAULT 0
     CHECK (role_guessed = 0 OR role_guessed = 1);
 "#;
 
+/// V8: missing data is not risk (issue 18).
+/// - `personas_rated`: active personas whose strength a CSM rated (not "none"), kept with
+///   the other summary columns;
+/// - `missing_key`: what the account lacks to be scored with confidence, as bits
+///   (1 contract value, 2 renewal date, 4 rated persona, 8 CSM sentiment): the rule of
+///   `domain::completeness`, generated so it can never disagree with its columns;
+/// - `risk_rank`: the risk order with its ties broken by what is at stake: score, then
+///   contract value (larger first), then renewal (sooner first, none last) when walked
+///   descending: `risk` and `contract_value` zero-padded, then the renewal day inverted;
+/// - every sort index carries `missing_key` for the "incomplete" quick filter, and the
+///   risk index is keyed on `risk_rank`.
+///
+/// Renumber at merge if another branch also adds V8.
+const V8: &str = r#"
+ALTER TABLE accounts ADD COLUMN personas_rated INTEGER NOT NULL DEFAULT 0;
+UPDATE accounts SET personas_rated = (SELECT count(*) FROM personas p
+    WHERE p.account_id = accounts.id AND p.archived_at IS NULL AND p.strength != 'none');
+ALTER TABLE accounts ADD COLUMN missing_key INTEGER GENERATED ALWAYS AS (
+    (CASE WHEN contract_value <= 0 THEN 1 ELSE 0 END)
+    | (CASE WHEN renewal_date IS NULL THEN 2 ELSE 0 END)
+    | (CASE WHEN personas_rated = 0 THEN 4 ELSE 0 END)
+    | (CASE WHEN pulse IS NULL THEN 8 ELSE 0 END)
+) VIRTUAL;
+ALTER TABLE accounts ADD COLUMN risk_rank TEXT GENERATED ALWAYS AS (
+    printf('%03d%019d%08d', risk, contract_value,
+        99999999 - CAST(replace(ifnull(renewal_date, '9999-12-31'), '-', '') AS INTEGER))
+) VIRTUAL;
+DROP INDEX accounts_by_name;
+CREATE INDEX accounts_by_name ON accounts(name COLLATE NOCASE, id,
+    risk, renewal_key, pulse_at_key, followup_key, owner_csm_id, missing_key) WHERE archived_at IS NULL;
+DROP INDEX accounts_by_segment;
+CREATE INDEX accounts_by_segment ON accounts(seg_tier_key, id,
+    risk, renewal_key, pulse_at_key, followup_key, owner_csm_id, missing_key) WHERE archived_at IS NULL;
+DROP INDEX accounts_by_value;
+CREATE INDEX accounts_by_value ON accounts(contract_value, id,
+    risk, renewal_key, pulse_at_key, followup_key, owner_csm_id, missing_key) WHERE archived_at IS NULL;
+DROP INDEX accounts_by_renewal;
+CREATE INDEX accounts_by_renewal ON accounts(renewal_key, id,
+    risk, pulse_at_key, followup_key, owner_csm_id, missing_key) WHERE archived_at IS NULL;
+DROP INDEX accounts_by_pulse;
+CREATE INDEX accounts_by_pulse ON accounts(pulse_key, id,
+    risk, renewal_key, pulse_at_key, followup_key, owner_csm_id, missing_key) WHERE archived_at IS NULL;
+DROP INDEX accounts_by_coverage;
+CREATE INDEX accounts_by_coverage ON accounts(coverage_pct, id,
+    risk, renewal_key, pulse_at_key, followup_key, owner_csm_id, missing_key) WHERE archived_at IS NULL;
+DROP INDEX accounts_by_risk;
+CREATE INDEX accounts_by_risk ON accounts(risk_rank, id,
+    risk, renewal_key, pulse_at_key, followup_key, owner_csm_id, missing_key) WHERE archived_at IS NULL;
+DROP INDEX accounts_by_touch;
+CREATE INDEX accounts_by_touch ON accounts(touch_key, id,
+    risk, renewal_key, pulse_at_key, followup_key, owner_csm_id, missing_key) WHERE archived_at IS NULL;
+DROP INDEX accounts_by_followup;
+CREATE INDEX accounts_by_followup ON accounts(followup_key, id,
+    risk, renewal_key, pulse_at_key, owner_csm_id, missing_key) WHERE archived_at IS NULL;
+CREATE INDEX accounts_incomplete ON accounts(missing_key, owner_csm_id) WHERE archived_at IS NULL AND missing_key != 0;
+"#;
+
 const STEPS: &[M<'static>] = &[
     M::up(V1),
     M::up(V2),
@@ -547,12 +604,13 @@ const STEPS: &[M<'static>] = &[
     M::up(V5),
     M::up(V6),
     M::up(V7),
+    M::up(V8),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(STEPS);
 
 /// The schema version this build writes.
-pub const LATEST: i64 = 7;
+pub const LATEST: i64 = 8;
 
 #[cfg(test)]
 mod tests {

@@ -317,8 +317,8 @@ const WRITE_SUMMARY: &str = concat!(
     last_touch!(),
     ", next_followup_on = ",
     next_followup!(),
-    ", overdue_followups = ?9
-    WHERE id = ?1 AND (pulse_prev IS NOT ?2 OR personas_total IS NOT ?3
+    ", overdue_followups = ?9, personas_rated = ?10
+    WHERE id = ?1 AND (personas_rated IS NOT ?10 OR pulse_prev IS NOT ?2 OR personas_total IS NOT ?3
         OR personas_strong IS NOT ?4 OR coverage_pct IS NOT ?5 OR missing_roles IS NOT ?6
         OR risk IS NOT ?7 OR risk_as_of IS NOT ?8 OR overdue_followups IS NOT ?9
         OR pulse IS NOT ",
@@ -337,6 +337,8 @@ pub(super) struct Derived {
     pub coverage: Coverage,
     /// The key roles nobody fills, as stored (`champion,economic_buyer`).
     pub missing_roles: String,
+    /// Active personas whose strength was rated (completeness wants at least one).
+    pub rated: u32,
     pub risk: Risk,
 }
 
@@ -349,8 +351,14 @@ impl Derived {
             .map(|r| r.as_str())
             .collect::<Vec<_>>()
             .join(",");
+        let rated = inputs
+            .personas
+            .iter()
+            .filter(|t| t.strength != Strength::None)
+            .count() as u32;
         Derived {
             risk: risk::assess(inputs),
+            rated,
             coverage,
             missing_roles,
         }
@@ -375,7 +383,8 @@ fn write_summary(
         d.missing_roles,
         d.risk.score,
         day(at.today),
-        inputs.overdue_followups
+        inputs.overdue_followups,
+        d.rated
     ])?;
     Ok(d.risk)
 }

@@ -555,10 +555,19 @@ impl AccountView {
             None => third.push(Span::styled("never set ⌛", theme.warn())),
         }
         third.push(Span::raw(" · Risk "));
-        third.push(Span::styled(
-            format!("{} ({})", d.risk.score, d.risk.band.label()),
-            theme.risk(d.risk.band),
-        ));
+        let missing = d.missing();
+        if missing.is_complete() {
+            third.push(Span::styled(
+                format!("{} ({})", d.risk.score, d.risk.band.label()),
+                theme.risk(d.risk.band),
+            ));
+        } else {
+            // Missing data is not risk: say what is missing, not a confident score.
+            third.push(Span::styled(
+                format!("incomplete: {}", missing.describe()),
+                theme.warn(),
+            ));
+        }
         let fourth = match (&self.mode, &self.notice) {
             (Mode::ConfirmArchive { name, .. }, _) => Line::styled(
                 format!("Archive {name}? y archives (history is kept), any other key keeps"),
@@ -733,13 +742,27 @@ impl AccountView {
     fn side_lines(&self, theme: &Theme, today: NaiveDate) -> Vec<Line<'static>> {
         let d = &self.detail;
         let mut lines = self.signal_lines();
-        lines.push(Line::from(vec![
-            Span::styled("Risk ", theme.header()),
-            Span::styled(
-                format!("{} ({})", d.risk.score, d.risk.band.label()),
-                theme.risk(d.risk.band),
-            ),
-        ]));
+        let missing = d.missing();
+        if missing.is_complete() {
+            lines.push(Line::from(vec![
+                Span::styled("Risk ", theme.header()),
+                Span::styled(
+                    format!("{} ({})", d.risk.score, d.risk.band.label()),
+                    theme.risk(d.risk.band),
+                ),
+            ]));
+        } else {
+            lines.push(Line::from(vec![
+                Span::styled("Risk ", theme.header()),
+                Span::styled(
+                    format!("incomplete ({}? on what is known)", d.risk.score),
+                    theme.warn(),
+                ),
+            ]));
+            for gap in missing.gaps() {
+                lines.push(Line::styled(format!(" ? {}", gap.label()), theme.warn()));
+            }
+        }
         for reason in &d.risk.reasons {
             lines.push(Line::raw(format!("+{:<2} {}", reason.points, reason.text)));
         }

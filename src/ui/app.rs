@@ -83,6 +83,12 @@ impl App {
     ) -> Result<App> {
         let home = Home::open(&store, clock.as_ref(), &config, size.1)?;
         let team_file = store.meta(crate::store::merge::TEAM_KEY)?.is_some();
+        // Several owners and nobody said which is the user: ask once (not in a file
+        // opened read-only, where the answer could not be kept).
+        let mut stack: Vec<Box<dyn Screen>> = Vec::new();
+        if home.asks_who_is_me() && !store.is_read_only() {
+            stack.push(Box::new(super::who_is_me::WhoIsMe::load(&store)?));
+        }
         let message = store
             .read_only_reason()
             .map(|why| Notice::Problem(format!("{why}: opened read-only, nothing will be changed")))
@@ -92,7 +98,7 @@ impl App {
             clock,
             theme,
             home,
-            stack: Vec::new(),
+            stack,
             overlay: Overlay::None,
             screen_height: size.1,
             message,

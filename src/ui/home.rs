@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::store::Store;
 use crate::store::kpi::Who;
+use crate::store::me::{self, Opening};
 use crate::store::portfolio::{PortfolioQuery, QuickFilters, Sort};
 
 pub struct Home {
@@ -28,11 +29,14 @@ pub struct Home {
     /// The account a screen over the portfolio was opened for: back here, the cursor is
     /// on it again even if the work re-sorted it.
     worked_on: Option<i64>,
+    /// The "who is me" question is on screen over this one.
+    asking: bool,
 }
 
 impl Home {
-    /// The first page of the portfolio; a file of several CSMs (a merged team file, a
-    /// CRM import with many owners) opens on the team view.
+    /// The first page of the portfolio (`store::me::opening`): a merged team file opens
+    /// on the team view; a file of several owners on the user's own portfolio, or, when
+    /// nobody said who the user is, on the team view under the question.
     pub fn open(
         store: &Store,
         clock: &dyn crate::domain::Clock,
@@ -49,8 +53,14 @@ impl Home {
             owners: None,
         };
         let mut portfolio = PortfolioView::new(query, height);
+        let opening = me::opening(store.conn())?;
+        if let Opening::Mine { id, name } = &opening {
+            // A CSM's own accounts among colleagues': T shows the team.
+            portfolio.query.owners = Some(vec![*id]);
+            portfolio.owner_label = Some(name.clone());
+        }
         portfolio.reload(store)?;
-        let team = if crate::store::team::has_many_owners(store.conn())? {
+        let team = if matches!(opening, Opening::Team | Opening::Ask) {
             Some(TeamView::load(
                 store,
                 clock.now(),
@@ -65,6 +75,7 @@ impl Home {
             showing_team: team.is_some(),
             team,
             worked_on: None,
+            asking: opening == Opening::Ask,
         };
         home.read_setup(store)?;
         Ok(home)
@@ -80,6 +91,26 @@ impl Home {
             None
         };
         Ok(())
+    }
+
+    /// Several owners and nobody said which is the user: the app asks (`WhoIsMe`).
+    pub fn asks_who_is_me(&self) -> bool {
+        self.asking
+    }
+
+    /// After the question: the user's portfolio if they named themselves (true), else
+    /// the team view stays.
+    fn answered(&mut self, cx: &mut Cx) -> Result<bool> {
+        self.asking = false;
+        let Opening::Mine { id, name } = me::opening(cx.store.conn())? else {
+            return Ok(false);
+        };
+        let drill = Drill {
+            owners: vec![id],
+            label: name,
+        };
+        self.show_portfolio(Some(drill), cx)?;
+        Ok(true)
     }
 
     /// New settings: the portfolio and team view read again with the new window.
@@ -192,9 +223,11 @@ impl Home {
             return Ok(reply);
         }
         // In a CSM's (or a team's) portfolio, Esc with no filter left goes back.
+        // (Not in the user's own portfolio opened first: the team view is `T` there.)
         let back_to_team = action == Action::ClearFilters
             && !self.portfolio.filtered()
-            && self.portfolio.query.owners.is_some();
+            && self.portfolio.query.owners.is_some()
+            && self.team.is_some();
         if action == Action::SetUp {
             return Ok(Reply::Open(Open::SetUp));
         }
@@ -222,6 +255,7 @@ impl Home {
             Action::ToggleRenewalSoon => quick.renewal_90 = !quick.renewal_90,
             Action::ToggleStale => quick.stale = !quick.stale,
             Action::ToggleOverdue => quick.overdue = !quick.overdue,
+            Action::ToggleIncomplete => quick.incomplete = !quick.incomplete,
             Action::ClearFilters => {
                 quick = QuickFilters::default();
                 p.query.name_contains.clear();
@@ -349,6 +383,9 @@ impl Screen for Home {
 
     fn on_resume(&mut self, cx: &mut Cx) -> Result<()> {
         self.sync_clock(cx);
+        if self.asking && self.answered(cx)? {
+            return Ok(());
+        }
         match self.worked_on {
             Some(id) if !self.showing_team => self.portfolio.reselect(cx.store, id)?,
             _ => self.portfolio.refresh_in_place(cx.store)?,
@@ -363,10 +400,11 @@ impl Screen for Home {
 const SETUP_HINT_MAX: i64 = 1_000;
 
 /// The help's key to the portfolio table (after the line about staleness).
-const LEGEND: [&str; 4] = [
+const LEGEND: [&str; 5] = [
     "Coverage: personas at Okay or better / all, -EB -CH -ES missing economic",
     "  buyer, champion, executive sponsor",
     "Risk: score 0–100 and band (Low, Medium, High, Critical); Enter shows why",
+    "  56? incomplete: no value, renewal date, rated persona or sentiment (5)",
     "Touch: days since the last touch · Follow-up: the next open one",
 ];
 

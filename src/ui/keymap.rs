@@ -60,6 +60,8 @@ contexts! {
     ValueTable,
     /// A first R/Y/G and key persona strengths, account by account.
     Triage,
+    /// "Which owner is you?" on opening a file of several owners.
+    WhoIsMe,
 }
 
 impl Context {
@@ -79,6 +81,7 @@ impl Context {
             Context::WrapUp => "wrap-up",
             Context::Followups => "follow-ups",
             Context::Team => "team",
+            Context::WhoIsMe => "who is me",
             Context::Audits => "audits",
             Context::AuditScore => "audit scoring",
             Context::Kpis => "coaching KPIs",
@@ -113,6 +116,7 @@ pub enum Action {
     ToggleRenewalSoon,
     ToggleStale,
     ToggleOverdue,
+    ToggleIncomplete,
     StartCall,
     Retros,
     CallBegin,
@@ -381,7 +385,7 @@ const GLOBAL: [Binding; 4] = [
     bind(&[Key::ctrl('c')], Action::Quit, "Quit attuned", None),
 ];
 
-const PORTFOLIO: [Binding; 9] = [
+const PORTFOLIO: [Binding; 10] = [
     bind(
         &[Key::plain(KeyCode::Enter)],
         Action::Open,
@@ -429,6 +433,13 @@ const PORTFOLIO: [Binding; 9] = [
         Action::ToggleOverdue,
         "Only overdue follow-ups",
         Some("overdue"),
+    ),
+    bind(
+        &[Key::ch('5')],
+        Action::ToggleIncomplete,
+        "Only incomplete accounts (no value, renewal date, rated persona or sentiment)",
+        // The header strip's "incomplete (5)" shows the key; the status bar is full.
+        None,
     ),
     bind(
         &[Key::ch('0'), Key::plain(KeyCode::Esc)],
@@ -892,6 +903,27 @@ const RESUME: [Binding; 2] = [
         &[Key::plain(KeyCode::Esc)],
         Action::Back,
         "Not now (it stays saved)",
+        Some("later"),
+    ),
+];
+
+const WHO_IS_ME: [Binding; 3] = [
+    bind(
+        &[Key::plain(KeyCode::Enter)],
+        Action::Open,
+        "This is me: open on my portfolio from now on",
+        Some("this is me"),
+    ),
+    bind(
+        &[Key::ch('t')],
+        Action::TeamView,
+        "I lead the team: open on the team view",
+        Some("team view"),
+    ),
+    bind(
+        &[Key::plain(KeyCode::Esc)],
+        Action::Back,
+        "Not now (asked again next time)",
         Some("later"),
     ),
 ];
@@ -1395,6 +1427,7 @@ pub fn bindings(context: Context) -> Vec<&'static Binding> {
         Context::RoleReview => &ROLE_REVIEW,
         Context::ValueTable => &VALUE_TABLE,
         Context::Triage => &TRIAGE,
+        Context::WhoIsMe => &WHO_IS_ME,
     };
     let mut all: Vec<&'static Binding> = specific.iter().collect();
     if matches!(context, Context::Account | Context::Persona) {

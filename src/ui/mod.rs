@@ -33,6 +33,7 @@ pub mod theme;
 pub mod touch_view;
 pub mod triage;
 pub mod value_table;
+pub mod who_is_me;
 pub mod wrapup;
 
 use std::path::PathBuf;

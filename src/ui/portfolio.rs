@@ -18,13 +18,14 @@ use crate::domain::money;
 use crate::domain::risk::RiskBand;
 use crate::error::Result;
 use crate::store::Store;
+use crate::store::completeness::MissingCounts;
 use crate::store::portfolio::{
     self, Direction, PortfolioQuery, PortfolioRow, QuickFilters, Sort, SortColumn, Totals,
 };
 
-/// Lines above and below the table: title, header strip (2), filter line, column
+/// Lines above and below the table: title, header strip (3), filter line, column
 /// headers, status bar.
-const CHROME_LINES: u16 = 6;
+const CHROME_LINES: u16 = 7;
 
 pub struct PortfolioView {
     pub query: PortfolioQuery,
@@ -314,7 +315,7 @@ impl PortfolioView {
 
     pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
         let [strip, filter, table] = Layout::vertical([
-            Constraint::Length(2),
+            Constraint::Length(3),
             Constraint::Length(1),
             Constraint::Min(1),
         ])
@@ -373,7 +374,7 @@ impl PortfolioView {
             ),
             Span::styled(" (f)", theme.key()),
         ]);
-        vec![first, second]
+        vec![first, second, missing_line(&t.missing, theme)]
     }
 
     fn filter_line(&self, theme: &Theme) -> Line<'static> {
@@ -391,6 +392,7 @@ impl PortfolioView {
             (q.renewal_90, "renewing ≤90d or passed"),
             (q.stale, "stale"),
             (q.overdue, "overdue"),
+            (q.incomplete, "incomplete"),
         ] {
             if on {
                 spans.push(Span::raw(" "));
@@ -467,6 +469,26 @@ impl PortfolioView {
         let mut state = TableState::default().with_selected(Some(self.selected));
         frame.render_stateful_widget(table, area, &mut state);
     }
+}
+
+/// The header strip's third line: what the accounts lack to be scored with confidence
+/// ("212 accounts have no renewal date · …"), and the key that lists them.
+fn missing_line(m: &MissingCounts, theme: &Theme) -> Line<'static> {
+    if m.incomplete == 0 {
+        return Line::styled(
+            "Every account has a contract value, a renewal date, a rated persona and a CSM sentiment",
+            theme.dim(),
+        );
+    }
+    let mut spans = vec![
+        Span::styled(format::count(m.incomplete), theme.warn()),
+        Span::raw(" incomplete"),
+        Span::styled(" (5)", theme.key()),
+        Span::raw(": "),
+    ];
+    let lines: Vec<String> = m.lines().map(|(gap, n)| gap.count_line(n)).collect();
+    spans.push(Span::raw(lines.join(" · ")));
+    Line::from(spans)
 }
 
 /// Rows the table shows for a terminal of `screen_height` lines.
@@ -557,6 +579,10 @@ impl ColumnView for SortColumn {
                     Style::new()
                 };
                 Cell::from(Span::styled(text, style))
+            }
+            SortColumn::Risk if !row.missing.is_complete() => {
+                // A score built on absences is not shown as a confident one.
+                Cell::from(Span::styled(format!("{:>2}?", row.risk), theme.dim()))
             }
             SortColumn::Risk => {
                 let band = RiskBand::of(row.risk);
