@@ -339,9 +339,8 @@ impl Screen for Home {
 }
 
 /// The help's key to the portfolio table (after the line about staleness).
-const LEGEND: [&str; 4] = [
-    "Coverage: personas at Okay or better / all, -EB -CH -ES missing economic",
-    "  buyer, champion, executive sponsor",
+const LEGEND: [&str; 3] = [
+    "Coverage: personas at Okay or better / all; -EB -CH -ES: no economic buyer, champion, executive sponsor",
     "Risk: score 0–100 and band (Low, Medium, High, Critical); Enter shows why",
     "Touch: days since the last touch · Follow-up: the next open one",
 ];

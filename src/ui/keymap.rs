@@ -1107,6 +1107,45 @@ pub fn bindings(context: Context) -> Vec<&'static Binding> {
     all
 }
 
+/// The status bar's keys in `context`, most needed first: the actions `status_first`
+/// names, in its order, then the rest in table order. The bar drops from the end what
+/// does not fit (help, `?`, is always kept).
+pub fn status_hints(context: Context) -> Vec<(String, &'static str)> {
+    let mut hinted: Vec<&Binding> = bindings(context)
+        .into_iter()
+        .filter(|b| b.hint.is_some())
+        .collect();
+    let first = status_first(context);
+    let rank = |b: &Binding| match first.iter().position(|a| *a == b.action) {
+        Some(i) => i,
+        None if matches!(b.action, Action::Palette | Action::Quit) => first.len() + 1,
+        None => first.len(),
+    };
+    // A stable sort keeps table order among the unranked.
+    hinted.sort_by_key(|b| rank(b));
+    hinted
+        .into_iter()
+        .filter_map(|b| b.hint.map(|h| (b.keys[0].label(), h)))
+        .collect()
+}
+
+/// The keys a CSM reaches for most on each screen, in that order; the rest of the
+/// screen's keys follow, the palette and quit last.
+fn status_first(context: Context) -> &'static [Action] {
+    use Action::*;
+    match context {
+        Context::Portfolio => &[
+            Open, Filter, StartCall, LogTouch, Followups, Palette, Quit, SortNext,
+        ],
+        Context::Account => &[Open, StartCall, LogTouch, SetPulse, Back, NextPane],
+        Context::Team => &[Open, Kpis, Audits, SortNext, Back],
+        Context::Followups => &[Open, FollowupDone, FollowupSnooze, FollowupReschedule, Back],
+        Context::Audits => &[Open, Back, AuditDraw, QuarterPrev],
+        Context::Kpis => &[KpiTable, KpiCharts, KpiScopeNext, Back],
+        _ => &[],
+    }
+}
+
 /// What `event` means in `context`, if anything.
 pub fn resolve(event: &KeyEvent, context: Context) -> Option<Action> {
     bindings(context)
