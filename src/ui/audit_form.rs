@@ -7,9 +7,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::format::pad;
+use super::help::wrap_all;
 use super::note_editor::{self, Edit};
 use super::theme::Theme;
 use crate::domain::audit::{self, Pillar, RUBRIC, Score};
@@ -485,27 +486,26 @@ impl ScoreForm {
                 Layout::vertical([Constraint::Min(3), Constraint::Length(form_h)]).areas(area);
             (a, b)
         };
+        // Long lines wrap under their own text, not to the box's edge.
+        let touch_width = usize::from(touch_area.width.saturating_sub(2));
         frame.render_widget(
-            Paragraph::new(self.touch_lines(theme))
+            Paragraph::new(wrap_all(self.touch_lines(theme), touch_width))
                 .block(
                     Block::new()
                         .borders(Borders::ALL)
                         .title(" Touch (PgDn/PgUp scroll) "),
                 )
-                .wrap(Wrap { trim: false })
                 .scroll((self.scroll, 0)),
             touch_area,
         );
         let width = form_area.width.saturating_sub(2) as usize;
         let status = self.score.status().label();
         frame.render_widget(
-            Paragraph::new(self.form_lines(theme, width, roomy))
-                .block(
-                    Block::new()
-                        .borders(Borders::ALL)
-                        .title(format!(" Score ({status}; saved as you go) ")),
-                )
-                .wrap(Wrap { trim: false }),
+            Paragraph::new(wrap_all(self.form_lines(theme, width, roomy), width)).block(
+                Block::new()
+                    .borders(Borders::ALL)
+                    .title(format!(" Score ({status}; saved as you go) ")),
+            ),
             form_area,
         );
     }

@@ -169,6 +169,21 @@ pub fn fit_apart(name: &str, width: usize, peers: &[&str]) -> String {
     }
 }
 
+/// How a table whose first column holds names shares `width` columns (beyond its
+/// selection marker): the names get what they `need`, down to what the `others`
+/// columns (with a space before each) leave; the room still left goes between the
+/// columns, up to three spaces. Returns the name column's width and the gap.
+pub fn name_and_gap(width: u16, need: u16, others: &[u16]) -> (u16, u16) {
+    let gaps = u16::try_from(others.len()).unwrap_or(u16::MAX);
+    let spare = width.saturating_sub(others.iter().sum::<u16>() + gaps);
+    let name = need.min(spare);
+    let gap = match gaps {
+        0 => 1,
+        n => (1 + (spare - name) / n).min(3),
+    };
+    (name, gap)
+}
+
 /// [`fit`] that always marks a cut, even when `s` would just fit: the head of a name
 /// whose tail follows.
 fn fit_cut(s: &str, width: usize) -> String {
@@ -257,6 +272,18 @@ mod tests {
         assert_eq!(width("e\u{301}"), 1);
         assert_eq!(pad("مرحبا", 6), "مرحبا ");
         assert_eq!(fit("✓ done", 3), "✓ …");
+    }
+
+    #[test]
+    fn names_take_what_they_need_and_the_rest_goes_between_columns() {
+        // 80 columns, three 10-wide columns: 47 left for names that need 20.
+        assert_eq!(name_and_gap(80, 20, &[10, 10, 10]), (20, 3));
+        assert_eq!(name_and_gap(60, 20, &[10, 10, 10]), (20, 3));
+        assert_eq!(name_and_gap(55, 20, &[10, 10, 10]), (20, 2));
+        // Too narrow: the names get what is left, cut; the gap stays one space.
+        assert_eq!(name_and_gap(40, 20, &[10, 10, 10]), (7, 1));
+        assert_eq!(name_and_gap(10, 20, &[10, 10, 10]), (0, 1));
+        assert_eq!(name_and_gap(10, 20, &[]), (10, 1));
     }
 
     #[test]

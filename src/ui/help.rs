@@ -52,12 +52,19 @@ pub fn lines(
         ]);
         out.extend(wrap(&line, width, KEY_COLUMN));
     }
-    for note in notes {
-        let lead = note
-            .spans
-            .first()
-            .map_or(0, |s| s.content.len() - s.content.trim_start().len());
-        out.extend(wrap(&note, width, lead + 2));
+    out.extend(wrap_all(notes, width));
+    out
+}
+
+/// Each line wrapped to `width` with its continuation two columns in from where its
+/// text starts (a list item's text under its first word, not at column 0).
+pub fn wrap_all(lines: Vec<Line<'static>>, width: usize) -> Vec<Line<'static>> {
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
+        let lead = line.spans.first().map_or(0, |s| {
+            s.content.len() - s.content.trim_start_matches(' ').len()
+        });
+        out.extend(wrap(&line, width, lead + 2));
     }
     out
 }

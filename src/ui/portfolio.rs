@@ -636,8 +636,6 @@ const COVERAGE_MAX: u16 = 16;
 const NAME_MIN: u16 = 20;
 /// Names longer than this are cut even on a wide terminal; the room goes between columns.
 const NAME_MAX: u16 = 40;
-/// The widest gap between columns on a wide terminal.
-const SPACING_MAX: u16 = 3;
 
 /// The table's columns with their widths and the gap between them.
 struct Columns {
@@ -681,13 +679,16 @@ impl Columns {
             }
             cols.retain(|(c, _)| *c != victim);
         }
-        let spare = width.saturating_sub(2 + others(&cols));
-        let name = spare.min(own(Name).min(NAME_MAX)).max(spare.min(NAME_MIN));
+        let rest: Vec<u16> = cols
+            .iter()
+            .filter(|(c, _)| *c != Name)
+            .map(|(_, w)| *w)
+            .collect();
+        let need = own(Name).clamp(NAME_MIN, NAME_MAX);
+        let (name, spacing) = format::name_and_gap(width.saturating_sub(2), need, &rest);
         if let Some(n) = cols.iter_mut().find(|(c, _)| *c == Name) {
             n.1 = name;
         }
-        let gaps = (cols.len() as u16).saturating_sub(1).max(1);
-        let spacing = (1 + (spare - name) / gaps).min(SPACING_MAX);
         Columns {
             widths: cols,
             spacing,
