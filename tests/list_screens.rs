@@ -69,7 +69,10 @@ fn the_status_bar_keeps_help_and_drops_whole_hints_at_every_width() {
         press(&mut app, keys);
         for width in (40..=200).step_by(3).chain([80, 120, 160]) {
             let bar = status_bar(&shown(&app, width, 24));
-            assert!(bar.trim_end().ends_with("? help"), "{context:?} at {width}: {bar:?}");
+            assert!(
+                bar.trim_end().ends_with("? help"),
+                "{context:?} at {width}: {bar:?}"
+            );
             assert_whole_hints(&bar, context);
         }
     }
@@ -80,11 +83,25 @@ fn the_portfolio_bar_shows_the_keys_that_matter_first() {
     let dir = tempfile::tempdir().unwrap();
     let app = demo_app(&dir, 80, 24);
     let bar = status_bar(&shown(&app, 80, 24));
-    for hint in ["Enter open", "/ filter", "c call", "l log", "f follow-ups", ": commands"] {
+    for hint in [
+        "Enter open",
+        "/ filter",
+        "c call",
+        "l log",
+        "f follow-ups",
+        ": commands",
+    ] {
         assert!(bar.contains(hint), "{hint} at 80 columns: {bar:?}");
     }
     let bar = status_bar(&shown(&app, 120, 35));
-    for hint in ["c call", "l log", "f follow-ups", "q quit", "s sort", "? help"] {
+    for hint in [
+        "c call",
+        "l log",
+        "f follow-ups",
+        "q quit",
+        "s sort",
+        "? help",
+    ] {
         assert!(bar.contains(hint), "{hint} at 120 columns: {bar:?}");
     }
 }
@@ -151,7 +168,9 @@ fn help_wraps_under_its_text_and_stops_at_its_end() {
     for l in lines(&at_end).iter().filter(|l| l.contains('│')) {
         let inside = l.split('│').nth(1).unwrap_or("");
         let continued = !inside.starts_with(' ') && !inside.trim().is_empty();
-        let heading = ["Keys on", "Reading the"].iter().any(|h| inside.starts_with(h));
+        let heading = ["Keys on", "Reading the"]
+            .iter()
+            .any(|h| inside.starts_with(h));
         assert!(!continued || heading, "wrapped to column 0: {l:?}");
     }
 }
