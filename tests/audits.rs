@@ -634,10 +634,12 @@ fn the_audit_screens_draw_score_and_summarise() {
     assert_eq!(comment, "Mirrored well; plan was generic");
     drop(reader);
     insta::assert_snapshot!("audit_form_120x40", render(&app, 120, 40));
+    insta::assert_snapshot!("audit_form_120x35", render(&app, 120, 35));
     key(&mut app, KeyCode::Esc);
     let after = render(&app, 120, 40);
     assert!(after.contains("✓ 3  Ana Lima"), "{after}");
     insta::assert_snapshot!("audit_list_120x40", after);
+    insta::assert_snapshot!("audit_list_120x35", render(&app, 120, 35));
     // n/p walk the sample from the form; Esc twice goes back to the portfolio.
     key(&mut app, KeyCode::Enter);
     key(&mut app, KeyCode::Char('n'));

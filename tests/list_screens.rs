@@ -175,20 +175,21 @@ fn help_wraps_under_its_text_and_stops_at_its_end() {
     }
 }
 
-/// Every list screen at 80×24 and 120×35, and at 40×12 where it still draws.
+/// Every list screen at 80×24 and 120×35, and drawn at 40×12.
 #[test]
 fn the_list_screens_at_everyday_sizes() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = demo_app(&dir, 80, 24);
-    let screens: [(&str, &str); 8] = [
+    // The audit sample and form are in tests/audits.rs (a drawn sample follows the
+    // file's ids, which the store allocates at random); here the list before a draw.
+    let screens: [(&str, &str); 7] = [
         ("portfolio", ""),
         ("help", "?"),
         ("palette", ":"),
         ("team", "T"),
         ("followups", "f"),
         ("kpis", "K"),
-        ("audits", "Ad"),
-        ("audit_form", "Ad\n"),
+        ("audits", "A"),
     ];
     for (name, keys) in screens {
         for c in keys.chars() {
