@@ -279,7 +279,8 @@ mod tests {
         // 80 columns, three 10-wide columns: 47 left for names that need 20.
         assert_eq!(name_and_gap(80, 20, &[10, 10, 10]), (20, 3));
         assert_eq!(name_and_gap(60, 20, &[10, 10, 10]), (20, 3));
-        assert_eq!(name_and_gap(55, 20, &[10, 10, 10]), (20, 2));
+        assert_eq!(name_and_gap(58, 20, &[10, 10, 10]), (20, 2));
+        assert_eq!(name_and_gap(55, 20, &[10, 10, 10]), (20, 1));
         // Too narrow: the names get what is left, cut; the gap stays one space.
         assert_eq!(name_and_gap(40, 20, &[10, 10, 10]), (7, 1));
         assert_eq!(name_and_gap(10, 20, &[10, 10, 10]), (0, 1));
