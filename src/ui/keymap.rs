@@ -1272,6 +1272,25 @@ mod tests {
     }
 
     #[test]
+    fn the_status_bar_lists_the_screens_main_keys_first() {
+        let keys =
+            |c: Context| -> Vec<String> { status_hints(c).into_iter().map(|(k, _)| k).collect() };
+        assert_eq!(keys(Context::Portfolio)[..5], ["Enter", "/", "c", "l", "f"]);
+        assert_eq!(keys(Context::Followups)[..4], ["Enter", "d", "z", "r"]);
+        // Every hinted binding is there once; the palette and quit come after the
+        // screen's own keys where no order is given.
+        for &context in Context::ALL {
+            let hinted = bindings(context)
+                .iter()
+                .filter(|b| b.hint.is_some())
+                .count();
+            assert_eq!(status_hints(context).len(), hinted, "{context:?}");
+        }
+        let call = keys(Context::Call);
+        assert!(call.iter().position(|k| k == ":") > call.iter().position(|k| k == "x"));
+    }
+
+    #[test]
     fn palette_offers_every_sort_column() {
         let commands = commands(Context::Portfolio);
         assert!(commands.iter().any(|(name, _)| name == "Sort by renewal"));
