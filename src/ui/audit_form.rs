@@ -386,10 +386,13 @@ impl ScoreForm {
         } else {
             String::new()
         };
+        // The score stays in view on a narrow form: the field's name is cut first.
+        let tail = format!(" {value} {extra}").trim_end().to_string();
+        let name_w = 21.min(width.saturating_sub(1 + super::format::width(&tail)));
         let text = format!(
-            "{}{:<21} {value} {extra}",
+            "{}{}{tail}",
             if on { "▶" } else { " " },
-            field_name(field)
+            pad(field_name(field), name_w)
         );
         let text = pad(&text, width);
         if on {
