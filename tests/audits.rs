@@ -883,3 +883,19 @@ fn the_audit_screens_render_at_every_size_without_panicking() {
     // Left then Backspace took the "d" out of "cødé".
     assert_eq!(comment, "line one\nline two ünïcøé");
 }
+
+/// On a narrow form each field's name is cut before its score, so every score shows.
+#[test]
+fn a_narrow_form_keeps_every_score_in_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = app(&dir, (40, 12));
+    key(&mut app, KeyCode::Char('a'));
+    key(&mut app, KeyCode::Char('d'));
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('3'));
+    key(&mut app, KeyCode::Char('4'));
+    let form = render(&app, 40, 12);
+    let line = form.lines().find(|l| l.contains("Personalization"));
+    assert!(line.is_some_and(|l| l.contains("4▶")), "{form}");
+    assert!(form.contains("3 Noticing"), "{form}");
+}
