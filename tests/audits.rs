@@ -636,10 +636,12 @@ fn the_audit_screens_draw_score_and_summarise() {
     assert_eq!(comment, "Mirrored well; plan was generic");
     drop(reader);
     insta::assert_snapshot!("audit_form_120x40", render(&app, 120, 40));
+    insta::assert_snapshot!("audit_form_120x35", render(&app, 120, 35));
     key(&mut app, KeyCode::Esc);
     let after = render(&app, 120, 40);
     assert!(after.contains("✓ 3  Ana Lima"), "{after}");
     insta::assert_snapshot!("audit_list_120x40", after);
+    insta::assert_snapshot!("audit_list_120x35", render(&app, 120, 35));
     // n/p walk the sample from the form; Esc twice goes back to the portfolio.
     key(&mut app, KeyCode::Enter);
     key(&mut app, KeyCode::Char('n'));
@@ -889,4 +891,20 @@ fn the_audit_screens_render_at_every_size_without_panicking() {
         .unwrap();
     // Left then Backspace took the "d" out of "cødé".
     assert_eq!(comment, "line one\nline two ünïcøé");
+}
+
+/// On a narrow form each field's name is cut before its score, so every score shows.
+#[test]
+fn a_narrow_form_keeps_every_score_in_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = app(&dir, (40, 12));
+    key(&mut app, KeyCode::Char('a'));
+    key(&mut app, KeyCode::Char('d'));
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('3'));
+    key(&mut app, KeyCode::Char('4'));
+    let form = render(&app, 40, 12);
+    let line = form.lines().find(|l| l.contains("Personalization"));
+    assert!(line.is_some_and(|l| l.contains("4▶")), "{form}");
+    assert!(form.contains("3 Noticing"), "{form}");
 }

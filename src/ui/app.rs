@@ -9,7 +9,7 @@ use crossterm::event::{Event, KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use tui_input::backend::crossterm::EventHandler;
 
 use super::home::Home;
@@ -45,6 +45,8 @@ pub struct App {
     overlay: Overlay,
     /// The terminal's height, for paging.
     screen_height: u16,
+    /// The terminal's width, for how far help scrolls.
+    screen_width: u16,
     /// One line for the status bar: an error or a confirmation.
     message: Option<Notice>,
     /// Set while a background thread brings risk up to today.
@@ -101,6 +103,7 @@ impl App {
             stack,
             overlay: Overlay::None,
             screen_height: size.1,
+            screen_width: size.0,
             message,
             risk_refreshing: false,
             quit: false,
@@ -189,8 +192,9 @@ impl App {
         }
     }
 
-    pub fn resize(&mut self, _width: u16, height: u16) {
+    pub fn resize(&mut self, width: u16, height: u16) {
         self.screen_height = height;
+        self.screen_width = width;
         let result = self.with_home(|home, cx| home.resize(cx));
         self.report(result);
     }
@@ -332,15 +336,24 @@ impl App {
     /// Carries out one action: help and the palette here, the read-only gate, then the
     /// screen on top.
     pub fn update(&mut self, action: Action) -> Result<()> {
-        if let Overlay::Help { scroll } = &mut self.overlay {
-            match action {
-                Action::Down => *scroll = scroll.saturating_add(1),
-                Action::Up => *scroll = scroll.saturating_sub(1),
-                Action::PageDown => *scroll = scroll.saturating_add(10),
-                Action::PageUp => *scroll = scroll.saturating_sub(10),
-                Action::Top => *scroll = 0,
-                _ => self.overlay = Overlay::None,
-            }
+        if let Overlay::Help { scroll } = self.overlay {
+            let end = self.help_max_scroll();
+            let scroll = match action {
+                Action::Down => scroll.saturating_add(1),
+                Action::Up => scroll.saturating_sub(1),
+                Action::PageDown => scroll.saturating_add(10),
+                Action::PageUp => scroll.saturating_sub(10),
+                Action::Top => 0,
+                Action::Bottom => end,
+                _ => {
+                    self.overlay = Overlay::None;
+                    return Ok(());
+                }
+            };
+            // Never past the last line, so the way back up is as long as it looks.
+            self.overlay = Overlay::Help {
+                scroll: scroll.min(end),
+            };
             return Ok(());
         }
         match action {
@@ -462,7 +475,7 @@ impl App {
         frame.render_widget(Paragraph::new(self.title_line()), title);
         let cx = self.draw_cx();
         self.top().draw(frame, body, &cx);
-        frame.render_widget(Paragraph::new(self.status_line()), status);
+        frame.render_widget(Paragraph::new(self.status_line(status.width)), status);
         match &self.overlay {
             Overlay::None => {}
             Overlay::Help { scroll } => self.draw_help(frame, body, *scroll),
@@ -490,8 +503,9 @@ impl App {
         Line::from(spans)
     }
 
-    /// The keys that work here, from the keymap; or the message of the last action.
-    fn status_line(&self) -> Line<'static> {
+    /// The keys that work here, from the keymap, as many as fit in `width`; or the
+    /// message of the last action.
+    fn status_line(&self, width: u16) -> Line<'static> {
         match &self.message {
             Some(Notice::Problem(text)) => {
                 return Line::styled(format!(" ✗ {text}"), self.theme.danger());
@@ -501,18 +515,21 @@ impl App {
             }
             None => {}
         }
+        let width = usize::from(width);
         if let Some(h) = self.top().text_hints() {
-            return self.hints(&h);
+            return self.hints(&fit_hints(&h, width, "Esc"));
         }
         if let Overlay::Palette(_) = self.overlay {
-            return self.hints(keymap::PALETTE_FIELD);
+            return self.hints(&fit_hints(keymap::PALETTE_FIELD, width, "Esc"));
         }
-        let pairs: Vec<(String, &str)> = keymap::bindings(self.context())
-            .into_iter()
-            .filter_map(|b| b.hint.map(|h| (b.key_label(), h)))
-            .collect();
+        let mut pairs = keymap::status_hints(self.context());
+        // Help keeps the bar's last place, where the eye finds it on every screen.
+        if let Some(i) = pairs.iter().position(|(k, _)| k == "?") {
+            let help = pairs.remove(i);
+            pairs.push(help);
+        }
         let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, h)| (k.as_str(), *h)).collect();
-        self.hints(&refs)
+        self.hints(&fit_hints(&refs, width, "?"))
     }
 
     fn hints(&self, pairs: &[(&str, &str)]) -> Line<'static> {
@@ -524,46 +541,65 @@ impl App {
         Line::from(spans)
     }
 
-    fn draw_help(&self, frame: &mut Frame, area: Rect, scroll: u16) {
+    /// The help of the screen on top, wrapped to its box on a `width`-column screen.
+    fn help_lines(&self, width: u16) -> Vec<Line<'static>> {
         let top = self.top();
-        let context = top.context();
-        let mut lines = vec![Line::styled(
-            format!("Keys on the {} screen", context.name()),
-            self.theme.title(),
-        )];
-        for b in keymap::bindings(context)
-            .into_iter()
-            .filter(|b| !b.keys.is_empty())
-        {
-            let keys: Vec<String> = b.keys.iter().map(|k| k.label()).collect();
-            lines.push(Line::from(vec![
-                Span::styled(format!(" {:<14}", keys.join(" / ")), self.theme.key()),
-                Span::raw(b.description),
-            ]));
-        }
-        lines.extend(top.help_notes(&self.draw_cx()));
-        let width = area.width.saturating_sub(4).min(72);
-        // Lines longer than the box wrap: count the rows they take.
-        let inner = usize::from(width.saturating_sub(2)).max(1);
-        let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
-        let height = area
-            .height
-            .saturating_sub(1)
-            .min(u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(2));
-        let popup = Rect::new(area.x + (area.width - width) / 2, area.y, width, height);
-        frame.render_widget(Clear, popup);
-        frame.render_widget(
-            Paragraph::new(lines)
-                .block(
-                    Block::new()
-                        .borders(Borders::ALL)
-                        .title(" Help (Esc closes, j/k scroll) "),
-                )
-                .wrap(Wrap { trim: false })
-                .scroll((scroll, 0)),
-            popup,
-        );
+        let inner = super::help::popup(Rect::new(0, 0, width, 1))
+            .width
+            .saturating_sub(2);
+        super::help::lines(
+            top.context(),
+            top.help_notes(&self.draw_cx()),
+            &self.theme,
+            usize::from(inner),
+        )
     }
+
+    /// How far help scrolls on the screen as it is now.
+    fn help_max_scroll(&self) -> u16 {
+        let lines = self.help_lines(self.screen_width).len();
+        // The box: the screen but the title and status lines, less one row below it.
+        let rows = u16::try_from(lines).unwrap_or(u16::MAX);
+        let height = self
+            .screen_height
+            .saturating_sub(3)
+            .min(rows.saturating_add(2));
+        super::help::max_scroll(lines, height)
+    }
+
+    fn draw_help(&self, frame: &mut Frame, area: Rect, scroll: u16) {
+        super::help::draw(frame, area, self.help_lines(frame.area().width), scroll);
+    }
+}
+
+/// The hints that fit in `width` columns, whole: the one for the `keep` key always, the
+/// others in order until one does not fit (so a later, less needed key never shows
+/// where a more needed one was dropped). The order on screen is the given order.
+fn fit_hints<'a>(
+    pairs: &[(&'a str, &'a str)],
+    width: usize,
+    keep: &str,
+) -> Vec<(&'a str, &'a str)> {
+    // Each hint reads " key what " on the bar.
+    let cost = |(k, h): &(&str, &str)| super::format::width(k) + super::format::width(h) + 3;
+    let mut used: usize = pairs.iter().filter(|p| p.0 == keep).map(cost).sum();
+    let mut shown: Vec<bool> = pairs.iter().map(|p| p.0 == keep).collect();
+    for (i, pair) in pairs.iter().enumerate() {
+        if pair.0 == keep {
+            continue;
+        }
+        // The last hint needs no trailing space.
+        if used + cost(pair) - 1 > width {
+            break;
+        }
+        used += cost(pair);
+        shown[i] = true;
+    }
+    pairs
+        .iter()
+        .zip(shown)
+        .filter_map(|(p, on)| on.then_some(*p))
+        .collect()
 }
 
 /// A notice that fits any size, down to a single cell.

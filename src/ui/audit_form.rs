@@ -7,9 +7,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::format::pad;
+use super::help::wrap_all;
 use super::note_editor::{self, Edit};
 use super::screen::FormKey;
 use super::theme::Theme;
@@ -370,10 +371,13 @@ impl ScoreForm {
         } else {
             String::new()
         };
+        // The score stays in view on a narrow form: the field's name is cut first.
+        let tail = format!(" {value} {extra}").trim_end().to_string();
+        let name_w = 21.min(width.saturating_sub(1 + super::format::width(&tail)));
         let text = format!(
-            "{}{:<21} {value} {extra}",
+            "{}{}{tail}",
             if on { "▶" } else { " " },
-            field_name(field)
+            pad(field_name(field), name_w)
         );
         let text = pad(&text, width);
         if on {
@@ -470,27 +474,26 @@ impl ScoreForm {
                 Layout::vertical([Constraint::Min(3), Constraint::Length(form_h)]).areas(area);
             (a, b)
         };
+        // Long lines wrap under their own text, not to the box's edge.
+        let touch_width = usize::from(touch_area.width.saturating_sub(2));
         frame.render_widget(
-            Paragraph::new(self.touch_lines(theme))
+            Paragraph::new(wrap_all(self.touch_lines(theme), touch_width))
                 .block(
                     Block::new()
                         .borders(Borders::ALL)
                         .title(" Touch (PgDn/PgUp scroll) "),
                 )
-                .wrap(Wrap { trim: false })
                 .scroll((self.scroll, 0)),
             touch_area,
         );
         let width = form_area.width.saturating_sub(2) as usize;
         let status = self.score.status().label();
         frame.render_widget(
-            Paragraph::new(self.form_lines(theme, width, roomy))
-                .block(
-                    Block::new()
-                        .borders(Borders::ALL)
-                        .title(format!(" Score ({status}; saved as you go) ")),
-                )
-                .wrap(Wrap { trim: false }),
+            Paragraph::new(wrap_all(self.form_lines(theme, width, roomy), width)).block(
+                Block::new()
+                    .borders(Borders::ALL)
+                    .title(format!(" Score ({status}; saved as you go) ")),
+            ),
             form_area,
         );
     }

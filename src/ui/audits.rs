@@ -13,7 +13,7 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::audit_form::{ScoreForm, kind_label};
-use super::format::{fit, pad, plural};
+use super::format::{self, fit, pad, plural};
 use super::keymap::{Action, Context};
 use super::screen::{Cx, FormKey, Reply};
 use super::theme::Theme;
@@ -351,8 +351,27 @@ impl AuditsView {
         }
         let width = area.width.saturating_sub(2) as usize;
         let all = self.csm.is_none();
-        let csm_w = if all { (width / 7).clamp(6, 16) } else { 0 };
-        let account_w = (width / 5).clamp(8, 24);
+        // Names as wide as the widest shown, up to a share of the line; the summary
+        // takes the rest.
+        let widest = |names: &[&str]| names.iter().map(|n| format::width(n)).max().unwrap_or(0);
+        let csms: Vec<&str> = self.items.iter().map(|a| a.csm.as_str()).collect();
+        let accounts: Vec<&str> = self
+            .items
+            .iter()
+            .filter_map(|a| a.touch.as_ref().map(|t| t.account.as_str()))
+            .collect();
+        let kinds: Vec<String> = self
+            .items
+            .iter()
+            .filter_map(|a| a.touch.as_ref().map(|t| kind_label(t.kind, t.call_type)))
+            .collect();
+        let csm_w = if all {
+            widest(&csms).min((width / 6).clamp(6, 16))
+        } else {
+            0
+        };
+        let account_w = widest(&accounts).min((width / 4).clamp(8, 28));
+        let kind_w = kinds.iter().map(|k| format::width(k)).max().unwrap_or(0);
         let first = lines.len();
         for (i, a) in self.items.iter().enumerate() {
             let on = i == self.selected;
@@ -363,7 +382,7 @@ impl AuditsView {
             };
             let rubric = a.score.rubric.map_or("-".to_string(), |r| r.to_string());
             let who = if all {
-                format!("{} ", pad(&a.csm, csm_w))
+                format!("{}  ", pad(&format::fit_apart(&a.csm, csm_w, &csms), csm_w))
             } else {
                 String::new()
             };
@@ -371,10 +390,13 @@ impl AuditsView {
                 Some(t) => {
                     let kind = kind_label(t.kind, t.call_type);
                     format!(
-                        "{}  {}  {} {}",
+                        "{}  {}  {}  {}",
                         crate::domain::clock::local_day(t.occurred_at).format("%b %d"),
-                        pad(&t.account, account_w),
-                        pad(&kind, 18),
+                        pad(
+                            &format::fit_apart(&t.account, account_w, &accounts),
+                            account_w
+                        ),
+                        pad(&kind, kind_w),
                         t.summary.as_deref().unwrap_or("").replace('\n', " ")
                     )
                 }

@@ -21,6 +21,9 @@ use crate::store::summary::AsOf;
 /// At most this many open follow-ups are read (the soonest).
 pub const LIMIT: usize = 500;
 
+/// Columns of a follow-up's line before its account: marker, date, how late.
+const FIXED: usize = 1 + 1 + 10 + 2 + 9 + 2;
+
 pub struct FollowupsView {
     pub items: Vec<Followup>,
     pub total: i64,
@@ -215,7 +218,17 @@ impl FollowupsView {
                 " Nothing to follow up. Tag a touch with a date to add one.",
             ));
         }
-        let name_w = (area.width as usize / 3).clamp(8, 32);
+        // "▶ Sat Nov 21  2d late    " before the name, two spaces after it: the name
+        // takes what the names hold, up to half of what is left; the action the rest.
+        let room = usize::from(area.width.saturating_sub(2)).saturating_sub(FIXED);
+        let peers: Vec<&str> = self.items.iter().map(|f| f.account.as_str()).collect();
+        let longest = peers
+            .iter()
+            .map(|n| super::format::width(n))
+            .max()
+            .unwrap_or(0);
+        let name_w = longest.min((room / 2).max(12)).min(room);
+        let action_w = room.saturating_sub(name_w + 2);
         let mut last: Option<Bucket> = None;
         for (i, f) in self.items.iter().enumerate() {
             if last != Some(f.bucket) {
@@ -235,20 +248,23 @@ impl FollowupsView {
                 selected_line = lines.len();
             }
             let when = super::format::due(Some(f.due_on), self.today);
-            let name = pad(&f.account, name_w);
+            let name = pad(
+                &super::format::fit_apart(&f.account, name_w, &peers),
+                name_w,
+            );
             let snoozed = if f.snoozed_from.is_some() {
                 " (moved)"
             } else {
                 ""
             };
+            let action = super::format::fit(&format!("{}{snoozed}", f.action), action_w);
             let text = format!(
-                "{} {}  {:<9} {}  {}{}",
+                "{} {}  {:<9}  {}  {}",
                 if on { "▶" } else { " " },
                 f.due_on.format("%a %b %d"),
                 when,
                 name,
-                f.action,
-                snoozed,
+                action,
             );
             lines.push(if on {
                 Line::styled(text, theme.selected())

@@ -132,6 +132,75 @@ pub fn pad_left(s: &str, width: usize) -> String {
     out
 }
 
+/// `name` cut to `width` columns like [`fit`], but when another name in `peers` (the
+/// names shown beside it) reads the same up to the cut, the words that tell them apart
+/// are kept at the end: "Blackpeak Fab… Europe" beside "Blackpeak Fabr… LATAM".
+pub fn fit_apart(name: &str, width: usize, peers: &[&str]) -> String {
+    if name.width() <= width {
+        return name.to_string();
+    }
+    let shared = peers
+        .iter()
+        .filter(|p| **p != name)
+        .map(|p| common_prefix(name, p))
+        // A plain cut would show at most two columns past what they share.
+        .filter(|&n| name[..n].width() + 3 >= width)
+        .max();
+    let Some(shared) = shared else {
+        return fit(name, width);
+    };
+    // The tail starts at the word where the names part (or, when the other name goes
+    // on past this one, at this one's last word).
+    let from = if shared >= name.len() {
+        name.trim_end().rfind(' ').map_or(0, |i| i + 1)
+    } else if name[shared..].starts_with(' ') {
+        shared + 1
+    } else {
+        name[..shared].rfind(' ').map_or(0, |i| i + 1)
+    };
+    let tail = name[from..].trim_end();
+    // Keep a few columns of the head so the row still reads as the same company.
+    const HEAD: usize = 4;
+    match width.checked_sub(tail.width() + 2) {
+        Some(head) if head >= HEAD && from > 0 => {
+            format!("{} {tail}", fit_cut(name[..from].trim_end(), head + 1))
+        }
+        _ => fit(name, width),
+    }
+}
+
+/// How a table whose first column holds names shares `width` columns (beyond its
+/// selection marker): the names get what they `need`, down to what the `others`
+/// columns (with a space before each) leave; the room still left goes between the
+/// columns, up to three spaces. Returns the name column's width and the gap.
+pub fn name_and_gap(width: u16, need: u16, others: &[u16]) -> (u16, u16) {
+    let gaps = u16::try_from(others.len()).unwrap_or(u16::MAX);
+    let spare = width.saturating_sub(others.iter().sum::<u16>() + gaps);
+    let name = need.min(spare);
+    let gap = match gaps {
+        0 => 1,
+        n => (1 + (spare - name) / n).min(3),
+    };
+    (name, gap)
+}
+
+/// [`fit`] that always marks a cut, even when `s` would just fit: the head of a name
+/// whose tail follows.
+fn fit_cut(s: &str, width: usize) -> String {
+    let cut = fit(s, width);
+    let mut out = cut.trim_end_matches('…').trim_end().to_string();
+    out.push('…');
+    out
+}
+
+/// Bytes `a` and `b` share from their start, on a character boundary.
+fn common_prefix(a: &str, b: &str) -> usize {
+    a.char_indices()
+        .zip(b.chars())
+        .find(|((_, x), y)| x != y)
+        .map_or_else(|| a.len().min(b.len()), |((i, _), _)| i)
+}
+
 /// The columns `s` takes on screen.
 pub fn width(s: &str) -> usize {
     s.width()
@@ -203,5 +272,64 @@ mod tests {
         assert_eq!(width("e\u{301}"), 1);
         assert_eq!(pad("مرحبا", 6), "مرحبا ");
         assert_eq!(fit("✓ done", 3), "✓ …");
+    }
+
+    #[test]
+    fn names_take_what_they_need_and_the_rest_goes_between_columns() {
+        // 80 columns, three 10-wide columns: 47 left for names that need 20.
+        assert_eq!(name_and_gap(80, 20, &[10, 10, 10]), (20, 3));
+        assert_eq!(name_and_gap(60, 20, &[10, 10, 10]), (20, 3));
+        assert_eq!(name_and_gap(58, 20, &[10, 10, 10]), (20, 2));
+        assert_eq!(name_and_gap(55, 20, &[10, 10, 10]), (20, 1));
+        // Too narrow: the names get what is left, cut; the gap stays one space.
+        assert_eq!(name_and_gap(40, 20, &[10, 10, 10]), (7, 1));
+        assert_eq!(name_and_gap(10, 20, &[10, 10, 10]), (0, 1));
+        assert_eq!(name_and_gap(10, 20, &[]), (10, 1));
+    }
+
+    #[test]
+    fn names_that_share_a_head_keep_the_tail_that_tells_them_apart() {
+        let peers = [
+            "Blackpeak Fabrication Europe",
+            "Blackpeak Fabrication LATAM",
+            "Northwind Logistics",
+        ];
+        assert_eq!(fit_apart(peers[0], 21, &peers), "Blackpeak Fab… Europe");
+        assert_eq!(fit_apart(peers[1], 21, &peers), "Blackpeak Fabr… LATAM");
+        assert_eq!(width(&fit_apart(peers[0], 21, &peers)), 21);
+        // A cut that would leave one letter to tell them apart keeps the tail too.
+        assert_eq!(fit_apart(peers[0], 24, &peers), "Blackpeak Fabric… Europe");
+        // Names that part a few letters before the cut are told apart by it.
+        let labs = ["Northwind Logistics", "Northwind Labs"];
+        assert_eq!(fit_apart(labs[0], 15, &labs), "Northwind Logi…");
+        // A name with no look-alike is cut as usual; one that fits is left alone.
+        assert_eq!(
+            fit_apart("Quarry & Vale Outfitters", 12, &peers),
+            "Quarry & Va…"
+        );
+        assert_eq!(
+            fit_apart("Northwind Logistics Group", 12, &peers),
+            "North… Group"
+        );
+        assert_eq!(fit_apart(peers[2], 21, &peers), "Northwind Logistics");
+        // Too narrow to keep a head and the tail: cut as usual.
+        assert_eq!(fit_apart(peers[0], 10, &peers), "Blackpeak…");
+        // Names that part early are told apart by the plain cut.
+        let early = [
+            "Blackpeak Fabrication Europe",
+            "Blackstone Fabrication Europe",
+        ];
+        assert_eq!(fit_apart(early[0], 14, &early), "Blackpeak Fab…");
+        // One name running on past the other: its last word is kept.
+        let longer = [
+            "Acme Holdings International",
+            "Acme Holdings International Ltd",
+        ];
+        assert_eq!(fit_apart(longer[1], 20, &longer), "Acme Holdings I… Ltd");
+        assert_eq!(fit_apart(longer[0], 20, &longer), "Acme… International");
+        // Display width: CJK names part at the end too.
+        let cjk = ["日本語日本語 東", "日本語日本語 西"];
+        assert_eq!(fit_apart(cjk[0], 12, &cjk), "日本語日… 東");
+        assert!(width(&fit_apart(cjk[0], 12, &cjk)) <= 12);
     }
 }

@@ -400,11 +400,10 @@ impl Screen for Home {
 const SETUP_HINT_MAX: i64 = 1_000;
 
 /// The help's key to the portfolio table (after the line about staleness).
-const LEGEND: [&str; 5] = [
-    "Coverage: personas at Okay or better / all, -EB -CH -ES missing economic",
-    "  buyer, champion, executive sponsor",
+const LEGEND: [&str; 4] = [
+    "Coverage: personas at Okay or better / all; -EB -CH -ES: no economic buyer, champion, executive sponsor",
     "Risk: score 0–100 and band (Low, Medium, High, Critical); Enter shows why",
-    "  56? incomplete: no value, renewal date, rated persona or sentiment (5)",
+    "Risk 56? (dim): incomplete, no contract value, renewal date, rated persona or CSM sentiment (5 lists them)",
     "Touch: days since the last touch · Follow-up: the next open one",
 ];
 

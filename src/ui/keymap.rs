@@ -1477,6 +1477,45 @@ pub fn bindings(context: Context) -> Vec<&'static Binding> {
     all
 }
 
+/// The status bar's keys in `context`, most needed first: the actions `status_first`
+/// names, in its order, then the rest in table order. The bar drops from the end what
+/// does not fit (help, `?`, is always kept).
+pub fn status_hints(context: Context) -> Vec<(String, &'static str)> {
+    let mut hinted: Vec<&Binding> = bindings(context)
+        .into_iter()
+        .filter(|b| b.hint.is_some())
+        .collect();
+    let first = status_first(context);
+    let rank = |b: &Binding| match first.iter().position(|a| *a == b.action) {
+        Some(i) => i,
+        None if matches!(b.action, Action::Palette | Action::Quit) => first.len() + 1,
+        None => first.len(),
+    };
+    // A stable sort keeps table order among the unranked.
+    hinted.sort_by_key(|b| rank(b));
+    hinted
+        .into_iter()
+        .filter_map(|b| b.hint.map(|h| (b.key_label(), h)))
+        .collect()
+}
+
+/// The keys a CSM reaches for most on each screen, in that order; the rest of the
+/// screen's keys follow, the palette and quit last.
+fn status_first(context: Context) -> &'static [Action] {
+    use Action::*;
+    match context {
+        Context::Portfolio => &[
+            Open, Filter, StartCall, LogTouch, Followups, Palette, Quit, SortNext,
+        ],
+        Context::Account => &[Open, StartCall, LogTouch, SetPulse, Back, NextPane],
+        Context::Team => &[Open, Kpis, Audits, SortNext, Back],
+        Context::Followups => &[Open, FollowupDone, FollowupSnooze, FollowupReschedule, Back],
+        Context::Audits => &[Open, Back, AuditDraw, QuarterPrev],
+        Context::Kpis => &[KpiTable, KpiCharts, KpiScopeNext, Back],
+        _ => &[],
+    }
+}
+
 /// What `event` means in `context`, if anything.
 pub fn resolve(event: &KeyEvent, context: Context) -> Option<Action> {
     bindings(context)
@@ -1625,6 +1664,25 @@ mod tests {
             resolve(&key('g'), Context::Triage).map(|a| a.edit().is_some()),
             Some(true)
         );
+    }
+
+    #[test]
+    fn the_status_bar_lists_the_screens_main_keys_first() {
+        let keys =
+            |c: Context| -> Vec<String> { status_hints(c).into_iter().map(|(k, _)| k).collect() };
+        assert_eq!(keys(Context::Portfolio)[..5], ["Enter", "/", "c", "l", "f"]);
+        assert_eq!(keys(Context::Followups)[..4], ["Enter", "d", "z", "r"]);
+        // Every hinted binding is there once; the palette and quit come after the
+        // screen's own keys where no order is given.
+        for &context in Context::ALL {
+            let hinted = bindings(context)
+                .iter()
+                .filter(|b| b.hint.is_some())
+                .count();
+            assert_eq!(status_hints(context).len(), hinted, "{context:?}");
+        }
+        let call = keys(Context::Call);
+        assert!(call.iter().position(|k| k == ":") > call.iter().position(|k| k == "x"));
     }
 
     #[test]

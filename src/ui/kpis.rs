@@ -15,7 +15,7 @@ use ratatui::widgets::{
     Sparkline, Table, TableState,
 };
 
-use super::format::plural;
+use super::format::{self, plural};
 use super::keymap::Action;
 use super::screen::Reply;
 use super::theme::Theme;
@@ -249,13 +249,38 @@ impl KpisView {
             Constraint::Length(detail_height.min(area.height / 3)),
         ])
         .areas(area);
+        // Names take what they hold; the room left goes between the columns.
+        let share = |names: &[&str], title: &str, others: &[u16]| {
+            let need = names.iter().chain([&title]).map(|n| format::width(n)).max();
+            let need = u16::try_from(need.unwrap_or(0)).unwrap_or(u16::MAX);
+            let (name, gap) =
+                format::name_and_gap(table_area.width.saturating_sub(2), need, others);
+            // Too narrow for every figure: names keep a readable width (a Min column
+            // holds it), the figures squeeze.
+            let least = need.min(NAME_MIN);
+            if name < least {
+                (Constraint::Min(least), least, gap)
+            } else {
+                (Constraint::Length(name), name, gap)
+            }
+        };
+        let csm_names: Vec<&str> = k.by_csm.iter().map(|c| c.name.as_str()).collect();
+        let tally: Vec<u16> = TALLY_COLUMNS.iter().map(|c| c.1).collect();
+        let (name_column, name_w, gap) = match self.table {
+            TableKind::PerCsm => share(&csm_names, "CSM", &[tally.as_slice(), &[5, 5]].concat()),
+            TableKind::PerSegment => {
+                let segments: Vec<&str> = k.by_segment.iter().map(|s| s.segment.label()).collect();
+                share(&segments, "Segment", &[&[7], tally.as_slice()].concat())
+            }
+            TableKind::ByMonth => (Constraint::Length(7), 7, 1),
+        };
         let (header, widths, rows): (Vec<&str>, Vec<Constraint>, Vec<Row>) = match self.table {
             TableKind::PerCsm => (
                 std::iter::once("CSM")
                     .chain(TALLY_COLUMNS.iter().map(|c| c.0))
                     .chain(["Reuse", "Flags"])
                     .collect(),
-                std::iter::once(Constraint::Min(12))
+                std::iter::once(name_column)
                     .chain(tally_widths())
                     .chain([Constraint::Length(5), Constraint::Length(5)])
                     .collect(),
@@ -268,7 +293,8 @@ impl KpisView {
                         } else {
                             Cell::from(format!("⚑ {}", c.flags.len())).style(theme.warn())
                         };
-                        let mut cells = vec![Cell::from(c.name.clone())];
+                        let name = format::fit_apart(&c.name, usize::from(name_w), &csm_names);
+                        let mut cells = vec![Cell::from(name)];
                         cells.extend(t.cells("").map(Cell::from));
                         cells.extend([Cell::from(pct(c.reuse.share())), flags]);
                         Row::new(cells)
@@ -280,7 +306,7 @@ impl KpisView {
                     .into_iter()
                     .chain(TALLY_COLUMNS.iter().map(|c| c.0))
                     .collect(),
-                [Constraint::Min(10), Constraint::Length(7)]
+                [name_column, Constraint::Length(7)]
                     .into_iter()
                     .chain(tally_widths())
                     .collect(),
@@ -333,7 +359,7 @@ impl KpisView {
             .header(Row::new(header).style(theme.header()))
             .row_highlight_style(theme.selected())
             .highlight_symbol("▶ ")
-            .column_spacing(1)
+            .column_spacing(gap)
             .block(Block::new().borders(Borders::TOP).title(format!(
                 " {} · Tab: next table · c: charts · s/S: scope ",
                 self.table.label()
@@ -561,6 +587,9 @@ fn short_step(n: u8) -> &'static str {
         _ => "Tag    ",
     }
 }
+
+/// Names keep at least this many columns on a narrow terminal.
+const NAME_MIN: u16 = 12;
 
 /// The columns of `Tally::cells`, with their widths, as the per-CSM and per-segment
 /// tables show them.

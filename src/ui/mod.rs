@@ -13,6 +13,7 @@ pub mod counter;
 pub mod field;
 pub mod followups;
 pub mod format;
+pub mod help;
 pub mod home;
 pub mod keymap;
 pub mod kpis;

@@ -46,7 +46,8 @@ impl Palette {
     }
 
     pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
-        let width = area.width.saturating_sub(4).min(60);
+        // As wide as help, so the longest commands read whole at 80 columns.
+        let width = area.width.saturating_sub(4).min(72);
         let height = area.height.saturating_sub(2).min(16);
         if width < 10 || height < 4 {
             return;
@@ -75,7 +76,11 @@ impl Palette {
         let items: Vec<ListItem> = self
             .matches()
             .into_iter()
-            .map(|(name, _)| ListItem::new(name.clone()))
+            .map(|(name, _)| {
+                // A command longer than the box ends with "…", beside the "▶ " marker.
+                let room = usize::from(list_area.width.saturating_sub(2));
+                ListItem::new(super::format::fit(name, room))
+            })
             .collect();
         let empty = items.is_empty();
         let list = List::new(items)

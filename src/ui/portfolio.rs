@@ -424,8 +424,14 @@ impl PortfolioView {
     }
 
     fn draw_table(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
-        let columns = visible_columns(area.width);
         let sort = self.query.sort;
+        let layout = Columns::fit(area.width, &self.rows, sort.column);
+        let columns: Vec<SortColumn> = layout.widths.iter().map(|(c, _)| *c).collect();
+        let widths: Vec<Constraint> = layout
+            .widths
+            .iter()
+            .map(|(_, w)| Constraint::Length(*w))
+            .collect();
         let header = Row::new(columns.iter().map(|c| {
             let mut title = c.title().to_string();
             if *c == sort.column {
@@ -443,26 +449,33 @@ impl PortfolioView {
             let [head, body] =
                 Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
             frame.render_widget(
-                Table::new(Vec::<Row>::new(), columns.iter().map(|c| c.width()))
+                Table::new(Vec::<Row>::new(), widths)
                     .header(header)
+                    .column_spacing(layout.spacing)
                     .highlight_spacing(HighlightSpacing::Always),
                 head,
             );
             frame.render_widget(Paragraph::new(msg).style(theme.dim()), body);
             return;
         }
+        let names: Vec<&str> = self.rows.iter().map(|r| r.name.as_str()).collect();
         let ctx = CellContext {
             today: self.query.today,
             stale_cutoff: self.query.stale_cutoff(),
             theme,
+            names: &names,
         };
-        let rows = self
-            .rows
-            .iter()
-            .map(|row| Row::new(columns.iter().map(|c| c.cell(row, &ctx))));
-        let table = Table::new(rows, columns.iter().map(|c| c.width()))
+        let rows = self.rows.iter().map(|row| {
+            Row::new(
+                layout
+                    .widths
+                    .iter()
+                    .map(|(c, w)| c.cell(row, usize::from(*w), &ctx)),
+            )
+        });
+        let table = Table::new(rows, widths)
             .header(header)
-            .column_spacing(1)
+            .column_spacing(layout.spacing)
             .row_highlight_style(theme.selected())
             .highlight_symbol("▶ ")
             .highlight_spacing(HighlightSpacing::Always);
@@ -500,14 +513,17 @@ struct CellContext<'a> {
     today: chrono::NaiveDate,
     stale_cutoff: chrono::DateTime<chrono::Utc>,
     theme: &'a Theme,
+    /// The names in view, so look-alikes keep what tells them apart when cut.
+    names: &'a [&'a str],
 }
 
 /// How each sortable column shows in the table; the ▶ marker is the table's highlight.
 trait ColumnView {
     fn title(self) -> &'static str;
-    fn width(self) -> Constraint;
-    fn min_width(self) -> u16;
-    fn cell(self, row: &PortfolioRow, ctx: &CellContext<'_>) -> Cell<'static>;
+    /// The columns the cell takes: fixed for figures and dates, from what the rows hold
+    /// for names and coverage.
+    fn content_width(self, rows: &[PortfolioRow]) -> u16;
+    fn cell(self, row: &PortfolioRow, width: usize, ctx: &CellContext<'_>) -> Cell<'static>;
 }
 
 impl ColumnView for SortColumn {
@@ -525,33 +541,32 @@ impl ColumnView for SortColumn {
         }
     }
 
-    fn width(self) -> Constraint {
+    fn content_width(self, rows: &[PortfolioRow]) -> u16 {
+        let widest = |text: fn(&PortfolioRow) -> String| {
+            rows.iter()
+                .map(|r| format::width(&text(r)))
+                .max()
+                .unwrap_or(0) as u16
+        };
         match self {
-            SortColumn::Name => Constraint::Min(12),
-            SortColumn::Segment => Constraint::Length(5),
-            SortColumn::Value => Constraint::Length(6),
-            SortColumn::Renewal => Constraint::Length(11),
-            SortColumn::Pulse => Constraint::Length(4),
-            SortColumn::Coverage => Constraint::Length(10),
-            SortColumn::Risk => Constraint::Length(5),
-            SortColumn::LastTouch => Constraint::Length(5),
-            SortColumn::NextFollowup => Constraint::Length(9),
+            SortColumn::Name => widest(|r| r.name.clone()),
+            SortColumn::Segment => 5,
+            SortColumn::Value => 6,
+            // "Sep 19 2027", "Jan 07 -45d".
+            SortColumn::Renewal => 11,
+            SortColumn::Pulse => 3,
+            SortColumn::Coverage => widest(coverage_text).min(COVERAGE_MAX),
+            SortColumn::Risk => 5,
+            SortColumn::LastTouch => 5,
+            // "117d late".
+            SortColumn::NextFollowup => 9,
         }
     }
 
-    /// Room a column needs, with its spacing; names get enough to be read.
-    fn min_width(self) -> u16 {
-        match (self, self.width()) {
-            (SortColumn::Name, _) => 20,
-            (_, Constraint::Length(n) | Constraint::Min(n)) => n + 1,
-            _ => 1,
-        }
-    }
-
-    fn cell(self, row: &PortfolioRow, ctx: &CellContext<'_>) -> Cell<'static> {
+    fn cell(self, row: &PortfolioRow, width: usize, ctx: &CellContext<'_>) -> Cell<'static> {
         let theme = ctx.theme;
         match self {
-            SortColumn::Name => Cell::from(row.name.clone()),
+            SortColumn::Name => Cell::from(format::fit_apart(&row.name, width, ctx.names)),
             SortColumn::Segment => {
                 Cell::from(format!("{} {}", segment_short(row.segment), row.tier))
             }
@@ -568,11 +583,7 @@ impl ColumnView for SortColumn {
             }
             SortColumn::Pulse => pulse_cell(row, ctx),
             SortColumn::Coverage => {
-                let missing: Vec<&str> = row.missing_roles.iter().map(|r| role_short(*r)).collect();
-                let mut text = format!("{}/{}", row.personas_strong, row.personas_total);
-                if !missing.is_empty() {
-                    text.push_str(&format!(" -{}", missing.join(",")));
-                }
+                let text = format::fit(&coverage_text(row), width);
                 let style = if row.personas_strong <= 1 {
                     theme.warn()
                 } else {
@@ -586,7 +597,7 @@ impl ColumnView for SortColumn {
             }
             SortColumn::Risk => {
                 let band = RiskBand::of(row.risk);
-                let text = format!("{:>2} {}", row.risk, &band.label()[..1]);
+                let text = format!("{:>3} {}", row.risk, &band.label()[..1]);
                 Cell::from(Span::styled(text, theme.risk(band)))
             }
             SortColumn::LastTouch => Cell::from(ago(row.last_touch_at, ctx.today)),
@@ -597,6 +608,16 @@ impl ColumnView for SortColumn {
             }
         }
     }
+}
+
+/// "1/4 -EB,ES": strong personas of all, and the key roles nobody fills.
+fn coverage_text(row: &PortfolioRow) -> String {
+    let missing: Vec<&str> = row.missing_roles.iter().map(|r| role_short(*r)).collect();
+    let mut text = format!("{}/{}", row.personas_strong, row.personas_total);
+    if !missing.is_empty() {
+        text.push_str(&format!(" -{}", missing.join(",")));
+    }
+    text
 }
 
 /// "R↘" with a "*" when the score is stale (older than the staleness window).
@@ -645,40 +666,121 @@ pub fn role_short(r: Role) -> &'static str {
     }
 }
 
-/// The columns that fit in `width` (beside the 2-cell marker), dropping the least
-/// needed first.
-fn visible_columns(width: u16) -> Vec<SortColumn> {
-    use SortColumn::*;
-    // Dropped in this order as the terminal narrows.
-    let drop_order = [
-        Segment,
-        LastTouch,
-        Coverage,
-        Renewal,
-        Value,
-        NextFollowup,
-        Pulse,
-    ];
-    let mut cols: Vec<SortColumn> = SortColumn::ALL.to_vec();
-    let needed = |cols: &[SortColumn]| 2 + cols.iter().map(|c| c.min_width()).sum::<u16>();
-    for victim in drop_order {
-        if needed(&cols) <= width {
-            break;
+/// Coverage cells wider than this are cut (a long run of missing roles).
+const COVERAGE_MAX: u16 = 16;
+/// Names get at least this much before a less needed column is kept.
+const NAME_MIN: u16 = 20;
+/// Names longer than this are cut even on a wide terminal; the room goes between columns.
+const NAME_MAX: u16 = 40;
+
+/// The table's columns with their widths and the gap between them.
+struct Columns {
+    widths: Vec<(SortColumn, u16)>,
+    spacing: u16,
+}
+
+impl Columns {
+    /// The columns that fit in `width` (beside the 2-cell marker), the least needed
+    /// dropped first; each as wide as what the rows hold (and its title, with the sort
+    /// arrow), the name column with what is left up to its longest name, and the room
+    /// still left between the columns.
+    fn fit(width: u16, rows: &[PortfolioRow], sorted: SortColumn) -> Columns {
+        use SortColumn::*;
+        let own = |c: SortColumn| {
+            let title = format::width(c.title()) as u16 + u16::from(c == sorted);
+            c.content_width(rows).max(title)
+        };
+        let mut cols: Vec<(SortColumn, u16)> =
+            SortColumn::ALL.iter().map(|c| (*c, own(*c))).collect();
+        // Without the name: the other columns and one space before each.
+        let others = |cols: &[(SortColumn, u16)]| -> u16 {
+            cols.iter()
+                .filter(|(c, _)| *c != Name)
+                .map(|(_, w)| w + 1)
+                .sum()
+        };
+        // Dropped in this order as the terminal narrows: name, risk, CSM sentiment,
+        // renewal and follow-up stay longest.
+        for victim in [
+            Segment,
+            LastTouch,
+            Value,
+            Coverage,
+            NextFollowup,
+            Renewal,
+            Pulse,
+        ] {
+            if 2 + NAME_MIN + others(&cols) <= width {
+                break;
+            }
+            cols.retain(|(c, _)| *c != victim);
         }
-        cols.retain(|c| *c != victim);
+        let rest: Vec<u16> = cols
+            .iter()
+            .filter(|(c, _)| *c != Name)
+            .map(|(_, w)| *w)
+            .collect();
+        let need = own(Name).clamp(NAME_MIN, NAME_MAX);
+        let (name, spacing) = format::name_and_gap(width.saturating_sub(2), need, &rest);
+        if let Some(n) = cols.iter_mut().find(|(c, _)| *c == Name) {
+            n.1 = name;
+        }
+        Columns {
+            widths: cols,
+            spacing,
+        }
     }
-    cols
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn shown(width: u16) -> Vec<SortColumn> {
+        Columns::fit(width, &[], SortColumn::Risk)
+            .widths
+            .iter()
+            .map(|(c, _)| *c)
+            .collect()
+    }
+
     #[test]
     fn narrow_terminals_keep_the_most_needed_columns() {
-        assert_eq!(visible_columns(200).len(), 9);
-        let narrow = visible_columns(40);
+        assert_eq!(shown(200).len(), 9);
+        let narrow = shown(40);
         assert!(narrow.contains(&SortColumn::Name) && narrow.contains(&SortColumn::Risk));
         assert!(!narrow.contains(&SortColumn::Segment));
+        // At 80 columns: name, risk, CSM sentiment, renewal and follow-up at least.
+        let everyday = shown(80);
+        for c in [
+            SortColumn::Name,
+            SortColumn::Risk,
+            SortColumn::Pulse,
+            SortColumn::Renewal,
+            SortColumn::NextFollowup,
+        ] {
+            assert!(everyday.contains(&c), "{c:?} at 80 columns");
+        }
+    }
+
+    #[test]
+    fn columns_take_what_they_hold_and_fill_the_width() {
+        for width in [40u16, 60, 80, 120, 160, 200] {
+            let layout = Columns::fit(width, &[], SortColumn::NextFollowup);
+            let used: u16 = 2
+                + layout.widths.iter().map(|(_, w)| w).sum::<u16>()
+                + layout.spacing * (layout.widths.len() as u16 - 1);
+            assert!(used <= width, "{used} > {width}");
+            // The sort arrow fits beside the longest title.
+            let follow = layout
+                .widths
+                .iter()
+                .find(|(c, _)| *c == SortColumn::NextFollowup);
+            assert!(follow.is_none_or(|(_, w)| *w >= 10), "{width}: {follow:?}");
+        }
+        // The name column takes what its names need, not half a wide terminal.
+        let layout = Columns::fit(120, &[], SortColumn::Risk);
+        assert_eq!(layout.widths[0], (SortColumn::Name, NAME_MIN));
+        assert!(layout.spacing > 1);
     }
 }

@@ -261,8 +261,13 @@ impl TeamView {
             .iter()
             .flat_map(|t| std::iter::once(&t.subtotal).chain(t.members.iter().map(|m| &m.figures)))
             .chain(std::iter::once(&self.overview.total));
-        let columns = layout_columns(area.width, figures);
-        let widths: Vec<Constraint> = columns.iter().map(|c| c.1).collect();
+        let names = self.names();
+        let peers: Vec<&str> = names.iter().map(String::as_str).collect();
+        let need = peers.iter().map(|n| format::width(n)).max().unwrap_or(0) as u16;
+        let (columns, gap) = layout_columns(area.width, figures, need);
+        let widths: Vec<Constraint> = columns.iter().map(|c| Constraint::Length(c.1)).collect();
+        let name_w = columns.first().map_or(0, |c| usize::from(c.1));
+        let name = |text: &str| format::fit_apart(text, name_w, &peers);
         let header = Row::new(columns.iter().map(|(c, _)| {
             let title = Line::from(c.title());
             Cell::from(if *c == Column::Name {
@@ -288,35 +293,49 @@ impl TeamView {
             );
             return;
         }
-        let rows = self.entries.iter().map(|e| match e {
+        let rows = self.entries.iter().zip(&names).map(|(e, text)| match e {
             Entry::Team(t) => {
                 let team = &self.overview.teams[*t];
-                let name = format!("{} ({})", team_label(team), team.members.len());
-                figures_row(&columns, name, &team.subtotal, theme).style(theme.title())
+                figures_row(&columns, name(text), &team.subtotal, theme).style(theme.title())
             }
             Entry::Csm(t, m) => {
                 let csm: &CsmLine = &self.overview.teams[*t].members[*m];
-                figures_row(&columns, format!("  {}", csm.name), &csm.figures, theme)
+                figures_row(&columns, name(text), &csm.figures, theme)
             }
         });
         let table_widget = Table::new(rows, widths.clone())
             .header(header)
-            .column_spacing(1)
+            .column_spacing(gap)
             .row_highlight_style(theme.selected())
             .highlight_symbol("▶ ")
             .highlight_spacing(HighlightSpacing::Always);
         let mut state = TableState::default().with_selected(Some(self.selected));
         frame.render_stateful_widget(table_widget, table, &mut state);
         // The total stays in view below the table, in the same columns.
-        let total_row = figures_row(&columns, "Total".to_string(), &self.overview.total, theme)
-            .style(theme.header());
+        let total_row =
+            figures_row(&columns, name("Total"), &self.overview.total, theme).style(theme.header());
         frame.render_widget(
             Table::new([total_row], widths)
-                .column_spacing(1)
+                .column_spacing(gap)
                 .highlight_symbol("  ")
                 .highlight_spacing(HighlightSpacing::Always),
             total,
         );
+    }
+
+    /// Each line's name as the table shows it: a team's with its size, a CSM's indented
+    /// under it.
+    fn names(&self) -> Vec<String> {
+        self.entries
+            .iter()
+            .map(|e| match e {
+                Entry::Team(t) => {
+                    let team = &self.overview.teams[*t];
+                    format!("{} ({})", team_label(team), team.members.len())
+                }
+                Entry::Csm(t, m) => format!("  {}", self.overview.teams[*t].members[*m].name),
+            })
+            .collect()
     }
 
     fn summary_line(&self, theme: &Theme) -> Line<'static> {
@@ -374,6 +393,8 @@ enum Column {
 
 /// Below the name, every column is as wide as its widest figure (or its title).
 const NAME_MIN: u16 = 20;
+/// Names up to this wide are shown whole before the least needed figures.
+const NAME_WANT: u16 = 28;
 
 impl Column {
     const ALL: [Column; 11] = [
@@ -442,11 +463,14 @@ impl Column {
 }
 
 /// The columns that fit in `width` (beside the 2-cell marker) with their widths for
-/// these figures, dropping the least needed first.
+/// these figures, dropping the least needed first, and the gap between them: names get
+/// what they `need` (at least `NAME_MIN` before a figure is kept), the room left goes
+/// between the columns.
 fn layout_columns<'a>(
     width: u16,
     figures: impl Iterator<Item = &'a Figures> + Clone,
-) -> Vec<(Column, Constraint)> {
+    need: u16,
+) -> (Vec<(Column, u16)>, u16) {
     use Column::*;
     let widest = |c: Column| -> u16 {
         let title = super::format::width(c.title());
@@ -458,10 +482,12 @@ fn layout_columns<'a>(
         title.max(content) as u16
     };
     let mut cols: Vec<(Column, u16)> = Column::ALL.iter().map(|c| (*c, widest(*c))).collect();
+    // Names keep what they need (up to NAME_WANT) before the least needed figures do.
+    let name_room = need.clamp(NAME_MIN, NAME_WANT);
     let needed = |cols: &[(Column, u16)]| {
         2 + cols
             .iter()
-            .map(|(c, w)| if *c == Name { NAME_MIN } else { w + 1 })
+            .map(|(c, w)| if *c == Name { name_room } else { w + 1 })
             .sum::<u16>()
     };
     for victim in [Unrated, Calls, Stale, Value, Red, Yellow, Green, Overdue] {
@@ -470,20 +496,21 @@ fn layout_columns<'a>(
         }
         cols.retain(|(c, _)| *c != victim);
     }
-    cols.into_iter()
-        .map(|(c, w)| {
-            let constraint = if c == Name {
-                Constraint::Min(NAME_MIN - 1)
-            } else {
-                Constraint::Length(w)
-            };
-            (c, constraint)
-        })
-        .collect()
+    let others: Vec<u16> = cols
+        .iter()
+        .filter(|(c, _)| *c != Name)
+        .map(|c| c.1)
+        .collect();
+    let need = need.max(widest(Name));
+    let (name, gap) = super::format::name_and_gap(width.saturating_sub(2), need, &others);
+    if let Some(n) = cols.iter_mut().find(|(c, _)| *c == Name) {
+        n.1 = name;
+    }
+    (cols, gap)
 }
 
 fn figures_row(
-    columns: &[(Column, Constraint)],
+    columns: &[(Column, u16)],
     name: String,
     f: &Figures,
     theme: &Theme,
@@ -512,11 +539,22 @@ mod tests {
             stale: 300,
             calls: 2_000,
         };
-        let wide = layout_columns(200, [f].iter());
+        let wide = layout_columns(200, [f].iter(), 20).0;
         assert_eq!(wide.len(), Column::ALL.len());
-        let narrow: Vec<Column> = layout_columns(40, [f].iter()).iter().map(|c| c.0).collect();
+        let narrow: Vec<Column> = layout_columns(40, [f].iter(), 20)
+            .0
+            .iter()
+            .map(|c| c.0)
+            .collect();
         assert!(narrow.contains(&Column::Name) && narrow.contains(&Column::AtRisk));
         assert!(!narrow.contains(&Column::Calls));
-        assert_eq!(layout_columns(80, [f].iter()).len(), Column::ALL.len());
+        assert_eq!(
+            layout_columns(80, [f].iter(), 20).0.len(),
+            Column::ALL.len()
+        );
+        // At 120 columns the names take what they need, not the whole rest.
+        let (cols, gap) = layout_columns(120, [f].iter(), 24);
+        assert_eq!(cols[0], (Column::Name, 24));
+        assert!(gap > 1);
     }
 }
