@@ -123,6 +123,7 @@ impl CallFlow {
     pub fn unbound_key(&mut self) {
         if let CallFlow::Live(v) = self {
             v.confirm_quit = false;
+            v.confirm_discard = false;
         }
     }
 
@@ -313,6 +314,8 @@ pub struct CallView {
     /// A calm one-liner (a refused move, a reuse notice, a saved tag).
     pub notice: Option<String>,
     pub confirm_quit: bool,
+    /// `D` was pressed once: the next `D` deletes the call, any other key keeps it.
+    pub confirm_discard: bool,
     /// The time the screen shows; moved by ticks and keys, never read in draw.
     pub now: DateTime<Utc>,
     pub today: NaiveDate,
@@ -357,6 +360,7 @@ impl CallView {
             },
             notice: warning,
             confirm_quit: false,
+            confirm_discard: false,
             now: clock.now(),
             today,
             saved_ms: 0,
@@ -625,6 +629,10 @@ impl CallView {
 
     fn hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
         match self.focus {
+            Focus::None if self.confirm_discard => Some(vec![
+                ("D", "discard the call (deleted, counts nowhere)"),
+                ("any key", "keep it"),
+            ]),
             Focus::None if self.confirm_quit => Some(vec![
                 ("q", "quit (the call stays saved)"),
                 ("any key", "stay"),
@@ -765,9 +773,27 @@ impl CallView {
                 return Ok(Outcome::Stay);
             }
         }
+        // The discard question: D again deletes the call; any other key keeps it and
+        // still does what it does, like the quit question (Esc only answers).
+        if std::mem::take(&mut self.confirm_discard) {
+            if action == Action::CallDiscard {
+                call::discard(store, self.touch_id, clock)?;
+                return Ok(Outcome::Leave(Some(
+                    "Call discarded: its notes and times are deleted and it counts nowhere".into(),
+                )));
+            }
+            if action == Action::Back {
+                self.notice = Some("Kept the call".into());
+                return Ok(Outcome::Stay);
+            }
+        }
         self.notice = None;
         let now = self.now;
         match action {
+            Action::CallDiscard => {
+                self.confirm_quit = false;
+                self.confirm_discard = true;
+            }
             Action::Quit => self.confirm_quit = true,
             Action::CallNext | Action::CallPrev => {
                 let moved = if action == Action::CallNext {
@@ -965,6 +991,12 @@ impl CallView {
         }
         if let Some(n) = &self.notice {
             lines.push(Line::styled(format!("› {n}"), theme.warn()));
+        }
+        if self.confirm_discard {
+            lines.push(Line::styled(
+                "Discard this call? Its notes, step times and tags are deleted and it counts nowhere. D discards, any other key keeps it.",
+                theme.danger(),
+            ));
         }
         if self.confirm_quit {
             lines.push(Line::styled(

@@ -112,6 +112,7 @@ pub enum Action {
     CallSkip,
     CallPause,
     CallEnd,
+    CallDiscard,
     CallSave,
     PromptNext,
     PromptUsed,
@@ -182,6 +183,7 @@ impl Action {
             Action::CorrectTouch => ("touches cannot be corrected", Records),
             Action::LogTouch => ("a touch cannot be logged", Records),
             Action::StartCall => ("a call cannot be recorded", Records),
+            Action::CallDiscard => ("a call cannot be discarded", Records),
             Action::Retros => ("retrospectives cannot be written", Records),
             Action::FollowupDone | Action::FollowupSnooze | Action::FollowupReschedule => {
                 ("follow-ups cannot change", Records)
@@ -735,7 +737,7 @@ const CALL_START: [Binding; 4] = [
     ),
 ];
 
-const CALL: [Binding; 15] = [
+const CALL: [Binding; 16] = [
     bind(&[Key::ch('n')], Action::CallNext, "Next step", Some("next")),
     bind(
         &[Key::ch('p')],
@@ -814,6 +816,12 @@ const CALL: [Binding; 15] = [
         Action::CallEnd,
         "End the call and go to tagging",
         Some("end"),
+    ),
+    bind(
+        &[Key::ch('D')],
+        Action::CallDiscard,
+        "Discard a call started by mistake (asks first; it then counts nowhere)",
+        Some("discard"),
     ),
     bind(
         &[Key::plain(KeyCode::Enter)],
@@ -1203,6 +1211,7 @@ mod tests {
             ('p', Action::CallPrev),
             ('a', Action::CallNote),
             ('x', Action::CallEnd),
+            ('D', Action::CallDiscard),
             ('q', Action::Quit),
         ] {
             assert_eq!(resolve(&key(c), Context::Call), Some(action));
