@@ -371,3 +371,42 @@ fn the_notes_edit_anywhere_and_arrows_leave_them_at_their_ends() {
         .unwrap();
     assert_eq!(notes, "first\nsecond\nthird");
 }
+
+#[test]
+fn the_wrap_up_says_when_saving_overturns_the_csm_sentiment() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = setup(&dir);
+    // Northwind's CSM sentiment is Red (set 2026-11-20, "regular review"); the call is
+    // tagged Green on step 5.
+    keys(&mut app)
+        .text("c")
+        .code(KeyCode::Enter)
+        .text("xg")
+        .code(KeyCode::Enter);
+    let form = render(&app, 120, 35);
+    assert!(
+        form.contains(
+            "Saving changes CSM sentiment Red → Green (Red since 2026-11-20: regular review)"
+        ),
+        "{form}"
+    );
+    // r on the sentiment: the Red stays, said quietly.
+    keys(&mut app).text("r");
+    let form = render(&app, 120, 35);
+    assert!(!form.contains("Saving changes"), "{form}");
+    assert!(
+        form.contains("CSM sentiment stays Red since 2026-11-20: regular review"),
+        "{form}"
+    );
+    // At 80 columns the line wraps under its field, never to the box's edge.
+    keys(&mut app).text("g");
+    let form = render(&app, 80, 24);
+    assert!(
+        form.contains("│                Saving changes CSM sentiment Red → Green"),
+        "{form}"
+    );
+    assert!(
+        form.contains("│                  2026-11-20: regular review)"),
+        "{form}"
+    );
+}

@@ -137,9 +137,54 @@ pub fn width(s: &str) -> usize {
     s.width()
 }
 
+/// `s` word-wrapped to `width` columns, every line after the first starting with
+/// `indent` spaces (a hanging indent under a form's label), so a wrapped line never runs
+/// back to column 0. A word wider than a line is cut into pieces.
+pub fn wrap_hanging(s: &str, width: usize, indent: usize) -> Vec<String> {
+    let width = width.max(indent + 1);
+    let mut lines = Vec::new();
+    let (mut line, mut used, mut start) = (String::new(), 0, 0);
+    for word in s.split_whitespace() {
+        if used > start && used + 1 + word.width() > width {
+            lines.push(std::mem::replace(&mut line, " ".repeat(indent)));
+            (used, start) = (indent, indent);
+        } else if used > start {
+            line.push(' ');
+            used += 1;
+        }
+        for c in word.chars() {
+            let w = c.width().unwrap_or(0);
+            if used + w > width && used > indent {
+                lines.push(std::mem::replace(&mut line, " ".repeat(indent)));
+                (used, start) = (indent, indent);
+            }
+            line.push(c);
+            used += w;
+        }
+    }
+    lines.push(line);
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrapped_lines_hang_under_the_first() {
+        let lines = wrap_hanging("Saving changes CSM sentiment Red → Green", 20, 4);
+        assert_eq!(
+            lines,
+            ["Saving changes CSM", "    sentiment Red →", "    Green"]
+        );
+        for l in &lines {
+            assert!(width(l) <= 20, "{l:?}");
+        }
+        // A word longer than a line is cut, never past the width.
+        let lines = wrap_hanging("abcdefghijklmnop", 8, 2);
+        assert_eq!(lines, ["abcdefgh", "  ijklmn", "  op"]);
+        assert_eq!(wrap_hanging("", 10, 2), [""]);
+    }
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
