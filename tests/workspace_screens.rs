@@ -347,3 +347,76 @@ fn the_workspace_at_120x35_gives_the_timeline_the_width_it_needs() {
     );
     insta::assert_snapshot!("workspace_120x35", render(&app, 120, 35).backend());
 }
+
+/// The persona form's box: its lines from the top border to the bottom one.
+fn form_box(screen: &str) -> Vec<String> {
+    let lines: Vec<&str> = screen.lines().collect();
+    let top = lines
+        .iter()
+        .position(|l| l.contains("┌ Edit persona") || l.contains("┌ Add persona"))
+        .unwrap_or_else(|| panic!("no form\n{screen}"));
+    let left = lines[top].chars().position(|c| c == '┌').unwrap();
+    let right = lines[top].chars().position(|c| c == '┐').unwrap();
+    let mut out = Vec::new();
+    for l in &lines[top..] {
+        let row: String = l.chars().skip(left).take(right - left + 1).collect();
+        let done = row.starts_with('└');
+        out.push(row);
+        if done {
+            break;
+        }
+    }
+    out
+}
+
+#[test]
+fn the_persona_form_keeps_a_200_character_title_inside_its_box() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = common::build(&dir.path().join("book.db"));
+    // A title from before the limits (or an import): 200 characters, ending in "END".
+    let title = format!("{}END", "Vice President of Global Operations ".repeat(6))[..197]
+        .to_string()
+        + "END";
+    store
+        .conn()
+        .execute(
+            "UPDATE personas SET title = ?1 WHERE name = 'Priya Shah'",
+            [&title],
+        )
+        .unwrap();
+    let mut app = App::new(store, Arc::new(common::clock()), Theme::plain(), (80, 24)).unwrap();
+    key(&mut app, KeyCode::Enter);
+    press(&mut app, "e");
+    for (w, h) in [(80, 24), (120, 35)] {
+        let screen = shown(&app, w, h);
+        let boxed = form_box(&screen);
+        for row in &boxed[1..boxed.len() - 1] {
+            assert!(
+                row.starts_with('│') && row.ends_with('│'),
+                "{w}×{h}: {row:?}\n{screen}"
+            );
+        }
+        let text = boxed.join("\n");
+        for label in ["Name", "Title", "Email", "Role", "Reports to"] {
+            assert!(text.contains(label), "{w}×{h}: {label}\n{screen}");
+        }
+        assert!(text.contains("Priya Shah"), "{screen}");
+        assert!(
+            text.contains("Vice President of Global Operations Vice"),
+            "{screen}"
+        );
+        assert!(text.contains('…'), "a cut title says so\n{screen}");
+        assert!(
+            text.contains("Enter save"),
+            "the hint stays in the box\n{screen}"
+        );
+    }
+    insta::assert_snapshot!("persona_form_80x24", render(&app, 80, 24).backend());
+    // In the title field the end shows, where typing goes, with its counter.
+    key(&mut app, KeyCode::Tab);
+    let screen = shown(&app, 80, 24);
+    let text = form_box(&screen).join("\n");
+    assert!(text.contains("END▏"), "{screen}");
+    assert!(text.contains("200/120"), "{screen}");
+    insta::assert_snapshot!("persona_form_title_120x35", render(&app, 120, 35).backend());
+}

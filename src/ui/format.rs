@@ -115,6 +115,28 @@ pub fn fit(s: &str, width: usize) -> String {
     out
 }
 
+/// The end of `s` in `width` columns, an ellipsis first where the start is cut: a field
+/// being typed in shows where the typing is.
+pub fn fit_end(s: &str, width: usize) -> String {
+    if s.width() <= width {
+        return s.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut kept: Vec<char> = Vec::new();
+    let mut used = 0;
+    for c in s.chars().rev() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width - 1 {
+            break;
+        }
+        used += w;
+        kept.push(c);
+    }
+    std::iter::once('…').chain(kept.into_iter().rev()).collect()
+}
+
 /// `s` cut to `width` columns (see [`fit`]) and padded with spaces to exactly `width`.
 pub fn pad(s: &str, width: usize) -> String {
     let mut out = fit(s, width);
@@ -169,6 +191,14 @@ pub fn wrap_hanging(s: &str, width: usize, indent: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fit_end_keeps_the_end() {
+        assert_eq!(fit_end("abcdef", 4), "…def");
+        assert_eq!(fit_end("abc", 4), "abc");
+        assert_eq!(fit_end("日本語です", 5), "…です");
+        assert_eq!(fit_end("abc", 0), "");
+    }
 
     #[test]
     fn wrapped_lines_hang_under_the_first() {
