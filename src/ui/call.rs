@@ -964,18 +964,6 @@ impl CallView {
                 l,
             );
         }
-        // The note takes room while it is written; otherwise a short preview.
-        let typing = matches!(self.focus, Focus::Note { .. });
-        let note_h = if typing {
-            if main.height >= 16 { 8 } else { 5 }
-        } else if self.note().is_empty() {
-            2
-        } else {
-            4
-        }
-        .min(main.height / 2);
-        let [top, note_area] =
-            Layout::vertical([Constraint::Min(0), Constraint::Length(note_h)]).areas(main);
         let mut lines = Vec::new();
         if !wide {
             lines.push(self.step_strip(theme));
@@ -1010,7 +998,7 @@ impl CallView {
         match step {
             Step::Assess => lines.extend(self.signal_lines(theme)),
             Step::Propose => lines.extend(self.propose_lines(theme)),
-            Step::Document => lines.extend(self.tag_lines(theme)),
+            Step::Document => lines.extend(self.tag_lines(theme, main.width)),
             Step::Retro => lines.push(Line::raw(
                 "The retrospective can happen once the issue resolves: after tagging, R on the portfolio lists the calls waiting for one.",
             )),
@@ -1031,6 +1019,25 @@ impl CallView {
             }
             _ => {}
         }
+        // The note takes room while it is written, otherwise a short preview; on a tall
+        // screen it also takes the rows the step does not need.
+        let typing = matches!(self.focus, Focus::Note { .. });
+        let least = if typing {
+            if main.height >= 16 { 8 } else { 5 }
+        } else if self.note().is_empty() {
+            2
+        } else {
+            4
+        }
+        .min(main.height / 2);
+        let step_rows: usize = lines
+            .iter()
+            .map(|l| l.width().max(1).div_ceil(usize::from(main.width.max(1))))
+            .sum();
+        let spare = usize::from(main.height).saturating_sub(step_rows + 1) as u16;
+        let note_h = least.max(spare);
+        let [top, note_area] =
+            Layout::vertical([Constraint::Min(0), Constraint::Length(note_h)]).areas(main);
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), top);
         self.draw_note(frame, note_area, theme);
     }
@@ -1271,7 +1278,7 @@ impl CallView {
         ]
     }
 
-    fn tag_lines(&self, theme: &Theme) -> Vec<Line<'static>> {
+    fn tag_lines(&self, theme: &Theme, width: u16) -> Vec<Line<'static>> {
         let s = match self.tags.sentiment {
             Some(p) => Span::styled(
                 p.label().to_string(),
@@ -1279,22 +1286,46 @@ impl CallView {
             ),
             None => Span::styled("— choose r, y or g".to_string(), theme.warn()),
         };
-        vec![
+        // Rows wrap under their value (14 columns in), not back to the edge.
+        let room = usize::from(width).saturating_sub(14);
+        let hang = |label: &str, text: String, style: Style| -> Vec<Line<'static>> {
+            super::format::wrap_hanging(&text, room, 0)
+                .into_iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    let label = if i == 0 { label } else { "" };
+                    Line::styled(format!("{label:14}{l}"), style)
+                })
+                .collect()
+        };
+        let mut lines = vec![
             Line::styled("Tags", theme.header()),
             Line::from(vec![Span::raw("Sentiment:    "), s]),
-            Line::raw(format!(
-                "Intervention: {}   (i: empathy, coaching, escalation, product fix)",
+        ];
+        // What tagging does to the account's CSM sentiment, as the wrap-up says it.
+        let standing = super::wrapup::Standing::of(&self.detail.pulse_history, None);
+        let (effect, overturns) =
+            super::wrapup::sentiment_effect(standing.as_ref(), self.tags.sentiment);
+        let style = if overturns { theme.warn() } else { theme.dim() };
+        lines.extend(hang("", effect, style));
+        lines.extend(hang(
+            "Intervention:",
+            format!(
+                "{} · i: empathy, coaching, escalation, product fix",
                 self.tags.intervention.label()
-            )),
-            Line::raw(format!(
-                "Follow-up:    {}   (f presets · F type)",
-                self.followup_text()
-            )),
-            Line::styled(
-                "Enter saves the tags; the retrospective stays pending.",
-                theme.dim(),
             ),
-        ]
+            Style::default(),
+        ));
+        lines.extend(hang(
+            "Follow-up:",
+            format!("{} · f presets, F type", self.followup_text()),
+            Style::default(),
+        ));
+        lines.push(Line::styled(
+            "Enter saves the tags; the retrospective stays pending.",
+            theme.dim(),
+        ));
+        lines
     }
 
     fn draw_note(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
