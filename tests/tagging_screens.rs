@@ -390,6 +390,7 @@ fn the_wrap_up_says_when_saving_overturns_the_csm_sentiment() {
         ),
         "{form}"
     );
+    insta::assert_snapshot!("wrap_up_after_a_call_120x35", form);
     // r on the sentiment: the Red stays, said quietly.
     keys(&mut app).text("r");
     let form = render(&app, 120, 35);
