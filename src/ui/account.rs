@@ -556,12 +556,7 @@ impl AccountView {
                 None => Line::raw(""),
             },
         };
-        vec![
-            Line::from(first),
-            Line::from(second),
-            Line::from(third),
-            fourth,
-        ]
+        vec![Line::from(first), Line::from(second), third, fourth]
     }
 
     /// `CSM sentiment Red ▁▃█ set 45d ago ⌛ STALE (older than 30d) · Risk 100 (Critical)`,

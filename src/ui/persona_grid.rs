@@ -225,6 +225,16 @@ fn fill(pieces: Vec<Piece>, prefix: usize, room: usize, height: usize) -> Option
     (lines.len() <= height.max(1)).then_some(lines)
 }
 
+fn first_name(name: &str) -> String {
+    name.split_whitespace().next().unwrap_or(name).to_string()
+}
+
+fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,14 +270,4 @@ mod tests {
             ["2"]
         );
     }
-}
-
-fn first_name(name: &str) -> String {
-    name.split_whitespace().next().unwrap_or(name).to_string()
-}
-
-fn initials(name: &str) -> String {
-    name.split_whitespace()
-        .filter_map(|w| w.chars().next())
-        .collect()
 }
