@@ -420,3 +420,17 @@ fn the_persona_form_keeps_a_200_character_title_inside_its_box() {
     assert!(text.contains("200/120"), "{screen}");
     insta::assert_snapshot!("persona_form_title_120x35", render(&app, 120, 35).backend());
 }
+
+#[test]
+fn the_sentiment_form_keeps_the_colors_and_the_reason_in_view_when_short() {
+    let (_dir, mut app) = northwind(Theme::plain(), (40, 12));
+    press(&mut app, "s");
+    press(&mut app, "exec sponsor left");
+    for (w, h) in [(40, 12), (80, 24)] {
+        let screen = shown(&app, w, h);
+        for want in ["Green", "Yellow", "Red", "Reason: exec sponsor left▏"] {
+            assert!(screen.contains(want), "{w}×{h}: {want}\n{screen}");
+        }
+    }
+    insta::assert_snapshot!("sentiment_form_40x12", render(&app, 40, 12).backend());
+}
