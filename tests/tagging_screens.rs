@@ -411,3 +411,33 @@ fn the_wrap_up_says_when_saving_overturns_the_csm_sentiment() {
         "{form}"
     );
 }
+
+#[test]
+fn a_wide_wrap_up_keeps_the_call_notes_in_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = setup(&dir);
+    keys(&mut app).text("c").code(KeyCode::Enter).text("a");
+    keys(&mut app)
+        .text("Upset about the rollout delays")
+        .code(KeyCode::Esc)
+        .text("nnn")
+        .text("a")
+        .text("Remediation session within 48h")
+        .code(KeyCode::Esc)
+        .text("xg")
+        .code(KeyCode::Enter);
+    let form = render(&app, 120, 35);
+    for want in [
+        "Noted during the call",
+        "1 Assess signals",
+        "Upset about the rollout delays",
+        "4 Propose a fix and a follow-up",
+        "Remediation session within 48h",
+    ] {
+        assert!(form.contains(want), "{want}\n{form}");
+    }
+    insta::assert_snapshot!("wrap_up_with_call_notes_120x35", form);
+    // At 80 columns the form keeps the whole width.
+    let narrow = render(&app, 80, 24);
+    assert!(!narrow.contains("Noted during the call"), "{narrow}");
+}

@@ -7,7 +7,7 @@
 use chrono::NaiveDate;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
@@ -109,6 +109,9 @@ pub struct WrapUp {
     pub dirty: bool,
     /// The account's CSM sentiment as it stands, which saving this form may overturn.
     pub standing: Option<Standing>,
+    /// After a call: the notes typed on its steps (step number, note), shown beside the
+    /// form where the screen is wide enough, to write the outcome from.
+    pub call_notes: Vec<(u8, String)>,
 }
 
 /// The account's current CSM sentiment, shown beside the one being tagged.
@@ -273,6 +276,7 @@ impl WrapUp {
             save_error: None,
             dirty: false,
             standing,
+            call_notes: Vec::new(),
         })
     }
 
@@ -292,6 +296,12 @@ impl WrapUp {
         for x in &mut form.people {
             x.took_part = true;
         }
+        form.call_notes = crate::store::call::load(conn, p.touch_id)?
+            .steps
+            .into_iter()
+            .filter(|s| !s.note.trim().is_empty())
+            .map(|s| (s.step, s.note))
+            .collect();
         form.focus = form.first_missing();
         Ok(form)
     }
@@ -711,6 +721,16 @@ impl WrapUp {
         if area.width == 0 || area.height == 0 {
             return;
         }
+        // A wide screen keeps the call's notes in view beside the form.
+        let area = if area.width >= 110 && !self.call_notes.is_empty() {
+            let [form, notes] =
+                Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
+                    .areas(area);
+            self.draw_call_notes(frame, notes, theme);
+            form
+        } else {
+            area
+        };
         let focused = self.focused();
         let mut lines: Vec<Line> = Vec::new();
         let row = |f: Field, label: &str, value: Vec<Span<'static>>| {
@@ -884,6 +904,28 @@ impl WrapUp {
                 .wrap(Wrap { trim: false })
                 .scroll((scroll, 0)),
             inner,
+        );
+    }
+}
+
+impl WrapUp {
+    fn draw_call_notes(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        let mut lines = Vec::new();
+        for (step, note) in &self.call_notes {
+            let title = crate::domain::checklist::Step::from_number(*step)
+                .map_or(String::new(), |s| s.title().to_string());
+            lines.push(Line::styled(format!("{step} {title}"), theme.header()));
+            lines.extend(note.lines().map(|l| Line::raw(l.to_string())));
+            lines.push(Line::raw(""));
+        }
+        frame.render_widget(Clear, area);
+        frame.render_widget(
+            Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+                Block::new()
+                    .borders(Borders::ALL)
+                    .title(" Noted during the call "),
+            ),
+            area,
         );
     }
 }
