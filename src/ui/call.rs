@@ -630,7 +630,7 @@ impl CallView {
     fn hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
         match self.focus {
             Focus::None if self.confirm_discard => Some(vec![
-                ("D", "discard the call (deleted, counts nowhere)"),
+                ("D", "discard it"),
                 ("any key", "keep it"),
             ]),
             Focus::None if self.confirm_quit => Some(vec![
