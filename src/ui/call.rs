@@ -629,10 +629,9 @@ impl CallView {
 
     fn hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
         match self.focus {
-            Focus::None if self.confirm_discard => Some(vec![
-                ("D", "discard it"),
-                ("any key", "keep it"),
-            ]),
+            Focus::None if self.confirm_discard => {
+                Some(vec![("D", "discard it"), ("any key", "keep it")])
+            }
             Focus::None if self.confirm_quit => Some(vec![
                 ("q", "quit (the call stays saved)"),
                 ("any key", "stay"),
