@@ -237,3 +237,105 @@ fn every_call_screen_renders_at_every_small_size() {
     let text = render(&app, 60, 20);
     assert!(text.contains("Tags"), "{text}");
 }
+
+/// The KPIs of everyone over the last three months, as the KPI screen reads them.
+fn kpis(app: &App) -> attuned::domain::kpi::Kpis {
+    let window = attuned::domain::kpi::Window::ending(common::today(), 3);
+    attuned::store::kpi::load(app.store().conn(), attuned::store::kpi::Who::All, window).unwrap()
+}
+
+fn touches(app: &App) -> i64 {
+    app.store()
+        .conn()
+        .query_row("SELECT count(*) FROM touches", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn a_call_started_by_mistake_is_discarded_after_a_question() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, clock) = setup(&dir);
+    let (kpis_before, touches_before) = (kpis(&app), touches(&app));
+    start_call(&mut app);
+    clock.advance(20);
+    app.tick();
+    press(&mut app, "a");
+    press(&mut app, "wrong account");
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(touches(&app), touches_before + 1, "the call is in the file");
+    // The status bar offers it; D asks first, Esc keeps the call.
+    assert!(render(&app, 120, 35).contains("D discard"));
+    press(&mut app, "D");
+    let text = render(&app, 80, 24);
+    assert!(text.contains("Discard this call?"), "{text}");
+    key(&mut app, KeyCode::Esc);
+    let text = render(&app, 80, 24);
+    assert!(!text.contains("Discard this call?"), "{text}");
+    assert!(text.contains("wrong account"), "{text}");
+    // Another key answers "keep" and still does what it does.
+    press(&mut app, "D");
+    press(&mut app, "n");
+    let text = render(&app, 80, 24);
+    assert!(text.contains("Step 2/6"), "{text}");
+    assert_eq!(touches(&app), touches_before + 1);
+    // D twice: gone, back where the call started, and it counts nowhere.
+    press(&mut app, "DD");
+    let text = render(&app, 80, 24);
+    assert!(text.contains("Call discarded"), "{text}");
+    assert!(!text.contains("Step 2/6"), "{text}");
+    assert_eq!(touches(&app), touches_before);
+    assert_eq!(kpis(&app), kpis_before);
+    assert!(app.tick_in().is_none(), "no call runs any more");
+}
+
+#[test]
+fn the_call_at_120x35_gives_the_note_the_rows_the_step_does_not_need() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, clock) = setup(&dir);
+    start_call(&mut app);
+    press(&mut app, "a");
+    press(&mut app, "they are upset about the rollout");
+    key(&mut app, KeyCode::Esc);
+    clock.advance(12);
+    app.tick();
+    let text = render(&app, 120, 35);
+    let rows: Vec<&str> = text.lines().collect();
+    let title = rows
+        .iter()
+        .position(|l| l.contains("Note on step 1"))
+        .unwrap_or_else(|| panic!("{text}"));
+    // The step's lines stay whole above it; the note has the rest (status bar aside).
+    assert!(rows.len() - 1 - title >= 12, "{title}\n{text}");
+    assert!(text.contains("Risk 100 (Critical)"), "{text}");
+    assert!(text.contains("0:12 of 30–60 s"), "{text}");
+    insta::assert_snapshot!("call_120x35", text);
+}
+
+#[test]
+fn step_5_says_what_tagging_does_to_the_csm_sentiment_and_wraps_under_its_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, _clock) = setup(&dir);
+    start_call(&mut app);
+    press(&mut app, "xg");
+    let text = render(&app, 80, 24);
+    assert!(
+        text.contains("Saving changes CSM sentiment Red → Green"),
+        "{text}"
+    );
+    assert!(
+        text.contains("│Intervention: Escalation · i: empathy, coaching,"),
+        "{text}"
+    );
+    assert!(
+        text.contains("│              escalation, product fix"),
+        "{text}"
+    );
+    insta::assert_snapshot!("call_step5_80x24", text);
+    press(&mut app, "r");
+    let text = render(&app, 120, 35);
+    assert!(
+        text.contains("CSM sentiment stays Red since 2026-11-20"),
+        "{text}"
+    );
+    insta::assert_snapshot!("call_step5_120x35", text);
+}

@@ -121,3 +121,111 @@ fn a_wrong_count_of_rated_personas_is_reported() {
     assert!(!o.status.success(), "{out}");
     assert!(out.contains("rated personas"), "{out}");
 }
+
+/// Every row of every table, as text, so two states of the file can be compared.
+fn dump(conn: &rusqlite::Connection) -> Vec<String> {
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let mut out = Vec::new();
+    for table in tables {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
+        let n = stmt.column_count();
+        let rows = stmt
+            .query_map([], |r| {
+                let cells: Vec<String> = (0..n)
+                    .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+                    .collect();
+                Ok(format!("{table}: {}", cells.join(" | ")))
+            })
+            .unwrap()
+            .map(Result::unwrap);
+        let mut rows: Vec<String> = rows.collect();
+        rows.sort();
+        out.extend(rows);
+    }
+    out
+}
+
+#[test]
+fn a_discarded_call_leaves_the_file_as_it_was() {
+    use attuned::domain::model::{CallType, Intervention, Pulse};
+    use attuned::store::call::{self, NewCall};
+    use attuned::store::{check, tagging};
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = common::build(&dir.path().join("book.db"));
+    let account = common::id_of(&store, "accounts", "Halcyon Health");
+    let people: Vec<i64> = store
+        .conn()
+        .prepare("SELECT id FROM personas WHERE account_id = ?1")
+        .unwrap()
+        .query_map([account], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(!people.is_empty(), "the fixture's account has personas");
+    let before = dump(store.conn());
+    let at = common::now() + chrono::Duration::minutes(5);
+    let touch = call::start(
+        &mut store,
+        &NewCall {
+            account_id: account,
+            call_type: CallType::Escalation,
+            participants: &people,
+            at,
+        },
+    )
+    .unwrap();
+    // What a call writes as it runs: a note, a prompt, the times, the draft tags, the
+    // wrap-up form's draft.
+    call::save_note(&mut store, touch, 1, "started by mistake", at).unwrap();
+    call::prompt_shown(&mut store, touch, 1, "assess.open", at).unwrap();
+    call::save_progress(&mut store, touch, 2, &[], at).unwrap();
+    call::save_draft_tags(
+        &mut store,
+        touch,
+        Some(Pulse::Red),
+        Intervention::Empathy,
+        None,
+    )
+    .unwrap();
+    tagging::save_draft(
+        &mut store,
+        &format!(r#"{{"mode":{{"Call":{touch}}},"x":1}}"#),
+    )
+    .unwrap();
+    assert_ne!(dump(store.conn()), before, "the call wrote to the file");
+
+    call::discard(&mut store, touch, &common::clock()).unwrap();
+    assert_eq!(dump(store.conn()), before, "nothing of the call is left");
+    let report = check::run(store.conn()).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+}
+
+#[test]
+fn only_a_call_in_progress_can_be_discarded() {
+    use attuned::store::call;
+    use attuned::store::tagging;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = common::build(&dir.path().join("book.db"));
+    // A touch that is done (the fixture's history) stays, and so does another form's draft.
+    let done: i64 = store
+        .conn()
+        .query_row(
+            "SELECT id FROM touches WHERE status = 'done' LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    tagging::save_draft(&mut store, r#"{"mode":"Log","account_id":1}"#).unwrap();
+    let before = dump(store.conn());
+    let err = call::discard(&mut store, done, &common::clock()).unwrap_err();
+    assert!(err.to_string().contains("in progress"), "{err}");
+    assert_eq!(dump(store.conn()), before);
+}

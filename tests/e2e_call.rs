@@ -171,3 +171,75 @@ fn a_whole_call_survives_kill_9_and_is_tagged() {
     assert_eq!(followup["action"], "Remediation session within 48h");
     assert_eq!(followup["due_on"], touch["followup_on"]);
 }
+
+/// `attuned report` (the coaching KPIs) and `check` of the file, as a script sees them.
+fn report(db: &std::path::Path) -> String {
+    let out = Command::new(common::tmux::BIN)
+        .args(["report", "--db"])
+        .arg(db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_call_started_by_mistake_is_discarded_and_counts_nowhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("book.db");
+    demo(&db, 50);
+    let (touches_before, kpis_before) = (
+        export_json(&db)["touches"].as_array().unwrap().len(),
+        report(&db),
+    );
+
+    let tmux = Tmux::start(dir.path(), 80, 24, &open_command_in(dir.path(), &db));
+    tmux.wait_for("50 accounts");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("Recent touches");
+    let title = screen
+        .lines()
+        .find_map(|l| l.split("Recent touches").nth(1))
+        .and_then(|rest| rest.split(')').next())
+        .unwrap()
+        .to_string();
+    tmux.keys(&["c"]);
+    tmux.wait_for("New call with");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("● live");
+    tmux.keys(&["a"]);
+    tmux.type_text("wrong account");
+    tmux.wait_for("wrong account█");
+    tmux.keys(&["Escape"]);
+    wait_gone(&tmux, "saved as you type");
+    tmux.keys(&["D"]);
+    tmux.wait_for("Discard this call?");
+    tmux.keys(&["D"]);
+    tmux.wait_for("Call discarded");
+    // Back on the account: its timeline counts what it counted before.
+    let screen = tmux.wait_for("Recent touches");
+    assert!(screen.contains(&title), "{title}\n{screen}");
+    assert!(!screen.contains("in progress"), "{screen}");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_until_exited(), "0");
+    drop(tmux);
+
+    let json = export_json(&db);
+    assert!(calls_with_status(&json, "in_progress").is_empty());
+    assert_eq!(json["touches"].as_array().unwrap().len(), touches_before);
+    assert_eq!(report(&db), kpis_before, "the KPIs do not count it");
+    let check = Command::new(common::tmux::BIN)
+        .args(["check", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+}

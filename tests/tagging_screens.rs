@@ -371,3 +371,73 @@ fn the_notes_edit_anywhere_and_arrows_leave_them_at_their_ends() {
         .unwrap();
     assert_eq!(notes, "first\nsecond\nthird");
 }
+
+#[test]
+fn the_wrap_up_says_when_saving_overturns_the_csm_sentiment() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = setup(&dir);
+    // Northwind's CSM sentiment is Red (set 2026-11-20, "regular review"); the call is
+    // tagged Green on step 5.
+    keys(&mut app)
+        .text("c")
+        .code(KeyCode::Enter)
+        .text("xg")
+        .code(KeyCode::Enter);
+    let form = render(&app, 120, 35);
+    assert!(
+        form.contains(
+            "Saving changes CSM sentiment Red → Green (Red since 2026-11-20: regular review)"
+        ),
+        "{form}"
+    );
+    insta::assert_snapshot!("wrap_up_after_a_call_120x35", form);
+    // r on the sentiment: the Red stays, said quietly.
+    keys(&mut app).text("r");
+    let form = render(&app, 120, 35);
+    assert!(!form.contains("Saving changes"), "{form}");
+    assert!(
+        form.contains("CSM sentiment stays Red since 2026-11-20: regular review"),
+        "{form}"
+    );
+    // At 80 columns the line wraps under its field, never to the box's edge.
+    keys(&mut app).text("g");
+    let form = render(&app, 80, 24);
+    assert!(
+        form.contains("│                Saving changes CSM sentiment Red → Green"),
+        "{form}"
+    );
+    assert!(
+        form.contains("│                  2026-11-20: regular review)"),
+        "{form}"
+    );
+}
+
+#[test]
+fn a_wide_wrap_up_keeps_the_call_notes_in_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = setup(&dir);
+    keys(&mut app).text("c").code(KeyCode::Enter).text("a");
+    keys(&mut app)
+        .text("Upset about the rollout delays")
+        .code(KeyCode::Esc)
+        .text("nnn")
+        .text("a")
+        .text("Remediation session within 48h")
+        .code(KeyCode::Esc)
+        .text("xg")
+        .code(KeyCode::Enter);
+    let form = render(&app, 120, 35);
+    for want in [
+        "Noted during the call",
+        "1 Assess signals",
+        "Upset about the rollout delays",
+        "4 Propose a fix and a follow-up",
+        "Remediation session within 48h",
+    ] {
+        assert!(form.contains(want), "{want}\n{form}");
+    }
+    insta::assert_snapshot!("wrap_up_with_call_notes_120x35", form);
+    // At 80 columns the form keeps the whole width.
+    let narrow = render(&app, 80, 24);
+    assert!(!narrow.contains("Noted during the call"), "{narrow}");
+}

@@ -58,11 +58,11 @@ fn without_color_the_grid_grades_by_glyph_and_selection_by_marker() {
     );
     let screen = t.backend().to_string();
     assert!(
-        screen.contains("!! 2: Dana"),
+        screen.contains("!! Dana, Leo"),
         "danger cell marked by glyph\n{screen}"
     );
     assert!(
-        screen.contains("++ 1: Marco"),
+        screen.contains("++ Marco Ruiz"),
         "strong cell marked\n{screen}"
     );
     // The selected persona is marked ▶ and reversed, in the grid and in the list.
@@ -97,8 +97,8 @@ fn with_color_cells_are_shaded_from_danger_to_strength() {
         }
         panic!("{needle} not found");
     };
-    let danger = buf[find("!! 2:")].bg;
-    let strong = buf[find("++ 1:")].bg;
+    let danger = buf[find("!! Dana")].bg;
+    let strong = buf[find("++ Marco")].bg;
     assert_ne!(danger, Color::Reset);
     assert_ne!(strong, Color::Reset);
     assert_ne!(danger, strong);
@@ -261,4 +261,176 @@ fn an_old_score_looks_stale_and_the_window_is_configurable() {
     let screen = shown(&app, 120, 40);
     assert!(screen.contains("Halcyon Health"), "{screen}");
     assert!(!screen.contains("STALE"), "{screen}");
+}
+
+/// Northwind with a long CSM sentiment history (a sparkline of 13) and a 2-day stale
+/// window: the longest header line there is.
+fn northwind_with_history(size: (u16, u16)) -> (tempfile::TempDir, App) {
+    use attuned::domain::model::Pulse;
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = common::build(&dir.path().join("book.db"));
+    let id = common::id_of(&store, "accounts", "Northwind Logistics");
+    store
+        .write(|tx| {
+            for n in 0..10 {
+                let pulse = [Pulse::Green, Pulse::Yellow][n % 2];
+                let at = common::now() - chrono::Duration::days(100 + n as i64);
+                tx.set_pulse(id, pulse, Some("quarterly review"), at, None, None)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let mut app = App::new(store, Arc::new(common::clock()), Theme::plain(), size).unwrap();
+    let mut config = attuned::config::Config::default();
+    config.apply("stale_after_days = 2").unwrap();
+    app.set_config(config).unwrap();
+    key(&mut app, KeyCode::Enter);
+    (dir, app)
+}
+
+#[test]
+fn the_header_never_cuts_the_risk() {
+    let (_dir, app) = northwind_with_history((80, 24));
+    let wide = shown(&app, 120, 35);
+    assert!(
+        wide.contains(
+            "CSM sentiment Red ▄█▄█▄█▄█▄██▄▁ set 3d ago ⌛ STALE (older than 2d) · Risk 100"
+        ),
+        "{wide}"
+    );
+    for (w, h) in [(80, 24), (60, 20), (40, 12)] {
+        let screen = shown(&app, w, h);
+        assert!(screen.contains("Risk 100 (Critical)"), "{w}×{h}\n{screen}");
+        assert!(screen.contains("Red"), "{w}×{h}\n{screen}");
+    }
+    assert!(shown(&app, 80, 24).contains("CSM sentiment Red set 3d ago ⌛ STALE · Risk 100"));
+}
+
+#[test]
+fn the_persona_list_keeps_the_role_and_the_names_at_every_size() {
+    let (_dir, app) = northwind(Theme::plain(), (80, 24));
+    for (w, h) in [(80, 24), (120, 35), (40, 12)] {
+        let screen = shown(&app, w, h);
+        let marco = screen
+            .lines()
+            .find(|l| l.contains("Marco Ruiz") && !l.contains("++ Marco"))
+            .unwrap_or_else(|| panic!("{w}×{h}: no Marco in the list\n{screen}"));
+        assert!(marco.contains("Champion"), "{w}×{h}: {marco}\n{screen}");
+        for name in ["Priya Shah", "Dana Whitfield", "Leo Brandt"] {
+            assert!(screen.contains(name), "{w}×{h}: {name}\n{screen}");
+        }
+    }
+    insta::assert_snapshot!("persona_list_40x12", render(&app, 40, 12).backend());
+}
+
+#[test]
+fn grid_cells_show_first_names_where_they_fit() {
+    let (_dir, app) = northwind(Theme::plain(), (80, 24));
+    let screen = shown(&app, 80, 24);
+    // Dana and Leo share the Weak × negative cell; Priya is selected.
+    assert!(screen.contains("!! Dana,"), "{screen}");
+    assert!(screen.contains("      Leo "), "{screen}");
+    assert!(screen.contains("! ▶Priya"), "{screen}");
+    assert!(
+        !screen.contains("DW"),
+        "no initials where first names fit\n{screen}"
+    );
+}
+
+#[test]
+fn the_workspace_at_120x35_gives_the_timeline_the_width_it_needs() {
+    let (_dir, app) = northwind(Theme::plain(), (120, 35));
+    let screen = shown(&app, 120, 35);
+    assert!(
+        screen.contains("2026-11-21 Call · Check-in R Empathy follow-up Nov 21 with Marco Ruiz"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("workspace_120x35", render(&app, 120, 35).backend());
+}
+
+/// The persona form's box: its lines from the top border to the bottom one.
+fn form_box(screen: &str) -> Vec<String> {
+    let lines: Vec<&str> = screen.lines().collect();
+    let top = lines
+        .iter()
+        .position(|l| l.contains("┌ Edit persona") || l.contains("┌ Add persona"))
+        .unwrap_or_else(|| panic!("no form\n{screen}"));
+    let left = lines[top].chars().position(|c| c == '┌').unwrap();
+    let right = lines[top].chars().position(|c| c == '┐').unwrap();
+    let mut out = Vec::new();
+    for l in &lines[top..] {
+        let row: String = l.chars().skip(left).take(right - left + 1).collect();
+        let done = row.starts_with('└');
+        out.push(row);
+        if done {
+            break;
+        }
+    }
+    out
+}
+
+#[test]
+fn the_persona_form_keeps_a_200_character_title_inside_its_box() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = common::build(&dir.path().join("book.db"));
+    // A title from before the limits (or an import): 200 characters, ending in "END".
+    let title = format!("{}END", "Vice President of Global Operations ".repeat(6))[..197]
+        .to_string()
+        + "END";
+    store
+        .conn()
+        .execute(
+            "UPDATE personas SET title = ?1 WHERE name = 'Priya Shah'",
+            [&title],
+        )
+        .unwrap();
+    let mut app = App::new(store, Arc::new(common::clock()), Theme::plain(), (80, 24)).unwrap();
+    key(&mut app, KeyCode::Enter);
+    press(&mut app, "e");
+    for (w, h) in [(80, 24), (120, 35)] {
+        let screen = shown(&app, w, h);
+        let boxed = form_box(&screen);
+        for row in &boxed[1..boxed.len() - 1] {
+            assert!(
+                row.starts_with('│') && row.ends_with('│'),
+                "{w}×{h}: {row:?}\n{screen}"
+            );
+        }
+        let text = boxed.join("\n");
+        for label in ["Name", "Title", "Email", "Role", "Reports to"] {
+            assert!(text.contains(label), "{w}×{h}: {label}\n{screen}");
+        }
+        assert!(text.contains("Priya Shah"), "{screen}");
+        assert!(
+            text.contains("Vice President of Global Operations Vice"),
+            "{screen}"
+        );
+        assert!(text.contains('…'), "a cut title says so\n{screen}");
+        assert!(
+            text.contains("Enter save"),
+            "the hint stays in the box\n{screen}"
+        );
+    }
+    insta::assert_snapshot!("persona_form_80x24", render(&app, 80, 24).backend());
+    // In the title field the end shows, where typing goes, with its counter.
+    key(&mut app, KeyCode::Tab);
+    let screen = shown(&app, 80, 24);
+    let text = form_box(&screen).join("\n");
+    assert!(text.contains("END▏"), "{screen}");
+    assert!(text.contains("200/120"), "{screen}");
+    insta::assert_snapshot!("persona_form_title_120x35", render(&app, 120, 35).backend());
+}
+
+#[test]
+fn the_sentiment_form_keeps_the_colors_and_the_reason_in_view_when_short() {
+    let (_dir, mut app) = northwind(Theme::plain(), (40, 12));
+    press(&mut app, "s");
+    press(&mut app, "exec sponsor left");
+    for (w, h) in [(40, 12), (80, 24)] {
+        let screen = shown(&app, w, h);
+        for want in ["Green", "Yellow", "Red", "Reason: exec sponsor left▏"] {
+            assert!(screen.contains(want), "{w}×{h}: {want}\n{screen}");
+        }
+    }
+    insta::assert_snapshot!("sentiment_form_40x12", render(&app, 40, 12).backend());
 }

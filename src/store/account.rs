@@ -58,6 +58,8 @@ pub struct PulseEntry {
     pub pulse: Pulse,
     pub reason: Option<String>,
     pub set_at: DateTime<Utc>,
+    /// The touch whose tags set it; None when set on purpose (`s`) or imported.
+    pub touch_id: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -156,7 +158,7 @@ fn ts(v: Option<String>) -> Option<DateTime<Utc>> {
 
 fn pulse_history(conn: &Connection, id: i64) -> Result<Vec<PulseEntry>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT pulse, reason, set_at FROM pulse_history WHERE account_id = ?1
+        "SELECT pulse, reason, set_at, touch_id FROM pulse_history WHERE account_id = ?1
          ORDER BY set_at DESC, id DESC LIMIT 24",
     )?;
     let rows = stmt
@@ -165,6 +167,7 @@ fn pulse_history(conn: &Connection, id: i64) -> Result<Vec<PulseEntry>> {
                 pulse: parse_name(&r.get::<_, String>(0)?)?,
                 reason: r.get(1)?,
                 set_at: ts(r.get(2)?).unwrap_or_default(),
+                touch_id: r.get(3)?,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;

@@ -277,6 +277,58 @@ pub fn tag(
     })
 }
 
+/// Discards a call started by mistake: the touch and everything it wrote (steps and
+/// notes, participants, prompts, draft tags) go in one transaction, and the account's
+/// summary and the participants' last contact are recomputed without it, so the call
+/// counts nowhere (KPIs, touches, timeline, last touch). Only a call still in progress
+/// can go: a tagged call is a record of the conversation.
+pub fn discard(store: &mut Store, touch_id: i64, clock: &dyn crate::domain::Clock) -> Result<()> {
+    let at = AsOf::new(clock);
+    store.write(|tx| {
+        let conn = tx.conn();
+        let found: Option<(i64, String)> = conn
+            .query_row(
+                "SELECT account_id, occurred_at FROM touches
+                 WHERE id = ?1 AND kind = 'call' AND status = 'in_progress'",
+                [touch_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((account_id, occurred_at)) = found else {
+            return Err(crate::error::Error::Invalid(
+                "Only a call still in progress can be discarded".into(),
+            ));
+        };
+        let participants: Vec<i64> = conn
+            .prepare_cached("SELECT persona_id FROM touch_participants WHERE touch_id = ?1")?
+            .query_map([touch_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        // Steps, participants and prompts cascade; these rows name the touch without a
+        // foreign key and would outlive it.
+        for sql in [
+            "DELETE FROM audits WHERE touch_id = ?1",
+            "DELETE FROM external_ids WHERE entity = 'touch' AND local_id = ?1",
+            "DELETE FROM touches WHERE id = ?1",
+        ] {
+            conn.prepare_cached(sql)?.execute([touch_id])?;
+        }
+        // The call set these personas' last contact; give back the one before it.
+        let mut contact = conn.prepare_cached(
+            "UPDATE personas SET last_contact_at = (
+                 SELECT max(t.occurred_at) FROM touches t
+                 JOIN touch_participants tp ON tp.touch_id = t.id
+                 WHERE tp.persona_id = ?1)
+             WHERE id = ?1 AND last_contact_at = ?2",
+        )?;
+        for persona in participants {
+            contact.execute(params![persona, occurred_at])?;
+        }
+        super::tagging::clear_call_draft(tx, touch_id)?;
+        summary::refresh_account(conn, account_id, &at)?;
+        Ok(())
+    })
+}
+
 /// The most recent call left in progress (interrupted or never tagged), if any.
 pub fn interrupted(conn: &Connection) -> Result<Option<SavedCall>> {
     let id: Option<i64> = conn

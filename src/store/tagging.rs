@@ -96,6 +96,19 @@ pub fn discard_draft(store: &mut Store) -> Result<()> {
     store.write(clear_draft)
 }
 
+/// Forgets the wrap-up draft of one call (the call was discarded). The form's `Mode`
+/// is kept as `{"mode":{"Call":<touch id>}}` (serde's tagging of `ui::wrapup::Mode`); a
+/// draft that is not JSON is left alone rather than failing the discard.
+pub(super) fn clear_call_draft(tx: &Tx<'_>, touch_id: i64) -> Result<()> {
+    tx.conn()
+        .prepare_cached(
+            "DELETE FROM meta WHERE key = ?1
+               AND CASE WHEN json_valid(value) THEN json_extract(value, '$.mode.Call') END = ?2",
+        )?
+        .execute(params![DRAFT_KEY, touch_id])?;
+    Ok(())
+}
+
 fn clear_draft(tx: &Tx<'_>) -> Result<()> {
     tx.conn()
         .prepare_cached("DELETE FROM meta WHERE key = ?1")?

@@ -14,7 +14,7 @@ use ratatui::widgets::{
     Block, Borders, Cell, List, ListItem, ListState, Paragraph, Row, Table, TableState, Wrap,
 };
 
-use super::format::{ago, ago_long, days_ago, due, fit, plural, renewal};
+use super::format::{ago, ago_long, days_ago, due, fit, plural, renewal, width};
 use super::keymap::{self, Action, Context};
 use super::org_chart::OrgChart;
 use super::persona_form::PersonaForm;
@@ -35,7 +35,7 @@ use crate::store::Store;
 use crate::store::account::{self, AccountDetail, PersonaLine};
 use crate::store::persona::{self, PersonaChange, PersonaRecord};
 use crate::store::summary::AsOf;
-use crate::store::timeline;
+use crate::store::timeline::{self, TouchLine};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
@@ -441,7 +441,7 @@ impl AccountView {
         let [head, body] =
             Layout::vertical([Constraint::Length(4), Constraint::Min(0)]).areas(area);
         frame.render_widget(
-            Paragraph::new(self.head_lines(theme, today, stale_after_days)),
+            Paragraph::new(self.head_lines(theme, today, stale_after_days, head.width)),
             head,
         );
         match &self.mode {
@@ -453,33 +453,33 @@ impl AccountView {
             Mode::Persona(panel) => return self.draw_persona(frame, body, panel, theme, today),
             _ => {}
         }
-        let top_h = (body.height / 2).clamp(7.min(body.height), 16);
+        // Half the body and a line, so at 80×24 each grid row gets two lines for names.
+        let top_h = (body.height / 2 + 1).clamp(7.min(body.height), 16);
         let [top, bottom] =
             Layout::vertical([Constraint::Length(top_h), Constraint::Min(0)]).areas(body);
-        let [grid_area, list_area] =
-            Layout::horizontal([Constraint::Percentage(48), Constraint::Percentage(52)]).areas(top);
-        let findings = self.findings_lines(theme);
-        let findings_h = (findings.len() as u16).min(grid_area.height.saturating_sub(7));
-        let [grid_box, findings_box] =
-            Layout::vertical([Constraint::Min(0), Constraint::Length(findings_h)]).areas(grid_area);
-        let sel = self.selected_persona().map(|p| p.id);
-        let persona_focus = self.pane == Pane::Personas;
-        persona_grid::draw(
-            frame,
-            grid_box,
-            &self.detail.personas,
-            sel,
-            persona_focus,
-            theme,
-        );
-        frame.render_widget(
-            Paragraph::new(findings).wrap(Wrap { trim: true }),
-            findings_box,
-        );
+        // Below 64 columns a grid of three cells a row holds no names: the list (which
+        // carries strength and sentiment) takes the whole width.
+        let list_area = if top.width >= 64 {
+            let [grid_area, list_area] =
+                Layout::horizontal([Constraint::Percentage(48), Constraint::Percentage(52)])
+                    .areas(top);
+            self.draw_grid(frame, grid_area, theme);
+            list_area
+        } else {
+            top
+        };
         self.draw_personas(frame, list_area, theme, today);
+        // The timeline takes the width its lines hold (at least 60%) if the signals keep
+        // 32 columns, where their reasons wrap; else 60% (its lines fold in two).
+        let need = self.touch_lines_width(bottom.height) as u16 + 1;
+        let share = bottom.width * 6 / 10;
+        let timeline_w = if need <= bottom.width.saturating_sub(32) {
+            need.max(share)
+        } else {
+            share
+        };
         let [left, right] =
-            Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
-                .areas(bottom);
+            Layout::horizontal([Constraint::Length(timeline_w), Constraint::Min(0)]).areas(bottom);
         self.draw_touches(frame, left, theme);
         frame.render_widget(
             Paragraph::new(self.side_lines(theme, today))
@@ -503,6 +503,7 @@ impl AccountView {
         theme: &Theme,
         today: NaiveDate,
         stale_after_days: i64,
+        width: u16,
     ) -> Vec<Line<'static>> {
         let d = &self.detail;
         let mut first = vec![Span::styled(d.name.clone(), theme.title())];
@@ -525,49 +526,7 @@ impl AccountView {
         if let Some(owner) = &d.owner {
             second.push(Span::raw(format!(" · CSM {owner}")));
         }
-        let mut third = vec![Span::raw("CSM sentiment ")];
-        match d.pulse_history.first() {
-            Some(latest) => {
-                third.push(Span::styled(
-                    latest.pulse.label(),
-                    theme.pulse(Some(latest.pulse)),
-                ));
-                third.push(Span::raw(" "));
-                third.extend(
-                    d.pulse_history.iter().rev().map(|e| {
-                        Span::styled(spark(e.pulse).to_string(), theme.pulse(Some(e.pulse)))
-                    }),
-                );
-                let age = days_since(latest.set_at, today);
-                let text = match ago(Some(latest.set_at), today).as_str() {
-                    "today" => " set today".to_string(),
-                    age => format!(" set {age} ago"),
-                };
-                if age > stale_after_days {
-                    third.push(Span::styled(
-                        format!("{text} ⌛ STALE (older than {stale_after_days}d)"),
-                        theme.stale(),
-                    ));
-                } else {
-                    third.push(Span::raw(text));
-                }
-            }
-            None => third.push(Span::styled("never set ⌛", theme.warn())),
-        }
-        third.push(Span::raw(" · Risk "));
-        let missing = d.missing();
-        if missing.is_complete() {
-            third.push(Span::styled(
-                format!("{} ({})", d.risk.score, d.risk.band.label()),
-                theme.risk(d.risk.band),
-            ));
-        } else {
-            // Missing data is not risk: say what is missing, not a confident score.
-            third.push(Span::styled(
-                format!("incomplete: {}", missing.describe()),
-                theme.warn(),
-            ));
-        }
+        let third = self.sentiment_and_risk(theme, today, stale_after_days, usize::from(width));
         let fourth = match (&self.mode, &self.notice) {
             (Mode::ConfirmArchive { name, .. }, _) => Line::styled(
                 format!("Archive {name}? y archives (history is kept), any other key keeps"),
@@ -575,16 +534,117 @@ impl AccountView {
             ),
             (_, Some(n)) => Line::styled(format!("✓ {n}"), theme.good()),
             _ => match d.pulse_history.first().and_then(|e| e.reason.clone()) {
-                Some(reason) => Line::styled(format!("“{}”", fit(&reason, 200)), theme.dim()),
+                Some(reason) => Line::styled(
+                    format!("“{}”", fit(&reason, usize::from(width).saturating_sub(2))),
+                    theme.dim(),
+                ),
                 None => Line::raw(""),
             },
         };
-        vec![
-            Line::from(first),
-            Line::from(second),
-            Line::from(third),
-            fourth,
-        ]
+        vec![Line::from(first), Line::from(second), third, fourth]
+    }
+
+    /// `CSM sentiment Red ▁▃█ set 45d ago ⌛ STALE (older than 30d) · Risk 100 (Critical)`,
+    /// shortened to `width` from the least telling part (the sparkline, the stale words,
+    /// the label), so the risk score and its band are never cut.
+    fn sentiment_and_risk(
+        &self,
+        theme: &Theme,
+        today: NaiveDate,
+        stale_after_days: i64,
+        width: usize,
+    ) -> Line<'static> {
+        let d = &self.detail;
+        let missing = d.missing();
+        let risk = [
+            Span::raw(" · Risk "),
+            if missing.is_complete() {
+                Span::styled(
+                    format!("{} ({})", d.risk.score, d.risk.band.label()),
+                    theme.risk(d.risk.band),
+                )
+            } else {
+                // Missing data is not risk: say what is missing, not a confident score.
+                Span::styled(format!("incomplete: {}", missing.describe()), theme.warn())
+            },
+        ];
+        let room = width.saturating_sub(risk.iter().map(Span::width).sum());
+        // From the whole story to the bare colour: the first that fits is shown.
+        let variants: Vec<Vec<Span<'static>>> = match d.pulse_history.first() {
+            None => vec![
+                vec![
+                    Span::raw("CSM sentiment "),
+                    Span::styled("never set ⌛", theme.warn()),
+                ],
+                vec![Span::styled("Sentiment never set ⌛", theme.warn())],
+                vec![Span::styled("never set ⌛", theme.warn())],
+            ],
+            Some(latest) => {
+                let pulse = Span::styled(latest.pulse.label(), theme.pulse(Some(latest.pulse)));
+                let spark: Vec<Span<'static>> = d
+                    .pulse_history
+                    .iter()
+                    .rev()
+                    .map(|e| Span::styled(spark(e.pulse).to_string(), theme.pulse(Some(e.pulse))))
+                    .collect();
+                let set = match ago(Some(latest.set_at), today).as_str() {
+                    "today" => " set today".to_string(),
+                    age => format!(" set {age} ago"),
+                };
+                let stale = days_since(latest.set_at, today) > stale_after_days;
+                let age = |words: &str| {
+                    if stale {
+                        Span::styled(format!("{set}{words}"), theme.stale())
+                    } else {
+                        Span::raw(set.clone())
+                    }
+                };
+                let long = format!(" ⌛ STALE (older than {stale_after_days}d)");
+                let mut full = vec![Span::raw("CSM sentiment "), pulse.clone(), Span::raw(" ")];
+                full.extend(spark);
+                full.push(age(&long));
+                vec![
+                    full,
+                    vec![Span::raw("CSM sentiment "), pulse.clone(), age(" ⌛ STALE")],
+                    vec![pulse.clone(), age(" ⌛ STALE")],
+                    vec![pulse.clone(), age(" ⌛")],
+                    vec![pulse],
+                ]
+            }
+        };
+        let fits = |v: &&Vec<Span<'static>>| v.iter().map(Span::width).sum::<usize>() <= room;
+        let mut spans = variants
+            .iter()
+            .find(fits)
+            .or(variants.last())
+            .cloned()
+            .unwrap_or_default();
+        spans.extend(risk);
+        Line::from(spans)
+    }
+
+    /// The relationship grid with the coverage findings under it.
+    fn draw_grid(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        let findings = self.findings_lines(theme);
+        // The findings are also risk reasons beside the timeline: names in the grid first
+        // (a border, a header and two lines a row).
+        let findings_h = (findings.len() as u16).min(area.height.saturating_sub(10));
+        let [grid_box, findings_box] =
+            Layout::vertical([Constraint::Min(0), Constraint::Length(findings_h)]).areas(area);
+        let sel = self.selected_persona().map(|p| p.id);
+        let persona_focus = self.pane == Pane::Personas;
+        persona_grid::draw(
+            frame,
+            grid_box,
+            &self.detail.personas,
+            sel,
+            persona_focus,
+            theme,
+        );
+        frame.render_widget(
+            Paragraph::new(findings).wrap(Wrap { trim: true }),
+            findings_box,
+        );
     }
 
     fn findings_lines(&self, theme: &Theme) -> Vec<Line<'static>> {
@@ -605,53 +665,26 @@ impl AccountView {
             " Personas: {} of {} at Okay or better ",
             d.coverage.strong, d.coverage.personas
         );
-        let with_title = area.width >= 100;
-        let with_manager = area.width >= 70;
-        let with_role = area.width >= 50;
+        // One column for the ▶ of the selection.
+        let room = usize::from(area.width.saturating_sub(1));
+        let cols = persona_columns(&d.personas, today, room);
         let rows = d.personas.iter().map(|p| {
-            let mut cells = vec![Cell::from(p.name.clone())];
-            if with_title {
-                cells.push(Cell::from(p.title.clone().unwrap_or_default()));
-            }
-            if with_role {
-                cells.push(Cell::from(roles::shown(p.role, p.role_guessed)));
-            }
-            if with_manager {
-                cells.push(Cell::from(p.reports_to.clone().unwrap_or_default()));
-            }
-            let shade = grid::shade(p.strength, p.sentiment);
-            cells.push(Cell::from(Span::styled(
-                p.strength.label(),
-                theme.strength(p.strength),
-            )));
-            cells.push(Cell::from(Span::styled(
-                format!("{} {}", p.sentiment.label(), shade.glyph().trim()),
-                theme.sentiment(p.sentiment),
-            )));
-            cells.push(Cell::from(ago(p.last_contact_at, today)));
-            Row::new(cells)
+            let cells = cols.iter().map(|(col, w)| {
+                let text = fit(&col.cell(p, today), *w);
+                match col {
+                    PCol::Strength | PCol::StrengthShort => {
+                        Cell::from(Span::styled(text, theme.strength(p.strength)))
+                    }
+                    PCol::Sentiment | PCol::SentimentShort | PCol::Tie => {
+                        Cell::from(Span::styled(text, theme.sentiment(p.sentiment)))
+                    }
+                    _ => Cell::from(text),
+                }
+            });
+            Row::new(cells.collect::<Vec<_>>())
         });
-        let mut widths = vec![Constraint::Fill(2)];
-        let mut titles = vec!["Name"];
-        if with_title {
-            widths.push(Constraint::Fill(2));
-            titles.push("Title");
-        }
-        if with_role {
-            widths.push(Constraint::Length(17));
-            titles.push("Role");
-        }
-        if with_manager {
-            widths.push(Constraint::Fill(1));
-            titles.push("Reports to");
-        }
-        widths.extend([
-            Constraint::Length(9),
-            Constraint::Length(10),
-            Constraint::Length(5),
-        ]);
-        titles.extend(["Strength", "Sentiment", "Seen"]);
-        let header = Row::new(titles).style(theme.header());
+        let widths = cols.iter().map(|(_, w)| Constraint::Length(*w as u16));
+        let header = Row::new(cols.iter().map(|(col, _)| col.header())).style(theme.header());
         let table = Table::new(rows, widths)
             .header(header)
             .block(pane_block(title, focused, theme))
@@ -665,7 +698,29 @@ impl AccountView {
         frame.render_stateful_widget(table, area, &mut state);
     }
 
-    /// Two lines a touch: when, what, tags and with whom; then its first line of notes.
+    /// The touches in view for a timeline `height` rows tall: only those around the
+    /// selection are built into list items.
+    fn touches_in_view(&self, height: u16) -> (usize, &[TouchLine]) {
+        let d = &self.detail;
+        let visible = (height as usize / 2).max(1) + 2;
+        let start = self.touch_sel.saturating_sub(visible);
+        let end = (self.touch_sel + visible).min(d.touches.len());
+        (start, &d.touches[start.min(end)..end])
+    }
+
+    /// The widest first line of the touches in view (the timeline asks this much).
+    fn touch_lines_width(&self, height: u16) -> usize {
+        let (_, touches) = self.touches_in_view(height);
+        let widths = TouchWidths::of(touches);
+        touches
+            .iter()
+            .map(|t| touch_head(t, &widths, &Theme::plain(), true).width())
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Two lines a touch: when, what, tags, follow-up and with whom; then its first line
+    /// of notes. Columns are as wide as the touches in view need.
     fn draw_touches(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
         let d = &self.detail;
         let focused = self.pane == Pane::Touches;
@@ -674,47 +729,11 @@ impl AccountView {
             d.touches.len(),
             d.touch_count
         );
-        // Only the touches around the selection are built into list items.
-        let visible = (area.height as usize / 2).max(1) + 2;
-        let start = self.touch_sel.saturating_sub(visible);
-        let end = (self.touch_sel + visible).min(d.touches.len());
-        let items: Vec<ListItem> = d.touches[start.min(end)..end]
+        let (start, touches) = self.touches_in_view(area.height);
+        let widths = TouchWidths::of(touches);
+        let items: Vec<ListItem> = touches
             .iter()
             .map(|t| {
-                let kind = match t.call_type {
-                    Some(ct) => format!("{} · {}", t.kind.label(), ct.label()),
-                    None => t.kind.label().to_string(),
-                };
-                let mut first = vec![
-                    Span::raw(format!(
-                        "{} {kind:<18} ",
-                        local_day(t.occurred_at).format("%Y-%m-%d")
-                    )),
-                    Span::styled(
-                        t.sentiment
-                            .map_or("—".to_string(), |s| s.letter().to_string()),
-                        theme.pulse(t.sentiment),
-                    ),
-                    Span::raw(format!(
-                        " {:<11} ",
-                        t.intervention.map_or("—", |i| i.label())
-                    )),
-                ];
-                if t.status != TouchStatus::Done {
-                    first.push(Span::styled(
-                        format!("[{}] ", t.status.label()),
-                        theme.warn(),
-                    ));
-                }
-                if !t.participants.is_empty() {
-                    first.push(Span::raw(format!("with {} ", t.participants.join(", "))));
-                }
-                if let Some(f) = t.followup_on {
-                    first.push(Span::styled(
-                        format!("follow-up {}", f.format("%b %d")),
-                        theme.dim(),
-                    ));
-                }
                 // The summary, then the first line of the notes.
                 let note = [t.summary.as_deref(), t.notes_first_line.as_deref()]
                     .into_iter()
@@ -722,8 +741,23 @@ impl AccountView {
                     .filter_map(|s| s.lines().next())
                     .collect::<Vec<_>>()
                     .join(" — ");
-                let second = Line::styled(format!("           {note}"), theme.dim());
-                ListItem::new(vec![Line::from(first), second])
+                let room = usize::from(area.width.saturating_sub(1));
+                let second = |text: String| {
+                    Line::styled(fit(&format!("           {text}"), room), theme.dim())
+                };
+                let head = touch_head(t, &widths, theme, true);
+                if head.width() <= room {
+                    let second = second(note);
+                    return ListItem::new(vec![head, second]);
+                }
+                // Too narrow for one line: the follow-up and the people lead the second
+                // line, ahead of the note (which the opened touch shows whole).
+                let mut tail = touch_tail(t);
+                if !note.is_empty() {
+                    tail.push(note);
+                }
+                let second = second(tail.join(" · "));
+                ListItem::new(vec![touch_head(t, &widths, theme, false), second])
             })
             .collect();
         let list = List::new(items)
@@ -921,6 +955,213 @@ impl AccountView {
 }
 
 /// A bar whose height follows the pulse, so the trend reads without color.
+/// How wide the timeline's kind and intervention columns are: as wide as the touches in
+/// view need, so no width goes to padding.
+struct TouchWidths {
+    kind: usize,
+    intervention: usize,
+}
+
+impl TouchWidths {
+    fn of(touches: &[TouchLine]) -> TouchWidths {
+        TouchWidths {
+            kind: touches
+                .iter()
+                .map(|t| width(&kind_text(t)))
+                .max()
+                .unwrap_or(0),
+            intervention: touches
+                .iter()
+                .map(|t| width(t.intervention.map_or("—", |i| i.label())))
+                .max()
+                .unwrap_or(1),
+        }
+    }
+}
+
+fn kind_text(t: &TouchLine) -> String {
+    match t.call_type {
+        Some(ct) => format!("{} · {}", t.kind.label(), ct.label()),
+        None => t.kind.label().to_string(),
+    }
+}
+
+/// A touch's first line: `2026-11-21 Call · Check-in R Empathy follow-up Nov 30 with Ana`
+/// (the follow-up before the people: a date due matters more than who was there).
+fn touch_head(t: &TouchLine, w: &TouchWidths, theme: &Theme, tail: bool) -> Line<'static> {
+    let mut first = vec![
+        Span::raw(format!(
+            "{} {} ",
+            local_day(t.occurred_at).format("%Y-%m-%d"),
+            super::format::pad(&kind_text(t), w.kind)
+        )),
+        Span::styled(
+            t.sentiment
+                .map_or("—".to_string(), |s| s.letter().to_string()),
+            theme.pulse(t.sentiment),
+        ),
+        Span::raw(format!(
+            " {} ",
+            super::format::pad(t.intervention.map_or("—", |i| i.label()), w.intervention)
+        )),
+    ];
+    if t.status != TouchStatus::Done {
+        first.push(Span::styled(
+            format!("[{}] ", t.status.label()),
+            theme.warn(),
+        ));
+    }
+    if tail {
+        first.push(Span::raw(touch_tail(t).join(" ")));
+    }
+    Line::from(first)
+}
+
+/// `follow-up Nov 30`, `with Ana, Ben`: what ends a touch's first line when it fits.
+fn touch_tail(t: &TouchLine) -> Vec<String> {
+    let mut tail = Vec::new();
+    if let Some(f) = t.followup_on {
+        tail.push(format!("follow-up {}", f.format("%b %d")));
+    }
+    if !t.participants.is_empty() {
+        tail.push(format!("with {}", t.participants.join(", ")));
+    }
+    tail
+}
+
+/// A column of the persona list. The short forms keep a column when room is short.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PCol {
+    Name,
+    Title,
+    Role,
+    RoleShort,
+    Manager,
+    Strength,
+    StrengthShort,
+    Sentiment,
+    SentimentShort,
+    /// The grid's grade glyph alone (`!!` … `++`), when the grid beside says the rest.
+    Tie,
+    Seen,
+}
+
+impl PCol {
+    fn header(self) -> &'static str {
+        match self {
+            PCol::Name => "Name",
+            PCol::Title => "Title",
+            PCol::Role | PCol::RoleShort => "Role",
+            PCol::Manager => "Reports to",
+            PCol::Strength => "Strength",
+            PCol::StrengthShort => "Str.",
+            PCol::Sentiment => "Sentiment",
+            PCol::SentimentShort => "Sent.",
+            PCol::Tie => "Tie",
+            PCol::Seen => "Seen",
+        }
+    }
+
+    fn cell(self, p: &PersonaLine, today: NaiveDate) -> String {
+        let shade = grid::shade(p.strength, p.sentiment);
+        match self {
+            PCol::Name => p.name.clone(),
+            PCol::Title => p.title.clone().unwrap_or_default(),
+            PCol::Role => roles::shown(p.role, p.role_guessed),
+            PCol::RoleShort => {
+                let mark = if p.role_guessed { "?" } else { "" };
+                format!("{}{mark}", short_role(p.role))
+            }
+            PCol::Manager => p.reports_to.clone().unwrap_or_default(),
+            PCol::Strength => p.strength.label().to_string(),
+            PCol::StrengthShort => p.strength.label().replace("Very good", "V.good"),
+            PCol::Sentiment => format!("{} {}", p.sentiment.label(), shade.glyph().trim()),
+            PCol::SentimentShort => {
+                let word: String = p.sentiment.label().chars().take(3).collect();
+                format!("{word} {}", shade.glyph().trim())
+            }
+            PCol::Tie => shade.glyph().trim().to_string(),
+            PCol::Seen => ago(p.last_contact_at, today),
+        }
+    }
+
+    /// The widest this column needs to hold every persona's cell (long text capped).
+    fn want(self, personas: &[PersonaLine], today: NaiveDate) -> usize {
+        let cap = match self {
+            PCol::Name | PCol::Title | PCol::Manager => 24,
+            _ => usize::MAX,
+        };
+        personas
+            .iter()
+            .map(|p| width(&self.cell(p, today)))
+            .chain([width(self.header())])
+            .max()
+            .unwrap_or(0)
+            .min(cap)
+    }
+}
+
+/// The persona list's columns for `room` columns of width, from the richest set down:
+/// title and manager go first, then strength and sentiment shorten (the grid beside shows
+/// them), then the role shortens; the name and the role stay (the champion must be
+/// findable). Each column is as wide as what it holds; the name takes what is left.
+fn persona_columns(personas: &[PersonaLine], today: NaiveDate, room: usize) -> Vec<(PCol, usize)> {
+    use PCol::*;
+    const SETS: &[&[PCol]] = &[
+        &[Name, Title, Role, Manager, Strength, Sentiment, Seen],
+        &[Name, Title, Role, Strength, Sentiment, Seen],
+        &[Name, Role, Manager, Strength, Sentiment, Seen],
+        &[Name, Role, Strength, Sentiment, Seen],
+        &[Name, Role, StrengthShort, SentimentShort, Seen],
+        &[Name, RoleShort, StrengthShort, SentimentShort, Seen],
+        &[Name, Role, Tie, Seen],
+        &[Name, RoleShort, Tie, Seen],
+        &[Name, RoleShort, Seen],
+        &[Name, RoleShort],
+        &[Name],
+    ];
+    let sized = |set: &[PCol]| -> Vec<(PCol, usize)> {
+        set.iter().map(|c| (*c, c.want(personas, today))).collect()
+    };
+    // First the richest set where names are whole, else the richest with names cut.
+    let whole = Name.want(personas, today).min(20);
+    let passes = [whole, whole.min(12)];
+    for (set, name_min) in passes
+        .iter()
+        .flat_map(|min| SETS.iter().map(move |set| (set, *min)))
+    {
+        let cols = sized(set);
+        let others: usize = cols
+            .iter()
+            .filter(|(c, _)| *c != Name)
+            .map(|(_, w)| w)
+            .sum();
+        // One space between columns.
+        let gaps = cols.len() - 1;
+        if others + name_min + gaps <= room {
+            // The name takes what is left.
+            let name = room - others - gaps;
+            return cols
+                .into_iter()
+                .map(|(c, w)| (c, if c == Name { name } else { w }))
+                .collect();
+        }
+    }
+    vec![(Name, room)]
+}
+
+/// A role in at most 12 columns, for a narrow persona list.
+fn short_role(role: crate::domain::model::Role) -> &'static str {
+    use crate::domain::model::Role;
+    match role {
+        Role::EconomicBuyer => "Econ. buyer",
+        Role::ExecutiveSponsor => "Exec sponsor",
+        Role::DecisionMaker => "Decider",
+        Role::TechnicalLead => "Tech lead",
+        other => other.label(),
+    }
+}
+
 fn spark(p: Pulse) -> char {
     match p {
         Pulse::Red => '▁',

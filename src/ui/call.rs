@@ -113,6 +113,7 @@ impl CallFlow {
     pub fn unbound_key(&mut self) {
         if let CallFlow::Live(v) = self {
             v.confirm_quit = false;
+            v.confirm_discard = false;
         }
     }
 
@@ -293,6 +294,8 @@ pub struct CallView {
     /// A calm one-liner (a refused move, a reuse notice, a saved tag).
     pub notice: Option<String>,
     pub confirm_quit: bool,
+    /// `D` was pressed once: the next `D` deletes the call, any other key keeps it.
+    pub confirm_discard: bool,
     /// The time the screen shows; moved by ticks and keys, never read in draw.
     pub now: DateTime<Utc>,
     pub today: NaiveDate,
@@ -337,6 +340,7 @@ impl CallView {
             },
             notice: warning,
             confirm_quit: false,
+            confirm_discard: false,
             now: clock.now(),
             today,
             saved_ms: 0,
@@ -606,6 +610,7 @@ impl CallView {
     /// The status bar's keys for what has focus, from the keymap's tables.
     fn hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
         let table = match self.focus {
+            Focus::None if self.confirm_discard => keymap::CALL_CONFIRM_DISCARD,
             Focus::None if self.confirm_quit => keymap::CALL_CONFIRM_QUIT,
             Focus::None if self.checklist.phase() == Phase::Ended => keymap::CALL_ENDED,
             Focus::None => return None,
@@ -722,9 +727,26 @@ impl CallView {
                 return Ok(Reply::Stay);
             }
         }
+        // The discard question: D again deletes the call; any other key keeps it and
+        // still does what it does, like the quit question (Esc only answers).
+        if std::mem::take(&mut self.confirm_discard) {
+            if action == Action::CallDiscard {
+                call::discard(store, self.touch_id, clock)?;
+                cx.done("Call discarded: its notes and times are deleted and it counts nowhere");
+                return Ok(Reply::PopRead(1));
+            }
+            if action == Action::Back {
+                self.notice = Some("Kept the call".into());
+                return Ok(Reply::Stay);
+            }
+        }
         self.notice = None;
         let now = self.now;
         match action {
+            Action::CallDiscard => {
+                self.confirm_quit = false;
+                self.confirm_discard = true;
+            }
             Action::Quit => self.confirm_quit = true,
             Action::CallNext | Action::CallPrev => {
                 let moved = if action == Action::CallNext {
@@ -900,18 +922,6 @@ impl CallView {
                 l,
             );
         }
-        // The note takes room while it is written; otherwise a short preview.
-        let typing = matches!(self.focus, Focus::Note { .. });
-        let note_h = if typing {
-            if main.height >= 16 { 8 } else { 5 }
-        } else if self.note().is_empty() {
-            2
-        } else {
-            4
-        }
-        .min(main.height / 2);
-        let [top, note_area] =
-            Layout::vertical([Constraint::Min(0), Constraint::Length(note_h)]).areas(main);
         let mut lines = Vec::new();
         if !wide {
             lines.push(self.step_strip(theme));
@@ -928,6 +938,12 @@ impl CallView {
         if let Some(n) = &self.notice {
             lines.push(Line::styled(format!("› {n}"), theme.warn()));
         }
+        if self.confirm_discard {
+            lines.push(Line::styled(
+                "Discard this call? Its notes, step times and tags are deleted and it counts nowhere. D discards, any other key keeps it.",
+                theme.danger(),
+            ));
+        }
         if self.confirm_quit {
             lines.push(Line::styled(
                 "Quit during a call? It is saved and offered again next time. q quits, any other key stays.",
@@ -940,7 +956,7 @@ impl CallView {
         match step {
             Step::Assess => lines.extend(self.signal_lines(theme)),
             Step::Propose => lines.extend(self.propose_lines(theme)),
-            Step::Document => lines.extend(self.tag_lines(theme)),
+            Step::Document => lines.extend(self.tag_lines(theme, main.width)),
             Step::Retro => lines.push(Line::raw(
                 "The retrospective can happen once the issue resolves: after tagging, R on the portfolio lists the calls waiting for one.",
             )),
@@ -961,6 +977,25 @@ impl CallView {
             }
             _ => {}
         }
+        // The note takes room while it is written, otherwise a short preview; on a tall
+        // screen it also takes the rows the step does not need.
+        let typing = matches!(self.focus, Focus::Note { .. });
+        let least = if typing {
+            if main.height >= 16 { 8 } else { 5 }
+        } else if self.note().is_empty() {
+            2
+        } else {
+            4
+        }
+        .min(main.height / 2);
+        let step_rows: usize = lines
+            .iter()
+            .map(|l| l.width().max(1).div_ceil(usize::from(main.width.max(1))))
+            .sum();
+        let spare = usize::from(main.height).saturating_sub(step_rows + 1) as u16;
+        let note_h = least.max(spare);
+        let [top, note_area] =
+            Layout::vertical([Constraint::Min(0), Constraint::Length(note_h)]).areas(main);
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), top);
         self.draw_note(frame, note_area, theme);
     }
@@ -1201,7 +1236,7 @@ impl CallView {
         ]
     }
 
-    fn tag_lines(&self, theme: &Theme) -> Vec<Line<'static>> {
+    fn tag_lines(&self, theme: &Theme, width: u16) -> Vec<Line<'static>> {
         let s = match self.tags.sentiment {
             Some(p) => Span::styled(
                 p.label().to_string(),
@@ -1209,22 +1244,46 @@ impl CallView {
             ),
             None => Span::styled("— choose r, y or g".to_string(), theme.warn()),
         };
-        vec![
+        // Rows wrap under their value (14 columns in), not back to the edge.
+        let room = usize::from(width).saturating_sub(14);
+        let hang = |label: &str, text: String, style: Style| -> Vec<Line<'static>> {
+            super::format::wrap_hanging(&text, room, 0)
+                .into_iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    let label = if i == 0 { label } else { "" };
+                    Line::styled(format!("{label:14}{l}"), style)
+                })
+                .collect()
+        };
+        let mut lines = vec![
             Line::styled("Tags", theme.header()),
             Line::from(vec![Span::raw("Sentiment:    "), s]),
-            Line::raw(format!(
-                "Intervention: {}   (i: empathy, coaching, escalation, product fix)",
+        ];
+        // What tagging does to the account's CSM sentiment, as the wrap-up says it.
+        let standing = super::wrapup::Standing::of(&self.detail.pulse_history, None);
+        let (effect, overturns) =
+            super::wrapup::sentiment_effect(standing.as_ref(), self.tags.sentiment);
+        let style = if overturns { theme.warn() } else { theme.dim() };
+        lines.extend(hang("", effect, style));
+        lines.extend(hang(
+            "Intervention:",
+            format!(
+                "{} · i: empathy, coaching, escalation, product fix",
                 self.tags.intervention.label()
-            )),
-            Line::raw(format!(
-                "Follow-up:    {}   (f presets · F type)",
-                self.followup_text()
-            )),
-            Line::styled(
-                "Enter saves the tags; the retrospective stays pending.",
-                theme.dim(),
             ),
-        ]
+            Style::default(),
+        ));
+        lines.extend(hang(
+            "Follow-up:",
+            format!("{} · f presets, F type", self.followup_text()),
+            Style::default(),
+        ));
+        lines.push(Line::styled(
+            "Enter saves the tags; the retrospective stays pending.",
+            theme.dim(),
+        ));
+        lines
     }
 
     fn draw_note(&self, frame: &mut Frame, area: Rect, theme: &Theme) {

@@ -115,6 +115,28 @@ pub fn fit(s: &str, width: usize) -> String {
     out
 }
 
+/// The end of `s` in `width` columns, an ellipsis first where the start is cut: a field
+/// being typed in shows where the typing is.
+pub fn fit_end(s: &str, width: usize) -> String {
+    if s.width() <= width {
+        return s.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut kept: Vec<char> = Vec::new();
+    let mut used = 0;
+    for c in s.chars().rev() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width - 1 {
+            break;
+        }
+        used += w;
+        kept.push(c);
+    }
+    std::iter::once('…').chain(kept.into_iter().rev()).collect()
+}
+
 /// `s` cut to `width` columns (see [`fit`]) and padded with spaces to exactly `width`.
 pub fn pad(s: &str, width: usize) -> String {
     let mut out = fit(s, width);
@@ -206,9 +228,62 @@ pub fn width(s: &str) -> usize {
     s.width()
 }
 
+/// `s` word-wrapped to `width` columns, every line after the first starting with
+/// `indent` spaces (a hanging indent under a form's label), so a wrapped line never runs
+/// back to column 0. A word wider than a line is cut into pieces.
+pub fn wrap_hanging(s: &str, width: usize, indent: usize) -> Vec<String> {
+    let width = width.max(indent + 1);
+    let mut lines = Vec::new();
+    let (mut line, mut used, mut start) = (String::new(), 0, 0);
+    for word in s.split_whitespace() {
+        if used > start && used + 1 + word.width() > width {
+            lines.push(std::mem::replace(&mut line, " ".repeat(indent)));
+            (used, start) = (indent, indent);
+        } else if used > start {
+            line.push(' ');
+            used += 1;
+        }
+        for c in word.chars() {
+            let w = c.width().unwrap_or(0);
+            if used + w > width && used > indent {
+                lines.push(std::mem::replace(&mut line, " ".repeat(indent)));
+                (used, start) = (indent, indent);
+            }
+            line.push(c);
+            used += w;
+        }
+    }
+    lines.push(line);
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fit_end_keeps_the_end() {
+        assert_eq!(fit_end("abcdef", 4), "…def");
+        assert_eq!(fit_end("abc", 4), "abc");
+        assert_eq!(fit_end("日本語です", 5), "…です");
+        assert_eq!(fit_end("abc", 0), "");
+    }
+
+    #[test]
+    fn wrapped_lines_hang_under_the_first() {
+        let lines = wrap_hanging("Saving changes CSM sentiment Red → Green", 20, 4);
+        assert_eq!(
+            lines,
+            ["Saving changes CSM", "    sentiment Red →", "    Green"]
+        );
+        for l in &lines {
+            assert!(width(l) <= 20, "{l:?}");
+        }
+        // A word longer than a line is cut, never past the width.
+        let lines = wrap_hanging("abcdefghijklmnop", 8, 2);
+        assert_eq!(lines, ["abcdefgh", "  ijklmn", "  op"]);
+        assert_eq!(wrap_hanging("", 10, 2), [""]);
+    }
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

@@ -128,6 +128,7 @@ pub enum Action {
     CallSkip,
     CallPause,
     CallEnd,
+    CallDiscard,
     CallSave,
     PromptNext,
     PromptUsed,
@@ -215,6 +216,7 @@ impl Action {
             Action::CorrectTouch => ("touches cannot be corrected", Records),
             Action::LogTouch => ("a touch cannot be logged", Records),
             Action::StartCall => ("a call cannot be recorded", Records),
+            Action::CallDiscard => ("a call cannot be discarded", Records),
             Action::Retros => ("retrospectives cannot be written", Records),
             Action::FollowupDone | Action::FollowupSnooze | Action::FollowupReschedule => {
                 ("follow-ups cannot change", Records)
@@ -804,7 +806,7 @@ const CALL_START: [Binding; 4] = [
     ),
 ];
 
-const CALL: [Binding; 15] = [
+const CALL: [Binding; 16] = [
     bind(&[Key::ch('n')], Action::CallNext, "Next step", Some("next")),
     bind(
         &[Key::ch('p')],
@@ -883,6 +885,12 @@ const CALL: [Binding; 15] = [
         Action::CallEnd,
         "End the call and go to tagging",
         Some("end"),
+    ),
+    bind(
+        &[Key::ch('D')],
+        Action::CallDiscard,
+        "Discard a call started by mistake (asks first; it then counts nowhere)",
+        Some("discard"),
     ),
     bind(
         &[Key::plain(KeyCode::Enter)],
@@ -1363,6 +1371,7 @@ pub const CALL_FOLLOWUP_DATE: &[Hint] = &[
 ];
 
 /// The call's "quit?" question, and the ended call waiting for its tags.
+pub const CALL_CONFIRM_DISCARD: &[Hint] = &[("D", "discard it"), ("any key", "keep it")];
 pub const CALL_CONFIRM_QUIT: &[Hint] = &[("q", "quit (the call stays saved)"), ("any key", "stay")];
 pub const CALL_ENDED: &[Hint] = &[
     ("r/y/g", "sentiment"),
@@ -1615,6 +1624,7 @@ mod tests {
             ('p', Action::CallPrev),
             ('a', Action::CallNote),
             ('x', Action::CallEnd),
+            ('D', Action::CallDiscard),
             ('q', Action::Quit),
         ] {
             assert_eq!(resolve(&key(c), Context::Call), Some(action));

@@ -273,7 +273,8 @@ impl PersonaForm {
 
     pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
         let width = area.width.saturating_sub(2).min(70);
-        let height = area.height.min(self.fields.len() as u16 + 6);
+        // The fields, a blank line, the hint or the error (a line to wrap into), borders.
+        let height = area.height.min(self.fields.len() as u16 + 5);
         let popup = Rect::new(
             area.x + (area.width.saturating_sub(width)) / 2,
             area.y,
@@ -286,17 +287,34 @@ impl PersonaForm {
             " Add persona "
         };
         let mut lines = Vec::new();
+        // One line a field, inside the box: a long value shows its end while typed in
+        // (where the cursor is), its start otherwise.
+        let inner = usize::from(width.saturating_sub(2));
         for (i, f) in self.fields.iter().enumerate() {
             let focused = i == self.focus;
             let marker = if focused { "▶" } else { " " };
+            let counter = match (focused, &f.kind, limit_of(i)) {
+                (true, FieldKind::Text(input), Some(limit)) => {
+                    field::counter(input.value(), limit, theme)
+                }
+                _ => None,
+            };
+            let room = inner
+                .saturating_sub(17)
+                .saturating_sub(counter.as_ref().map_or(0, |c| c.width()));
             let value = match &f.kind {
                 FieldKind::Text(input) => {
                     let v = input.value().to_string();
-                    if focused { format!("{v}▏") } else { v }
+                    if focused {
+                        super::format::fit_end(&format!("{v}▏"), room)
+                    } else {
+                        super::format::fit(&v, room)
+                    }
                 }
                 FieldKind::Choice { options, index } => {
                     let v = options.get(*index).cloned().unwrap_or_default();
-                    if focused { format!("◀ {v} ▶") } else { v }
+                    let v = if focused { format!("◀ {v} ▶") } else { v };
+                    super::format::fit(&v, room)
                 }
             };
             let label_style = if focused {
@@ -310,9 +328,7 @@ impl PersonaForm {
                 Span::raw(" "),
                 Span::raw(value),
             ];
-            if let (true, FieldKind::Text(input), Some(limit)) = (focused, &f.kind, limit_of(i)) {
-                spans.extend(field::counter(input.value(), limit, theme));
-            }
+            spans.extend(counter);
             lines.push(Line::from(spans));
         }
         lines.push(Line::raw(""));

@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::format::width;
 use super::theme::Theme;
@@ -86,51 +86,143 @@ pub fn draw(
             let base = shade_style(theme, shade);
             let names = &placed.cells[r][c];
             let cell = cell_areas[c];
-            let prefix = if names.is_empty() {
-                format!("{} ", shade.glyph())
-            } else {
-                format!("{} {}: ", shade.glyph(), names.len())
-            };
-            // Full names when they fit the cell, else first names, else initials.
-            let room = usize::from(cell.width.saturating_sub(1)) * usize::from(cell.height);
-            let forms: [fn(&str) -> String; 3] = [|n| n.to_string(), first_name, initials];
-            let mut shown: Vec<String> = Vec::new();
-            for form in forms {
-                shown = names.iter().map(|p| form(&p.name)).collect();
-                let len = width(&prefix) + shown.iter().map(|n| width(n) + 3).sum::<usize>();
-                if len <= room {
-                    break;
-                }
-            }
-            let mut spans = vec![Span::styled(prefix, base.add_modifier(Modifier::BOLD))];
-            for (i, (p, name)) in names.iter().zip(shown).enumerate() {
-                if i > 0 {
-                    spans.push(Span::styled(", ", base));
-                }
-                let is_sel = Some(p.id) == selected;
-                if is_sel && focused {
-                    spans.push(Span::styled(format!("▶{name}"), theme.selected()));
-                } else if is_sel {
+            let prefix = format!("{} ", shade.glyph().trim_end());
+            let chosen = names.iter().position(|p| Some(p.id) == selected);
+            let full: Vec<&str> = names.iter().map(|p| p.name.as_str()).collect();
+            let room = usize::from(cell.width.saturating_sub(1));
+            let laid = lay_out(
+                &full,
+                chosen,
+                width(&prefix),
+                room,
+                usize::from(cell.height),
+            );
+            let mut lines: Vec<Line> = Vec::new();
+            for (n, row) in laid.iter().enumerate() {
+                let mut spans = Vec::new();
+                if n == 0 {
                     spans.push(Span::styled(
-                        format!("▶{name}"),
+                        prefix.clone(),
                         base.add_modifier(Modifier::BOLD),
                     ));
-                } else {
-                    spans.push(Span::styled(name, base));
                 }
+                for (k, piece) in row.iter().enumerate() {
+                    if k > 0 {
+                        spans.push(Span::styled(" ", base));
+                    }
+                    let style = match piece.who {
+                        Some(i) if Some(i) == chosen && focused => theme.selected(),
+                        Some(i) if Some(i) == chosen => base.add_modifier(Modifier::BOLD),
+                        _ => base,
+                    };
+                    spans.push(Span::styled(piece.text.clone(), style));
+                }
+                lines.push(Line::from(spans));
             }
             let inner_cell = Rect {
                 width: cell.width.saturating_sub(1),
                 ..cell
             };
-            frame.render_widget(
-                Paragraph::new(Line::from(spans))
-                    .style(base)
-                    .wrap(Wrap { trim: true }),
-                inner_cell,
-            );
+            frame.render_widget(Paragraph::new(lines).style(base), inner_cell);
         }
     }
+}
+
+/// One name (or the `+N` of those left out) as placed in a cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Piece {
+    /// Which name, or None for `+N`.
+    who: Option<usize>,
+    text: String,
+}
+
+/// The names of a cell laid out in `height` lines of `room` columns after a `prefix`
+/// columns wide glyph: full names if they all fit, else first names, else initials; a
+/// name is never split across lines. When even initials do not fit, as many first names
+/// as fit and `+N` for the rest, the selected one (`chosen`, marked ▶) among those shown.
+fn lay_out(
+    names: &[&str],
+    chosen: Option<usize>,
+    prefix: usize,
+    room: usize,
+    height: usize,
+) -> Vec<Vec<Piece>> {
+    let forms: [fn(&str) -> String; 3] = [|n| n.to_string(), first_name, initials];
+    let texts = |form: fn(&str) -> String, order: &[usize], more: usize| -> Vec<Piece> {
+        let mut pieces: Vec<Piece> = order
+            .iter()
+            .enumerate()
+            .map(|(k, &i)| {
+                let mark = if Some(i) == chosen { "▶" } else { "" };
+                let comma = if k + 1 < order.len() || more > 0 {
+                    ","
+                } else {
+                    ""
+                };
+                Piece {
+                    who: Some(i),
+                    text: format!("{mark}{}{comma}", form(names[i])),
+                }
+            })
+            .collect();
+        if more > 0 {
+            pieces.push(Piece {
+                who: None,
+                text: format!("+{more}"),
+            });
+        }
+        pieces
+    };
+    let all: Vec<usize> = (0..names.len()).collect();
+    for form in forms {
+        if let Some(lines) = fill(texts(form, &all, 0), prefix, room, height) {
+            return lines;
+        }
+    }
+    // The selected name first among those shown, then the others in order.
+    let mut order: Vec<usize> = chosen.into_iter().collect();
+    order.extend(all.iter().filter(|i| Some(**i) != chosen));
+    for shown in (1..names.len()).rev() {
+        let mut some = order[..shown].to_vec();
+        some.sort_unstable();
+        if let Some(lines) = fill(
+            texts(first_name, &some, names.len() - shown),
+            prefix,
+            room,
+            height,
+        ) {
+            return lines;
+        }
+    }
+    let count = vec![Piece {
+        who: None,
+        text: format!("{}", names.len()),
+    }];
+    fill(count, prefix, room, height).unwrap_or_default()
+}
+
+/// `pieces` word-wrapped (a piece never split) into `height` lines of `room` columns, the
+/// first line after `prefix` columns; None when they do not fit.
+fn fill(pieces: Vec<Piece>, prefix: usize, room: usize, height: usize) -> Option<Vec<Vec<Piece>>> {
+    let mut lines: Vec<Vec<Piece>> = vec![Vec::new()];
+    let mut used = prefix;
+    for piece in pieces {
+        let w = width(&piece.text);
+        let line_empty = lines.last().is_some_and(Vec::is_empty);
+        let gap = usize::from(!line_empty);
+        if used + gap + w > room {
+            if line_empty || w > room {
+                return None;
+            }
+            lines.push(Vec::new());
+            used = 0;
+        } else {
+            used += gap;
+        }
+        used += w;
+        lines.last_mut()?.push(piece);
+    }
+    (lines.len() <= height.max(1)).then_some(lines)
 }
 
 fn first_name(name: &str) -> String {
@@ -141,4 +233,41 @@ fn initials(name: &str) -> String {
     name.split_whitespace()
         .filter_map(|w| w.chars().next())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(lines: &[Vec<Piece>]) -> Vec<String> {
+        lines
+            .iter()
+            .map(|l| {
+                l.iter()
+                    .map(|p| p.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn cells_show_first_names_where_they_fit_and_never_split_one() {
+        let names = ["Hana Lee", "Luis Nunez", "Tom Carter"];
+        // Two lines of 15 after a 3-column glyph: first names, not initials.
+        let lines = lay_out(&names, None, 3, 15, 2);
+        assert_eq!(shown(&lines), ["Hana, Luis,", "Tom"]);
+        // Room for every full name.
+        let lines = lay_out(&names, Some(1), 3, 40, 1);
+        assert_eq!(shown(&lines), ["Hana Lee, ▶Luis Nunez, Tom Carter"]);
+        // One short line: initials, then the selected first name and a count.
+        assert_eq!(shown(&lay_out(&names, None, 3, 13, 1)), ["HL, LN, TC"]);
+        assert_eq!(shown(&lay_out(&names, Some(2), 3, 11, 1)), ["▶Tom, +2"]);
+        // A name is never split: initials, else a count.
+        assert_eq!(shown(&lay_out(&["Maximilian"], None, 3, 6, 1)), ["M"]);
+        assert_eq!(
+            shown(&lay_out(&["Ann Bee", "Cy Dee"], None, 3, 5, 1)),
+            ["2"]
+        );
+    }
 }

@@ -12,6 +12,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use tui_input::Input;
 
 use super::field;
+use super::format::{fit, fit_end};
 use super::screen::FormKey;
 use super::theme::Theme;
 use crate::domain::criteria::Criteria;
@@ -85,16 +86,35 @@ impl PulseForm {
 
     pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme, criteria: &Criteria) {
         let width = area.width.saturating_sub(2).min(78);
-        let all_lines: usize = ORDER
+        let inner_w = usize::from(width.saturating_sub(2));
+        // The three colors, the reason and an error always show; the room left goes to
+        // the chosen color's criteria, a blank line, the keys, then the other criteria.
+        let must = ORDER.len() + 1 + usize::from(self.error.is_some());
+        let mut room = usize::from(area.height.saturating_sub(2)).saturating_sub(must);
+        let mut take = |n: usize| {
+            let n = n.min(room);
+            room -= n;
+            n
+        };
+        let chosen_n = take(criteria.of(self.pulse).criteria.len());
+        let blank = take(1) == 1;
+        let hint = take(1) == 1;
+        let others: usize = ORDER
             .iter()
-            .map(|p| 1 + criteria.of(*p).criteria.len())
+            .filter(|p| **p != self.pulse)
+            .map(|p| criteria.of(*p).criteria.len())
             .sum();
-        // Every color's criteria when they fit; otherwise those of the highlighted one.
-        let show_all = usize::from(area.height) >= all_lines + 6;
-        let mut lines = vec![Line::styled(
-            "↑/↓ choose · type the reason · Enter save · Esc cancel",
-            theme.dim(),
-        )];
+        let show_all = take(others) == others && others > 0;
+        let mut lines = Vec::new();
+        if hint {
+            lines.push(Line::styled(
+                fit(
+                    "↑/↓ choose · type the reason · Enter save · Esc cancel",
+                    inner_w,
+                ),
+                theme.dim(),
+            ));
+        }
         for p in ORDER {
             let chosen = p == self.pulse;
             let c = criteria.of(p);
@@ -109,20 +129,35 @@ impl PulseForm {
             } else {
                 theme.pulse(Some(p))
             };
-            lines.push(Line::styled(head, style));
-            if chosen || show_all {
-                let item_style = if chosen { Style::new() } else { theme.dim() };
-                for item in &c.criteria {
-                    lines.push(Line::styled(format!("     · {item}"), item_style));
-                }
+            lines.push(Line::styled(fit(&head, inner_w), style));
+            let shown = if chosen {
+                chosen_n
+            } else if show_all {
+                c.criteria.len()
+            } else {
+                0
+            };
+            let item_style = if chosen { Style::new() } else { theme.dim() };
+            for item in c.criteria.iter().take(shown) {
+                lines.push(Line::styled(
+                    fit(&format!("     · {item}"), inner_w),
+                    item_style,
+                ));
             }
         }
-        lines.push(Line::raw(""));
+        if blank {
+            lines.push(Line::raw(""));
+        }
+        // One line: a long reason shows its end, where the typing is.
+        let counter = field::counter(self.reason.value(), limits::REASON, theme);
+        let room = inner_w
+            .saturating_sub(8)
+            .saturating_sub(counter.as_ref().map_or(0, |c| c.width()));
         let mut reason = vec![
             Span::styled("Reason: ", theme.header()),
-            Span::raw(format!("{}▏", self.reason.value())),
+            Span::raw(fit_end(&format!("{}▏", self.reason.value()), room)),
         ];
-        reason.extend(field::counter(self.reason.value(), limits::REASON, theme));
+        reason.extend(counter);
         lines.push(Line::from(reason));
         if let Some(e) = &self.error {
             lines.push(Line::styled(format!("✗ {e}"), theme.danger()));

@@ -7,7 +7,7 @@
 use chrono::NaiveDate;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
@@ -100,6 +100,91 @@ pub struct WrapUp {
     pub save_error: Option<String>,
     /// The form changed since its draft was last written (written before the next frame).
     pub dirty: bool,
+    /// The account's CSM sentiment as it stands, which saving this form may overturn.
+    pub standing: Option<Standing>,
+    /// After a call: the notes typed on its steps (step number, note), shown beside the
+    /// form where the screen is wide enough, to write the outcome from.
+    pub call_notes: Vec<(u8, String)>,
+}
+
+/// The account's current CSM sentiment, shown beside the one being tagged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standing {
+    pub pulse: Pulse,
+    /// The first day of the run of entries with this sentiment (local calendar).
+    pub since: NaiveDate,
+    /// Why: the newest reason of the run set on purpose, else the newest reason.
+    pub reason: Option<String>,
+    /// Saving this form writes the account's current sentiment (a new entry, or a
+    /// correction of the touch that set it).
+    pub saving_sets_it: bool,
+}
+
+impl Standing {
+    /// From the account's history (newest first). `correcting` is the touch a correction
+    /// amends: its entry is the current one only if it is the newest.
+    pub fn of(history: &[account::PulseEntry], correcting: Option<i64>) -> Option<Standing> {
+        let latest = history.first()?;
+        let run: Vec<&account::PulseEntry> = history
+            .iter()
+            .take_while(|e| e.pulse == latest.pulse)
+            .collect();
+        let since = run.last().map_or(latest.set_at, |e| e.set_at);
+        let reason = run
+            .iter()
+            .find(|e| e.touch_id.is_none() && e.reason.is_some())
+            .or_else(|| run.iter().find(|e| e.reason.is_some()))
+            .and_then(|e| e.reason.clone());
+        Some(Standing {
+            pulse: latest.pulse,
+            since: crate::domain::clock::local_day(since),
+            reason,
+            saving_sets_it: correcting.is_none_or(|id| latest.touch_id == Some(id)),
+        })
+    }
+
+    /// `Red since 2026-11-02: <reason>`.
+    fn describe(&self) -> String {
+        let mut s = format!(
+            "{} since {}",
+            self.pulse.label(),
+            self.since.format("%Y-%m-%d")
+        );
+        if let Some(r) = &self.reason {
+            s.push_str(": ");
+            s.push_str(&super::format::fit(r, 80));
+        }
+        s
+    }
+}
+
+/// What saving does to the account's CSM sentiment, in a line, and whether it overturns
+/// a different one (said loudly then).
+pub fn sentiment_effect(standing: Option<&Standing>, tagged: Option<Pulse>) -> (String, bool) {
+    match (standing, tagged) {
+        (None, Some(p)) => (
+            format!("CSM sentiment never set: saving sets it to {}", p.label()),
+            false,
+        ),
+        (None, None) => ("CSM sentiment never set".into(), false),
+        (Some(s), None) => (format!("CSM sentiment now {}", s.describe()), false),
+        (Some(s), Some(_)) if !s.saving_sets_it => (
+            format!("CSM sentiment stays {} (a later entry)", s.describe()),
+            false,
+        ),
+        (Some(s), Some(p)) if p == s.pulse => {
+            (format!("CSM sentiment stays {}", s.describe()), false)
+        }
+        (Some(s), Some(p)) => (
+            format!(
+                "Saving changes CSM sentiment {} → {} ({})",
+                s.pulse.label(),
+                p.label(),
+                s.describe()
+            ),
+            true,
+        ),
+    }
 }
 
 /// What the form holds, kept in the file as it is typed (see `store::tagging::save_draft`).
@@ -147,6 +232,11 @@ impl WrapUp {
     fn blank(store: &Store, account_id: i64, mode: Mode, at: &AsOf) -> Result<WrapUp> {
         let conn = store.conn();
         let detail = account::load(conn, account_id, at)?;
+        let correcting = match mode {
+            Mode::Correct(id) => Some(id),
+            Mode::Call(_) | Mode::Log => None,
+        };
+        let standing = Standing::of(&detail.pulse_history, correcting);
         let people = detail
             .personas
             .iter()
@@ -178,6 +268,8 @@ impl WrapUp {
             today: at.today,
             save_error: None,
             dirty: false,
+            standing,
+            call_notes: Vec::new(),
         })
     }
 
@@ -197,6 +289,12 @@ impl WrapUp {
         for x in &mut form.people {
             x.took_part = true;
         }
+        form.call_notes = crate::store::call::load(conn, p.touch_id)?
+            .steps
+            .into_iter()
+            .filter(|s| !s.note.trim().is_empty())
+            .map(|s| (s.step, s.note))
+            .collect();
         form.focus = form.first_missing();
         Ok(form)
     }
@@ -616,6 +714,16 @@ impl WrapUp {
         if area.width == 0 || area.height == 0 {
             return;
         }
+        // A wide screen keeps the call's notes in view beside the form.
+        let area = if area.width >= 110 && !self.call_notes.is_empty() {
+            let [form, notes] =
+                Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
+                    .areas(area);
+            self.draw_call_notes(frame, notes, theme);
+            form
+        } else {
+            area
+        };
         let focused = self.focused();
         let mut lines: Vec<Line> = Vec::new();
         let row = |f: Field, label: &str, value: Vec<Span<'static>>| {
@@ -657,7 +765,19 @@ impl WrapUp {
                         ),
                         None => Span::styled("— r/y/g".to_string(), theme.warn()),
                     };
-                    row(f, "Sentiment *", vec![v])
+                    lines.push(row(f, "Sentiment *", vec![v]));
+                    // Beside it, the account's standing sentiment and what saving does to it.
+                    let (effect, overturns) =
+                        sentiment_effect(self.standing.as_ref(), self.sentiment);
+                    let style = if overturns { theme.warn() } else { theme.dim() };
+                    let room = usize::from(area.width.saturating_sub(2 + 16));
+                    for l in super::format::wrap_hanging(&effect, room, 2) {
+                        lines.push(Line::styled(format!("{:16}{l}", ""), style));
+                    }
+                    if let Some(e) = self.error_of(f) {
+                        lines.push(Line::styled(format!("{:16}✗ {e}", ""), theme.danger()));
+                    }
+                    continue;
                 }
                 Field::Intervention => {
                     let v = self
@@ -777,6 +897,28 @@ impl WrapUp {
                 .wrap(Wrap { trim: false })
                 .scroll((scroll, 0)),
             inner,
+        );
+    }
+}
+
+impl WrapUp {
+    fn draw_call_notes(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        let mut lines = Vec::new();
+        for (step, note) in &self.call_notes {
+            let title = crate::domain::checklist::Step::from_number(*step)
+                .map_or(String::new(), |s| s.title().to_string());
+            lines.push(Line::styled(format!("{step} {title}"), theme.header()));
+            lines.extend(note.lines().map(|l| Line::raw(l.to_string())));
+            lines.push(Line::raw(""));
+        }
+        frame.render_widget(Clear, area);
+        frame.render_widget(
+            Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+                Block::new()
+                    .borders(Borders::ALL)
+                    .title(" Noted during the call "),
+            ),
+            area,
         );
     }
 }
@@ -967,5 +1109,69 @@ impl super::screen::Screen for WrapUp {
 
     fn unsaved(&self) -> bool {
         self.save_error.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::account::PulseEntry;
+    use chrono::{TimeZone, Utc};
+
+    fn entry(pulse: Pulse, day: u32, reason: &str, touch: Option<i64>) -> PulseEntry {
+        PulseEntry {
+            pulse,
+            reason: (!reason.is_empty()).then(|| reason.to_string()),
+            set_at: Utc.with_ymd_and_hms(2026, 11, day, 12, 0, 0).unwrap(),
+            touch_id: touch,
+        }
+    }
+
+    #[test]
+    fn the_standing_sentiment_dates_its_run_and_keeps_the_deliberate_reason() {
+        // Newest first: two calls tagged Red after a Red set on purpose, before that Green.
+        let history = [
+            entry(Pulse::Red, 20, "tagged after a call", Some(9)),
+            entry(Pulse::Red, 10, "tagged after a call", Some(8)),
+            entry(Pulse::Red, 2, "exec sponsor left", None),
+            entry(Pulse::Green, 1, "kickoff went well", None),
+        ];
+        let s = Standing::of(&history, None).unwrap();
+        assert_eq!(s.pulse, Pulse::Red);
+        assert_eq!(s.since.to_string(), "2026-11-02");
+        assert_eq!(s.reason.as_deref(), Some("exec sponsor left"));
+        let (text, loud) = sentiment_effect(Some(&s), Some(Pulse::Green));
+        assert_eq!(
+            text,
+            "Saving changes CSM sentiment Red → Green (Red since 2026-11-02: exec sponsor left)"
+        );
+        assert!(loud);
+        let (text, loud) = sentiment_effect(Some(&s), Some(Pulse::Red));
+        assert!(text.starts_with("CSM sentiment stays Red since"), "{text}");
+        assert!(!loud);
+        let (text, _) = sentiment_effect(Some(&s), None);
+        assert!(text.starts_with("CSM sentiment now Red since"), "{text}");
+        assert_eq!(
+            sentiment_effect(None, Some(Pulse::Yellow)).0,
+            "CSM sentiment never set: saving sets it to Yellow"
+        );
+    }
+
+    #[test]
+    fn a_correction_changes_the_standing_sentiment_only_when_its_entry_is_the_newest() {
+        let history = [
+            entry(Pulse::Red, 20, "set on purpose", None),
+            entry(Pulse::Green, 10, "tagged after a call", Some(8)),
+        ];
+        // Correcting touch 8 amends an older entry: the Red stands.
+        let s = Standing::of(&history, Some(8)).unwrap();
+        let (text, loud) = sentiment_effect(Some(&s), Some(Pulse::Yellow));
+        assert!(!loud, "{text}");
+        assert!(text.contains("stays Red"), "{text}");
+        // Correcting the touch that set the current one changes it.
+        let history = [entry(Pulse::Red, 20, "tagged after a call", Some(8))];
+        let s = Standing::of(&history, Some(8)).unwrap();
+        assert!(sentiment_effect(Some(&s), Some(Pulse::Green)).1);
+        assert_eq!(Standing::of(&[], None), None);
     }
 }
