@@ -400,6 +400,8 @@ fn a_team_file_refuses_the_set_up_edits_of_its_csms_records() {
         .write(|tx| tx.set_meta(attuned::store::merge::TEAM_KEY, "2026-11-20"))
         .unwrap();
     let mut app = open(store, 80, 24);
+    // A team file opens on the team view; Esc shows the whole portfolio.
+    key(&mut app, KeyCode::Esc);
     press(&mut app, "b1");
     press(&mut app, "8");
     assert!(shown(&app, 80, 24).contains("change only by merging"));

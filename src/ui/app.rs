@@ -574,7 +574,8 @@ impl App {
 
 /// The hints that fit in `width` columns, whole: the one for the `keep` key always, the
 /// others in order until one does not fit (so a later, less needed key never shows
-/// where a more needed one was dropped). The order on screen is the given order.
+/// where a more needed one was dropped), a field's "type …" last of all since typing
+/// needs no telling. The order on screen is the given order.
 fn fit_hints<'a>(
     pairs: &[(&'a str, &'a str)],
     width: usize,
@@ -584,7 +585,11 @@ fn fit_hints<'a>(
     let cost = |(k, h): &(&str, &str)| super::format::width(k) + super::format::width(h) + 3;
     let mut used: usize = pairs.iter().filter(|p| p.0 == keep).map(cost).sum();
     let mut shown: Vec<bool> = pairs.iter().map(|p| p.0 == keep).collect();
-    for (i, pair) in pairs.iter().enumerate() {
+    let typing = |p: &(&str, &str)| p.0 == "type";
+    let keys = (0..pairs.len()).filter(|&i| !typing(&pairs[i]));
+    let by_need = keys.chain((0..pairs.len()).filter(|&i| typing(&pairs[i])));
+    for i in by_need {
+        let pair = &pairs[i];
         if pair.0 == keep {
             continue;
         }
@@ -624,4 +629,20 @@ fn draw_too_small(frame: &mut Frame, area: Rect) {
         Paragraph::new(text).wrap(Wrap { trim: true }),
         Rect { y, height, ..area },
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// On a narrow field the keys stay and "type …" goes first: a CSM typing a reason at
+    /// 40 columns still sees how to save it.
+    #[test]
+    fn a_narrow_field_bar_keeps_its_keys_before_its_typing_hint() {
+        let shown = fit_hints(keymap::PULSE_FORM, 38, "Esc");
+        let keys: Vec<&str> = shown.iter().map(|(k, _)| *k).collect();
+        assert_eq!(keys, ["↑↓", "Enter", "Esc"]);
+        let wide = fit_hints(keymap::PULSE_FORM, 80, "Esc");
+        assert_eq!(wide.len(), keymap::PULSE_FORM.len());
+    }
 }

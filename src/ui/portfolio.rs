@@ -320,7 +320,10 @@ impl PortfolioView {
             Constraint::Min(1),
         ])
         .areas(area);
-        frame.render_widget(Paragraph::new(self.strip_lines(theme)), strip);
+        frame.render_widget(
+            Paragraph::new(self.strip_lines(theme, usize::from(strip.width))),
+            strip,
+        );
         frame.render_widget(Paragraph::new(self.filter_line(theme)), filter);
         if let Some(input) = &self.filter_input {
             let x = filter.x + 8 + input.visual_cursor() as u16;
@@ -331,7 +334,7 @@ impl PortfolioView {
         self.draw_table(frame, table, theme);
     }
 
-    fn strip_lines(&self, theme: &Theme) -> Vec<Line<'static>> {
+    fn strip_lines(&self, theme: &Theme, width: usize) -> Vec<Line<'static>> {
         let t = &self.totals;
         let share = |part: i64| (part * 100).checked_div(t.contract_value).unwrap_or(0);
         let first = Line::from(vec![
@@ -374,7 +377,7 @@ impl PortfolioView {
             ),
             Span::styled(" (f)", theme.key()),
         ]);
-        vec![first, second, missing_line(&t.missing, theme)]
+        vec![first, second, missing_line(&t.missing, theme, width)]
     }
 
     fn filter_line(&self, theme: &Theme) -> Line<'static> {
@@ -485,11 +488,12 @@ impl PortfolioView {
 }
 
 /// The header strip's third line: what the accounts lack to be scored with confidence
-/// ("212 accounts have no renewal date · …"), and the key that lists them.
-fn missing_line(m: &MissingCounts, theme: &Theme) -> Line<'static> {
+/// ("212 accounts have no renewal date · …"), and the key that lists them. Gaps are
+/// shown whole while they fit in `width`; the rest are counted ("+1 more").
+fn missing_line(m: &MissingCounts, theme: &Theme, width: usize) -> Line<'static> {
     if m.incomplete == 0 {
         return Line::styled(
-            "Every account has a contract value, a renewal date, a rated persona and a CSM sentiment",
+            "Every account has a value, a renewal, a rated persona and a CSM sentiment",
             theme.dim(),
         );
     }
@@ -499,8 +503,24 @@ fn missing_line(m: &MissingCounts, theme: &Theme) -> Line<'static> {
         Span::styled(" (5)", theme.key()),
         Span::raw(": "),
     ];
-    let lines: Vec<String> = m.lines().map(|(gap, n)| gap.count_line(n)).collect();
-    spans.push(Span::raw(lines.join(" · ")));
+    let gaps: Vec<String> = m.lines().map(|(gap, n)| gap.count_line(n)).collect();
+    let mut used: usize = spans.iter().map(Span::width).sum();
+    for (i, gap) in gaps.iter().enumerate() {
+        let sep = if i == 0 { "" } else { " · " };
+        let left = gaps.len() - i;
+        // Room for this gap, and for "· +N more" after it unless it is the last.
+        let more = if left > 1 {
+            format!(" · +{} more", left - 1)
+        } else {
+            String::new()
+        };
+        if used + format::width(sep) + format::width(gap) + format::width(&more) > width {
+            spans.push(Span::styled(format!("{sep}+{left} more"), theme.dim()));
+            break;
+        }
+        spans.push(Span::raw(format!("{sep}{gap}")));
+        used += format::width(sep) + format::width(gap);
+    }
     Line::from(spans)
 }
 
