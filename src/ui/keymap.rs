@@ -153,6 +153,8 @@ pub enum Action {
     KpiScopePrev,
     KpiCharts,
     KpiTable,
+    /// Copy the account's brief (Markdown) to the clipboard through the terminal.
+    CopyBrief,
 }
 
 /// What an edit changes: a CSM's records, or the team lead's audits.
@@ -380,7 +382,7 @@ const PORTFOLIO: [Binding; 9] = [
     ),
 ];
 
-const ACCOUNT: [Binding; 6] = [
+const ACCOUNT: [Binding; 7] = [
     bind(
         &[Key::plain(KeyCode::Tab)],
         Action::NextPane,
@@ -405,6 +407,12 @@ const ACCOUNT: [Binding; 6] = [
         Action::OrgChart,
         "Org chart (reports-to tree)",
         None,
+    ),
+    bind(
+        &[Key::ch('y')],
+        Action::CopyBrief,
+        "Copy the account brief (Markdown) to the clipboard, through the terminal",
+        Some("copy brief"),
     ),
     bind(
         &[Key::plain(KeyCode::Esc)],

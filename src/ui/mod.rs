@@ -6,6 +6,7 @@ pub mod audit_form;
 pub mod audits;
 pub mod call;
 pub mod call_start;
+pub mod clipboard;
 pub mod counter;
 pub mod field;
 pub mod followups;
