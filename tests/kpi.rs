@@ -484,3 +484,104 @@ fn the_demo_has_data_for_every_kpi_and_coached_accounts_renew_more() {
         .unwrap();
     assert!(archived > 0);
 }
+
+/// The KPIs from the figures kept per CSM and month (schema V8) against a pass over
+/// every touch: the same for every scope and window, on a demo and after writes that
+/// move figures between groups (a back-dated remediation, a checklist call before a
+/// renewal, a segment change, a deleted touch, a changed step time).
+#[test]
+fn kept_kpis_equal_a_full_pass_on_a_demo_and_after_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("demo.db")).unwrap();
+    let clock = common::clock();
+    attuned::demo::generate(
+        &mut store,
+        &attuned::demo::DemoOptions {
+            accounts: 600,
+            seed: 7,
+        },
+        &clock,
+    )
+    .unwrap();
+    let same = |store: &Store, when: &str| {
+        let conn = store.conn();
+        let stale: i64 = conn
+            .query_row("SELECT count(*) FROM kpi_stale", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(
+            stale, 0,
+            "{when}: every group counted in the write's transaction"
+        );
+        let kept: i64 = conn
+            .query_row("SELECT count(*) FROM kpi_tallies", [], |r| r.get(0))
+            .unwrap();
+        assert!(kept > 0, "{when}");
+        let all = kpi::csms(conn).unwrap();
+        let mut whos = vec![Who::All];
+        whos.extend(kpi::teams(&all).iter().map(|l| Who::Team(l.id)));
+        whos.extend(all.iter().map(|c| Who::Csm(c.id)));
+        for months in [1, 3, 12, 30] {
+            let window = Window::ending(common::today(), months);
+            let fast = kpi::scan(conn, window).unwrap();
+            let full = kpi::scan_touches(conn, window).unwrap();
+            for who in &whos {
+                assert_eq!(
+                    fast.kpis(*who),
+                    full.kpis(*who),
+                    "{when}: {months} months, {who:?}"
+                );
+            }
+        }
+        assert_eq!(
+            attuned::store::kpi_cache::differences(conn, 5).unwrap(),
+            (0, vec![]),
+            "{when}"
+        );
+    };
+    same(&store, "after the demo");
+
+    let conn = store.conn();
+    let pick = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    // A touch with a renewal result, and the account and CSM it is on.
+    let renewal = pick("SELECT id FROM touches WHERE outcome LIKE '%enew%' ORDER BY id LIMIT 1");
+    let (account, csm, at): (i64, i64, String) = conn
+        .query_row(
+            "SELECT account_id, csm_id, occurred_at FROM touches WHERE id = ?1",
+            [renewal],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    let at: DateTime<Utc> = at.parse().unwrap();
+    let checklist = pick(
+        "SELECT t.id FROM touches t JOIN touch_steps s ON s.touch_id = t.id ORDER BY t.id DESC LIMIT 1",
+    );
+    let other = pick("SELECT id FROM touches ORDER BY id DESC LIMIT 1 OFFSET 7");
+    store
+        .write(|tx| {
+            // A remediation two days before the renewal, with a CSAT after it.
+            tx.insert_touch(&NewTouch {
+                csat: Some(2),
+                ..call(account, csm, at, 48, Intervention::ProductFix)
+            })?;
+            // A checklist call ten days before it: the account is now coached.
+            let id = tx.insert_touch(&call(account, csm, at, 240, Intervention::Coaching))?;
+            tx.upsert_step(id, 1, Some(at), 61_000, "", None)?;
+            tx.insert_prompt(id, 2, "kept-test-line", at, true)?;
+            Ok(())
+        })
+        .unwrap();
+    same(&store, "after a back-dated remediation and checklist call");
+    store
+        .write(|tx| {
+            tx.conn().execute(
+                "UPDATE accounts SET segment = CASE segment WHEN 'smb' THEN 'enterprise' ELSE 'smb' END WHERE id = ?1",
+                [account],
+            )?;
+            tx.conn()
+                .execute("UPDATE touch_steps SET elapsed_ms = elapsed_ms + 1 WHERE touch_id = ?1", [checklist])?;
+            tx.conn().execute("DELETE FROM touches WHERE id = ?1", [other])?;
+            Ok(())
+        })
+        .unwrap();
+    same(&store, "after a segment change, a step time and a deletion");
+}

@@ -70,6 +70,22 @@ pub const KEPT_TABLES: &[(&str, &str)] = &[
         "kept current by the triggers on accounts and touches",
     ),
     (
+        "kpi_tallies",
+        "the KPI figures, counted again for what the merge changed",
+    ),
+    (
+        "kpi_steps",
+        "the KPI figures, counted again for what the merge changed",
+    ),
+    (
+        "kpi_lines",
+        "the KPI figures, counted again for what the merge changed",
+    ),
+    (
+        "kpi_stale",
+        "the KPI groups to count again, emptied by the merge's count",
+    ),
+    (
         "account_names",
         "the name search index, kept by the triggers on accounts",
     ),
@@ -252,6 +268,8 @@ pub fn merge_with(
             "INSERT OR REPLACE INTO main.meta (key, value) VALUES (?1, '1')",
             [TEAM_KEY],
         )?;
+        progress.phase("Counting the KPIs", None);
+        super::kpi_cache::refresh(&tx)?;
         progress::uninterruptible(&tx)?;
         tx.commit()?;
         Ok(merged)

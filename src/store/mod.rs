@@ -28,6 +28,7 @@ pub mod exports;
 pub mod followups;
 pub mod import;
 pub mod kpi;
+pub mod kpi_cache;
 pub mod merge;
 pub mod persona;
 pub mod portfolio;
@@ -111,6 +112,10 @@ impl Store {
         // reads, and before a migration, in the schema they were set aside from.
         bulk::finish_deferred(&mut conn)?;
         schema::MIGRATIONS.to_latest(&mut conn)?;
+        // A file just brought to schema V8 has every KPI group to count once.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        kpi_cache::refresh(&tx)?;
+        tx.commit()?;
         let origin = ensure_origin(&conn)?;
         let store = Store {
             conn,
@@ -272,6 +277,7 @@ impl Store {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let out = f(&write::Tx::new(&tx, self.origin))?;
+        kpi_cache::refresh(&tx)?;
         tx.commit()?;
         Ok(out)
     }
