@@ -585,3 +585,70 @@ fn kept_kpis_equal_a_full_pass_on_a_demo_and_after_writes() {
         .unwrap();
     same(&store, "after a segment change, a step time and a deletion");
 }
+
+/// With a waker attached (as the real loop does), opening the KPIs reads on its own
+/// thread: the status bar says so, other keys wait, Esc cancels at once and leaves the
+/// screen as it was; without Esc the KPIs open when the read is done.
+#[test]
+fn the_kpis_read_on_a_thread_and_esc_cancels_leaving_the_screen_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = app(&dir, 80, 24);
+    let (tx, rx) = std::sync::mpsc::channel();
+    app.attach_waker(std::sync::Arc::new(move || {
+        let _ = tx.send(());
+    }));
+    let before = render(&app, 80, 24);
+    key(&mut app, KeyCode::Char('k'));
+    assert!(app.is_reading());
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("Reading the coaching KPIs"), "{screen}");
+    assert!(screen.contains("Esc cancel"), "{screen}");
+    key(&mut app, KeyCode::Char('j'));
+    let pressed = std::time::Instant::now();
+    key(&mut app, KeyCode::Esc);
+    assert!(pressed.elapsed() < std::time::Duration::from_secs(1));
+    assert!(!app.is_reading());
+    let after = render(&app, 80, 24);
+    assert!(
+        after.contains("Cancelled: the KPIs were not opened"),
+        "{after}"
+    );
+    let body = |s: &str| s.lines().take(23).collect::<Vec<_>>().join("\n");
+    assert_eq!(body(&after), body(&before), "the screen is as it was");
+    // A wake from the cancelled read changes nothing.
+    app.read_done();
+    assert_eq!(body(&render(&app, 80, 24)), body(&before));
+
+    while rx.try_recv().is_ok() {} // the cancelled read's own wake
+    key(&mut app, KeyCode::Char('k'));
+    rx.recv_timeout(std::time::Duration::from_secs(60)).unwrap();
+    app.read_done();
+    assert!(!app.is_reading());
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("Coaching KPIs ›"), "{screen}");
+}
+
+/// A cancelled read stops at once with an error, whether the figures are kept or read
+/// from every touch, and leaves the connection as it was for the next read.
+#[test]
+fn a_cancelled_kpi_read_stops_and_the_next_read_is_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = fixture(&dir.path().join("team.db"), common::today());
+    let conn = store.conn();
+    let window = Window::ending(june(), 12);
+    let whole = kpi::scan(conn, window).unwrap().kpis(Who::All);
+    // Marks a group stale outside the store (as an older attuned could): read from touches.
+    for kept in [true, false] {
+        if !kept {
+            conn.execute("INSERT INTO kpi_stale VALUES (0, '1999-01')", [])
+                .unwrap();
+        }
+        let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        assert!(
+            kpi::scan_until(conn, window, &cancel).is_err(),
+            "kept: {kept}"
+        );
+        let again = kpi::scan(conn, window).unwrap().kpis(Who::All);
+        assert_eq!(again, whole, "kept: {kept}");
+    }
+}

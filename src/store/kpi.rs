@@ -14,6 +14,8 @@
 
 use super::FastMap;
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::NaiveDate;
 use rusqlite::types::ValueRef;
@@ -114,11 +116,36 @@ impl Scan {
 /// Every CSM's tallies over `window`: from the kept per-month figures
 /// (`store::kpi_cache`) when they are current, else from one pass over every touch.
 pub fn scan(conn: &Connection, window: Window) -> Result<Scan> {
+    scan_with(conn, window, None)
+}
+
+/// [`scan`], given up as soon as `cancel` is set (Esc in the workstation): SQLite stops
+/// the running statement within a thousand steps and the read ends with an error.
+pub fn scan_until(conn: &Connection, window: Window, cancel: &Arc<AtomicBool>) -> Result<Scan> {
+    watch(conn, Some(cancel))?;
+    let out = scan_with(conn, window, Some(cancel));
+    conn.progress_handler(0, None::<fn() -> bool>)?;
+    // A read too short for SQLite to look at the flag is given up all the same.
+    if cancel.load(Ordering::Relaxed) {
+        return Err(crate::error::Error::Cancelled);
+    }
+    out.map_err(crate::progress::cancelled)
+}
+
+/// Interrupts `conn`'s statements once `cancel` is set.
+fn watch(conn: &Connection, cancel: Option<&Arc<AtomicBool>>) -> Result<()> {
+    if let Some(cancel) = cancel.cloned() {
+        conn.progress_handler(1000, Some(move || cancel.load(Ordering::Relaxed)))?;
+    }
+    Ok(())
+}
+
+fn scan_with(conn: &Connection, window: Window, cancel: Option<&Arc<AtomicBool>>) -> Result<Scan> {
     let all = csms(conn)?;
     let names: HashMap<i64, String> = all.iter().map(|c| (c.id, c.name.clone())).collect();
     let acc = match super::kpi_cache::load(conn, window)? {
         Some(acc) => acc,
-        None => full_pass(conn, window)?,
+        None => full_pass_until(conn, window, cancel)?,
     };
     Ok(Scan {
         csms: all,
@@ -141,6 +168,14 @@ pub fn scan_touches(conn: &Connection, window: Window) -> Result<Scan> {
 
 /// Reads every touch once (see the module's note) into per-CSM tallies.
 pub(crate) fn full_pass(conn: &Connection, window: Window) -> Result<Accumulator> {
+    full_pass_until(conn, window, None)
+}
+
+fn full_pass_until(
+    conn: &Connection,
+    window: Window,
+    cancel: Option<&Arc<AtomicBool>>,
+) -> Result<Accumulator> {
     let mut calls = Calls::default();
     calls.read(conn, None)?;
     // A large file is read in two halves of its accounts at once, on a second read-only
@@ -155,6 +190,7 @@ pub(crate) fn full_pass(conn: &Connection, window: Window) -> Result<Accumulator
         (Some(mid), Some(path)) => std::thread::scope(|s| -> Result<Accumulator> {
             let upper = s.spawn(|| -> Result<Accumulator> {
                 let other = super::open_immutable(&path)?;
+                watch(&other, cancel)?;
                 scan_range(&other, window, (mid, i64::MAX), &calls)
             });
             let mut acc = scan_range(conn, window, (i64::MIN, mid), &calls)?;
