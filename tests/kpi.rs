@@ -652,3 +652,66 @@ fn a_cancelled_kpi_read_stops_and_the_next_read_is_whole() {
         assert_eq!(again, whole, "kept: {kept}");
     }
 }
+
+/// A team file merged from three CSMs' files keeps KPI figures equal to a full pass, for
+/// everyone and each CSM, and a second merge after one file changed keeps them so.
+#[test]
+fn a_merged_team_file_keeps_kpis_equal_to_a_full_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let files: Vec<_> = (1..=3)
+        .map(|i| common::cli::demo(home, &format!("csm{i}.db"), 120, i))
+        .collect();
+    let team = home.join("team.db");
+    let merge = |files: &[std::path::PathBuf]| {
+        let mut args = vec!["team", "merge", "--into", team.to_str().unwrap()];
+        args.extend(files.iter().map(|f| f.to_str().unwrap()));
+        let o = common::cli::attuned(home, &args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    let same = |when: &str| {
+        let store = Store::open_read_only(&team).unwrap();
+        let conn = store.conn();
+        let kept: i64 = conn
+            .query_row("SELECT count(*) FROM kpi_tallies", [], |r| r.get(0))
+            .unwrap();
+        assert!(kept > 0, "{when}");
+        let window = Window::ending(common::today(), 12);
+        let fast = kpi::scan(conn, window).unwrap();
+        let full = kpi::scan_touches(conn, window).unwrap();
+        let csms = kpi::csms(conn).unwrap();
+        assert!(csms.len() >= 3, "{when}");
+        for who in [Who::All]
+            .into_iter()
+            .chain(csms.iter().map(|c| Who::Csm(c.id)))
+        {
+            assert_eq!(fast.kpis(who), full.kpis(who), "{when}: {who:?}");
+        }
+    };
+    merge(&files);
+    same("first merge");
+    let mut store = Store::open(&files[1]).unwrap();
+    let conn = store.conn();
+    let (account, csm): (i64, i64) = conn
+        .query_row(
+            "SELECT account_id, csm_id FROM touches WHERE csm_id IS NOT NULL LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    store
+        .write(|tx| {
+            tx.insert_touch(&call(
+                account,
+                csm,
+                common::now(),
+                24,
+                Intervention::Escalation,
+            ))?;
+            Ok(())
+        })
+        .unwrap();
+    drop(store);
+    merge(&files);
+    same("second merge");
+}

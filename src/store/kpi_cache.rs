@@ -175,6 +175,11 @@ pub(crate) fn refresh(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// The triggers that list stale groups: a load that counts everything at its end sets
+/// them aside for its rows (`bulk::set_aside`) and puts them back before `rebuild`.
+pub(crate) const TRIGGERS: &str = "SELECT type, name, sql FROM sqlite_schema
+    WHERE type = 'trigger' AND name LIKE 'kpi\\_%' ESCAPE '\\' ORDER BY name";
+
 /// Counts every group again from all the touches (one pass, on this connection).
 pub(crate) fn rebuild(conn: &Connection) -> Result<()> {
     if !kept(conn)? {
@@ -194,7 +199,8 @@ pub(crate) fn rebuild(conn: &Connection) -> Result<()> {
 /// The months from the first touch to the last, if any has a readable date.
 fn history(conn: &Connection) -> Result<Option<Window>> {
     let (first, last): (Option<String>, Option<String>) = conn.query_row(
-        "SELECT min(occurred_at), max(occurred_at) FROM touches",
+        "SELECT min(occurred_at), max(occurred_at) FROM touches
+         WHERE occurred_at GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]*'",
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;

@@ -247,6 +247,8 @@ pub fn merge_with(
         let conn = &mut team.conn;
         check_covered(conn)?;
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // The KPI figures are counted once at the end, not marked row by row.
+        let kpi_triggers = super::bulk::set_aside(&tx, super::kpi_cache::TRIGGERS, [])?;
         progress.phase("Merging files", Some(chosen.len() as u64));
         let mut merged = Vec::new();
         for (i, s) in chosen.iter().enumerate() {
@@ -269,7 +271,10 @@ pub fn merge_with(
             [TEAM_KEY],
         )?;
         progress.phase("Counting the KPIs", None);
-        super::kpi_cache::refresh(&tx)?;
+        for sql in &kpi_triggers {
+            tx.execute_batch(sql)?;
+        }
+        super::kpi_cache::rebuild(&tx)?;
         progress::uninterruptible(&tx)?;
         tx.commit()?;
         Ok(merged)
