@@ -412,7 +412,7 @@ const ACCOUNT: [Binding; 7] = [
         &[Key::ch('y')],
         Action::CopyBrief,
         "Copy the account brief (Markdown) to the clipboard, through the terminal",
-        Some("copy brief"),
+        Some("copy"),
     ),
     bind(
         &[Key::plain(KeyCode::Esc)],
