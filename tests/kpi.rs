@@ -715,3 +715,49 @@ fn a_merged_team_file_keeps_kpis_equal_to_a_full_pass() {
     merge(&files);
     same("second merge");
 }
+
+/// A file from before schema 8 (no kept figures) is read from every touch, and counted
+/// once on its first writable open, to the same KPIs.
+#[test]
+fn a_file_from_before_schema_8_is_counted_on_its_first_writable_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("team.db");
+    let (store, _) = fixture(&path, common::today());
+    let window = Window::ending(june(), 12);
+    let want = kpi::scan_touches(store.conn(), window)
+        .unwrap()
+        .kpis(Who::All);
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let triggers: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'kpi_%'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert!(!triggers.is_empty());
+    for t in triggers {
+        conn.execute_batch(&format!("DROP TRIGGER {t}")).unwrap();
+    }
+    conn.execute_batch(
+        "DROP TABLE kpi_tallies; DROP TABLE kpi_steps; DROP TABLE kpi_lines;
+         DROP TABLE kpi_stale; PRAGMA user_version = 7;",
+    )
+    .unwrap();
+    drop(conn);
+    let old = Store::open_read_only(&path).unwrap();
+    assert_eq!(kpi::scan(old.conn(), window).unwrap().kpis(Who::All), want);
+    drop(old);
+    let store = Store::open(&path).unwrap();
+    let conn = store.conn();
+    let (kept, stale): (i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM kpi_tallies), (SELECT count(*) FROM kpi_stale)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(kept > 0 && stale == 0, "{kept} kept, {stale} stale");
+    assert_eq!(kpi::scan(conn, window).unwrap().kpis(Who::All), want);
+}

@@ -142,12 +142,16 @@ fn kept(conn: &Connection) -> Result<bool> {
 
 /// Whether the file keeps the figures and none waits to be counted again.
 fn current(conn: &Connection) -> Result<bool> {
-    if !kept(conn)? {
-        return Ok(false);
-    }
-    let waiting: bool =
-        conn.query_row("SELECT EXISTS (SELECT 1 FROM kpi_stale)", [], |r| r.get(0))?;
-    Ok(!waiting)
+    Ok(kept(conn)? && !any_stale(conn)?)
+}
+
+fn any_stale(conn: &Connection) -> Result<bool> {
+    Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM kpi_stale)", [], |r| r.get(0))?)
+}
+
+/// Whether groups wait to be counted (and no load will count them when it ends).
+pub(crate) fn waiting(conn: &Connection) -> Result<bool> {
+    Ok(kept(conn)? && any_stale(conn)? && !super::bulk::is_deferred(conn)?)
 }
 
 /// Counts again the groups this transaction's writes marked, in the same transaction

@@ -113,9 +113,11 @@ impl Store {
         bulk::finish_deferred(&mut conn)?;
         schema::MIGRATIONS.to_latest(&mut conn)?;
         // A file just brought to schema V8 has every KPI group to count once.
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        kpi_cache::refresh(&tx)?;
-        tx.commit()?;
+        if kpi_cache::waiting(&conn)? {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            kpi_cache::refresh(&tx)?;
+            tx.commit()?;
+        }
         let origin = ensure_origin(&conn)?;
         let store = Store {
             conn,
