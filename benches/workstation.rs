@@ -45,6 +45,46 @@ fn main() {
     big_account(&dir);
 }
 
+/// A touch logged on an account and taken back: each write counts its KPI groups again
+/// in its transaction (the account's CSM, this month).
+fn touch_writes(db: &Path) {
+    use attuned::domain::model::TouchKind;
+    use attuned::store::write::NewTouch;
+    let mut store = attuned::store::Store::open(db).expect("open");
+    let (account, csm): (i64, Option<i64>) = store
+        .conn()
+        .query_row(
+            "SELECT id, owner_csm_id FROM accounts WHERE archived_at IS NULL ORDER BY id LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("an account");
+    let mut runs = Vec::new();
+    for _ in 0..5 {
+        let started = Instant::now();
+        let id = store
+            .write(|tx| {
+                tx.insert_touch(&NewTouch {
+                    csm_id: csm,
+                    ..NewTouch::new(account, TouchKind::Email, chrono::Utc::now())
+                })
+            })
+            .expect("log a touch");
+        runs.push(started.elapsed());
+        store
+            .write(|tx| {
+                tx.conn()
+                    .execute("DELETE FROM touches WHERE id = ?1", [id])?;
+                Ok(())
+            })
+            .expect("take it back");
+    }
+    println!(
+        "a touch logged (write with its KPI recount): {:.1} ms median",
+        ms(median(&runs))
+    );
+}
+
 /// Opening the coaching KPIs (what the screen reads: the kept per-month figures, added
 /// up for everyone) and `attuned report`, warm and on a cold page cache; and, for
 /// comparison, the full pass over every touch that both made before schema 8.
@@ -82,6 +122,7 @@ fn kpis_and_report(db: &Path) {
         started.elapsed()
     };
     println!("(the full pass over every touch: {:.1} ms)", ms(full));
+    touch_writes(db);
     // Cold: the page cache emptied before each run (needs root; otherwise said so).
     let drop_caches = || {
         Command::new("sync").status().ok();

@@ -640,7 +640,7 @@ fn a_cancelled_kpi_read_stops_and_the_next_read_is_whole() {
     // Marks a group stale outside the store (as an older attuned could): read from touches.
     for kept in [true, false] {
         if !kept {
-            conn.execute("INSERT INTO kpi_stale VALUES (0, '1999-01')", [])
+            conn.execute("INSERT INTO kpi_stale VALUES (0)", [])
                 .unwrap();
         }
         let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));

@@ -311,7 +311,7 @@ fn apply_in_tx(
         )));
     }
     progress.phase("Counting the KPIs", None);
-    super::kpi_cache::refresh(&tx)?;
+    super::kpi_cache::refresh(&tx, None)?;
     progress.phase("Committing", None);
     progress::uninterruptible(&tx)?;
     tx.commit()?;
@@ -1949,7 +1949,7 @@ fn json_in_tx(
         progress::every(progress, i as u64)?;
         refresh_account(&tx, id, &at)?;
     }
-    super::kpi_cache::refresh(&tx)?;
+    super::kpi_cache::refresh(&tx, None)?;
     progress::uninterruptible(&tx)?;
     tx.commit()?;
     Ok(n)

@@ -4,14 +4,14 @@
 //! What a touch adds to the KPIs depends on the touches before it on its account (a
 //! remediation 30 days back, a checklist call in the year before a renewal) and on
 //! Rust's reading of outcomes, so SQL triggers cannot keep the figures themselves. They
-//! keep a list of the (CSM, month) groups a write may have changed (`kpi_stale`: the
-//! touch's own group and those of the account's touches in the 367 days after it), and
-//! the store counts those groups again, with the same fold as the full pass
-//! (`kpi::scan_range`), before the write's transaction commits (`refresh`). Loads of
-//! many rows (import, demo, team merge) count everything once (`rebuild`). A reader that
-//! finds a group waiting (a file written by an older attuned, or mid-load) reads every
-//! touch as before, so the figures shown are never stale. `check` compares the kept
-//! figures with a full pass (`differences`).
+//! list the accounts a write changed (`kpi_stale`), and before the write's transaction
+//! commits the store takes each account's figures as last committed out of the kept rows
+//! and puts its figures now in, both from the full pass's own fold (`kpi::scan_range`)
+//! over that account's touches (`refresh`). Loads of many rows (import, demo, team merge)
+//! count everything once (`rebuild`). A reader that finds an account waiting (a file
+//! written by an older attuned, or mid-load) reads every touch as before, so the figures
+//! shown are never stale. `check` compares the kept figures with a full pass
+//! (`differences`).
 //!
 //! Kept per (CSM, month): one row of tallies per segment, the sorted elapsed times of
 //! each checklist step (step medians need every run), and per prompt line its uses,
@@ -20,14 +20,16 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::kpi::{Calls, full_pass, scan_range};
-use crate::domain::kpi::{Accumulator, LineUse, Mean, Month, Piece, THRESHOLDS, Tally, Window};
+use crate::domain::kpi::{
+    Accumulator, Cohort, LineUse, Mean, Month, Piece, THRESHOLDS, Tally, Window,
+};
 use crate::domain::model::{CallType, Segment};
 use crate::error::Result;
 
-/// More stale groups than this after one transaction: count everything once instead.
+/// More accounts marked than this in one transaction: count everything once instead.
 const REBUILD_ABOVE: i64 = 48;
 
 /// The kept figures of `window`, or None when they are not current (or not kept).
@@ -52,37 +54,7 @@ pub fn load(conn: &Connection, window: Window) -> Result<Option<Accumulator>> {
         ) else {
             continue;
         };
-        let n = |i: usize| -> rusqlite::Result<u64> { r.get::<_, i64>(i).map(|v| v.max(0) as u64) };
-        let tally = Tally {
-            touches: n(3)?,
-            tagged: n(4)?,
-            escalated: n(5)?,
-            done: n(6)?,
-            complete: n(7)?,
-            red: n(8)?,
-            yellow: n(9)?,
-            green: n(10)?,
-            remediation: Mean {
-                sum: n(11)?,
-                n: n(12)?,
-            },
-            simple: Mean {
-                sum: n(13)?,
-                n: n(14)?,
-            },
-            complex: Mean {
-                sum: n(15)?,
-                n: n(16)?,
-            },
-            coached: crate::domain::kpi::Cohort {
-                retained: n(17)?,
-                lost: n(18)?,
-            },
-            not_coached: crate::domain::kpi::Cohort {
-                retained: n(19)?,
-                lost: n(20)?,
-            },
-        };
+        let tally = tally_at(r, 3)?;
         acc.add(r.get(0)?, month, Piece::Tally { segment, tally });
     }
     let mut stmt = conn.prepare_cached(
@@ -154,26 +126,38 @@ pub(crate) fn waiting(conn: &Connection) -> Result<bool> {
     Ok(kept(conn)? && any_stale(conn)? && !super::bulk::is_deferred(conn)?)
 }
 
-/// Counts again the groups this transaction's writes marked, in the same transaction
-/// (every group at once when many are marked). Not while a load has set the triggers
-/// aside: it counts everything when it puts them back.
-pub(crate) fn refresh(conn: &Connection) -> Result<()> {
-    if !kept(conn)? {
+/// Counts again what this transaction's writes changed, in the same transaction: per
+/// account marked, its figures before (read on a second connection, which sees the file
+/// as last committed: this transaction holds the write lock) are taken out of the kept
+/// rows and its figures now put in; prompt lines, whose account and call-type sets cannot
+/// be taken apart, are counted again for each CSM month whose lines changed. Without
+/// `path` (a load's own transaction), with many accounts marked, or outside WAL mode,
+/// everything is counted once instead. Not while a load has set the triggers aside: it
+/// counts everything when it puts them back.
+pub(crate) fn refresh(conn: &Connection, path: Option<&std::path::Path>) -> Result<()> {
+    if !waiting(conn)? {
         return Ok(());
     }
     let stale: i64 = conn.query_row("SELECT count(*) FROM kpi_stale", [], |r| r.get(0))?;
-    if stale == 0 || super::bulk::is_deferred(conn)? {
-        return Ok(());
-    }
-    if stale > REBUILD_ABOVE {
+    let wal = conn
+        .pragma_query_value(None, "journal_mode", |r| r.get::<_, String>(0))?
+        .eq_ignore_ascii_case("wal");
+    let (Some(path), true, true) = (path, wal, stale <= REBUILD_ABOVE) else {
         return rebuild(conn);
-    }
-    let groups = conn
-        .prepare_cached("SELECT csm_id, month FROM kpi_stale")?
-        .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+    };
+    let before = super::open_immutable(path)?;
+    let accounts = conn
+        .prepare_cached("SELECT account_id FROM kpi_stale ORDER BY account_id")?
+        .query_map([], |r| r.get::<_, i64>(0))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    for (csm_id, month) in groups {
-        recount(conn, csm_id, &month)?;
+    let mut lines: HashSet<(i64, Month)> = HashSet::new();
+    for a in accounts {
+        let old = account_pieces(&before, a)?;
+        let new = account_pieces(conn, a)?;
+        lines.extend(apply(conn, &old, &new)?);
+    }
+    for (csm_id, month) in lines {
+        recount_lines(conn, csm_id, month)?;
     }
     conn.execute("DELETE FROM kpi_stale", [])?;
     Ok(())
@@ -215,37 +199,244 @@ fn history(conn: &Connection) -> Result<Option<Window>> {
     })
 }
 
-/// Counts one (CSM, month) again: the fold of the full pass over the accounts the CSM
-/// touched that month, each from a year before it (what the month's touches look back on).
-fn recount(conn: &Connection, csm_id: i64, month: &str) -> Result<()> {
-    for table in ["kpi_tallies", "kpi_steps", "kpi_lines"] {
-        conn.prepare_cached(&format!(
-            "DELETE FROM {table} WHERE month = ?1 AND csm_id = ?2"
-        ))?
-        .execute(params![month, csm_id])?;
-    }
-    let Some(m) = month_of(month) else {
-        return Ok(());
-    };
-    let end = m.next().to_string();
-    let who = (csm_id != crate::domain::kpi::NO_CSM).then_some(csm_id);
-    let accounts = conn
+/// One account's figures, by the full pass's own fold over all its touches.
+fn account_pieces(conn: &Connection, account: i64) -> Result<Vec<(i64, Month, Piece)>> {
+    let (first, last): (Option<String>, Option<String>) = conn
         .prepare_cached(
-            "SELECT DISTINCT account_id FROM touches
-             WHERE csm_id IS ?1 AND occurred_at >= ?2 AND occurred_at < ?3",
+            "SELECT min(occurred_at), max(occurred_at) FROM touches
+             WHERE account_id = ?1 AND occurred_at GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]*'",
         )?
-        .query_map(params![who, month, end], |r| r.get::<_, i64>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let window = Window { first: m, last: m };
-    let mut acc = Accumulator::new(window);
+        .query_row([account], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let month = |s: Option<String>| s.as_deref().and_then(|s| s.get(..7)).and_then(month_of);
+    let (Some(first), Some(last)) = (month(first), month(last)) else {
+        return Ok(Vec::new());
+    };
+    let window = Window { first, last };
     let mut calls = Calls::default();
-    for a in &accounts {
-        calls.read(conn, Some(*a))?;
+    calls.read(conn, Some(account))?;
+    let acc = scan_range(conn, window, (account, account.saturating_add(1)), &calls)?;
+    Ok(acc.pieces(&THRESHOLDS))
+}
+
+type Pieces = [(i64, Month, Piece)];
+
+/// Takes `old` out of the kept rows and puts `new` in (tallies and step times); returns
+/// the CSM months whose prompt lines differ.
+fn apply(conn: &Connection, old: &Pieces, new: &Pieces) -> Result<HashSet<(i64, Month)>> {
+    type Pair<T> = (T, T);
+    let mut tallies: HashMap<(i64, Month, Segment), Pair<Tally>> = HashMap::new();
+    let mut steps: HashMap<(i64, Month, u8), Pair<Vec<i64>>> = HashMap::new();
+    let mut lines: HashMap<(i64, Month), Pair<Vec<String>>> = HashMap::new();
+    for (is_new, pieces) in [(false, old), (true, new)] {
+        for (csm, month, piece) in pieces {
+            match piece {
+                Piece::Tally { segment, tally } => {
+                    let pair = tallies.entry((*csm, *month, *segment)).or_default();
+                    *if is_new { &mut pair.1 } else { &mut pair.0 } = *tally;
+                }
+                Piece::Step { step, ms } => {
+                    let pair = steps.entry((*csm, *month, *step)).or_default();
+                    *if is_new { &mut pair.1 } else { &mut pair.0 } = ms.clone();
+                }
+                Piece::Line { .. } => {
+                    let pair = lines.entry((*csm, *month)).or_default();
+                    if is_new { &mut pair.1 } else { &mut pair.0 }.push(piece_text(piece));
+                }
+            }
+        }
     }
-    for a in accounts {
-        acc.merge(scan_range(conn, window, (a, a.saturating_add(1)), &calls)?);
+    for ((csm, month, segment), (old, new)) in tallies {
+        if old != new {
+            adjust_tally(conn, (csm, month, segment), &old, &new)?;
+        }
+    }
+    for ((csm, month, step), (old, new)) in steps {
+        if old != new {
+            adjust_steps(conn, (csm, month, step), &old, &new)?;
+        }
+    }
+    Ok(lines
+        .into_iter()
+        .filter_map(|(group, (mut old, mut new))| {
+            old.sort();
+            new.sort();
+            (old != new).then_some(group)
+        })
+        .collect())
+}
+
+/// The kept tally of a group, less `old`, plus `new` (gone when no touch is left).
+fn adjust_tally(
+    conn: &Connection,
+    (csm, month, segment): (i64, Month, Segment),
+    old: &Tally,
+    new: &Tally,
+) -> Result<()> {
+    let month = month.to_string();
+    let key = params![month, csm, segment.as_str()];
+    let kept: Tally = conn
+        .prepare_cached(
+            "SELECT touches, tagged, escalated, done, complete, red, yellow, green,
+                remediation_sum, remediation_n, simple_sum, simple_n, complex_sum, complex_n,
+                coached_retained, coached_lost, not_coached_retained, not_coached_lost
+             FROM kpi_tallies WHERE month = ?1 AND csm_id = ?2 AND segment = ?3",
+        )?
+        .query_row(key, |r| tally_at(r, 0))
+        .optional()?
+        .unwrap_or_default();
+    conn.prepare_cached(
+        "DELETE FROM kpi_tallies WHERE month = ?1 AND csm_id = ?2 AND segment = ?3",
+    )?
+    .execute(key)?;
+    let t = combine(&kept, old, new);
+    if t.touches > 0 {
+        let mut acc = Accumulator::new(Window {
+            first: month_of(&month).unwrap_or(Month { year: 0, month: 1 }),
+            last: month_of(&month).unwrap_or(Month { year: 0, month: 1 }),
+        });
+        if let Some(m) = month_of(&month) {
+            acc.add(csm, m, Piece::Tally { segment, tally: t });
+        }
+        keep(conn, &acc, Some(csm))?;
+    }
+    Ok(())
+}
+
+/// `kept - old + new`, field by field.
+fn combine(kept: &Tally, old: &Tally, new: &Tally) -> Tally {
+    let f = |k: u64, o: u64, n: u64| k.saturating_sub(o) + n;
+    let mean = |k: Mean, o: Mean, n: Mean| Mean {
+        sum: f(k.sum, o.sum, n.sum),
+        n: f(k.n, o.n, n.n),
+    };
+    let cohort = |k: Cohort, o: Cohort, n: Cohort| Cohort {
+        retained: f(k.retained, o.retained, n.retained),
+        lost: f(k.lost, o.lost, n.lost),
+    };
+    Tally {
+        touches: f(kept.touches, old.touches, new.touches),
+        tagged: f(kept.tagged, old.tagged, new.tagged),
+        escalated: f(kept.escalated, old.escalated, new.escalated),
+        done: f(kept.done, old.done, new.done),
+        complete: f(kept.complete, old.complete, new.complete),
+        red: f(kept.red, old.red, new.red),
+        yellow: f(kept.yellow, old.yellow, new.yellow),
+        green: f(kept.green, old.green, new.green),
+        remediation: mean(kept.remediation, old.remediation, new.remediation),
+        simple: mean(kept.simple, old.simple, new.simple),
+        complex: mean(kept.complex, old.complex, new.complex),
+        coached: cohort(kept.coached, old.coached, new.coached),
+        not_coached: cohort(kept.not_coached, old.not_coached, new.not_coached),
+    }
+}
+
+/// The kept step times of a group, less the `old` runs, plus the `new` ones.
+fn adjust_steps(
+    conn: &Connection,
+    (csm, month, step): (i64, Month, u8),
+    old: &[i64],
+    new: &[i64],
+) -> Result<()> {
+    let month = month.to_string();
+    let blob: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT ms FROM kpi_steps WHERE month = ?1 AND csm_id = ?2 AND step = ?3")?
+        .query_row(params![month, csm, step], |r| r.get(0))
+        .optional()?;
+    let mut ms = blob.map(|b| decode_ms(&b)).unwrap_or_default();
+    for v in old {
+        if let Ok(at) = ms.binary_search(v) {
+            ms.remove(at);
+        }
+    }
+    ms.extend_from_slice(new);
+    ms.sort_unstable();
+    conn.prepare_cached("DELETE FROM kpi_steps WHERE month = ?1 AND csm_id = ?2 AND step = ?3")?
+        .execute(params![month, csm, step])?;
+    if !ms.is_empty() {
+        conn.prepare_cached(
+            "INSERT INTO kpi_steps (csm_id, month, step, ms) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![csm, month, step, encode_ms(&ms)])?;
+    }
+    Ok(())
+}
+
+/// Counts a CSM month's prompt lines again: the used prompts of its calls, as the fold
+/// reads them (calls with a readable day, on an account that exists).
+fn recount_lines(conn: &Connection, csm_id: i64, month: Month) -> Result<()> {
+    let (from, to) = (month.to_string(), month.next().to_string());
+    conn.prepare_cached("DELETE FROM kpi_lines WHERE month = ?1 AND csm_id = ?2")?
+        .execute(params![from, csm_id])?;
+    let who = (csm_id != crate::domain::kpi::NO_CSM).then_some(csm_id);
+    let mut stmt = conn.prepare_cached(
+        "SELECT t.account_id, t.occurred_at, t.call_type, p.step, p.prompt_key
+         FROM touches t JOIN accounts a ON a.id = t.account_id
+         JOIN touch_prompts p ON p.touch_id = t.id
+         WHERE t.csm_id IS ?1 AND t.occurred_at >= ?2 AND t.occurred_at < ?3
+           AND t.kind = 'call' AND p.used = 1
+         ORDER BY t.account_id, t.occurred_at, p.touch_id, p.id",
+    )?;
+    let mut rows = stmt.query(params![who, from, to])?;
+    let mut found: HashMap<String, LineUse> = HashMap::new();
+    while let Some(r) = rows.next()? {
+        if super::kpi::day_of(r.get_ref(1)?).is_none_or(|d| Month::of(d) != month) {
+            continue;
+        }
+        let call_type = CallType::from_stored(r.get_ref(2)?.as_bytes().unwrap_or_default());
+        let key: String = r.get(4)?;
+        let step: u8 = r.get(3)?;
+        let line = found.entry(key).or_insert_with(|| LineUse {
+            step,
+            ..LineUse::default()
+        });
+        line.uses += 1;
+        line.accounts.insert(r.get(0)?);
+        line.call_types.insert(call_type);
+    }
+    let mut acc = Accumulator::new(Window {
+        first: month,
+        last: month,
+    });
+    for (key, line) in found {
+        acc.add(csm_id, month, Piece::Line { key, line });
     }
     keep(conn, &acc, Some(csm_id))
+}
+
+/// A tally from 18 columns starting at `at` (the order `kpi_tallies` lists them).
+fn tally_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Tally> {
+    let n =
+        |i: usize| -> rusqlite::Result<u64> { r.get::<_, i64>(at + i).map(|v| v.max(0) as u64) };
+    Ok(Tally {
+        touches: n(0)?,
+        tagged: n(1)?,
+        escalated: n(2)?,
+        done: n(3)?,
+        complete: n(4)?,
+        red: n(5)?,
+        yellow: n(6)?,
+        green: n(7)?,
+        remediation: Mean {
+            sum: n(8)?,
+            n: n(9)?,
+        },
+        simple: Mean {
+            sum: n(10)?,
+            n: n(11)?,
+        },
+        complex: Mean {
+            sum: n(12)?,
+            n: n(13)?,
+        },
+        coached: Cohort {
+            retained: n(14)?,
+            lost: n(15)?,
+        },
+        not_coached: Cohort {
+            retained: n(16)?,
+            lost: n(17)?,
+        },
+    })
 }
 
 /// Writes the accumulator's pieces (only `only`'s, when given).

@@ -115,7 +115,7 @@ impl Store {
         // A file just brought to schema V8 has every KPI group to count once.
         if kpi_cache::waiting(&conn)? {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            kpi_cache::refresh(&tx)?;
+            kpi_cache::refresh(&tx, None)?;
             tx.commit()?;
         }
         let origin = ensure_origin(&conn)?;
@@ -279,7 +279,7 @@ impl Store {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let out = f(&write::Tx::new(&tx, self.origin))?;
-        kpi_cache::refresh(&tx)?;
+        kpi_cache::refresh(&tx, Some(&self.path))?;
         tx.commit()?;
         Ok(out)
     }

@@ -541,10 +541,10 @@ ALTER TABLE personas ADD COLUMN role_guessed INTEGER NOT NULL DEFAULT 0
 
 /// V8: the coaching KPIs kept per CSM and month (`store::kpi_cache`). The figures are
 /// counted by the store, in the transaction of each write; these triggers list the
-/// (CSM, month) groups a write may change: the touch's own, and those of its account's
-/// touches in the 367 days after it (a remediation counts for 30 days, a checklist call
-/// for a year). Marked at first: every group (counted on the next writable open).
-/// No foreign keys: `team merge` replaces a CSM's rows with foreign keys off.
+/// accounts a write may change (a touch counts by the touches before it on its own
+/// account only). Marked at first: every account with touches (counted on the next
+/// writable open). No foreign keys: `team merge` replaces a CSM's rows with foreign keys
+/// off.
 const V8: &str = r#"
 CREATE TABLE kpi_tallies (
     csm_id               INTEGER NOT NULL, -- 0: touches without a CSM
@@ -592,27 +592,17 @@ CREATE TABLE kpi_lines (
 ) STRICT, WITHOUT ROWID;
 
 CREATE TABLE kpi_stale (
-    csm_id INTEGER NOT NULL,
-    month  TEXT NOT NULL,
-    PRIMARY KEY (csm_id, month)
-) STRICT, WITHOUT ROWID;
+    account_id INTEGER PRIMARY KEY
+) STRICT;
 
-INSERT OR IGNORE INTO kpi_stale SELECT DISTINCT ifnull(csm_id, 0), substr(occurred_at, 1, 7)
-FROM touches;
+INSERT INTO kpi_stale SELECT DISTINCT account_id FROM touches;
 
 CREATE TRIGGER kpi_touch_insert AFTER INSERT ON touches BEGIN
-    INSERT OR IGNORE INTO kpi_stale
-    SELECT ifnull(csm_id, 0), substr(occurred_at, 1, 7) FROM touches
-    WHERE account_id = NEW.account_id AND occurred_at >= substr(NEW.occurred_at, 1, 10)
-      AND occurred_at < date(substr(NEW.occurred_at, 1, 10), '+367 days');
+    INSERT OR IGNORE INTO kpi_stale VALUES (NEW.account_id);
 END;
 
 CREATE TRIGGER kpi_touch_delete AFTER DELETE ON touches BEGIN
-    INSERT OR IGNORE INTO kpi_stale VALUES (ifnull(OLD.csm_id, 0), substr(OLD.occurred_at, 1, 7));
-    INSERT OR IGNORE INTO kpi_stale
-    SELECT ifnull(csm_id, 0), substr(occurred_at, 1, 7) FROM touches
-    WHERE account_id = OLD.account_id AND occurred_at >= substr(OLD.occurred_at, 1, 10)
-      AND occurred_at < date(substr(OLD.occurred_at, 1, 10), '+367 days');
+    INSERT OR IGNORE INTO kpi_stale VALUES (OLD.account_id);
 END;
 
 CREATE TRIGGER kpi_touch_update AFTER UPDATE OF account_id, csm_id, kind, call_type, status,
@@ -626,29 +616,15 @@ WHEN OLD.account_id IS NOT NEW.account_id OR OLD.csm_id IS NOT NEW.csm_id
     OR OLD.no_followup IS NOT NEW.no_followup OR OLD.outcome IS NOT NEW.outcome
     OR OLD.csat IS NOT NEW.csat OR OLD.escalated IS NOT NEW.escalated
 BEGIN
-    INSERT OR IGNORE INTO kpi_stale VALUES (ifnull(OLD.csm_id, 0), substr(OLD.occurred_at, 1, 7));
-    INSERT OR IGNORE INTO kpi_stale
-    SELECT ifnull(csm_id, 0), substr(occurred_at, 1, 7) FROM touches
-    WHERE (account_id = OLD.account_id AND occurred_at >= substr(OLD.occurred_at, 1, 10)
-           AND occurred_at < date(substr(OLD.occurred_at, 1, 10), '+367 days'))
-       OR (account_id = NEW.account_id AND occurred_at >= substr(NEW.occurred_at, 1, 10)
-           AND occurred_at < date(substr(NEW.occurred_at, 1, 10), '+367 days'));
+    INSERT OR IGNORE INTO kpi_stale VALUES (OLD.account_id), (NEW.account_id);
 END;
 
 CREATE TRIGGER kpi_step_insert AFTER INSERT ON touch_steps BEGIN
-    INSERT OR IGNORE INTO kpi_stale
-    SELECT ifnull(l.csm_id, 0), substr(l.occurred_at, 1, 7) FROM touches t JOIN touches l
-        ON l.account_id = t.account_id AND l.occurred_at >= substr(t.occurred_at, 1, 10)
-       AND l.occurred_at < date(substr(t.occurred_at, 1, 10), '+367 days')
-    WHERE t.id = NEW.touch_id;
+    INSERT OR IGNORE INTO kpi_stale SELECT account_id FROM touches WHERE id = NEW.touch_id;
 END;
 
 CREATE TRIGGER kpi_step_delete AFTER DELETE ON touch_steps BEGIN
-    INSERT OR IGNORE INTO kpi_stale
-    SELECT ifnull(l.csm_id, 0), substr(l.occurred_at, 1, 7) FROM touches t JOIN touches l
-        ON l.account_id = t.account_id AND l.occurred_at >= substr(t.occurred_at, 1, 10)
-       AND l.occurred_at < date(substr(t.occurred_at, 1, 10), '+367 days')
-    WHERE t.id = OLD.touch_id;
+    INSERT OR IGNORE INTO kpi_stale SELECT account_id FROM touches WHERE id = OLD.touch_id;
 END;
 
 CREATE TRIGGER kpi_step_update AFTER UPDATE OF touch_id, step, elapsed_ms, skipped_reason
@@ -657,19 +633,16 @@ WHEN OLD.touch_id IS NOT NEW.touch_id OR OLD.step IS NOT NEW.step
     OR OLD.elapsed_ms IS NOT NEW.elapsed_ms
     OR (OLD.skipped_reason IS NULL) IS NOT (NEW.skipped_reason IS NULL)
 BEGIN
-    INSERT OR IGNORE INTO kpi_stale
-    SELECT ifnull(csm_id, 0), substr(occurred_at, 1, 7) FROM touches
+    INSERT OR IGNORE INTO kpi_stale SELECT account_id FROM touches
     WHERE id = OLD.touch_id OR id = NEW.touch_id;
 END;
 
 CREATE TRIGGER kpi_prompt_insert AFTER INSERT ON touch_prompts WHEN NEW.used = 1 BEGIN
-    INSERT OR IGNORE INTO kpi_stale
-    SELECT ifnull(csm_id, 0), substr(occurred_at, 1, 7) FROM touches WHERE id = NEW.touch_id;
+    INSERT OR IGNORE INTO kpi_stale SELECT account_id FROM touches WHERE id = NEW.touch_id;
 END;
 
 CREATE TRIGGER kpi_prompt_delete AFTER DELETE ON touch_prompts WHEN OLD.used = 1 BEGIN
-    INSERT OR IGNORE INTO kpi_stale
-    SELECT ifnull(csm_id, 0), substr(occurred_at, 1, 7) FROM touches WHERE id = OLD.touch_id;
+    INSERT OR IGNORE INTO kpi_stale SELECT account_id FROM touches WHERE id = OLD.touch_id;
 END;
 
 CREATE TRIGGER kpi_prompt_update AFTER UPDATE OF touch_id, step, prompt_key, used
@@ -677,16 +650,13 @@ ON touch_prompts
 WHEN (OLD.used = 1 OR NEW.used = 1) AND (OLD.touch_id IS NOT NEW.touch_id
     OR OLD.step IS NOT NEW.step OR OLD.prompt_key IS NOT NEW.prompt_key OR OLD.used IS NOT NEW.used)
 BEGIN
-    INSERT OR IGNORE INTO kpi_stale
-    SELECT ifnull(csm_id, 0), substr(occurred_at, 1, 7) FROM touches
+    INSERT OR IGNORE INTO kpi_stale SELECT account_id FROM touches
     WHERE id = OLD.touch_id OR id = NEW.touch_id;
 END;
 
 CREATE TRIGGER kpi_account_segment AFTER UPDATE OF segment ON accounts
 WHEN OLD.segment IS NOT NEW.segment BEGIN
-    INSERT OR IGNORE INTO kpi_stale
-    SELECT ifnull(csm_id, 0), substr(occurred_at, 1, 7) FROM touches
-    WHERE account_id = NEW.id;
+    INSERT OR IGNORE INTO kpi_stale VALUES (NEW.id);
 END;
 "#;
 
