@@ -38,6 +38,10 @@ fn main() {
             started.elapsed().as_secs_f64()
         );
     }
+    // ATTUNED_BENCH_ONLY_KPIS=1: only the KPI screen, report and touch-write measures.
+    if std::env::var_os("ATTUNED_BENCH_ONLY_KPIS").is_some() {
+        return kpis_and_report(&db);
+    }
     run_ok(Command::new(BIN).args(["check", "--db"]).arg(&db));
     first_frame(&dir, &db);
     keystrokes(&dir, &db);

@@ -268,11 +268,11 @@ fn apply(conn: &Connection, old: &Pieces, new: &Pieces) -> Result<HashSet<(i64, 
 /// The kept tally of a group, less `old`, plus `new` (gone when no touch is left).
 fn adjust_tally(
     conn: &Connection,
-    (csm, month, segment): (i64, Month, Segment),
+    (csm, m, segment): (i64, Month, Segment),
     old: &Tally,
     new: &Tally,
 ) -> Result<()> {
-    let month = month.to_string();
+    let month = m.to_string();
     let key = params![month, csm, segment.as_str()];
     let kept: Tally = conn
         .prepare_cached(
@@ -290,13 +290,8 @@ fn adjust_tally(
     .execute(key)?;
     let t = combine(&kept, old, new);
     if t.touches > 0 {
-        let mut acc = Accumulator::new(Window {
-            first: month_of(&month).unwrap_or(Month { year: 0, month: 1 }),
-            last: month_of(&month).unwrap_or(Month { year: 0, month: 1 }),
-        });
-        if let Some(m) = month_of(&month) {
-            acc.add(csm, m, Piece::Tally { segment, tally: t });
-        }
+        let mut acc = Accumulator::new(Window { first: m, last: m });
+        acc.add(csm, m, Piece::Tally { segment, tally: t });
         keep(conn, &acc, Some(csm))?;
     }
     Ok(())
