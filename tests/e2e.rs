@@ -26,6 +26,8 @@ fn filter_open_an_account_and_quit() {
         assert!(screen.contains(expected), "missing {expected}:\n{screen}");
     }
     tmux.keys(&["Escape"]);
+    // "Enter open" is on the account's status bar too: wait for the account to go.
+    wait_gone(&tmux, "Recent touches");
     tmux.wait_for("Enter open");
     tmux.keys(&["?"]);
     tmux.wait_for("Keys on the portfolio screen");

@@ -411,7 +411,7 @@ const ACCOUNT: [Binding; 7] = [
     bind(
         &[Key::ch('y')],
         Action::CopyBrief,
-        "Copy the account brief (Markdown) to the clipboard, through the terminal",
+        "Copy the account brief (Markdown) to the clipboard (OSC 52)",
         Some("copy"),
     ),
     bind(
