@@ -44,10 +44,121 @@ fn main() {
             started.elapsed().as_secs_f64()
         );
     }
+    // ATTUNED_BENCH_ONLY_KPIS=1: only the KPI screen, report and touch-write measures.
+    if std::env::var_os("ATTUNED_BENCH_ONLY_KPIS").is_some() {
+        return kpis_and_report(&db);
+    }
     run_ok(Command::new(BIN).args(["check", "--db"]).arg(&db));
     first_frame(&dir, &db);
     keystrokes(&dir, &db);
+    kpis_and_report(&db);
     big_account(&dir);
+}
+
+/// A touch logged on an account and taken back: each write counts its KPI groups again
+/// in its transaction (the account's CSM, this month).
+fn touch_writes(db: &Path) {
+    use attuned::domain::model::TouchKind;
+    use attuned::store::write::NewTouch;
+    let mut store = attuned::store::Store::open(db).expect("open");
+    let (account, csm): (i64, Option<i64>) = store
+        .conn()
+        .query_row(
+            "SELECT id, owner_csm_id FROM accounts WHERE archived_at IS NULL ORDER BY id LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("an account");
+    let mut runs = Vec::new();
+    for _ in 0..5 {
+        let started = Instant::now();
+        let id = store
+            .write(|tx| {
+                tx.insert_touch(&NewTouch {
+                    csm_id: csm,
+                    ..NewTouch::new(account, TouchKind::Email, chrono::Utc::now())
+                })
+            })
+            .expect("log a touch");
+        runs.push(started.elapsed());
+        store
+            .write(|tx| {
+                tx.conn()
+                    .execute("DELETE FROM touches WHERE id = ?1", [id])?;
+                Ok(())
+            })
+            .expect("take it back");
+    }
+    println!(
+        "a touch logged (write with its KPI recount): {:.1} ms median",
+        ms(median(&runs))
+    );
+}
+
+/// Opening the coaching KPIs (what the screen reads: the kept per-month figures, added
+/// up for everyone) and `attuned report`, warm and on a cold page cache; and, for
+/// comparison, the full pass over every touch that both made before schema 8.
+fn kpis_and_report(db: &Path) {
+    use attuned::domain::kpi::Window;
+    use attuned::store::kpi::{self, Who};
+    let window = Window::ending(chrono::Utc::now().date_naive(), 12);
+    let open_kpis = || {
+        let started = Instant::now();
+        let store = attuned::store::Store::open_read_only(db).expect("open");
+        let scan = kpi::scan(store.conn(), window).expect("kpis");
+        let k = scan.kpis(Who::All);
+        assert!(k.total.touches > 0);
+        started.elapsed()
+    };
+    let report = || {
+        let started = Instant::now();
+        run_ok(Command::new(BIN).args(["report", "--db"]).arg(db));
+        started.elapsed()
+    };
+    let warm = |f: &dyn Fn() -> Duration| {
+        f();
+        let runs: Vec<Duration> = (0..7).map(|_| f()).collect();
+        median(&runs)
+    };
+    println!(
+        "KPI screen read, warm: {:.1} ms median",
+        ms(warm(&open_kpis))
+    );
+    println!("attuned report, warm: {:.1} ms median", ms(warm(&report)));
+    let full = {
+        let store = attuned::store::Store::open_read_only(db).expect("open");
+        let started = Instant::now();
+        kpi::scan_touches(store.conn(), window).expect("full pass");
+        started.elapsed()
+    };
+    println!("(the full pass over every touch: {:.1} ms)", ms(full));
+    touch_writes(db);
+    // Cold: the page cache emptied before each run (needs root; otherwise said so).
+    let drop_caches = || {
+        Command::new("sync").status().ok();
+        std::fs::write("/proc/sys/vm/drop_caches", "3")
+    };
+    if let Err(e) = drop_caches() {
+        println!("cold runs not measured: cannot empty the page cache ({e})");
+        return;
+    }
+    let cold = |f: &dyn Fn() -> Duration| {
+        let runs: Vec<Duration> = (0..3)
+            .map(|_| {
+                let _ = drop_caches();
+                f()
+            })
+            .collect();
+        median(&runs)
+    };
+    println!(
+        "KPI screen read, cold: {:.1} ms median of 3",
+        ms(cold(&open_kpis))
+    );
+    println!(
+        "attuned report, cold: {:.1} ms median of 3",
+        ms(cold(&report))
+    );
 }
 
 fn run_ok(cmd: &mut Command) {

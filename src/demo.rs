@@ -190,8 +190,9 @@ const DEFERRED_INDEXES: &[&str] = &[
     "followups_open_by_due",
 ];
 
-/// The triggers keeping the totals and the name search index, recomputed once at the end.
-const DEFERRED_TRIGGERS: &[&str] = &["accounts", "touches"];
+/// The triggers keeping the totals, the KPI figures and the name search index, recomputed
+/// once at the end.
+const DEFERRED_TRIGGERS: &[&str] = &["accounts", "touches", "touch_steps", "touch_prompts"];
 
 /// Besides the store's bulk settings: the demo writes in many transactions.
 const DEMO_SETTINGS: &[(&str, i64)] = &[

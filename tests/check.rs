@@ -29,7 +29,9 @@ fn check_finds_broken_invariants_a_demo_does_not_have() {
          INSERT OR IGNORE INTO touch_participants (touch_id, persona_id)
              SELECT t.id, p.id FROM touches t JOIN personas p ON p.account_id <> t.account_id LIMIT 1;
          UPDATE accounts SET parent_id = id WHERE id = (SELECT max(id) FROM accounts);
-         UPDATE csm_totals SET calls = calls + 1 WHERE csm_id = (SELECT min(csm_id) FROM csm_totals);",
+         UPDATE csm_totals SET calls = calls + 1 WHERE csm_id = (SELECT min(csm_id) FROM csm_totals);
+         UPDATE kpi_tallies SET tagged = tagged + 1 WHERE (month, csm_id, segment) =
+             (SELECT month, csm_id, segment FROM kpi_tallies ORDER BY month DESC LIMIT 1);",
     )
     .unwrap();
     drop(conn);
@@ -44,6 +46,10 @@ fn check_finds_broken_invariants_a_demo_does_not_have() {
     assert!(out.contains("own parent"), "{out}");
     assert!(
         out.contains("team totals disagree with the accounts for 1 CSM(s)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("coaching KPI figures disagree with the touches for 1 CSM month(s)"),
         "{out}"
     );
     let err = String::from_utf8_lossy(&o.stderr);

@@ -114,3 +114,38 @@ fn change_a_persona_and_the_csm_sentiment_then_export() {
         .unwrap();
     assert_eq!(account["name"].as_str(), Some(name.as_str()));
 }
+
+/// `y` on an account puts its brief on the clipboard through the terminal (OSC 52): tmux,
+/// with `set-clipboard on`, takes it as a paste buffer, which must be exactly what
+/// `attuned export --format md --account` writes.
+#[test]
+fn y_copies_the_account_brief_through_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("book.db");
+    demo(&db, 50);
+    let name = first_account_name(&db);
+    let tmux = Tmux::start(dir.path(), 120, 35, &open_command_in(dir.path(), &db));
+    tmux.run(&["set-option", "-s", "set-clipboard", "on"]);
+    tmux.wait_for("50 accounts");
+    tmux.keys(&["/"]);
+    tmux.type_text(&name);
+    tmux.wait_for(&format!("Filter: {name}"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Relationship grid");
+    tmux.keys(&["y"]);
+    tmux.wait_for("Brief copied (");
+    let out = std::process::Command::new(common::tmux::BIN)
+        .args(["export", "--format", "md", "--account", &name, "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let brief = String::from_utf8(out.stdout).unwrap();
+    let copied = tmux.run(&["show-buffer"]);
+    assert!(brief.contains(&format!("# {name}")), "{brief}");
+    assert_eq!(copied.trim_end(), brief.trim_end());
+}

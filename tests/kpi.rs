@@ -486,3 +486,280 @@ fn the_demo_has_data_for_every_kpi_and_coached_accounts_renew_more() {
         .unwrap();
     assert!(archived > 0);
 }
+
+/// The KPIs from the figures kept per CSM and month (schema V9) against a pass over
+/// every touch: the same for every scope and window, on a demo and after writes that
+/// move figures between groups (a back-dated remediation, a checklist call before a
+/// renewal, a segment change, a deleted touch, a changed step time).
+#[test]
+fn kept_kpis_equal_a_full_pass_on_a_demo_and_after_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("demo.db")).unwrap();
+    let clock = common::clock();
+    attuned::demo::generate(
+        &mut store,
+        &attuned::demo::DemoOptions {
+            accounts: 600,
+            seed: 7,
+        },
+        &clock,
+    )
+    .unwrap();
+    let same = |store: &Store, when: &str| {
+        let conn = store.conn();
+        let stale: i64 = conn
+            .query_row("SELECT count(*) FROM kpi_stale", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(
+            stale, 0,
+            "{when}: every group counted in the write's transaction"
+        );
+        let kept: i64 = conn
+            .query_row("SELECT count(*) FROM kpi_tallies", [], |r| r.get(0))
+            .unwrap();
+        assert!(kept > 0, "{when}");
+        let all = kpi::csms(conn).unwrap();
+        let mut whos = vec![Who::All];
+        whos.extend(kpi::teams(&all).iter().map(|l| Who::Team(l.id)));
+        whos.extend(all.iter().map(|c| Who::Csm(c.id)));
+        for months in [1, 3, 12, 30] {
+            let window = Window::ending(common::today(), months);
+            let fast = kpi::scan(conn, window).unwrap();
+            let full = kpi::scan_touches(conn, window).unwrap();
+            for who in &whos {
+                assert_eq!(
+                    fast.kpis(*who),
+                    full.kpis(*who),
+                    "{when}: {months} months, {who:?}"
+                );
+            }
+        }
+        assert_eq!(
+            attuned::store::kpi_cache::differences(conn, 5).unwrap(),
+            (0, vec![]),
+            "{when}"
+        );
+    };
+    same(&store, "after the demo");
+
+    let conn = store.conn();
+    let pick = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    // A touch with a renewal result, and the account and CSM it is on.
+    let renewal = pick("SELECT id FROM touches WHERE outcome LIKE '%enew%' ORDER BY id LIMIT 1");
+    let (account, csm, at): (i64, i64, String) = conn
+        .query_row(
+            "SELECT account_id, csm_id, occurred_at FROM touches WHERE id = ?1",
+            [renewal],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    let at: DateTime<Utc> = at.parse().unwrap();
+    let checklist = pick(
+        "SELECT t.id FROM touches t JOIN touch_steps s ON s.touch_id = t.id ORDER BY t.id DESC LIMIT 1",
+    );
+    let other = pick("SELECT id FROM touches ORDER BY id DESC LIMIT 1 OFFSET 7");
+    store
+        .write(|tx| {
+            // A remediation two days before the renewal, with a CSAT after it.
+            tx.insert_touch(&NewTouch {
+                csat: Some(2),
+                ..call(account, csm, at, 48, Intervention::ProductFix)
+            })?;
+            // A checklist call ten days before it: the account is now coached.
+            let id = tx.insert_touch(&call(account, csm, at, 240, Intervention::Coaching))?;
+            tx.upsert_step(id, 1, Some(at), 61_000, "", None)?;
+            tx.insert_prompt(id, 2, "kept-test-line", at, true)?;
+            Ok(())
+        })
+        .unwrap();
+    same(&store, "after a back-dated remediation and checklist call");
+    store
+        .write(|tx| {
+            tx.conn().execute(
+                "UPDATE accounts SET segment = CASE segment WHEN 'smb' THEN 'enterprise' ELSE 'smb' END WHERE id = ?1",
+                [account],
+            )?;
+            tx.conn()
+                .execute("UPDATE touch_steps SET elapsed_ms = elapsed_ms + 1 WHERE touch_id = ?1", [checklist])?;
+            tx.conn().execute("DELETE FROM touches WHERE id = ?1", [other])?;
+            Ok(())
+        })
+        .unwrap();
+    same(&store, "after a segment change, a step time and a deletion");
+}
+
+/// With a waker attached (as the real loop does), opening the KPIs reads on its own
+/// thread: the status bar says so, other keys wait, Esc cancels at once and leaves the
+/// screen as it was; without Esc the KPIs open when the read is done.
+#[test]
+fn the_kpis_read_on_a_thread_and_esc_cancels_leaving_the_screen_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = app(&dir, 80, 24);
+    let (tx, rx) = std::sync::mpsc::channel();
+    app.attach_waker(std::sync::Arc::new(move || {
+        let _ = tx.send(());
+    }));
+    let before = render(&app, 80, 24);
+    key(&mut app, KeyCode::Char('k'));
+    assert!(app.is_reading());
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("Reading the coaching KPIs"), "{screen}");
+    assert!(screen.contains("Esc cancel"), "{screen}");
+    key(&mut app, KeyCode::Char('j'));
+    let pressed = std::time::Instant::now();
+    key(&mut app, KeyCode::Esc);
+    assert!(pressed.elapsed() < std::time::Duration::from_secs(1));
+    assert!(!app.is_reading());
+    let after = render(&app, 80, 24);
+    assert!(
+        after.contains("Cancelled: the KPIs were not opened"),
+        "{after}"
+    );
+    let body = |s: &str| s.lines().take(23).collect::<Vec<_>>().join("\n");
+    assert_eq!(body(&after), body(&before), "the screen is as it was");
+    // A wake from the cancelled read changes nothing.
+    app.read_done();
+    assert_eq!(body(&render(&app, 80, 24)), body(&before));
+
+    while rx.try_recv().is_ok() {} // the cancelled read's own wake
+    key(&mut app, KeyCode::Char('k'));
+    rx.recv_timeout(std::time::Duration::from_secs(60)).unwrap();
+    app.read_done();
+    assert!(!app.is_reading());
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("Coaching KPIs ›"), "{screen}");
+}
+
+/// A cancelled read stops at once with an error, whether the figures are kept or read
+/// from every touch, and leaves the connection as it was for the next read.
+#[test]
+fn a_cancelled_kpi_read_stops_and_the_next_read_is_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = fixture(&dir.path().join("team.db"), common::today());
+    let conn = store.conn();
+    let window = Window::ending(june(), 12);
+    let whole = kpi::scan(conn, window).unwrap().kpis(Who::All);
+    // Marks a group stale outside the store (as an older attuned could): read from touches.
+    for kept in [true, false] {
+        if !kept {
+            conn.execute("INSERT INTO kpi_stale VALUES (0)", [])
+                .unwrap();
+        }
+        let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        assert!(
+            kpi::scan_until(conn, window, &cancel).is_err(),
+            "kept: {kept}"
+        );
+        let again = kpi::scan(conn, window).unwrap().kpis(Who::All);
+        assert_eq!(again, whole, "kept: {kept}");
+    }
+}
+
+/// A team file merged from three CSMs' files keeps KPI figures equal to a full pass, for
+/// everyone and each CSM, and a second merge after one file changed keeps them so.
+#[test]
+fn a_merged_team_file_keeps_kpis_equal_to_a_full_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let files: Vec<_> = (1..=3)
+        .map(|i| common::cli::demo(home, &format!("csm{i}.db"), 120, i))
+        .collect();
+    let team = home.join("team.db");
+    let merge = |files: &[std::path::PathBuf]| {
+        let mut args = vec!["team", "merge", "--into", team.to_str().unwrap()];
+        args.extend(files.iter().map(|f| f.to_str().unwrap()));
+        let o = common::cli::attuned(home, &args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    let same = |when: &str| {
+        let store = Store::open_read_only(&team).unwrap();
+        let conn = store.conn();
+        let kept: i64 = conn
+            .query_row("SELECT count(*) FROM kpi_tallies", [], |r| r.get(0))
+            .unwrap();
+        assert!(kept > 0, "{when}");
+        let window = Window::ending(common::today(), 12);
+        let fast = kpi::scan(conn, window).unwrap();
+        let full = kpi::scan_touches(conn, window).unwrap();
+        let csms = kpi::csms(conn).unwrap();
+        assert!(csms.len() >= 3, "{when}");
+        for who in [Who::All]
+            .into_iter()
+            .chain(csms.iter().map(|c| Who::Csm(c.id)))
+        {
+            assert_eq!(fast.kpis(who), full.kpis(who), "{when}: {who:?}");
+        }
+    };
+    merge(&files);
+    same("first merge");
+    let mut store = Store::open(&files[1]).unwrap();
+    let conn = store.conn();
+    let (account, csm): (i64, i64) = conn
+        .query_row(
+            "SELECT account_id, csm_id FROM touches WHERE csm_id IS NOT NULL LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    store
+        .write(|tx| {
+            tx.insert_touch(&call(
+                account,
+                csm,
+                common::now(),
+                24,
+                Intervention::Escalation,
+            ))?;
+            Ok(())
+        })
+        .unwrap();
+    drop(store);
+    merge(&files);
+    same("second merge");
+}
+
+/// A file from before schema 9 (no kept figures) is read from every touch, and counted
+/// once on its first writable open, to the same KPIs.
+#[test]
+fn a_file_from_before_schema_8_is_counted_on_its_first_writable_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("team.db");
+    let (store, _) = fixture(&path, common::today());
+    let window = Window::ending(june(), 12);
+    let want = kpi::scan_touches(store.conn(), window)
+        .unwrap()
+        .kpis(Who::All);
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let triggers: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'kpi_%'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert!(!triggers.is_empty());
+    for t in triggers {
+        conn.execute_batch(&format!("DROP TRIGGER {t}")).unwrap();
+    }
+    conn.execute_batch(
+        "DROP TABLE kpi_tallies; DROP TABLE kpi_steps; DROP TABLE kpi_lines;
+         DROP TABLE kpi_stale; PRAGMA user_version = 7;",
+    )
+    .unwrap();
+    drop(conn);
+    let old = Store::open_read_only(&path).unwrap();
+    assert_eq!(kpi::scan(old.conn(), window).unwrap().kpis(Who::All), want);
+    drop(old);
+    let store = Store::open(&path).unwrap();
+    let conn = store.conn();
+    let (kept, stale): (i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM kpi_tallies), (SELECT count(*) FROM kpi_stale)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(kept > 0 && stale == 0, "{kept} kept, {stale} stale");
+    assert_eq!(kpi::scan(conn, window).unwrap().kpis(Who::All), want);
+}

@@ -318,6 +318,8 @@ impl Cohort {
 /// What the KPIs count in one group of touches (a CSM's, a segment's, a month's...).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Tally {
+    /// Touches counted in the group, whatever they carry (the group exists from the first).
+    pub touches: u64,
     /// Calls, meetings, QBRs and emails with an intervention.
     pub tagged: u64,
     /// Of those, escalated or with intervention escalation.
@@ -360,6 +362,7 @@ impl Tally {
     }
 
     pub fn merge(&mut self, o: &Tally) {
+        self.touches += o.touches;
         self.tagged += o.tagged;
         self.escalated += o.escalated;
         self.done += o.done;
@@ -505,12 +508,21 @@ impl Scope {
 // ---------------------------------------------------------------------------------------
 // Accumulation
 
-#[derive(Debug, Default)]
-struct LineUse {
-    step: u8,
-    uses: u64,
-    accounts: HashSet<i64>,
-    call_types: HashSet<Option<CallType>>,
+/// One prompt line's uses by a CSM (in one month, or merged over the window).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct LineUse {
+    pub step: u8,
+    pub uses: u64,
+    pub accounts: HashSet<i64>,
+    pub call_types: HashSet<Option<CallType>>,
+}
+
+impl LineUse {
+    fn merge(&mut self, other: &LineUse) {
+        self.uses += other.uses;
+        self.accounts.extend(&other.accounts);
+        self.call_types.extend(&other.call_types);
+    }
 }
 
 #[derive(Debug, Default)]
@@ -518,12 +530,78 @@ struct CsmAcc {
     by_month: Vec<Tally>,
     /// The same by segment of the accounts (three at most).
     segments: Vec<(Segment, Vec<Tally>)>,
-    /// Elapsed ms of each checklist step run.
-    step_ms: [Vec<i64>; 6],
-    lines: HashMap<String, LineUse>,
+    /// Per month of the window: elapsed ms of each checklist step run.
+    step_ms: Vec<[Vec<i64>; 6]>,
+    /// Per month of the window: the prompt lines used, by key.
+    lines: Vec<HashMap<String, LineUse>>,
+}
+
+impl CsmAcc {
+    fn new(months: usize) -> CsmAcc {
+        CsmAcc {
+            by_month: vec![Tally::default(); months],
+            segments: Vec::new(),
+            step_ms: vec![Default::default(); months],
+            lines: vec![HashMap::new(); months],
+        }
+    }
+
+    /// The month's tallies of `segment`, made on first use.
+    fn segment(&mut self, segment: Segment) -> &mut Vec<Tally> {
+        let months = self.by_month.len();
+        let at = match self.segments.iter().position(|(seg, _)| *seg == segment) {
+            Some(at) => at,
+            None => {
+                self.segments
+                    .push((segment, vec![Tally::default(); months]));
+                self.segments.len() - 1
+            }
+        };
+        &mut self.segments[at].1
+    }
+
+    /// Every month's lines added up, for the reuse figures.
+    fn all_lines(&self) -> HashMap<&str, LineUse> {
+        let mut out: HashMap<&str, LineUse> = HashMap::new();
+        for month in &self.lines {
+            for (key, line) in month {
+                match out.get_mut(key.as_str()) {
+                    Some(ours) => ours.merge(line),
+                    None => {
+                        out.insert(key.as_str(), line.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// Checklist step runs past their time box, and all runs with a box.
-    over_box: u64,
-    boxed_runs: u64,
+    fn over_box(&self) -> (u64, u64) {
+        let (mut over, mut boxed) = (0, 0);
+        for month in &self.step_ms {
+            for (step, runs) in Step::ALL.iter().zip(month) {
+                if let Some((_, upper)) = step.time_box() {
+                    boxed += runs.len() as u64;
+                    over += runs.iter().filter(|ms| **ms > upper * 1000).count() as u64;
+                }
+            }
+        }
+        (over, boxed)
+    }
+}
+
+/// One CSM's figures of one month, as the store keeps them between passes
+/// (`Accumulator::pieces`, `Accumulator::add`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Piece {
+    /// The touches on accounts of one segment.
+    Tally { segment: Segment, tally: Tally },
+    /// The elapsed ms of every run of a checklist step (1..=6), ascending.
+    Step { step: u8, ms: Vec<i64> },
+    /// One prompt line's uses; `accounts` may be cut to the lowest
+    /// [`Thresholds::reuse_min_accounts`] ids, all the reuse figure asks of them.
+    Line { key: String, line: LineUse },
 }
 
 /// Folds touches, given in (account, time) order, into tallies per CSM; any scope's KPIs
@@ -571,6 +649,7 @@ impl Accumulator {
             let mut one = Tally::default();
             self.count(t, remedy, &mut one);
             let months = self.months;
+            one.touches = 1;
             let csm_id = t.csm_id.unwrap_or(NO_CSM);
             if self
                 .csms
@@ -580,42 +659,27 @@ impl Accumulator {
                 self.last_csm = match self.csms.iter().position(|(id, _)| *id == csm_id) {
                     Some(at) => at,
                     None => {
-                        let fresh = CsmAcc {
-                            by_month: vec![Tally::default(); months],
-                            ..CsmAcc::default()
-                        };
-                        self.csms.push((csm_id, fresh));
+                        self.csms.push((csm_id, CsmAcc::new(months)));
                         self.csms.len() - 1
                     }
                 };
             }
             let csm = &mut self.csms[self.last_csm].1;
             csm.by_month[i].merge(&one);
-            let at = match csm.segments.iter().position(|(seg, _)| *seg == t.segment) {
-                Some(at) => at,
-                None => {
-                    csm.segments
-                        .push((t.segment, vec![Tally::default(); months]));
-                    csm.segments.len() - 1
-                }
-            };
-            csm.segments[at].1[i].merge(&one);
+            csm.segment(t.segment)[i].merge(&one);
             if let Some(steps) = t.steps.filter(|_| checklist_call) {
                 for (step, ms) in Step::ALL.iter().zip(steps) {
                     let Some(ms) = ms.filter(|ms| *ms > 0) else {
                         continue;
                     };
-                    csm.step_ms[usize::from(step.number() - 1)].push(ms);
-                    if let Some((_, upper)) = step.time_box() {
-                        csm.boxed_runs += 1;
-                        csm.over_box += u64::from(ms > upper * 1000);
-                    }
+                    csm.step_ms[i][usize::from(step.number() - 1)].push(ms);
                 }
             }
+            let lines = &mut csm.lines[i];
             for (step, key) in t.prompts_used {
-                let line = match csm.lines.get_mut(*key) {
+                let line = match lines.get_mut(*key) {
                     Some(line) => line,
-                    None => csm.lines.entry((*key).to_string()).or_insert(LineUse {
+                    None => lines.entry((*key).to_string()).or_insert(LineUse {
                         step: *step,
                         ..LineUse::default()
                     }),
@@ -715,22 +779,102 @@ impl Accumulator {
                 }
             }
             for (ours, their) in mine.step_ms.iter_mut().zip(theirs.step_ms) {
-                ours.extend(their);
+                for (ours, their) in ours.iter_mut().zip(their) {
+                    ours.extend(their);
+                }
             }
-            for (key, line) in theirs.lines {
-                match mine.lines.get_mut(&key) {
-                    Some(ours) => {
-                        ours.uses += line.uses;
-                        ours.accounts.extend(line.accounts);
-                        ours.call_types.extend(line.call_types);
-                    }
-                    None => {
-                        mine.lines.insert(key, line);
+            for (ours, their) in mine.lines.iter_mut().zip(theirs.lines) {
+                for (key, line) in their {
+                    match ours.get_mut(&key) {
+                        Some(ours) => ours.merge(&line),
+                        None => {
+                            ours.insert(key, line);
+                        }
                     }
                 }
             }
-            mine.over_box += theirs.over_box;
-            mine.boxed_runs += theirs.boxed_runs;
+        }
+    }
+
+    /// Every CSM's figures, one [`Piece`] per (CSM, month, segment / step / line), for the
+    /// store to keep; [`Accumulator::add`] of them all gives the same KPIs.
+    pub fn pieces(&self, t: &Thresholds) -> Vec<(i64, Month, Piece)> {
+        let months = self.window.months();
+        let mut out = Vec::new();
+        for (csm_id, acc) in &self.csms {
+            for (i, month) in months.iter().enumerate() {
+                for (segment, tallies) in &acc.segments {
+                    if tallies[i].touches > 0 {
+                        let tally = tallies[i];
+                        out.push((
+                            *csm_id,
+                            *month,
+                            Piece::Tally {
+                                segment: *segment,
+                                tally,
+                            },
+                        ));
+                    }
+                }
+                for (step, runs) in (1u8..).zip(&acc.step_ms[i]) {
+                    if !runs.is_empty() {
+                        let mut ms = runs.clone();
+                        ms.sort_unstable();
+                        out.push((*csm_id, *month, Piece::Step { step, ms }));
+                    }
+                }
+                for (key, line) in &acc.lines[i] {
+                    let mut ids: Vec<i64> = line.accounts.iter().copied().collect();
+                    ids.sort_unstable();
+                    ids.truncate(t.reuse_min_accounts);
+                    let line = LineUse {
+                        accounts: ids.into_iter().collect(),
+                        ..line.clone()
+                    };
+                    out.push((
+                        *csm_id,
+                        *month,
+                        Piece::Line {
+                            key: key.clone(),
+                            line,
+                        },
+                    ));
+                }
+            }
+        }
+        out
+    }
+
+    /// Adds one kept piece (outside the window: ignored).
+    pub fn add(&mut self, csm_id: i64, month: Month, piece: Piece) {
+        let Some(i) = self.window.index(month) else {
+            return;
+        };
+        let months = self.months;
+        let at = match self.csms.iter().position(|(id, _)| *id == csm_id) {
+            Some(at) => at,
+            None => {
+                self.csms.push((csm_id, CsmAcc::new(months)));
+                self.csms.len() - 1
+            }
+        };
+        let csm = &mut self.csms[at].1;
+        match piece {
+            Piece::Tally { segment, tally } => {
+                csm.by_month[i].merge(&tally);
+                csm.segment(segment)[i].merge(&tally);
+            }
+            Piece::Step { step, ms } => {
+                if let Some(runs) = csm.step_ms[i].get_mut(usize::from(step).wrapping_sub(1)) {
+                    runs.extend(ms);
+                }
+            }
+            Piece::Line { key, line } => match csm.lines[i].get_mut(&key) {
+                Some(ours) => ours.merge(&line),
+                None => {
+                    csm.lines[i].insert(key, line);
+                }
+            },
         }
     }
 
@@ -768,11 +912,14 @@ impl Accumulator {
                             segments[at].1[i].merge(m);
                         }
                     }
-                    for (all, mine) in step_ms.iter_mut().zip(&acc.step_ms) {
-                        all.extend_from_slice(mine);
+                    for month in &acc.step_ms {
+                        for (all, mine) in step_ms.iter_mut().zip(month) {
+                            all.extend_from_slice(mine);
+                        }
                     }
                 }
-                let reuse = reuse_of(&acc.lines, t);
+                let reuse = reuse_of(&acc.all_lines(), t);
+                let (over_box, boxed_runs) = acc.over_box();
                 CsmKpis {
                     csm_id: id,
                     name: names.get(&id).cloned().unwrap_or_else(|| {
@@ -785,7 +932,7 @@ impl Accumulator {
                     total,
                     by_month: acc.by_month.clone(),
                     reuse,
-                    over_box: ratio(acc.over_box, acc.boxed_runs),
+                    over_box: ratio(over_box, boxed_runs),
                     flags: Vec::new(),
                 }
             })
@@ -865,7 +1012,7 @@ fn median_f64(values: &mut [f64]) -> Option<f64> {
     })
 }
 
-fn reuse_of(lines: &HashMap<String, LineUse>, t: &Thresholds) -> Reuse {
+fn reuse_of(lines: &HashMap<&str, LineUse>, t: &Thresholds) -> Reuse {
     let mut r = Reuse::default();
     // The go-to line of each step: most uses, ties to the first key in order.
     let mut top: HashMap<u8, (&str, &LineUse)> = HashMap::new();
@@ -874,11 +1021,11 @@ fn reuse_of(lines: &HashMap<String, LineUse>, t: &Thresholds) -> Reuse {
         let better = match top.get(&line.step) {
             None => true,
             Some((k, best)) => {
-                (line.uses, std::cmp::Reverse(key.as_str())) > (best.uses, std::cmp::Reverse(*k))
+                (line.uses, std::cmp::Reverse(*key)) > (best.uses, std::cmp::Reverse(*k))
             }
         };
         if better {
-            top.insert(line.step, (key.as_str(), line));
+            top.insert(line.step, (*key, line));
         }
     }
     for (_, line) in top.values() {

@@ -426,10 +426,11 @@ pub fn outcomes_by_csm(conn: &Connection, quarter: Quarter) -> Result<QuarterOut
     let (from, to) = bounds(quarter);
     // Outcomes repeat ("won", "Renewed"): each distinct text is classified once per CSM.
     let mut stmt = conn.prepare_cached(
-        "SELECT csm_id, outcome, count(*) FROM touches
-         WHERE csm_id IS NOT NULL AND occurred_at >= ?1 AND occurred_at < ?2
-           AND status <> 'in_progress' AND outcome IS NOT NULL AND outcome <> ''
-         GROUP BY csm_id, outcome",
+        "SELECT t.csm_id, t.outcome, count(*) FROM csms c
+         JOIN touches t INDEXED BY touches_by_csm
+           ON t.csm_id = c.id AND t.occurred_at >= ?1 AND t.occurred_at < ?2
+         WHERE t.status <> 'in_progress' AND t.outcome IS NOT NULL AND t.outcome <> ''
+         GROUP BY t.csm_id, t.outcome",
     )?;
     let mut rows = stmt.query(params![from, to])?;
     let mut found: HashMap<i64, Outcomes> = HashMap::new();

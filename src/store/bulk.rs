@@ -128,6 +128,11 @@ fn is_unique_index(sql: &str) -> bool {
         .is_some_and(|w| w.eq_ignore_ascii_case("unique"))
 }
 
+/// Whether a long load has set indexes and triggers aside (it recounts what they keep).
+pub(crate) fn is_deferred(conn: &Connection) -> Result<bool> {
+    Ok(deferred(conn)?.is_some())
+}
+
 fn deferred(conn: &Connection) -> Result<Option<Vec<String>>> {
     let text: Option<String> = conn
         .query_row(
@@ -153,6 +158,7 @@ pub(crate) fn put_back(conn: &Connection) -> Result<()> {
     conn.execute_batch(RECOMPUTE_CSM_TOTALS)?;
     conn.execute_batch("INSERT INTO account_names (account_names) VALUES ('rebuild')")?;
     conn.execute("DELETE FROM meta WHERE key = ?1", [DEFERRED_KEY])?;
+    super::kpi_cache::rebuild(conn)?;
     Ok(())
 }
 

@@ -129,6 +129,13 @@ pub fn run(conn: &Connection) -> Result<Report> {
             "team totals disagree with the accounts for {n} CSM(s)"
         ));
     }
+    let (n, groups) = super::kpi_cache::differences(conn, 3)?;
+    if n > 0 {
+        report.problems.push(format!(
+            "coaching KPI figures disagree with the touches for {n} CSM month(s) ({})",
+            groups.join(", ")
+        ));
+    }
     report.problems.extend(cross_record_problems(conn)?);
     derived_columns(conn, &mut report)?;
     Ok(report)

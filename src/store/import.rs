@@ -310,6 +310,8 @@ fn apply_in_tx(
             "the import would leave {n} record(s) (first in {table}) pointing at records that do not exist; nothing was imported (this is a bug; please report it)"
         )));
     }
+    progress.phase("Counting the KPIs", None);
+    super::kpi_cache::refresh(&tx, None)?;
     progress.phase("Committing", None);
     progress::uninterruptible(&tx)?;
     tx.commit()?;
@@ -1949,6 +1951,7 @@ fn json_in_tx(
         progress::every(progress, i as u64)?;
         refresh_account(&tx, id, &at)?;
     }
+    super::kpi_cache::refresh(&tx, None)?;
     progress::uninterruptible(&tx)?;
     tx.commit()?;
     Ok(n)

@@ -14,6 +14,8 @@
 
 use super::FastMap;
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::NaiveDate;
 use rusqlite::types::ValueRef;
@@ -111,14 +113,71 @@ impl Scan {
     }
 }
 
-/// Reads every touch once (see the module's note) into per-CSM tallies.
+/// Every CSM's tallies over `window`: from the kept per-month figures
+/// (`store::kpi_cache`) when they are current, else from one pass over every touch.
 pub fn scan(conn: &Connection, window: Window) -> Result<Scan> {
+    scan_with(conn, window, None)
+}
+
+/// [`scan`], given up as soon as `cancel` is set (Esc in the workstation): SQLite stops
+/// the running statement within a thousand steps and the read ends with an error.
+pub fn scan_until(conn: &Connection, window: Window, cancel: &Arc<AtomicBool>) -> Result<Scan> {
+    watch(conn, Some(cancel))?;
+    let out = scan_with(conn, window, Some(cancel));
+    conn.progress_handler(0, None::<fn() -> bool>)?;
+    // A read too short for SQLite to look at the flag is given up all the same.
+    if cancel.load(Ordering::Relaxed) {
+        return Err(crate::error::Error::Cancelled);
+    }
+    out.map_err(crate::progress::cancelled)
+}
+
+/// Interrupts `conn`'s statements once `cancel` is set.
+fn watch(conn: &Connection, cancel: Option<&Arc<AtomicBool>>) -> Result<()> {
+    if let Some(cancel) = cancel.cloned() {
+        conn.progress_handler(1000, Some(move || cancel.load(Ordering::Relaxed)))?;
+    }
+    Ok(())
+}
+
+fn scan_with(conn: &Connection, window: Window, cancel: Option<&Arc<AtomicBool>>) -> Result<Scan> {
     let all = csms(conn)?;
     let names: HashMap<i64, String> = all.iter().map(|c| (c.id, c.name.clone())).collect();
-    let calls = Calls {
-        steps: checklist_steps(conn)?,
-        prompts: used_prompts(conn)?,
+    let acc = match super::kpi_cache::load(conn, window)? {
+        Some(acc) => acc,
+        None => full_pass_until(conn, window, cancel)?,
     };
+    Ok(Scan {
+        csms: all,
+        names,
+        acc,
+    })
+}
+
+/// [`scan`] by reading every touch once (see the module's note), ignoring kept figures.
+pub fn scan_touches(conn: &Connection, window: Window) -> Result<Scan> {
+    let all = csms(conn)?;
+    let names: HashMap<i64, String> = all.iter().map(|c| (c.id, c.name.clone())).collect();
+    let acc = full_pass(conn, window)?;
+    Ok(Scan {
+        csms: all,
+        names,
+        acc,
+    })
+}
+
+/// Reads every touch once (see the module's note) into per-CSM tallies.
+pub(crate) fn full_pass(conn: &Connection, window: Window) -> Result<Accumulator> {
+    full_pass_until(conn, window, None)
+}
+
+fn full_pass_until(
+    conn: &Connection,
+    window: Window,
+    cancel: Option<&Arc<AtomicBool>>,
+) -> Result<Accumulator> {
+    let mut calls = Calls::default();
+    calls.read(conn, None)?;
     // A large file is read in two halves of its accounts at once, on a second read-only
     // connection (each account's touches stay in one half, in time order).
     // The second reader opens the file as every read-only reader does (nothing created
@@ -127,10 +186,11 @@ pub fn scan(conn: &Connection, window: Window) -> Result<Scan> {
         .path()
         .filter(|p| !p.is_empty())
         .map(std::path::PathBuf::from);
-    let acc = match (split_point(conn)?, path) {
+    let acc = match (split_point(conn)?, path.filter(|_| !in_write(conn))) {
         (Some(mid), Some(path)) => std::thread::scope(|s| -> Result<Accumulator> {
             let upper = s.spawn(|| -> Result<Accumulator> {
                 let other = super::open_immutable(&path)?;
+                watch(&other, cancel)?;
                 scan_range(&other, window, (mid, i64::MAX), &calls)
             });
             let mut acc = scan_range(conn, window, (i64::MIN, mid), &calls)?;
@@ -142,11 +202,13 @@ pub fn scan(conn: &Connection, window: Window) -> Result<Scan> {
         })?,
         _ => scan_range(conn, window, (i64::MIN, i64::MAX), &calls)?,
     };
-    Ok(Scan {
-        csms: all,
-        names,
-        acc,
-    })
+    Ok(acc)
+}
+
+/// Whether `conn` is inside a transaction that wrote (a second connection would not see
+/// its changes).
+fn in_write(conn: &Connection) -> bool {
+    !conn.is_autocommit()
 }
 
 /// Below this many accounts one reader is quick enough.
@@ -169,13 +231,23 @@ fn split_point(conn: &Connection) -> Result<Option<i64>> {
 }
 
 /// Steps and used prompts of checklist calls, by touch id.
-struct Calls {
+#[derive(Default)]
+pub(crate) struct Calls {
     steps: FastMap<i64, [Option<i64>; 6]>,
     prompts: (Vec<String>, UsedPrompts),
+    index: FastMap<Vec<u8>, u32>,
+}
+
+impl Calls {
+    /// Adds the steps and used prompts of every call, or of one account's calls.
+    pub(crate) fn read(&mut self, conn: &Connection, account: Option<i64>) -> Result<()> {
+        checklist_steps(conn, account, &mut self.steps)?;
+        used_prompts(conn, account, self)
+    }
 }
 
 /// The touches of accounts with ids in `lo..hi`, folded.
-fn scan_range(
+pub(crate) fn scan_range(
     conn: &Connection,
     window: Window,
     (lo, hi): (i64, i64),
@@ -286,13 +358,20 @@ fn scan_range(
     Ok(acc)
 }
 
-/// Elapsed time of each step of every call run with the checklist, by touch.
-fn checklist_steps(conn: &Connection) -> Result<FastMap<i64, [Option<i64>; 6]>> {
-    let mut out: FastMap<i64, [Option<i64>; 6]> = HashMap::default();
-    let mut stmt = conn.prepare_cached(
-        "SELECT touch_id, step, elapsed_ms, skipped_reason IS NULL FROM touch_steps",
-    )?;
-    let mut rows = stmt.query([])?;
+/// Elapsed time of each step of every call run with the checklist (or of one account's
+/// calls), by touch.
+fn checklist_steps(
+    conn: &Connection,
+    account: Option<i64>,
+    out: &mut FastMap<i64, [Option<i64>; 6]>,
+) -> Result<()> {
+    let mut stmt = conn.prepare_cached(if account.is_some() {
+        "SELECT s.touch_id, s.step, s.elapsed_ms, s.skipped_reason IS NULL
+         FROM touches t JOIN touch_steps s ON s.touch_id = t.id WHERE t.account_id = ?1"
+    } else {
+        "SELECT touch_id, step, elapsed_ms, skipped_reason IS NULL FROM touch_steps WHERE ?1 IS NULL"
+    })?;
+    let mut rows = stmt.query([account])?;
     while let Some(r) = rows.next()? {
         let step: i64 = r.get(1)?;
         let ran: bool = r.get(3)?;
@@ -305,20 +384,24 @@ fn checklist_steps(conn: &Connection) -> Result<FastMap<i64, [Option<i64>; 6]>> 
             *slot = Some(r.get(2)?);
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The prompts marked used, by touch: (step, key), keys interned as `keys[i]`.
 type UsedPrompts = FastMap<i64, Vec<(u8, u32)>>;
 
-fn used_prompts(conn: &Connection) -> Result<(Vec<String>, UsedPrompts)> {
-    let mut keys: Vec<String> = Vec::new();
-    let mut index: FastMap<Vec<u8>, u32> = HashMap::default();
-    let mut out: UsedPrompts = HashMap::default();
-    let mut stmt = conn.prepare_cached(
-        "SELECT touch_id, prompt_key, step FROM touch_prompts WHERE used = 1 ORDER BY touch_id, id",
-    )?;
-    let mut rows = stmt.query([])?;
+fn used_prompts(conn: &Connection, account: Option<i64>, calls: &mut Calls) -> Result<()> {
+    let (keys, out) = &mut calls.prompts;
+    let index = &mut calls.index;
+    let mut stmt = conn.prepare_cached(if account.is_some() {
+        "SELECT p.touch_id, p.prompt_key, p.step FROM touches t
+         JOIN touch_prompts p ON p.touch_id = t.id
+         WHERE t.account_id = ?1 AND p.used = 1 ORDER BY p.touch_id, p.id"
+    } else {
+        "SELECT touch_id, prompt_key, step FROM touch_prompts
+         WHERE used = 1 AND ?1 IS NULL ORDER BY touch_id, id"
+    })?;
+    let mut rows = stmt.query([account])?;
     while let Some(r) = rows.next()? {
         let key = text(r.get_ref(1)?);
         let step: u8 = r.get(2)?;
@@ -333,7 +416,7 @@ fn used_prompts(conn: &Connection) -> Result<(Vec<String>, UsedPrompts)> {
         };
         out.entry(r.get(0)?).or_default().push((step, k));
     }
-    Ok((keys, out))
+    Ok(())
 }
 
 fn text(v: ValueRef<'_>) -> &[u8] {
@@ -344,7 +427,7 @@ fn text(v: ValueRef<'_>) -> &[u8] {
 }
 
 /// "YYYY-MM-DD..." to a day, without a full timestamp parse per row.
-fn day_of(v: ValueRef<'_>) -> Option<NaiveDate> {
+pub(crate) fn day_of(v: ValueRef<'_>) -> Option<NaiveDate> {
     let b = text(v);
     if b.len() < 10 {
         return None;

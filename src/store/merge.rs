@@ -70,6 +70,22 @@ pub const KEPT_TABLES: &[(&str, &str)] = &[
         "kept current by the triggers on accounts and touches",
     ),
     (
+        "kpi_tallies",
+        "the KPI figures, counted again for what the merge changed",
+    ),
+    (
+        "kpi_steps",
+        "the KPI figures, counted again for what the merge changed",
+    ),
+    (
+        "kpi_lines",
+        "the KPI figures, counted again for what the merge changed",
+    ),
+    (
+        "kpi_stale",
+        "the KPI groups to count again, emptied by the merge's count",
+    ),
+    (
         "account_names",
         "the name search index, kept by the triggers on accounts",
     ),
@@ -226,6 +242,8 @@ pub fn merge_with(
         let conn = &mut team.conn;
         check_covered(conn)?;
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // The KPI figures are counted once at the end, not marked row by row.
+        let kpi_triggers = super::bulk::set_aside(&tx, super::kpi_cache::TRIGGERS, [])?;
         progress.phase("Merging files", Some(chosen.len() as u64));
         let mut merged = Vec::new();
         for (i, s) in chosen.iter().enumerate() {
@@ -245,6 +263,11 @@ pub fn merge_with(
             "INSERT OR REPLACE INTO main.meta (key, value) VALUES (?1, '1')",
             [TEAM_KEY],
         )?;
+        progress.phase("Counting the KPIs", None);
+        for sql in &kpi_triggers {
+            tx.execute_batch(sql)?;
+        }
+        super::kpi_cache::rebuild(&tx)?;
         progress::uninterruptible(&tx)?;
         tx.commit()?;
         Ok(merged)

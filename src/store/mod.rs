@@ -30,6 +30,7 @@ pub mod followups;
 pub mod import;
 pub mod kpi;
 pub mod me;
+pub mod kpi_cache;
 pub mod merge;
 pub mod persona;
 pub mod portfolio;
@@ -114,6 +115,12 @@ impl Store {
         // reads, and before a migration, in the schema they were set aside from.
         bulk::finish_deferred(&mut conn)?;
         schema::MIGRATIONS.to_latest(&mut conn)?;
+        // A file just brought to schema V9 has every KPI group to count once.
+        if kpi_cache::waiting(&conn)? {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            kpi_cache::refresh(&tx, None)?;
+            tx.commit()?;
+        }
         let origin = ensure_origin(&conn)?;
         let store = Store {
             conn,
@@ -276,6 +283,7 @@ impl Store {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let out = f(&write::Tx::new(&tx, self.origin))?;
+        kpi_cache::refresh(&tx, Some(&self.path))?;
         tx.commit()?;
         Ok(out)
     }

@@ -550,8 +550,6 @@ ALTER TABLE personas ADD COLUMN role_guessed INTEGER NOT NULL DEFAULT 0
 ///   descending: `risk` and `contract_value` zero-padded, then the renewal day inverted;
 /// - every sort index carries `missing_key` for the "incomplete" quick filter, and the
 ///   risk index is keyed on `risk_rank`.
-///
-/// Renumber at merge if another branch also adds V8.
 const V8: &str = r#"
 ALTER TABLE accounts ADD COLUMN personas_rated INTEGER NOT NULL DEFAULT 0;
 UPDATE accounts SET personas_rated = (SELECT count(*) FROM personas p
@@ -596,6 +594,132 @@ CREATE INDEX accounts_by_followup ON accounts(followup_key, id,
 CREATE INDEX accounts_incomplete ON accounts(missing_key, owner_csm_id) WHERE archived_at IS NULL AND missing_key != 0;
 "#;
 
+/// V9: the coaching KPIs kept per CSM and month (`store::kpi_cache`). The figures are
+/// counted by the store, in the transaction of each write; these triggers list the
+/// accounts a write may change (a touch counts by the touches before it on its own
+/// account only). Marked at first: every account with touches (counted on the next
+/// writable open). No foreign keys: `team merge` replaces a CSM's rows with foreign keys
+/// off.
+const V9: &str = r#"
+CREATE TABLE kpi_tallies (
+    csm_id               INTEGER NOT NULL, -- 0: touches without a CSM
+    month                TEXT NOT NULL,    -- YYYY-MM
+    segment              TEXT NOT NULL,
+    touches              INTEGER NOT NULL,
+    tagged               INTEGER NOT NULL,
+    escalated            INTEGER NOT NULL,
+    done                 INTEGER NOT NULL,
+    complete             INTEGER NOT NULL,
+    red                  INTEGER NOT NULL,
+    yellow               INTEGER NOT NULL,
+    green                INTEGER NOT NULL,
+    remediation_sum      INTEGER NOT NULL,
+    remediation_n        INTEGER NOT NULL,
+    simple_sum           INTEGER NOT NULL,
+    simple_n             INTEGER NOT NULL,
+    complex_sum          INTEGER NOT NULL,
+    complex_n            INTEGER NOT NULL,
+    coached_retained     INTEGER NOT NULL,
+    coached_lost         INTEGER NOT NULL,
+    not_coached_retained INTEGER NOT NULL,
+    not_coached_lost     INTEGER NOT NULL,
+    PRIMARY KEY (month, csm_id, segment)
+) STRICT, WITHOUT ROWID;
+
+-- The elapsed ms of every run of one checklist step, ascending, as 8-byte integers.
+CREATE TABLE kpi_steps (
+    csm_id INTEGER NOT NULL,
+    month  TEXT NOT NULL,
+    step   INTEGER NOT NULL,
+    ms     BLOB NOT NULL,
+    PRIMARY KEY (month, csm_id, step)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE kpi_lines (
+    csm_id     INTEGER NOT NULL,
+    month      TEXT NOT NULL,
+    prompt_key TEXT NOT NULL,
+    step       INTEGER NOT NULL,
+    uses       INTEGER NOT NULL,
+    accounts   TEXT NOT NULL,    -- the lowest account ids, comma-separated
+    call_types INTEGER NOT NULL, -- bit mask
+    PRIMARY KEY (month, csm_id, prompt_key)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE kpi_stale (
+    account_id INTEGER PRIMARY KEY
+) STRICT;
+
+INSERT INTO kpi_stale SELECT DISTINCT account_id FROM touches;
+
+CREATE TRIGGER kpi_touch_insert AFTER INSERT ON touches BEGIN
+    INSERT OR IGNORE INTO kpi_stale VALUES (NEW.account_id);
+END;
+
+CREATE TRIGGER kpi_touch_delete AFTER DELETE ON touches BEGIN
+    INSERT OR IGNORE INTO kpi_stale VALUES (OLD.account_id);
+END;
+
+CREATE TRIGGER kpi_touch_update AFTER UPDATE OF account_id, csm_id, kind, call_type, status,
+    occurred_at, sentiment, intervention, followup_on, no_followup, outcome, csat, escalated
+ON touches
+WHEN OLD.account_id IS NOT NEW.account_id OR OLD.csm_id IS NOT NEW.csm_id
+    OR OLD.kind IS NOT NEW.kind OR OLD.call_type IS NOT NEW.call_type
+    OR OLD.status IS NOT NEW.status OR OLD.occurred_at IS NOT NEW.occurred_at
+    OR OLD.sentiment IS NOT NEW.sentiment OR OLD.intervention IS NOT NEW.intervention
+    OR (OLD.followup_on IS NULL) IS NOT (NEW.followup_on IS NULL)
+    OR OLD.no_followup IS NOT NEW.no_followup OR OLD.outcome IS NOT NEW.outcome
+    OR OLD.csat IS NOT NEW.csat OR OLD.escalated IS NOT NEW.escalated
+BEGIN
+    INSERT OR IGNORE INTO kpi_stale VALUES (OLD.account_id), (NEW.account_id);
+END;
+
+CREATE TRIGGER kpi_step_insert AFTER INSERT ON touch_steps BEGIN
+    INSERT OR IGNORE INTO kpi_stale SELECT account_id FROM touches WHERE id = NEW.touch_id;
+END;
+
+CREATE TRIGGER kpi_step_delete AFTER DELETE ON touch_steps BEGIN
+    INSERT OR IGNORE INTO kpi_stale SELECT account_id FROM touches WHERE id = OLD.touch_id;
+END;
+
+CREATE TRIGGER kpi_step_update AFTER UPDATE OF touch_id, step, elapsed_ms, skipped_reason
+ON touch_steps
+WHEN OLD.touch_id IS NOT NEW.touch_id OR OLD.step IS NOT NEW.step
+    OR OLD.elapsed_ms IS NOT NEW.elapsed_ms
+    OR (OLD.skipped_reason IS NULL) IS NOT (NEW.skipped_reason IS NULL)
+BEGIN
+    INSERT OR IGNORE INTO kpi_stale SELECT account_id FROM touches
+    WHERE id = OLD.touch_id OR id = NEW.touch_id;
+END;
+
+CREATE TRIGGER kpi_prompt_insert AFTER INSERT ON touch_prompts WHEN NEW.used = 1 BEGIN
+    INSERT OR IGNORE INTO kpi_stale SELECT account_id FROM touches WHERE id = NEW.touch_id;
+END;
+
+CREATE TRIGGER kpi_prompt_delete AFTER DELETE ON touch_prompts WHEN OLD.used = 1 BEGIN
+    INSERT OR IGNORE INTO kpi_stale SELECT account_id FROM touches WHERE id = OLD.touch_id;
+END;
+
+CREATE TRIGGER kpi_prompt_update AFTER UPDATE OF touch_id, step, prompt_key, used
+ON touch_prompts
+WHEN (OLD.used = 1 OR NEW.used = 1) AND (OLD.touch_id IS NOT NEW.touch_id
+    OR OLD.step IS NOT NEW.step OR OLD.prompt_key IS NOT NEW.prompt_key OR OLD.used IS NOT NEW.used)
+BEGIN
+    INSERT OR IGNORE INTO kpi_stale SELECT account_id FROM touches
+    WHERE id = OLD.touch_id OR id = NEW.touch_id;
+END;
+
+-- The renewal results per CSM of a quarter (the report's audit section) from the index
+-- alone, one range per CSM, instead of every touch of the quarter.
+DROP INDEX touches_by_csm;
+CREATE INDEX touches_by_csm ON touches(csm_id, occurred_at, status, outcome);
+
+CREATE TRIGGER kpi_account_segment AFTER UPDATE OF segment ON accounts
+WHEN OLD.segment IS NOT NEW.segment BEGIN
+    INSERT OR IGNORE INTO kpi_stale VALUES (NEW.id);
+END;
+"#;
+
 const STEPS: &[M<'static>] = &[
     M::up(V1),
     M::up(V2),
@@ -605,12 +729,13 @@ const STEPS: &[M<'static>] = &[
     M::up(V6),
     M::up(V7),
     M::up(V8),
+    M::up(V9),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(STEPS);
 
 /// The schema version this build writes.
-pub const LATEST: i64 = 8;
+pub const LATEST: i64 = 9;
 
 #[cfg(test)]
 mod tests {

@@ -1214,6 +1214,10 @@ impl super::screen::Screen for AccountView {
         if let Some(reply) = super::screen::global(action, Some(self.detail.id)) {
             return Ok(reply);
         }
+        if action == Action::CopyBrief {
+            super::clipboard::copy_brief(self.detail.id, cx)?;
+            return Ok(Reply::Stay);
+        }
         self.update(action, cx.store, &at)
     }
 

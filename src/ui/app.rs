@@ -59,12 +59,45 @@ pub struct App {
     /// A merged team file: its CSMs' records change in their own files, never here (a
     /// merge replaces them); the team lead's audits are its only edits.
     team_file: bool,
+    /// Wakes the event loop when a read on its own thread is done; without it (tests)
+    /// reads run in the key's handling.
+    waker: Option<Waker>,
+    /// The read under way on its own thread, if any.
+    reading: Option<Reading>,
+}
+
+/// How a reader thread wakes the event loop.
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
+
+/// A read that can take seconds on a big file (opening the KPIs when their kept figures
+/// are not current): on its own connection and thread, so the loop keeps drawing a
+/// spinner, and Esc sets `cancel`, which interrupts SQLite within a thousand steps.
+struct Reading {
+    who: crate::store::kpi::Who,
+    started: std::time::Instant,
+    cancel: Arc<std::sync::atomic::AtomicBool>,
+    result: std::sync::mpsc::Receiver<Result<crate::store::kpi::Scan>>,
+    worker: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Reading {
+    /// Stops the read and waits for its thread (it closes its connection first).
+    fn stop(&mut self) {
+        self.cancel
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
+    }
 }
 
 /// The counter's connection closes before the app's own (fields drop after this), so
 /// quitting leaves no `-wal` or `-shm` beside the file.
 impl Drop for App {
     fn drop(&mut self) {
+        if let Some(mut reading) = self.reading.take() {
+            reading.stop();
+        }
         self.home.portfolio.counter.take();
     }
 }
@@ -110,7 +143,70 @@ impl App {
             config,
             team_file,
             in_burst: false,
+            waker: None,
+            reading: None,
         })
+    }
+
+    /// Slow reads go to their own thread from now on, and call `wake` when done.
+    pub fn attach_waker(&mut self, wake: Waker) {
+        self.waker = Some(wake);
+    }
+
+    /// Whether a read is under way on its own thread.
+    pub fn is_reading(&self) -> bool {
+        self.reading.is_some()
+    }
+
+    /// Opens the KPIs on a reader thread (see [`Reading`]).
+    fn start_reading(&mut self, who: crate::store::kpi::Who, wake: Waker) {
+        let path = self.store.path().to_path_buf();
+        let window = super::kpis::KpisView::window(self.clock.today());
+        let cancel = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (tx, result) = std::sync::mpsc::channel();
+        let stop = cancel.clone();
+        let worker = std::thread::spawn(move || {
+            let read = Store::open_read_only(&path)
+                .and_then(|store| crate::store::kpi::scan_until(store.conn(), window, &stop));
+            let _ = tx.send(read);
+            wake();
+        });
+        self.reading = Some(Reading {
+            who,
+            started: std::time::Instant::now(),
+            cancel,
+            result,
+            worker: Some(worker),
+        });
+    }
+
+    /// The reader thread is done: its screen opens (unless Esc came first).
+    pub fn read_done(&mut self) {
+        let Some(reading) = &mut self.reading else {
+            return;
+        };
+        let read = match reading.result.try_recv() {
+            Ok(read) => read,
+            Err(std::sync::mpsc::TryRecvError::Empty) => return,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                Err(Error::Invalid("the KPI reader stopped unexpectedly".into()))
+            }
+        };
+        let who = reading.who;
+        if let Some(mut reading) = self.reading.take() {
+            reading.stop();
+        }
+        let screen = read
+            .map(|scan| Box::new(super::kpis::KpisView::from_scan(scan, who)) as Box<dyn Screen>);
+        self.apply(screen.map(Reply::Push));
+    }
+
+    /// Esc while reading: the read stops, and everything stays as it was.
+    fn cancel_reading(&mut self) {
+        if let Some(mut reading) = self.reading.take() {
+            reading.stop();
+            self.message = Some(Notice::Done("Cancelled: the KPIs were not opened".into()));
+        }
     }
 
     /// Uses the settings of the config directory (staleness window, criteria); the
@@ -286,6 +382,18 @@ impl App {
     }
 
     fn key(&mut self, key: KeyEvent) {
+        if self.reading.is_some() {
+            // Only Esc (cancel) and the quit keys act while a read is under way.
+            match keymap::resolve(&key, self.context()) {
+                Some(Action::Quit) => {
+                    self.cancel_reading();
+                    self.quit = true;
+                }
+                _ if key.code == KeyCode::Esc => self.cancel_reading(),
+                _ => {}
+            }
+            return;
+        }
         self.message = None;
         if let Overlay::Palette(_) = self.overlay {
             return self.palette_key(key);
@@ -388,6 +496,11 @@ impl App {
                 self.stack.truncate(keep);
                 self.reread();
             }
+            Ok(Reply::Open(super::screen::Open::Kpis(who))) if self.waker.is_some() => {
+                if let Some(wake) = self.waker.clone() {
+                    self.start_reading(who, wake);
+                }
+            }
             Ok(Reply::Open(open)) => {
                 let screen = self.with_top(|_, cx| super::open::screen(open, cx));
                 self.apply(screen.map(Reply::Push));
@@ -437,6 +550,10 @@ impl App {
     /// How long the loop may sleep before the call's clock changes or a failed write is
     /// tried again (None: nothing to wait for).
     pub fn tick_in(&self) -> Option<std::time::Duration> {
+        if self.reading.is_some() {
+            // The spinner turns.
+            return Some(std::time::Duration::from_millis(100));
+        }
         let top = self.top();
         let retry = top.unsaved().then_some(RETRY_SAVE_EVERY);
         match (top.tick_in(), retry) {
@@ -506,6 +623,22 @@ impl App {
     /// The keys that work here, from the keymap, as many as fit in `width`; or the
     /// message of the last action.
     fn status_line(&self, width: u16) -> Line<'static> {
+        if let Some(reading) = &self.reading {
+            const SPIN: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+            let elapsed = reading.started.elapsed();
+            let frame = SPIN[(elapsed.as_millis() / 100 % 10) as usize];
+            return Line::from(vec![
+                Span::styled(
+                    format!(
+                        " {frame} Reading the coaching KPIs… {:.1} s ",
+                        elapsed.as_secs_f64()
+                    ),
+                    self.theme.title(),
+                ),
+                Span::styled(" Esc", self.theme.key()),
+                Span::raw(" cancel "),
+            ]);
+        }
         match &self.message {
             Some(Notice::Problem(text)) => {
                 return Line::styled(format!(" ✗ {text}"), self.theme.danger());

@@ -187,6 +187,8 @@ pub enum Action {
     TriagePrev,
     /// Values table: change the cell (it reads its own keys; this documents them).
     EditCell,
+    /// Copy the account's brief (Markdown) to the clipboard through the terminal.
+    CopyBrief,
 }
 
 /// What an edit changes: a CSM's records, or the team lead's audits.
@@ -451,7 +453,7 @@ const PORTFOLIO: [Binding; 10] = [
     ),
 ];
 
-const ACCOUNT: [Binding; 6] = [
+const ACCOUNT: [Binding; 7] = [
     bind(
         &[Key::plain(KeyCode::Tab)],
         Action::NextPane,
@@ -476,6 +478,12 @@ const ACCOUNT: [Binding; 6] = [
         Action::OrgChart,
         "Org chart (reports-to tree)",
         None,
+    ),
+    bind(
+        &[Key::ch('y')],
+        Action::CopyBrief,
+        "Copy the account brief (Markdown) to the clipboard (OSC 52)",
+        Some("copy"),
     ),
     bind(
         &[Key::plain(KeyCode::Esc)],

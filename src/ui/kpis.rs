@@ -83,9 +83,17 @@ pub struct KpisView {
 impl KpisView {
     /// Opens on `who`, over the [`MONTHS`] months ending with `today`'s.
     pub fn open(store: &Store, who: Who, today: NaiveDate) -> Result<KpisView> {
-        let conn = store.conn();
-        let window = Window::ending(today, MONTHS);
-        let scan = kpi::scan(conn, window)?;
+        let scan = kpi::scan(store.conn(), KpisView::window(today))?;
+        Ok(KpisView::from_scan(scan, who))
+    }
+
+    /// The months the screen covers.
+    pub fn window(today: NaiveDate) -> Window {
+        Window::ending(today, MONTHS)
+    }
+
+    /// Opens on `who` with the tallies already read (on the app's reader thread).
+    pub fn from_scan(scan: kpi::Scan, who: Who) -> KpisView {
         let all = scan.csms();
         let mut scopes = vec![ScopeChoice {
             label: "Everyone in the file".into(),
@@ -114,7 +122,7 @@ impl KpisView {
         }
         let scope = scopes.iter().position(|s| s.who == who).unwrap_or(0);
         let kpis = scan.kpis(scopes[scope].who);
-        Ok(KpisView {
+        KpisView {
             scan,
             scopes,
             scope,
@@ -122,7 +130,7 @@ impl KpisView {
             table: TableKind::PerCsm,
             selected: 0,
             kpis,
-        })
+        }
     }
 
     /// The team (by its lead) the given CSMs report to, for the team view's team line.

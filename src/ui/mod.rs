@@ -9,6 +9,7 @@ pub mod audits;
 mod bench_probe;
 pub mod call;
 pub mod call_start;
+pub mod clipboard;
 pub mod counter;
 pub mod field;
 pub mod followups;
@@ -62,6 +63,8 @@ enum Wake {
     Counted(u64, usize),
     /// The terminal is gone (read failed).
     InputClosed,
+    /// A read on its own thread finished (see `App::read_done`).
+    ReadDone,
 }
 
 /// Opens the workstation on `store` and runs until the CSM quits.
@@ -104,6 +107,10 @@ pub fn run(store: Store) -> Result<()> {
         }) {
             app.attach_counter(counter);
         }
+        let read = tx.clone();
+        app.attach_waker(Arc::new(move || {
+            let _ = read.send(Wake::ReadDone);
+        }));
         read_terminal_events(tx);
         event_loop(&mut terminal, &mut app, &rx)
     })();
@@ -179,6 +186,7 @@ fn event_loop(
                 Ok(Wake::Terminal(ev)) => app.handle_event(&ev),
                 Ok(Wake::RiskRefreshed) => app.data_changed(),
                 Ok(Wake::Counted(generation, n)) => app.counted(generation, n),
+                Ok(Wake::ReadDone) => app.read_done(),
                 Ok(Wake::Signal) | Ok(Wake::InputClosed) | Err(_) => stop = true,
             }
             if stop || app.should_quit() {
