@@ -841,6 +841,16 @@ fn refuse_to_overwrite_db(db: &Path, out: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Whether the file at `path` is an attuned JSON export (its first bytes say so).
+fn starts_like_json(path: &Path) -> Result<bool> {
+    use std::io::Read as _;
+    let mut head = Vec::new();
+    fs::File::open(path)
+        .and_then(|f| f.take(64 * 1024).read_to_end(&mut head))
+        .map_err(|e| Error::io(path, e))?;
+    Ok(crate::import::looks_like_json(&head))
+}
+
 fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
     use crate::import::{self, MapRule};
     use crate::store::import::{Counts, Mode};
@@ -860,21 +870,23 @@ fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
     long(|p| {
         p.phase("Reading files", Some(args.files.len() as u64));
         for file in &args.files {
-            let bytes = fs::read(file).map_err(|e| Error::io(file, e))?;
             let shown = file.display().to_string();
-            if import::looks_like_json(&bytes) {
+            if starts_like_json(file)? {
                 if args.files.len() > 1 {
                     return Err(Error::Invalid(format!(
                         "{shown}: an attuned JSON export is imported on its own"
                     )));
                 }
+                let bytes = fs::read(file).map_err(|e| Error::io(file, e))?;
                 json = Some((shown, bytes));
                 break;
             }
-            // Parsing looks at no stop flag: on a thread of its own, so Ctrl-C stops at once.
-            let rules = maps.clone();
+            // Reading looks at no stop flag: on a thread of its own, so Ctrl-C stops at once.
+            // (Large CSV files are only opened and counted here, their rows read as they
+            // are imported.)
+            let (rules, path) = (maps.clone(), file.clone());
             parsed.push(progress::stoppable(p, move || {
-                import::parse_file(&shown, &bytes, &rules)
+                import::open_file(&path, &shown, &rules)
             })??);
             progress::step(p, 1)?;
         }
@@ -924,12 +936,7 @@ fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
             println!("{}: Maven reference table, nothing in it to import", p.file);
             continue;
         }
-        let rows = p.accounts.len()
-            + p.contacts.len()
-            + p.csms.len()
-            + p.deals.len()
-            + p.rejected.len()
-            + p.skipped.len();
+        let rows = p.rows();
         println!(
             "{}: {:?} from {}, {rows} rows",
             p.file,

@@ -12,7 +12,7 @@ use crate::domain::model::{Pulse, Role, Segment, Sentiment, Strength, TouchKind}
 use crate::domain::risk::RiskInputs;
 use crate::error::Result;
 use crate::import::{
-    AccountRec, ContactRec, DealRec, DealStatus, Parsed, Rejected, System, contract_terms,
+    AccountRec, ContactRec, DealRec, DealStatus, Kind, Parsed, Rejected, System, contract_terms,
 };
 use crate::progress::{self, Progress};
 use crate::store::summary::{AsOf, Derived};
@@ -64,10 +64,27 @@ pub(super) struct Importer<'a, 't> {
     /// Whether a persona moved to another account (its reporting lines may now cross
     /// accounts: see `end_crossed_lines`).
     pub(super) moved: bool,
+    /// Rows of streamed files their parsing rejected (the others' are in `out` already).
+    pub(super) parse_rejected: Vec<Rejected>,
     /// Told every `progress::EVERY` rows; asks the import to stop.
     pub(super) progress: &'a dyn Progress,
     /// Statements of the per-row work, prepared once.
     pub(super) sql: Held<'a>,
+}
+
+/// A contact whose manager is linked once every contact is in (the manager may come
+/// later in the file).
+struct Placed {
+    line: u64,
+    id: i64,
+    account: i64,
+    boss: Boss,
+}
+
+/// A manager: already known by id, or a CRM id not seen yet.
+enum Boss {
+    Id(i64),
+    Ext(String),
 }
 
 /// The new accounts of a large import, held back until their contacts are in, then
@@ -285,6 +302,20 @@ impl Importer<'_, '_> {
         let mut n = NewRows::default();
         // A record listed twice counts twice: an estimate is enough.
         for f in files {
+            if f.stream.is_some() {
+                let entity = if f.kind == Kind::Contacts {
+                    "persona"
+                } else {
+                    "account"
+                };
+                let new = self.estimate_new(entity, f.system, f.records())?;
+                if f.kind == Kind::Contacts {
+                    n.personas += new;
+                } else {
+                    n.accounts += new;
+                }
+                continue;
+            }
             let count = |entity: &'static str, ext: &str| -> Result<usize> {
                 Ok(usize::from(self.find(entity, f.system, ext)?.is_none()))
             };
@@ -299,6 +330,17 @@ impl Importer<'_, '_> {
             }
         }
         Ok(n)
+    }
+
+    /// Of `rows` records of a streamed file, how many are new: those beyond the CRM ids
+    /// the database holds for `entity` and `system` (its rows are not read twice to know).
+    fn estimate_new(&self, entity: &'static str, system: System, rows: usize) -> Result<usize> {
+        self.find(entity, system, "")?;
+        let known = self.known.borrow();
+        Ok(match known.get(&(entity, system)) {
+            Some(map) if map.complete => rows.saturating_sub(map.ids.len()),
+            _ => rows,
+        })
     }
 
     fn account_by_name(&mut self, name: &str) -> Result<Option<i64>> {
@@ -429,11 +471,19 @@ impl Importer<'_, '_> {
     }
 
     pub(super) fn accounts(&mut self, f: &Parsed) -> Result<()> {
-        for (i, a) in f.accounts.iter().enumerate() {
-            self.tick(i)?;
-            self.account(f.system, a)?;
-        }
-        progress::rest(self.progress, f.accounts.len() as u64);
+        let mut i = 0;
+        f.each_chunk(|part| {
+            if f.stream.is_some() {
+                self.parse_rejected.extend(part.rejected.iter().cloned());
+            }
+            for a in &part.accounts {
+                self.tick(i)?;
+                i += 1;
+                self.account(f.system, a)?;
+            }
+            Ok(())
+        })?;
+        progress::rest(self.progress, i as u64);
         Ok(())
     }
 
@@ -505,6 +555,10 @@ impl Importer<'_, '_> {
     }
 
     pub(super) fn parents(&mut self, f: &Parsed) -> Result<()> {
+        f.each_chunk(|part| self.parents_of(part))
+    }
+
+    fn parents_of(&mut self, f: &Parsed) -> Result<()> {
         for a in &f.accounts {
             if a.parent_id.is_none() && a.parent_name.is_none() {
                 continue;
@@ -584,54 +638,31 @@ impl Importer<'_, '_> {
     }
 
     pub(super) fn contacts(&mut self, f: &Parsed) -> Result<()> {
-        let mut placed: Vec<(&ContactRec, i64, i64)> = Vec::with_capacity(f.contacts.len());
-        for (i, c) in f.contacts.iter().enumerate() {
-            self.tick(i)?;
-            let account = match (&c.account_id, &c.account_name) {
-                (Some(id), _) => self.find("account", f.system, id)?,
-                (None, Some(name)) => self.account_by_name(name)?,
-                (None, None) => None,
-            };
-            let Some(account) = account else {
-                let what = match (&c.account_id, &c.account_name) {
-                    (Some(id), _) => format!("account id {id:?}"),
-                    (None, Some(n)) => format!("account {n:?}"),
-                    (None, None) => "no account".into(),
-                };
-                self.reject(
-                    &f.file,
-                    c.line,
-                    format!("{what} is neither in this import nor in the database"),
-                );
-                continue;
-            };
-            // A manager already placed at the same account (exports list them first
-            // more often than not) is linked as the persona is added.
-            let boss_now = c.reports_to_id.as_ref().and_then(|b| {
-                let m = *self
-                    .known
-                    .borrow()
-                    .get(&("persona", f.system))?
-                    .ids
-                    .get(b)?;
-                (self.persona_account.get(&m) == Some(&account)).then_some(m)
-            });
-            let (id, linked) = self.persona(f.system, c, account, boss_now)?;
-            if !linked {
-                placed.push((c, id, account));
+        let mut placed: Vec<Placed> = Vec::new();
+        let mut i = 0;
+        f.each_chunk(|part| {
+            if f.stream.is_some() {
+                self.parse_rejected.extend(part.rejected.iter().cloned());
             }
-        }
-        for (c, id, account) in placed {
-            let Some(boss) = &c.reports_to_id else {
-                continue;
+            for c in &part.contacts {
+                self.tick(i)?;
+                i += 1;
+                self.contact(f, c, &mut placed)?;
+            }
+            Ok(())
+        })?;
+        for p in placed {
+            let manager = match &p.boss {
+                Boss::Id(m) => *m,
+                Boss::Ext(boss) => match self.find("persona", f.system, boss)? {
+                    Some(m) => m,
+                    None => {
+                        self.warn(&f.file, p.line, format!("reports to {boss:?}, who is not among the contacts; imported without a manager"));
+                        continue;
+                    }
+                },
             };
-            let manager = match self.find("persona", f.system, boss)? {
-                Some(m) => m,
-                None => {
-                    self.warn(&f.file, c.line, format!("reports to {boss:?}, who is not among the contacts; imported without a manager"));
-                    continue;
-                }
-            };
+            let (id, account) = (p.id, p.account);
             let n = self
                 .tx
                 .conn()
@@ -651,13 +682,81 @@ impl Importer<'_, '_> {
                 if same.is_none() {
                     self.warn(
                         &f.file,
-                        c.line,
+                        p.line,
                         format!(
-                            "reports to {boss:?} at another account; imported without a manager"
+                            "reports to {:?} at another account; imported without a manager",
+                            self.shown(f.system, &p.boss)?
                         ),
                     );
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// A manager's CRM id as the file gives it.
+    fn shown(&self, system: System, boss: &Boss) -> Result<String> {
+        Ok(match boss {
+            Boss::Ext(s) => s.clone(),
+            Boss::Id(m) => self
+                .tx
+                .conn()
+                .query_row(
+                    "SELECT external_id FROM external_ids
+                     WHERE entity = 'persona' AND system = ?2 AND local_id = ?1",
+                    params![m, system.as_str()],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or_default(),
+        })
+    }
+
+    /// Places one contact at its account (or rejects it); one whose manager is not linked
+    /// yet is noted in `placed`.
+    fn contact(&mut self, f: &Parsed, c: &ContactRec, placed: &mut Vec<Placed>) -> Result<()> {
+        let account = match (&c.account_id, &c.account_name) {
+            (Some(id), _) => self.find("account", f.system, id)?,
+            (None, Some(name)) => self.account_by_name(name)?,
+            (None, None) => None,
+        };
+        let Some(account) = account else {
+            let what = match (&c.account_id, &c.account_name) {
+                (Some(id), _) => format!("account id {id:?}"),
+                (None, Some(n)) => format!("account {n:?}"),
+                (None, None) => "no account".into(),
+            };
+            self.reject(
+                &f.file,
+                c.line,
+                format!("{what} is neither in this import nor in the database"),
+            );
+            return Ok(());
+        };
+        // A manager already placed at the same account (exports list them first more
+        // often than not) is linked as the persona is added.
+        let known_boss = c.reports_to_id.as_ref().and_then(|b| {
+            self.known
+                .borrow()
+                .get(&("persona", f.system))?
+                .ids
+                .get(b)
+                .copied()
+        });
+        let boss_now = known_boss.filter(|m| self.persona_account.get(m) == Some(&account));
+        let (id, linked) = self.persona(f.system, c, account, boss_now)?;
+        if let (false, Some(shown)) = (linked, &c.reports_to_id) {
+            // Kept small: a whole file of them is held until every contact is in.
+            let boss = match known_boss {
+                Some(m) => Boss::Id(m),
+                None => Boss::Ext(shown.clone()),
+            };
+            placed.push(Placed {
+                line: c.line,
+                id,
+                account,
+                boss,
+            });
         }
         Ok(())
     }

@@ -25,6 +25,21 @@ fn files_with(
     extra: &str,
     extra_accounts: &str,
 ) -> Vec<Parsed> {
+    let (a, c) = texts(from, to, title, extra, extra_accounts);
+    vec![
+        parse_file("Account.csv", a.as_bytes(), &[]).unwrap(),
+        parse_file("Contact.csv", c.as_bytes(), &[]).unwrap(),
+    ]
+}
+
+/// The text of `files_with`'s accounts and contacts exports.
+fn texts(
+    from: usize,
+    to: usize,
+    title: &str,
+    extra: &str,
+    extra_accounts: &str,
+) -> (String, String) {
     let mut a = String::from("Id,Name,ParentId,AnnualRevenue,OwnerId,Industry\n");
     let mut c = String::from("Id,AccountId,FirstName,LastName,Title,ReportsToId,Email\n");
     for i in from..to {
@@ -49,10 +64,7 @@ fn files_with(
     }
     c.push_str(extra);
     a.push_str(extra_accounts);
-    vec![
-        parse_file("Account.csv", a.as_bytes(), &[]).unwrap(),
-        parse_file("Contact.csv", c.as_bytes(), &[]).unwrap(),
-    ]
+    (a, c)
 }
 
 fn import(store: &mut Store, files: &[Parsed], mode: Mode, bulk_min: usize) -> Outcome {
@@ -336,4 +348,65 @@ fn a_bulk_load_that_is_not_kept_leaves_the_file_as_it_was() {
     assert_eq!(kept.added.accounts, 390);
     assert_eq!(schema(&store), schema_before);
     healthy(&store);
+}
+
+#[test]
+fn files_read_in_chunks_give_what_files_parsed_whole_give() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut streamed = Store::open(&dir.path().join("streamed.db")).unwrap();
+    let mut whole = Store::open(&dir.path().join("whole.db")).unwrap();
+    // Into an empty file, then more (one contact moving, one account renamed, a contact
+    // of an unknown account, an account with a bad amount, a blank line), then the first
+    // files with changes: bulk and row by row, managers listed before and after.
+    let steps = [
+        (0, 300, "VP", "", ""),
+        (
+            300,
+            600,
+            "VP",
+            "003000000000000,001000000000450,Ann,A0,CEO,,a0@x.com\n\n003999999999999,001999999999999,Zed,Z,CEO,,\n",
+            "001000000000451,Account 0451 Renamed,,\"$5\",005001,\n001000000000999,Bad,,\"$x\",005001,\n",
+        ),
+        (0, 600, "CTO", "", ""),
+    ];
+    for (k, (from, to, title, extra, extra_accounts)) in steps.into_iter().enumerate() {
+        let (a, c) = texts(from, to, title, extra, extra_accounts);
+        let mut chunked = Vec::new();
+        let mut parsed = Vec::new();
+        for (name, text) in [("Account.csv", &a), ("Contact.csv", &c)] {
+            let path = dir.path().join(format!("{k}-{name}"));
+            std::fs::write(&path, text).unwrap();
+            let mut p = crate::import::open_file(&path, name, &[]).unwrap();
+            let stream = p
+                .stream
+                .as_mut()
+                .expect("accounts and contacts are streamed");
+            stream.chunk = 7;
+            assert!(p.accounts.is_empty() && p.contacts.is_empty());
+            chunked.push(p);
+            parsed.push(parse_file(name, text.as_bytes(), &[]).unwrap());
+        }
+        assert_eq!(
+            chunked.iter().map(Parsed::rows).collect::<Vec<_>>(),
+            parsed.iter().map(Parsed::rows).collect::<Vec<_>>()
+        );
+        let s = import(&mut streamed, &chunked, Mode::KeepGood, 1);
+        let w = import(&mut whole, &parsed, Mode::KeepGood, 1);
+        assert!(s.committed && w.committed);
+        assert_eq!(
+            (s.added, s.updated, s.unchanged),
+            (w.added, w.updated, w.unchanged)
+        );
+        assert_eq!(s.rejected, w.rejected);
+        assert_eq!(
+            s.rejected.len(),
+            if k == 1 { 2 } else { 0 },
+            "{:?}",
+            s.rejected
+        );
+        assert_eq!(s.warnings, w.warnings);
+        assert_eq!(dump(&streamed), dump(&whole));
+        healthy(&streamed);
+    }
+    assert_eq!(streamed.account_count().unwrap(), 600);
 }
