@@ -129,6 +129,29 @@ impl<R: Read> Rows<R> {
 
     /// The next row that is not blank, `None` at the end.
     pub fn next_row(&mut self) -> Result<Option<Row>> {
+        match self.next_line()? {
+            Some(line) => Ok(Some(Row {
+                line,
+                cells: utf8(&self.file, &self.record, line)?,
+            })),
+            None => Ok(None),
+        }
+    }
+
+    /// Passes over the next row that is not blank, checking it as `next_row` does
+    /// (without making it text); `false` at the end.
+    pub fn skip_row(&mut self) -> Result<bool> {
+        let Some(line) = self.next_line()? else {
+            return Ok(false);
+        };
+        if std::str::from_utf8(self.record.as_slice()).is_err() {
+            utf8(&self.file, &self.record, line)?;
+        }
+        Ok(true)
+    }
+
+    /// Reads the next record that is not blank into `self.record`: its line.
+    fn next_line(&mut self) -> Result<Option<u64>> {
         loop {
             match self.reader.read_byte_record(&mut self.record) {
                 Ok(false) => return Ok(None),
@@ -138,8 +161,7 @@ impl<R: Read> Rows<R> {
                     if self.record.iter().all(|c| c.trim_ascii().is_empty()) {
                         continue;
                     }
-                    let cells = utf8(&self.file, &self.record, line)?;
-                    return Ok(Some(Row { line, cells }));
+                    return Ok(Some(line));
                 }
                 Err(e) => {
                     let at = e.position().map_or(0, ::csv::Position::byte);

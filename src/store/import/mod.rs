@@ -35,7 +35,7 @@ const BULK_MIN: usize = 5000;
 const LOAD_ALL: usize = 5000;
 
 /// Connection settings of an import beside `Store::bulk_load`'s own: `CREATE INDEX`
-/// sorts with a helper thread, and the page cache is an eighth of the bulk loads' (the
+/// sorts with a helper thread, and the page cache is a sixteenth of the bulk loads' (the
 /// import's rows arrive in the order of their ids and its large tables' indexes are
 /// built after the load, so a bigger cache bought no time, only memory growing with the
 /// file: 256 MB of a 100k-account import's peak).
@@ -49,8 +49,8 @@ const CHECK_ONCE_SETTINGS: &[(&str, i64)] = &[
     ("cache_size", IMPORT_CACHE_KIB),
 ];
 
-/// An import's page cache: 32 MB (negative: KiB, as `PRAGMA cache_size` takes it).
-const IMPORT_CACHE_KIB: i64 = -32 * 1024;
+/// An import's page cache: 16 MB (negative: KiB, as `PRAGMA cache_size` takes it).
+const IMPORT_CACHE_KIB: i64 = -16 * 1024;
 
 /// How many records of each kind an import added or updated.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
