@@ -19,7 +19,7 @@ use std::time::Instant;
 
 const BIN: &str = env!("CARGO_BIN_EXE_attuned");
 
-/// GNU time, for the peak resident memory (`apt-get install time`).
+/// GNU time, for CPU time and peak resident memory (`apt-get install time`).
 const TIME: &str = "/usr/bin/time";
 
 fn main() {
@@ -35,53 +35,113 @@ fn main() {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench-import");
     std::fs::create_dir_all(&dir).expect("bench dir");
     let (acc, con) = generate(&dir, accounts);
-    let mut fresh = Vec::new();
-    let mut again = Vec::new();
-    let mut floor = Vec::new();
-    let (mut peak_fresh, mut peak_again) = (Vec::new(), Vec::new());
+    let (mut fresh, mut again, mut floor) = (Vec::new(), Vec::new(), Vec::new());
     for run in 0..runs {
         floor.push(sqlite_floor(&dir, &acc, &con));
         let db = dir.join(format!("import-{run}.db"));
         remove_db(&db);
-        let (secs, peak) = import(&db, &acc, &con);
-        fresh.push(secs);
-        peak_fresh.extend(peak);
-        let (secs, peak) = import(&db, &acc, &con);
-        again.push(secs);
-        peak_again.extend(peak);
+        fresh.push(import(&db, &acc, &con));
+        again.push(import(&db, &acc, &con));
         remove_db(&db);
     }
-    let (fresh_median, floor_median) = (median(&mut fresh), median(&mut floor));
     println!(
-        "import {accounts} accounts + {} contacts into a new database: median {fresh_median:.2} s over {runs} runs ({})",
-        accounts * 5,
-        list(&fresh)
+        "import {accounts} accounts + {} contacts into a new database, over {runs} runs:",
+        accounts * 5
     );
+    report("attuned import", &fresh);
+    report(
+        "sqlite3 floor (.import of both files + indexes on the ids and the account link)",
+        &floor,
+    );
+    let ratio = |of: fn(&Measure) -> Option<f64>| {
+        let (a, f) = (median_of(&fresh, of)?, median_of(&floor, of)?);
+        Some(format!("{:.2}x", a / f.max(f64::EPSILON)))
+    };
     println!(
-        "sqlite3 floor (.import of both files + indexes on the ids and the account link): median {floor_median:.2} s ({})",
-        list(&floor)
+        "ratio to the floor: {} in wall-clock time, {} in CPU time",
+        ratio(|m| Some(m.secs)).unwrap_or_default(),
+        ratio(|m| m.cpu).unwrap_or_else(|| "?".into())
     );
-    println!(
-        "ratio to the floor: {:.2}x",
-        fresh_median / floor_median.max(f64::EPSILON)
+    report("the same files again (all unchanged)", &again);
+}
+
+/// One run: wall-clock seconds, and CPU seconds (user + system) and peak resident memory
+/// when `/usr/bin/time` can tell them.
+struct Measure {
+    secs: f64,
+    cpu: Option<f64>,
+    peak_kb: Option<u64>,
+}
+
+fn report(what: &str, runs: &[Measure]) {
+    let mut line = format!(
+        "{what}: median {:.2} s ({})",
+        median_of(runs, |m| Some(m.secs)).unwrap_or_default(),
+        list(&runs.iter().map(|m| m.secs).collect::<Vec<_>>())
     );
-    println!(
-        "the same files again (all unchanged): median {:.2} s ({})",
-        median(&mut again),
-        list(&again)
-    );
-    if !peak_fresh.is_empty() {
-        println!(
-            "peak resident memory: import {} MB, again {} MB (medians)",
-            median_u64(&mut peak_fresh) / 1024,
-            median_u64(&mut peak_again) / 1024
-        );
+    if let Some(cpu) = median_of(runs, |m| m.cpu) {
+        let _ = write!(line, ", CPU {cpu:.2} s");
+    }
+    if let Some(kb) = median_of(runs, |m| m.peak_kb.map(|k| k as f64)) {
+        let _ = write!(line, ", peak memory {:.0} MB", kb / 1024.0);
+    }
+    println!("{line}");
+}
+
+fn median_of(runs: &[Measure], of: impl Fn(&Measure) -> Option<f64>) -> Option<f64> {
+    let mut v: Vec<f64> = runs.iter().filter_map(of).collect();
+    (!v.is_empty()).then(|| median(&mut v))
+}
+
+/// Runs `program` with `args` (and `stdin`), under `/usr/bin/time` when installed.
+fn measure(program: &str, args: &[&std::ffi::OsStr], stdin: Option<&str>) -> Measure {
+    let timed = Path::new(TIME).exists();
+    let mut cmd = if timed {
+        let mut c = Command::new(TIME);
+        c.args(["-f", "bench-time %U %S %M", program]);
+        c
+    } else {
+        Command::new(program)
+    };
+    cmd.args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let started = Instant::now();
+    let mut child = cmd.spawn().expect("run the benchmarked program");
+    {
+        use std::io::Write as _;
+        let mut input = child.stdin.take().expect("stdin");
+        input
+            .write_all(stdin.unwrap_or_default().as_bytes())
+            .expect("write stdin");
+    }
+    let out = child.wait_with_output().expect("wait");
+    let secs = started.elapsed().as_secs_f64();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{program} failed: {stderr}");
+    let fields: Vec<f64> = stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("bench-time "))
+        .flat_map(|l| l.split_whitespace().filter_map(|x| x.parse().ok()))
+        .collect();
+    match fields[..] {
+        [user, sys, kb] => Measure {
+            secs,
+            cpu: Some(user + sys),
+            peak_kb: Some(kb as u64),
+        },
+        _ => Measure {
+            secs,
+            cpu: None,
+            peak_kb: None,
+        },
     }
 }
 
 /// SQLite's floor for the same rows: the sqlite3 shell imports both files into a new
 /// database as plain tables and indexes the ids and the account link.
-fn sqlite_floor(dir: &Path, acc: &Path, con: &Path) -> f64 {
+fn sqlite_floor(dir: &Path, acc: &Path, con: &Path) -> Measure {
     let db = dir.join("floor.db");
     remove_db(&db);
     let script = format!(
@@ -92,22 +152,9 @@ fn sqlite_floor(dir: &Path, acc: &Path, con: &Path) -> f64 {
         acc.display(),
         con.display()
     );
-    let started = Instant::now();
-    let mut child = Command::new("sqlite3")
-        .arg(&db)
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .expect("run sqlite3 (apt-get install sqlite3)");
-    {
-        use std::io::Write as _;
-        let mut stdin = child.stdin.take().expect("sqlite3 stdin");
-        stdin.write_all(script.as_bytes()).expect("sqlite3 script");
-    }
-    let status = child.wait().expect("sqlite3");
-    let secs = started.elapsed().as_secs_f64();
-    assert!(status.success(), "sqlite3 failed");
+    let m = measure("sqlite3", &[db.as_os_str()], Some(&script));
     remove_db(&db);
-    secs
+    m
 }
 
 fn generate(dir: &Path, accounts: usize) -> (PathBuf, PathBuf) {
@@ -150,36 +197,15 @@ fn generate(dir: &Path, accounts: usize) -> (PathBuf, PathBuf) {
     (acc, con)
 }
 
-/// Seconds, and the peak resident memory in KB when `/usr/bin/time` can tell it.
-fn import(db: &Path, acc: &Path, con: &Path) -> (f64, Option<u64>) {
-    let timed = Path::new(TIME).exists();
-    let mut cmd = if timed {
-        let mut c = Command::new(TIME);
-        c.args(["-f", "peak-kb %M", BIN]);
-        c
-    } else {
-        Command::new(BIN)
-    };
-    let started = Instant::now();
-    let out = cmd
-        .arg("import")
-        .arg("--db")
-        .arg(db)
-        .arg(acc)
-        .arg(con)
-        .output()
-        .expect("run attuned");
-    let secs = started.elapsed().as_secs_f64();
-    assert!(
-        out.status.success(),
-        "import failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let peak = String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .filter_map(|l| l.strip_prefix("peak-kb "))
-        .find_map(|kb| kb.trim().parse().ok());
-    (secs, peak)
+fn import(db: &Path, acc: &Path, con: &Path) -> Measure {
+    let args = [
+        "import".as_ref(),
+        "--db".as_ref(),
+        db.as_os_str(),
+        acc.as_os_str(),
+        con.as_os_str(),
+    ];
+    measure(BIN, &args, None)
 }
 
 fn remove_db(db: &Path) {
@@ -192,11 +218,6 @@ fn remove_db(db: &Path) {
 
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-fn median_u64(v: &mut [u64]) -> u64 {
-    v.sort_unstable();
     v[v.len() / 2]
 }
 
