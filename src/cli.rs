@@ -871,13 +871,25 @@ fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
         p.phase("Reading files", Some(args.files.len() as u64));
         for file in &args.files {
             let shown = file.display().to_string();
-            if starts_like_json(file)? {
+            // A pipe (`<(zcat export.csv.gz)`) can be read only once: read whole now.
+            let piped = match fs::metadata(file) {
+                Ok(m) if m.is_file() => None,
+                _ => Some(fs::read(file).map_err(|e| Error::io(file, e))?),
+            };
+            let is_json = match &piped {
+                Some(bytes) => import::looks_like_json(bytes),
+                None => starts_like_json(file)?,
+            };
+            if is_json {
                 if args.files.len() > 1 {
                     return Err(Error::Invalid(format!(
                         "{shown}: an attuned JSON export is imported on its own"
                     )));
                 }
-                let bytes = fs::read(file).map_err(|e| Error::io(file, e))?;
+                let bytes = match piped {
+                    Some(bytes) => bytes,
+                    None => fs::read(file).map_err(|e| Error::io(file, e))?,
+                };
                 json = Some((shown, bytes));
                 break;
             }
@@ -885,8 +897,9 @@ fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
             // (Large CSV files are only opened and counted here, their rows read as they
             // are imported.)
             let (rules, path) = (maps.clone(), file.clone());
-            parsed.push(progress::stoppable(p, move || {
-                import::open_file(&path, &shown, &rules)
+            parsed.push(progress::stoppable(p, move || match piped {
+                Some(bytes) => import::parse_file(&shown, &bytes, &rules),
+                None => import::open_file(&path, &shown, &rules),
             })??);
             progress::step(p, 1)?;
         }

@@ -841,8 +841,13 @@ fn by_mapping(
 /// contacts files are read row by row: their header now, their rows counted (and checked
 /// as UTF-8 CSV, so a broken file is refused before anything is written), and their
 /// records made chunk by chunk as the import goes (`Parsed::each_chunk`), so memory does
-/// not grow with the file. Other files are parsed whole, as `parse_file` does.
+/// not grow with the file. Other files, and pipes, are parsed whole, as `parse_file` does.
 pub fn open_file(path: &Path, file: &str, maps: &[MapRule]) -> Result<Parsed> {
+    // A pipe (`<(zcat export.csv.gz)`) can be read only once: read whole.
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        return parse_file(file, &bytes, maps);
+    }
     let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut rows = csv::Rows::new(file, f)?;
     let format = recognise(file, &rows.headers)?;
