@@ -842,6 +842,16 @@ fn refuse_to_overwrite_db(db: &Path, out: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Whether the file at `path` is an attuned JSON export (its first bytes say so).
+fn starts_like_json(path: &Path) -> Result<bool> {
+    use std::io::Read as _;
+    let mut head = Vec::new();
+    fs::File::open(path)
+        .and_then(|f| f.take(64 * 1024).read_to_end(&mut head))
+        .map_err(|e| Error::io(path, e))?;
+    Ok(crate::import::looks_like_json(&head))
+}
+
 fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
     use crate::import::{self, MapRule};
     use crate::store::import::{Counts, Mode};
@@ -861,19 +871,34 @@ fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
     long(|p| {
         p.phase("Reading files", Some(args.files.len() as u64));
         for file in &args.files {
-            let bytes = fs::read(file).map_err(|e| Error::io(file, e))?;
             let shown = file.display().to_string();
-            if import::looks_like_json(&bytes) {
+            // A pipe (`<(zcat export.csv.gz)`) can be read only once: read whole now.
+            let piped = match fs::metadata(file) {
+                Ok(m) if m.is_file() => None,
+                _ => Some(fs::read(file).map_err(|e| Error::io(file, e))?),
+            };
+            let is_json = match &piped {
+                Some(bytes) => import::looks_like_json(bytes),
+                None => starts_like_json(file)?,
+            };
+            if is_json {
                 if args.files.len() > 1 {
                     return Err(bad(&shown, ImportProblem::JsonWithOthers));
                 }
+                let bytes = match piped {
+                    Some(bytes) => bytes,
+                    None => fs::read(file).map_err(|e| Error::io(file, e))?,
+                };
                 json = Some((shown, bytes));
                 break;
             }
-            // Parsing looks at no stop flag: on a thread of its own, so Ctrl-C stops at once.
-            let rules = maps.clone();
-            parsed.push(progress::stoppable(p, move || {
-                import::parse_file(&shown, &bytes, &rules)
+            // Reading looks at no stop flag: on a thread of its own, so Ctrl-C stops at once.
+            // (Large CSV files are only opened and counted here, their rows read as they
+            // are imported.)
+            let (rules, path) = (maps.clone(), file.clone());
+            parsed.push(progress::stoppable(p, move || match piped {
+                Some(bytes) => import::parse_file(&shown, &bytes, &rules),
+                None => import::open_file(&path, &shown, &rules),
             })??);
             progress::step(p, 1)?;
         }
@@ -888,9 +913,7 @@ fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
     };
     if let Some((shown, bytes)) = json {
         if args.me.is_some() {
-            return Err(Error::Invalid(format!(
-                "{shown}: --me is for CRM exports; an attuned JSON export says who its CSM is"
-            )));
+            return Err(bad(&shown, ImportProblem::MeForJson));
         }
         let dry_run = mode == Mode::DryRun;
         let n = long(|p| store::import::json_into_path(path, &shown, &bytes, dry_run, p))?;
@@ -928,12 +951,7 @@ fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
             println!("{}: Maven reference table, nothing in it to import", p.file);
             continue;
         }
-        let rows = p.accounts.len()
-            + p.contacts.len()
-            + p.csms.len()
-            + p.deals.len()
-            + p.rejected.len()
-            + p.skipped.len();
+        let rows = p.rows();
         println!(
             "{}: {:?} from {}, {rows} rows",
             p.file,
@@ -1025,11 +1043,11 @@ fn check_me(path: &Path, parsed: &[crate::import::Parsed], me: &str) -> Result<(
         };
         format!("owners: {}{tail}", names.join(", "))
     };
-    Err(Error::Invalid(format!(
-        "--me: no owner named \"{}\" ({}); nothing was imported",
-        one_line(me.trim()),
-        one_line(&known)
-    )))
+    Err(Argument::NotAnOwner {
+        given: one_line(me.trim()).to_string(),
+        known: one_line(&known).to_string(),
+    }
+    .into())
 }
 
 /// `attuned team merge --into TEAM.db A.db B.db ...`: one line per CSM's file.

@@ -104,6 +104,14 @@ pub enum Error {
     /// Stopped on the user's request (Ctrl-C) before anything was kept.
     #[error("cancelled; nothing was changed")]
     Cancelled,
+    #[error("Only a call still in progress can be discarded")]
+    NotInProgress,
+    #[error("a contract value cannot be negative")]
+    NegativeValue,
+    #[error(
+        "the import would leave {n} record(s) (first in {table}) pointing at records that do not exist; nothing was imported (this is a bug; please report it)"
+    )]
+    BrokenLinks { n: i64, table: String },
 }
 
 /// A command-line argument that names nothing, or more than one thing.
@@ -133,6 +141,9 @@ pub enum Argument {
     },
     #[error("'{given}' matches {names}; be more precise")]
     ManyPersons { given: String, names: String },
+    /// `known`: "owners: A, B" or "the file has no account owners".
+    #[error("--me: no owner named \"{given}\" ({known}); nothing was imported")]
+    NotAnOwner { given: String, known: String },
 }
 
 /// A file a command was asked to write that it will not or could not write.
@@ -199,6 +210,21 @@ pub enum ImportProblem {
     JsonNotAlone,
     #[error("an attuned JSON export is imported on its own")]
     JsonWithOthers,
+    #[error("--me is for CRM exports; an attuned JSON export says who its CSM is")]
+    MeForJson,
+    #[error("the file changed while it was imported; nothing was imported")]
+    ChangedMeanwhile,
+    #[error("{section} record {record} (id {id}) cannot be imported: {why}; nothing was imported")]
+    Record {
+        section: &'static str,
+        record: usize,
+        id: String,
+        why: String,
+    },
+    #[error("{broken} record(s) point at records the file does not hold; nothing was imported")]
+    Dangling { broken: i64 },
+    #[error("refused, as the file would then fail its check ({first}); nothing was imported")]
+    FailsCheck { first: String },
     /// `kinds`: "X and Y"; `headers`: as `shown_headers` lists them.
     #[error(
         "the columns fit {kinds} at once, so attuned will not guess which it is (headers seen: {headers}); export each kind on its own; nothing was imported"

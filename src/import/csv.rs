@@ -3,7 +3,10 @@
 //! newlines, stray spaces around headers, ragged rows. Bytes that are not UTF-8 are a
 //! clear error naming the line, never a panic.
 
-use crate::error::{ImportProblem, Result, bad};
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read};
+
+use crate::error::{Error, ImportProblem, Result, bad};
 
 /// A parsed file: trimmed headers and each row with the line it starts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,65 +71,191 @@ pub fn decode<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str> {
 /// Parses CSV text. A header line is required; rows may be shorter or longer than it.
 pub fn parse(file: &str, bytes: &[u8]) -> Result<Table> {
     let text = decode(file, bytes)?;
-    if text.trim().is_empty() {
-        return Err(bad(file, ImportProblem::Empty));
+    let mut rows = Rows::new(file, text.as_bytes())?;
+    let mut all = Vec::new();
+    while let Some(row) = rows.next_row()? {
+        all.push(row);
     }
-    let mut reader = ::csv::ReaderBuilder::new()
-        .delimiter(sniff_delimiter(text))
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| bad(file, ImportProblem::Header(e.to_string())))?
-        .iter()
-        .map(|h| h.trim().trim_start_matches('\u{feff}').trim().to_string())
-        .collect::<Vec<_>>();
-    let mut rows = Vec::new();
-    let mut record = ::csv::StringRecord::new();
-    // The reader's own line numbers are off after CRLF and blank lines; count from the
-    // record's byte offset instead (skipping the line breaks before it).
-    let bytes = text.as_bytes();
-    let (mut seen, mut line_at) = (0usize, 1u64);
-    let mut line_of = |offset: u64| -> u64 {
-        let mut at = usize::try_from(offset)
-            .unwrap_or(bytes.len())
-            .min(bytes.len());
-        while at < bytes.len() && (bytes[at] == b'\r' || bytes[at] == b'\n') {
-            at += 1;
+    Ok(Table {
+        headers: rows.headers,
+        rows: all,
+    })
+}
+
+/// Bytes the header line is sniffed from (a delimiter, a BOM, whether the file is empty).
+const PEEK: usize = 64 * 1024;
+
+/// A CSV file's rows read one at a time from any reader (a file: only a buffer's worth is
+/// in memory), with the line each starts on and clear errors, as `parse` gives them.
+pub struct Rows<R: Read> {
+    file: String,
+    pub headers: Vec<String>,
+    reader: ::csv::Reader<Breaks<BufReader<R>>>,
+    record: ::csv::ByteRecord,
+}
+
+impl<R: Read> Rows<R> {
+    /// Reads the header line; the rows follow with `next_row`.
+    pub fn new(file: &str, inner: R) -> Result<Rows<R>> {
+        let mut buf = BufReader::with_capacity(PEEK, inner);
+        let head = buf.fill_buf().map_err(|e| Error::io(file, e))?;
+        let bom = head.starts_with(b"\xef\xbb\xbf");
+        let head = if bom { &head[3..] } else { head };
+        let whole = head.len() < PEEK - 3;
+        if whole && head.iter().all(u8::is_ascii_whitespace) {
+            return Err(bad(file, ImportProblem::Empty));
         }
-        if at >= seen {
-            line_at += bytes[seen..at].iter().filter(|&&b| b == b'\n').count() as u64;
-            seen = at;
+        let delimiter = sniff_delimiter(&String::from_utf8_lossy(head));
+        if bom {
+            buf.consume(3);
         }
-        line_at
-    };
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {
-                let line = record.position().map_or(0, |p| line_of(p.byte()));
-                if record.iter().all(|c| c.trim().is_empty()) {
-                    continue;
+        let mut reader = ::csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .flexible(true)
+            .has_headers(true)
+            .from_reader(Breaks::new(buf));
+        let header = reader
+            .byte_headers()
+            .map_err(|e| bad(file, ImportProblem::Header(e.to_string())))?;
+        let header = utf8(file, header, 1)?;
+        let headers = header
+            .iter()
+            .map(|h| h.trim().trim_start_matches('\u{feff}').trim().to_string())
+            .collect();
+        Ok(Rows {
+            file: file.to_string(),
+            headers,
+            reader,
+            record: ::csv::ByteRecord::new(),
+        })
+    }
+
+    /// The next row that is not blank, `None` at the end.
+    pub fn next_row(&mut self) -> Result<Option<Row>> {
+        match self.next_line()? {
+            Some(line) => Ok(Some(Row {
+                line,
+                cells: utf8(&self.file, &self.record, line)?,
+            })),
+            None => Ok(None),
+        }
+    }
+
+    /// Passes over the next row that is not blank, checking it as `next_row` does
+    /// (without making it text); `false` at the end.
+    pub fn skip_row(&mut self) -> Result<bool> {
+        let Some(line) = self.next_line()? else {
+            return Ok(false);
+        };
+        if std::str::from_utf8(self.record.as_slice()).is_err() {
+            utf8(&self.file, &self.record, line)?;
+        }
+        Ok(true)
+    }
+
+    /// Reads the next record that is not blank into `self.record`: its line.
+    fn next_line(&mut self) -> Result<Option<u64>> {
+        loop {
+            match self.reader.read_byte_record(&mut self.record) {
+                Ok(false) => return Ok(None),
+                Ok(true) => {
+                    let at = self.record.position().map_or(0, ::csv::Position::byte);
+                    let line = self.reader.get_mut().line_of(at);
+                    if self.record.iter().all(|c| c.trim_ascii().is_empty()) {
+                        continue;
+                    }
+                    return Ok(Some(line));
                 }
-                rows.push(Row {
-                    line,
-                    cells: record.clone(),
-                });
-            }
-            Err(e) => {
-                let line = e.position().map_or(0, |p| line_of(p.byte()));
-                return Err(bad(
-                    file,
-                    ImportProblem::Csv {
-                        line,
-                        detail: e.kind_text(),
-                    },
-                ));
+                Err(e) => {
+                    let at = e.position().map_or(0, ::csv::Position::byte);
+                    let line = self.reader.get_mut().line_of(at);
+                    return Err(bad(
+                        &self.file,
+                        ImportProblem::Csv {
+                            line,
+                            detail: e.kind_text().to_string(),
+                        },
+                    ));
+                }
             }
         }
     }
-    Ok(Table { headers, rows })
+}
+
+/// The record as text, or the error `decode` gives, naming the line of the first byte
+/// that is not UTF-8 (`line` is the record's first).
+fn utf8(file: &str, record: &::csv::ByteRecord, line: u64) -> Result<::csv::StringRecord> {
+    ::csv::StringRecord::from_byte_record(record.clone()).map_err(|e| {
+        let (field, valid) = (e.utf8_error().field(), e.utf8_error().valid_up_to());
+        let before: Vec<u8> = record
+            .iter()
+            .take(field)
+            .flatten()
+            .chain(record.get(field).map_or(&[][..], |f| &f[..valid]))
+            .copied()
+            .collect();
+        let line = line + before.iter().filter(|&&b| b == b'\n').count() as u64;
+        let byte = record.get(field).and_then(|f| f.get(valid)).copied();
+        bad(
+            file,
+            ImportProblem::NotUtf8 {
+                line: usize::try_from(line).unwrap_or(usize::MAX),
+                byte: byte.unwrap_or(0),
+            },
+        )
+    })
+}
+
+/// A reader noting where each line break it passes is, until `line_of` has counted it:
+/// the CSV reader's own line numbers are off after CRLF and blank lines, so a row's line
+/// is counted from its byte offset (skipping the line breaks before it).
+struct Breaks<R> {
+    inner: R,
+    read: u64,
+    /// (offset, byte) of each `\r` and `\n` read and not yet counted.
+    pending: VecDeque<(u64, u8)>,
+    line: u64,
+}
+
+impl<R> Breaks<R> {
+    fn new(inner: R) -> Breaks<R> {
+        Breaks {
+            inner,
+            read: 0,
+            pending: VecDeque::new(),
+            line: 1,
+        }
+    }
+
+    /// The line of the record starting at byte `at` (offsets only grow).
+    fn line_of(&mut self, mut at: u64) -> u64 {
+        while let Some(&(offset, byte)) = self.pending.front() {
+            if offset > at {
+                break;
+            }
+            if offset == at {
+                at += 1;
+            }
+            if byte == b'\n' {
+                self.line += 1;
+            }
+            self.pending.pop_front();
+        }
+        self.line
+    }
+}
+
+impl<R: Read> Read for Breaks<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for (i, &b) in buf[..n].iter().enumerate() {
+            if b == b'\n' || b == b'\r' {
+                self.pending.push_back((self.read + i as u64, b));
+            }
+        }
+        self.read += n as u64;
+        Ok(n)
+    }
 }
 
 trait KindText {

@@ -14,6 +14,7 @@ pub mod csv;
 pub mod json;
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
@@ -21,7 +22,7 @@ use self::csv::{Row, Table, parse_amount, parse_date};
 use crate::domain::limits::{self, Limit};
 use crate::domain::model::{Role, Segment, Sentiment, Strength};
 use crate::domain::roles::role_from_title;
-use crate::error::{Argument, Error, ImportProblem, Result};
+use crate::error::{Argument, Error, ImportProblem, Result, bad};
 
 /// A column's meaning, the right-hand side of `--map 'Header=field'`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -361,7 +362,25 @@ pub struct Parsed {
     pub rejected: Vec<Rejected>,
     /// Rows left out on purpose (e.g. an open opportunity with no account yet).
     pub skipped: Vec<Rejected>,
+    /// A large file's rows are read as the import goes (`Parsed::each_chunk`), not held
+    /// here: then the record lists above are empty.
+    pub stream: Option<Stream>,
 }
+
+/// Where the rows of a file opened with `open_file` are read from, chunk by chunk.
+#[derive(Debug, Clone)]
+pub struct Stream {
+    path: PathBuf,
+    fields: Vec<Option<Field>>,
+    /// Rows the file holds (blank lines aside), counted when it was opened.
+    pub rows: u64,
+    /// Rows turned into records at a time.
+    pub(crate) chunk: usize,
+}
+
+/// Rows a streamed file is read by: enough for `mapped`'s two threads, few enough that
+/// their records take a few megabytes.
+const CHUNK_ROWS: usize = SPLIT_ROWS;
 
 impl Parsed {
     fn new(file: &str, kind: Kind, system: System) -> Parsed {
@@ -377,6 +396,63 @@ impl Parsed {
             deals: Vec::new(),
             rejected: Vec::new(),
             skipped: Vec::new(),
+            stream: None,
+        }
+    }
+
+    /// Rows the file holds: records, rejected and skipped.
+    pub fn rows(&self) -> u64 {
+        match &self.stream {
+            Some(s) => s.rows,
+            None => {
+                (self.accounts.len()
+                    + self.contacts.len()
+                    + self.csms.len()
+                    + self.deals.len()
+                    + self.rejected.len()
+                    + self.skipped.len()) as u64
+            }
+        }
+    }
+
+    /// Records in the file (for a streamed one: its rows, rejected or not).
+    pub fn records(&self) -> usize {
+        match &self.stream {
+            Some(s) => usize::try_from(s.rows).unwrap_or(usize::MAX),
+            None => self.accounts.len() + self.contacts.len() + self.deals.len() + self.csms.len(),
+        }
+    }
+
+    /// Runs `work` on the file's records: all at once, or for a streamed file on each
+    /// chunk of rows in turn (a `Parsed` of the same file, kind and system, with the
+    /// chunk's records and rejected rows), reading the file again from its start.
+    pub fn each_chunk(&self, mut work: impl FnMut(&Parsed) -> Result<()>) -> Result<()> {
+        let Some(s) = &self.stream else {
+            return work(self);
+        };
+        let f = std::fs::File::open(&s.path).map_err(|e| Error::io(&s.path, e))?;
+        let mut rows = csv::Rows::new(&self.file, f)?;
+        let mut table = Table {
+            headers: std::mem::take(&mut rows.headers),
+            rows: Vec::with_capacity(s.chunk),
+        };
+        if table.headers.len() != s.fields.len() {
+            return Err(bad(&self.file, ImportProblem::ChangedMeanwhile));
+        }
+        loop {
+            table.rows.clear();
+            while table.rows.len() < s.chunk.max(1) {
+                match rows.next_row()? {
+                    Some(row) => table.rows.push(row),
+                    None => break,
+                }
+            }
+            if table.rows.is_empty() {
+                return Ok(());
+            }
+            let mut part = Parsed::new(&self.file, self.kind, self.system);
+            mapped(&mut part, &table, &s.fields);
+            work(&part)?;
         }
     }
 
@@ -710,50 +786,89 @@ pub fn parse_file(file: &str, bytes: &[u8], maps: &[MapRule]) -> Result<Parsed> 
             ..
         }) => read(file, &table, *system),
         _ => {
-            // A contact id says contacts here too (it only failed to define the kind
-            // because opportunity exports carry one).
-            let contacts = format.is_some_and(|f| f.kind == Kind::Contacts)
-                || has(&table.headers, &["contactid"]);
-            let system = system_of(&table.headers);
-            let known = system != System::Csv;
-            let user: Vec<&MapRule> = maps
-                .iter()
-                .filter(|m| table.headers.iter().any(|h| norm(h) == norm(&m.header)))
-                .collect();
-            let mut fields: Vec<Option<Field>> = table
-                .headers
-                .iter()
-                .map(|h| guess_field(h, contacts))
-                .collect();
-            for m in &user {
-                for (i, h) in table.headers.iter().enumerate() {
-                    if norm(h) == norm(&m.header) {
-                        fields[i] = Some(m.field);
-                    }
-                }
-            }
-            if !known && user.is_empty() && !fields.iter().flatten().any(|f| f.names_a_record()) {
-                return Err(unknown_kind(file, &table.headers));
-            }
-            // A user mapping may turn an accounts file into a contacts file.
-            let kind = if fields.iter().flatten().any(|f| f.is_contact_only()) {
-                Kind::Contacts
-            } else {
-                Kind::Accounts
-            };
-            let mut p = Parsed::new(file, kind, system);
-            p.guessed = !known && user.is_empty();
-            p.mapping = table
-                .headers
-                .iter()
-                .zip(&fields)
-                .map(|(h, f)| (h.clone(), f.unwrap_or(Field::Ignore)))
-                .collect();
+            let (mut p, fields) = by_mapping(file, &table.headers, maps, format)?;
             mapped(&mut p, &table, &fields);
             p
         }
     };
     p.file = file.to_string();
+    Ok(p)
+}
+
+/// A file read by its field mapping (no `Format` reads it): its `Parsed` without records,
+/// and each column's field. `maps` are the user's `--map` rules; a file that is neither
+/// known nor mapped gets a guessed mapping, marked `guessed`.
+fn by_mapping(
+    file: &str,
+    headers: &[String],
+    maps: &[MapRule],
+    format: Option<&Format>,
+) -> Result<(Parsed, Vec<Option<Field>>)> {
+    // A contact id says contacts here too (it only failed to define the kind because
+    // opportunity exports carry one).
+    let contacts = format.is_some_and(|f| f.kind == Kind::Contacts) || has(headers, &["contactid"]);
+    let system = system_of(headers);
+    let known = system != System::Csv;
+    let user: Vec<&MapRule> = maps
+        .iter()
+        .filter(|m| headers.iter().any(|h| norm(h) == norm(&m.header)))
+        .collect();
+    let mut fields: Vec<Option<Field>> = headers.iter().map(|h| guess_field(h, contacts)).collect();
+    for m in &user {
+        for (i, h) in headers.iter().enumerate() {
+            if norm(h) == norm(&m.header) {
+                fields[i] = Some(m.field);
+            }
+        }
+    }
+    if !known && user.is_empty() && !fields.iter().flatten().any(|f| f.names_a_record()) {
+        return Err(unknown_kind(file, headers));
+    }
+    // A user mapping may turn an accounts file into a contacts file.
+    let kind = if fields.iter().flatten().any(|f| f.is_contact_only()) {
+        Kind::Contacts
+    } else {
+        Kind::Accounts
+    };
+    let mut p = Parsed::new(file, kind, system);
+    p.guessed = !known && user.is_empty();
+    p.mapping = headers
+        .iter()
+        .zip(&fields)
+        .map(|(h, f)| (h.clone(), f.unwrap_or(Field::Ignore)))
+        .collect();
+    Ok((p, fields))
+}
+
+/// Opens the file at `path` (named `file` in messages) for an import. Accounts and
+/// contacts files are read row by row: their header now, their rows counted (and checked
+/// as UTF-8 CSV, so a broken file is refused before anything is written), and their
+/// records made chunk by chunk as the import goes (`Parsed::each_chunk`), so memory does
+/// not grow with the file. Other files, and pipes, are parsed whole, as `parse_file` does.
+pub fn open_file(path: &Path, file: &str, maps: &[MapRule]) -> Result<Parsed> {
+    // A pipe (`<(zcat export.csv.gz)`) can be read only once: read whole.
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        return parse_file(file, &bytes, maps);
+    }
+    let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut rows = csv::Rows::new(file, f)?;
+    let format = recognise(file, &rows.headers)?;
+    if format.is_some_and(|f| f.read.is_some()) {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        return parse_file(file, &bytes, maps);
+    }
+    let (mut p, fields) = by_mapping(file, &rows.headers, maps, format)?;
+    let mut n = 0;
+    while rows.skip_row()? {
+        n += 1;
+    }
+    p.stream = Some(Stream {
+        path: path.to_path_buf(),
+        fields,
+        rows: n,
+        chunk: CHUNK_ROWS,
+    });
     Ok(p)
 }
 

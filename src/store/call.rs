@@ -295,9 +295,7 @@ pub fn discard(store: &mut Store, touch_id: i64, clock: &dyn crate::domain::Cloc
             )
             .optional()?;
         let Some((account_id, occurred_at)) = found else {
-            return Err(crate::error::Error::Invalid(
-                "Only a call still in progress can be discarded".into(),
-            ));
+            return Err(crate::error::Error::NotInProgress);
         };
         let participants: Vec<i64> = conn
             .prepare_cached("SELECT persona_id FROM touch_participants WHERE touch_id = ?1")?

@@ -6,7 +6,7 @@
 
 use rusqlite::{Connection, OptionalExtension};
 
-use crate::error::{Error, Result};
+use crate::error::{Argument, Error, Result};
 use crate::store::write::Tx;
 
 /// `meta` key recording that the user chose the team view over one CSM's portfolio.
@@ -102,7 +102,10 @@ impl Tx<'_> {
             .prepare_cached("UPDATE csms SET is_me = (id = ?1) WHERE is_me = 1 OR id = ?1")?
             .execute([csm_id])?;
         if n == 0 {
-            return Err(Error::Invalid(format!("no CSM with id {csm_id}")));
+            return Err(Error::NoSuch {
+                what: "CSM",
+                id: csm_id,
+            });
         }
         self.conn()
             .prepare_cached("DELETE FROM meta WHERE key = ?1")?
@@ -129,10 +132,11 @@ impl Tx<'_> {
             } else {
                 format!("owners: {}", names.join(", "))
             };
-            return Err(Error::Invalid(format!(
-                "--me: no CSM named \"{}\" ({known})",
-                crate::domain::text::clean_line(wanted)
-            )));
+            return Err(Argument::NotAnOwner {
+                given: crate::domain::text::clean_line(wanted).into_owned(),
+                known,
+            }
+            .into());
         };
         self.set_me(id)?;
         Ok(id)

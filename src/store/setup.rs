@@ -283,7 +283,7 @@ impl Store {
     /// The account's contract value, in cents a year, as typed.
     pub fn set_contract_value(&mut self, account_id: i64, cents: i64, at: &AsOf) -> Result<()> {
         if cents < 0 {
-            return Err(Error::Invalid("a contract value cannot be negative".into()));
+            return Err(Error::NegativeValue);
         }
         self.set_account_field(account_id, "contract_value", &cents, at)
     }
@@ -308,9 +308,10 @@ impl Store {
                 .prepare_cached(&sql)?
                 .execute(params![account_id, value])?;
             if changed == 0 {
-                return Err(Error::Invalid(format!(
-                    "no live account with id {account_id}"
-                )));
+                return Err(Error::NoSuch {
+                    what: "live account",
+                    id: account_id,
+                });
             }
             summary::refresh_account(tx.conn(), account_id, at)?;
             Ok(())

@@ -189,7 +189,7 @@ impl App {
             Ok(read) => read,
             Err(std::sync::mpsc::TryRecvError::Empty) => return,
             Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                Err(Error::Invalid("the KPI reader stopped unexpectedly".into()))
+                Err(Error::Internal("the KPI reader stopped unexpectedly"))
             }
         };
         let who = reading.who;
