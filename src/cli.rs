@@ -1015,13 +1015,17 @@ fn import(path: &Path, read_only: bool, args: &ImportArgs) -> Result<ExitCode> {
 /// anything is imported, so a typo changes nothing.
 fn check_me(path: &Path, parsed: &[crate::import::Parsed], me: &str) -> Result<()> {
     let wanted = me.trim().to_lowercase();
-    let mut names: Vec<String> = parsed
-        .iter()
-        .flat_map(|p| {
-            let owners = p.accounts.iter().filter_map(|a| a.owner.clone());
-            owners.chain(p.csms.iter().map(|c| c.name.clone()))
-        })
-        .collect();
+    // A streamed file holds no records in memory: its owners are read chunk by chunk,
+    // each name kept once.
+    let mut seen = std::collections::HashSet::new();
+    for p in parsed {
+        p.each_chunk(|chunk| {
+            let owners = chunk.accounts.iter().filter_map(|a| a.owner.clone());
+            seen.extend(owners.chain(chunk.csms.iter().map(|c| c.name.clone())));
+            Ok(())
+        })?;
+    }
+    let mut names: Vec<String> = seen.into_iter().collect();
     if path.exists() {
         let store = Store::open_read_only(path)?;
         names.extend(store::me::owners(store.conn())?.into_iter().map(|o| o.name));

@@ -612,7 +612,7 @@ fn the_kpis_read_on_a_thread_and_esc_cancels_leaving_the_screen_as_it_was() {
     assert!(!app.is_reading());
     let after = render(&app, 80, 24);
     assert!(
-        after.contains("Cancelled: the KPIs were not opened"),
+        after.contains("Cancelled: the coaching KPIs were not opened"),
         "{after}"
     );
     let body = |s: &str| s.lines().take(23).collect::<Vec<_>>().join("\n");
@@ -721,7 +721,7 @@ fn a_merged_team_file_keeps_kpis_equal_to_a_full_pass() {
 /// A file from before schema 9 (no kept figures) is read from every touch, and counted
 /// once on its first writable open, to the same KPIs.
 #[test]
-fn a_file_from_before_schema_8_is_counted_on_its_first_writable_open() {
+fn a_file_from_before_schema_9_is_counted_on_its_first_writable_open() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("team.db");
     let (store, _) = fixture(&path, common::today());
@@ -744,7 +744,7 @@ fn a_file_from_before_schema_8_is_counted_on_its_first_writable_open() {
     }
     conn.execute_batch(
         "DROP TABLE kpi_tallies; DROP TABLE kpi_steps; DROP TABLE kpi_lines;
-         DROP TABLE kpi_stale; PRAGMA user_version = 7;",
+         DROP TABLE kpi_stale; PRAGMA user_version = 8;",
     )
     .unwrap();
     drop(conn);

@@ -15,6 +15,7 @@ use tui_input::backend::crossterm::EventHandler;
 use super::home::Home;
 use super::keymap::{self, Action, Context, Edits};
 use super::palette::Palette;
+use super::reading::Reading;
 use super::screen::{Cx, DrawCx, Notice, Reply, Screen};
 use super::theme::Theme;
 use crate::config::Config;
@@ -66,38 +67,13 @@ pub struct App {
     reading: Option<Reading>,
 }
 
-/// How a reader thread wakes the event loop.
-pub type Waker = Arc<dyn Fn() + Send + Sync>;
-
-/// A read that can take seconds on a big file (opening the KPIs when their kept figures
-/// are not current): on its own connection and thread, so the loop keeps drawing a
-/// spinner, and Esc sets `cancel`, which interrupts SQLite within a thousand steps.
-struct Reading {
-    who: crate::store::kpi::Who,
-    started: std::time::Instant,
-    cancel: Arc<std::sync::atomic::AtomicBool>,
-    result: std::sync::mpsc::Receiver<Result<crate::store::kpi::Scan>>,
-    worker: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Reading {
-    /// Stops the read and waits for its thread (it closes its connection first).
-    fn stop(&mut self) {
-        self.cancel
-            .store(true, std::sync::atomic::Ordering::Relaxed);
-        if let Some(worker) = self.worker.take() {
-            let _ = worker.join();
-        }
-    }
-}
+pub use super::reading::Waker;
 
 /// The counter's connection closes before the app's own (fields drop after this), so
 /// quitting leaves no `-wal` or `-shm` beside the file.
 impl Drop for App {
     fn drop(&mut self) {
-        if let Some(mut reading) = self.reading.take() {
-            reading.stop();
-        }
+        self.reading.take();
         self.home.portfolio.counter.take();
     }
 }
@@ -118,12 +94,7 @@ impl App {
     ) -> Result<App> {
         let home = Home::open(&store, clock.as_ref(), &config, size.1)?;
         let team_file = store.meta(crate::store::merge::TEAM_KEY)?.is_some();
-        // Several owners and nobody said which is the user: ask once (not in a file
-        // opened read-only, where the answer could not be kept).
-        let mut stack: Vec<Box<dyn Screen>> = Vec::new();
-        if home.asks_who_is_me() && !store.is_read_only() {
-            stack.push(Box::new(super::who_is_me::WhoIsMe::load(&store)?));
-        }
+        let stack = super::open::over_home(&home, &store)?;
         let message = store
             .read_only_reason()
             .map(|why| Notice::Problem(format!("{why}: opened read-only, nothing will be changed")))
@@ -158,46 +129,12 @@ impl App {
         self.reading.is_some()
     }
 
-    /// Opens the KPIs on a reader thread (see [`Reading`]).
-    fn start_reading(&mut self, who: crate::store::kpi::Who, wake: Waker) {
-        let path = self.store.path().to_path_buf();
-        let window = super::kpis::KpisView::window(self.clock.today());
-        let cancel = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let (tx, result) = std::sync::mpsc::channel();
-        let stop = cancel.clone();
-        let worker = std::thread::spawn(move || {
-            let read = Store::open_read_only(&path)
-                .and_then(|store| crate::store::kpi::scan_until(store.conn(), window, &stop));
-            let _ = tx.send(read);
-            wake();
-        });
-        self.reading = Some(Reading {
-            who,
-            started: std::time::Instant::now(),
-            cancel,
-            result,
-            worker: Some(worker),
-        });
-    }
-
     /// The reader thread is done: its screen opens (unless Esc came first).
     pub fn read_done(&mut self) {
-        let Some(reading) = &mut self.reading else {
+        let Some(screen) = self.reading.as_mut().and_then(Reading::poll) else {
             return;
         };
-        let read = match reading.result.try_recv() {
-            Ok(read) => read,
-            Err(std::sync::mpsc::TryRecvError::Empty) => return,
-            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                Err(Error::Internal("the KPI reader stopped unexpectedly"))
-            }
-        };
-        let who = reading.who;
-        if let Some(mut reading) = self.reading.take() {
-            reading.stop();
-        }
-        let screen = read
-            .map(|scan| Box::new(super::kpis::KpisView::from_scan(scan, who)) as Box<dyn Screen>);
+        self.reading = None;
         self.apply(screen.map(Reply::Push));
     }
 
@@ -205,7 +142,7 @@ impl App {
     fn cancel_reading(&mut self) {
         if let Some(mut reading) = self.reading.take() {
             reading.stop();
-            self.message = Some(Notice::Done("Cancelled: the KPIs were not opened".into()));
+            self.message = Some(Notice::Done(reading.cancelled()));
         }
     }
 
@@ -496,12 +433,14 @@ impl App {
                 self.stack.truncate(keep);
                 self.reread();
             }
-            Ok(Reply::Open(super::screen::Open::Kpis(who))) if self.waker.is_some() => {
-                if let Some(wake) = self.waker.clone() {
-                    self.start_reading(who, wake);
-                }
-            }
             Ok(Reply::Open(open)) => {
+                // A slow screen reads on its own thread when the loop can wait for it.
+                let slow = super::open::slow(&open, self.clock.today());
+                if let (Some(slow), Some(wake)) = (slow, self.waker.clone()) {
+                    let path = self.store.path().to_path_buf();
+                    self.reading = Some(Reading::start(slow, path, wake));
+                    return;
+                }
                 let screen = self.with_top(|_, cx| super::open::screen(open, cx));
                 self.apply(screen.map(Reply::Push));
             }
@@ -624,20 +563,7 @@ impl App {
     /// message of the last action.
     fn status_line(&self, width: u16) -> Line<'static> {
         if let Some(reading) = &self.reading {
-            const SPIN: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
-            let elapsed = reading.started.elapsed();
-            let frame = SPIN[(elapsed.as_millis() / 100 % 10) as usize];
-            return Line::from(vec![
-                Span::styled(
-                    format!(
-                        " {frame} Reading the coaching KPIs… {:.1} s ",
-                        elapsed.as_secs_f64()
-                    ),
-                    self.theme.title(),
-                ),
-                Span::styled(" Esc", self.theme.key()),
-                Span::raw(" cancel "),
-            ]);
+            return reading.status_line(&self.theme);
         }
         match &self.message {
             Some(Notice::Problem(text)) => {

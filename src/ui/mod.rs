@@ -26,6 +26,7 @@ pub mod persona_form;
 pub mod persona_grid;
 pub mod portfolio;
 pub mod pulse_form;
+pub mod reading;
 pub mod retro;
 pub mod role_review;
 pub mod screen;

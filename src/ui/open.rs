@@ -6,6 +6,7 @@ use super::audits::AuditsView;
 use super::call::CallFlow;
 use super::followups::FollowupsView;
 use super::kpis::KpisView;
+use super::reading::SlowRead;
 use super::retro::RetroView;
 use super::role_review::RoleReview;
 use super::screen::{Cx, Open, Screen};
@@ -45,4 +46,36 @@ pub fn left_open(cx: &mut Cx) -> Result<Option<Box<dyn Screen>>> {
         return Ok(Some(Box::new(CallFlow::offer_resume(saved))));
     }
     Ok(WrapUp::unsaved_from_last_run(cx)?.map(|form| Box::new(form) as Box<dyn Screen>))
+}
+
+/// The screens whose read can take seconds on a big file, opened from a thread
+/// (`reading.rs`) when the loop can wait for them: the KPIs.
+pub fn slow(open: &Open, today: chrono::NaiveDate) -> Option<SlowRead> {
+    let Open::Kpis(who) = *open else {
+        return None;
+    };
+    let window = KpisView::window(today);
+    Some(SlowRead {
+        what: "the coaching KPIs",
+        read: Box::new(move |store, cancel| {
+            let scan = crate::store::kpi::scan_until(store.conn(), window, cancel)?;
+            Ok(Box::new(move || {
+                Box::new(KpisView::from_scan(scan, who)) as Box<dyn Screen>
+            }))
+        }),
+    })
+}
+
+/// The screens that open over the home screen at start: "which owner is you?" when a
+/// file has several owners and nobody said (not in a file opened read-only, where the
+/// answer could not be kept).
+pub fn over_home(
+    home: &super::home::Home,
+    store: &crate::store::Store,
+) -> Result<Vec<Box<dyn Screen>>> {
+    let mut stack: Vec<Box<dyn Screen>> = Vec::new();
+    if home.asks_who_is_me() && !store.is_read_only() {
+        stack.push(Box::new(super::who_is_me::WhoIsMe::load(store)?));
+    }
+    Ok(stack)
 }
