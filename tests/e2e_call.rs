@@ -69,16 +69,7 @@ fn a_whole_call_survives_kill_9_and_is_tagged() {
     assert!(open[0]["call_type"].is_string());
     assert!(!open[0]["participants"].as_array().unwrap().is_empty());
     // A call kept in progress is a normal state: the file checks healthy.
-    let check = Command::new(common::tmux::BIN)
-        .args(["check", "--db"])
-        .arg(&db)
-        .output()
-        .unwrap();
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stdout)
-    );
+    common::tmux::run_ok(&["check"], &db);
 
     // The next start offers to resume it, paused, with the note.
     let second = dir.path().join("second");
@@ -174,17 +165,7 @@ fn a_whole_call_survives_kill_9_and_is_tagged() {
 
 /// `attuned report` (the coaching KPIs) and `check` of the file, as a script sees them.
 fn report(db: &std::path::Path) -> String {
-    let out = Command::new(common::tmux::BIN)
-        .args(["report", "--db"])
-        .arg(db)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    common::tmux::run_ok(&["report"], db)
 }
 
 #[test]
@@ -232,14 +213,5 @@ fn a_call_started_by_mistake_is_discarded_and_counts_nowhere() {
     assert!(calls_with_status(&json, "in_progress").is_empty());
     assert_eq!(json["touches"].as_array().unwrap().len(), touches_before);
     assert_eq!(report(&db), kpis_before, "the KPIs do not count it");
-    let check = Command::new(common::tmux::BIN)
-        .args(["check", "--db"])
-        .arg(&db)
-        .output()
-        .unwrap();
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stdout)
-    );
+    common::tmux::run_ok(&["check"], &db);
 }

@@ -163,3 +163,26 @@ fn the_chooser_asks_once_and_opens_the_chosen_portfolio() {
     tmux.keys(&["q"]);
     tmux.wait_until_exited();
 }
+
+/// The set-up pass is the user's own: once they said who they are, a colleague's
+/// accounts are not theirs to value, review or triage.
+#[test]
+fn the_set_up_pass_counts_only_the_users_own_accounts_once_they_said_who_they_are() {
+    use attuned::store::setup;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("book.db");
+    assert!(import(dir.path(), &db, COMPANIES, &[]).status.success());
+    let mut store = Store::open(&db).unwrap();
+    // Nobody said: the whole book.
+    assert_eq!(setup::counts(store.conn()).unwrap().accounts, 5);
+    assert_eq!(setup::triage_queue(store.conn()).unwrap().len(), 5);
+    let lee = me::owners(store.conn()).unwrap()[1].id;
+    store.write(|tx| tx.set_me(lee)).unwrap();
+    let counts = setup::counts(store.conn()).unwrap();
+    assert_eq!(
+        (counts.accounts, counts.missing_value, counts.to_triage),
+        (2, 2, 2)
+    );
+    assert_eq!(setup::triage_queue(store.conn()).unwrap().len(), 2);
+    assert_eq!(setup::missing_values(store.conn()).unwrap().len(), 2);
+}

@@ -68,11 +68,22 @@ fn key_personas_of(account: &str) -> String {
     )
 }
 
+/// The user's own accounts once they said who they are (`csms.is_me`): a CSM's export
+/// often brings colleagues' accounts, which are theirs to set up. Else every account.
+/// `a`: the accounts table's alias with its dot, or "".
+fn mine(a: &str) -> String {
+    format!(
+        "({a}owner_csm_id IN (SELECT id FROM csms WHERE is_me = 1)
+          OR NOT EXISTS (SELECT 1 FROM csms WHERE is_me = 1))"
+    )
+}
+
 /// Accounts the triage pass walks: no CSM sentiment, or a shown key persona not rated.
 fn to_triage_where() -> String {
     format!(
-        "a.{LIVE} AND (a.pulse IS NULL OR EXISTS (
+        "a.{LIVE} AND {} AND (a.pulse IS NULL OR EXISTS (
              SELECT 1 FROM ({}) WHERE NOT rated))",
+        mine("a."),
         key_personas_of("a.id")
     )
 }
@@ -82,14 +93,19 @@ pub fn counts(conn: &Connection) -> Result<SetupCounts> {
     let guessed = format!(
         "SELECT count(*), count(DISTINCT p.account_id) FROM personas p
          JOIN accounts a ON a.id = p.account_id
-         WHERE p.{LIVE} AND a.{LIVE} AND p.role_guessed = 1"
+         WHERE p.{LIVE} AND a.{LIVE} AND p.role_guessed = 1 AND {}",
+        mine("a.")
     );
     let (guessed_roles, guessed_accounts) =
         conn.query_row(&guessed, [], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(SetupCounts {
-        accounts: one(&format!("SELECT count(*) FROM accounts WHERE {LIVE}"))?,
+        accounts: one(&format!(
+            "SELECT count(*) FROM accounts WHERE {LIVE} AND {}",
+            mine("")
+        ))?,
         missing_value: one(&format!(
-            "SELECT count(*) FROM accounts WHERE {LIVE} AND {MISSING_VALUE}"
+            "SELECT count(*) FROM accounts WHERE {LIVE} AND {MISSING_VALUE} AND {}",
+            mine("")
         ))?,
         guessed_roles,
         guessed_accounts,
@@ -105,10 +121,14 @@ pub fn counts(conn: &Connection) -> Result<SetupCounts> {
 /// one of 1,000 accounts a few ms).
 pub fn items_left(conn: &Connection) -> Result<usize> {
     let checks = [
-        format!("SELECT EXISTS (SELECT 1 FROM accounts WHERE {LIVE} AND {MISSING_VALUE})"),
+        format!(
+            "SELECT EXISTS (SELECT 1 FROM accounts WHERE {LIVE} AND {MISSING_VALUE} AND {})",
+            mine("")
+        ),
         format!(
             "SELECT EXISTS (SELECT 1 FROM personas p JOIN accounts a ON a.id = p.account_id
-             WHERE p.{LIVE} AND a.{LIVE} AND p.role_guessed = 1)"
+             WHERE p.{LIVE} AND a.{LIVE} AND p.role_guessed = 1 AND {})",
+            mine("a.")
         ),
         format!(
             "SELECT EXISTS (SELECT 1 FROM accounts a WHERE {})",
@@ -139,8 +159,9 @@ pub fn guesses(conn: &Connection) -> Result<Vec<Guess>> {
     let sql = format!(
         "SELECT p.id, a.id, a.name, p.name, p.title, p.role FROM personas p
          JOIN accounts a ON a.id = p.account_id
-         WHERE p.{LIVE} AND a.{LIVE} AND p.role_guessed = 1
-         ORDER BY a.name, a.id, p.name, p.id LIMIT ?1"
+         WHERE p.{LIVE} AND a.{LIVE} AND p.role_guessed = 1 AND {}
+         ORDER BY a.name, a.id, p.name, p.id LIMIT ?1",
+        mine("a.")
     );
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map([LIMIT as i64], |r| {
@@ -169,7 +190,8 @@ pub struct ValueRow {
 pub fn missing_values(conn: &Connection) -> Result<Vec<ValueRow>> {
     let sql = format!(
         "SELECT id, name, contract_value, renewal_date FROM accounts
-         WHERE {LIVE} AND {MISSING_VALUE} ORDER BY name, id LIMIT ?1"
+         WHERE {LIVE} AND {MISSING_VALUE} AND {} ORDER BY name, id LIMIT ?1",
+        mine("")
     );
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map([LIMIT as i64], |r| {

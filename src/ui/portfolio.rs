@@ -501,12 +501,11 @@ fn missing_line(m: &MissingCounts, theme: &Theme, width: usize) -> Line<'static>
         Span::styled(format::count(m.incomplete), theme.warn()),
         Span::raw(" incomplete"),
         Span::styled(" (5)", theme.key()),
-        Span::raw(": "),
     ];
     let gaps: Vec<String> = m.lines().map(|(gap, n)| gap.count_line(n)).collect();
     let mut used: usize = spans.iter().map(Span::width).sum();
     for (i, gap) in gaps.iter().enumerate() {
-        let sep = if i == 0 { "" } else { " · " };
+        let sep = if i == 0 { ": " } else { " · " };
         let left = gaps.len() - i;
         // Room for this gap, and for "· +N more" after it unless it is the last.
         let more = if left > 1 {
@@ -515,7 +514,10 @@ fn missing_line(m: &MissingCounts, theme: &Theme, width: usize) -> Line<'static>
             String::new()
         };
         if used + format::width(sep) + format::width(gap) + format::width(&more) > width {
-            spans.push(Span::styled(format!("{sep}+{left} more"), theme.dim()));
+            // Nothing fits after the count: the count and its key say enough.
+            if i > 0 {
+                spans.push(Span::styled(format!("{sep}+{left} more"), theme.dim()));
+            }
             break;
         }
         spans.push(Span::raw(format!("{sep}{gap}")));

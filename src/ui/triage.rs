@@ -206,6 +206,10 @@ impl Triage {
         }
         let name_w = (area.width as usize / 4).clamp(8, 26);
         let role_w = 19;
+        // The title takes what is left of the row (inside the borders), cut with "…"
+        // rather than wrapped under the next persona's name.
+        let title_w = usize::from(area.width.saturating_sub(2))
+            .saturating_sub(2 + name_w + 2 + role_w + 2 + 9 + 2);
         for (i, p) in card.personas.iter().enumerate() {
             let on = i == self.cursor;
             let text = format!(
@@ -221,7 +225,7 @@ impl Triage {
                     },
                     9
                 ),
-                p.title.as_deref().unwrap_or(""),
+                super::format::fit(p.title.as_deref().unwrap_or(""), title_w),
             );
             lines.push(if on {
                 Line::styled(text, theme.selected())

@@ -148,17 +148,24 @@ pub fn demo(db: &Path, accounts: usize) {
 
 /// The database read back through `attuned export --format json`.
 pub fn export_json(db: &Path) -> serde_json::Value {
+    serde_json::from_str(&run_ok(&["export", "--format", "json"], db)).unwrap()
+}
+
+/// `attuned ARGS --db DB`, which must succeed: its standard output.
+pub fn run_ok(args: &[&str], db: &Path) -> String {
     let out = Command::new(BIN)
-        .args(["export", "--format", "json", "--db"])
+        .args(args)
+        .arg("--db")
         .arg(db)
         .output()
         .unwrap();
     assert!(
         out.status.success(),
-        "{}",
+        "attuned {args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 pub fn first_account_name(db: &Path) -> String {
