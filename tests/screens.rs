@@ -150,3 +150,32 @@ fn scrolling_moves_the_window_one_row_at_a_time() {
     assert_ne!(bottom, top);
     assert!(top.contains("Northwind"), "{top}");
 }
+
+/// Back on the portfolio after work that moved accounts above the first row shown (a
+/// triage pass setting Reds), no row hides above a page with room left.
+#[test]
+fn rows_that_moved_above_the_first_are_shown_when_the_page_has_room() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("book.db");
+    let mut app = app(&dir, 100, 30);
+    // The first account opens; meanwhile two others rise above it (risk 100, larger).
+    key(&mut app, KeyCode::Enter);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute(
+        "UPDATE accounts SET risk = 100, contract_value = contract_value + 100000000
+         WHERE name IN ('Halcyon Health', 'Quarry & Vale Outfitters')",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    key(&mut app, KeyCode::Esc);
+    let screen = screen_text(&render(&app, 100, 30));
+    for name in [
+        "Northwind Logistics",
+        "Halcyon Health",
+        "Quarry & Vale Outfitters",
+        "Bluepeak Analytics",
+    ] {
+        assert!(screen.contains(name), "{name}:\n{screen}");
+    }
+}

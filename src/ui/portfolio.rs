@@ -151,6 +151,20 @@ impl PortfolioView {
             Direction::Forward,
             self.height,
         )?;
+        // Rows that moved up past the page's first (a Red set in the triage pass) must not
+        // hide above a page with room left: it shows what comes before it.
+        let room = self.height.saturating_sub(self.rows.len());
+        if let (true, Some(first)) = (room > 0, self.rows.first()) {
+            let mut above = portfolio::page(
+                conn,
+                &self.query,
+                Some(&first.cursor),
+                Direction::Backward,
+                room,
+            )?;
+            above.append(&mut self.rows);
+            self.rows = above;
+        }
         self.selected = keep
             .and_then(|id| self.rows.iter().position(|r| r.id == id))
             .unwrap_or(0);
