@@ -111,6 +111,20 @@ fn the_book_counts_what_is_missing_and_the_quick_filter_lists_those_accounts() {
     );
     // Nobody owns these: an owner's portfolio has nothing missing.
     assert_eq!(missing_counts(conn, Some(&[42])).unwrap().incomplete, 0);
+    // The value at risk scored on incomplete accounts, which the header calls provisional.
+    let provisional: i64 = conn
+        .query_row(
+            "SELECT ifnull(sum(contract_value), 0) FROM accounts
+             WHERE archived_at IS NULL AND missing_key != 0 AND risk >= 50",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        provisional > 0,
+        "the fixture has value at risk on incomplete accounts"
+    );
+    assert_eq!(counts.value_at_risk, provisional);
 
     let q = query(QuickFilters {
         incomplete: true,

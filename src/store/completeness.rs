@@ -18,6 +18,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params_from_iter};
 
 use crate::domain::completeness::{Gap, Missing};
+use crate::domain::risk::AT_RISK_SCORE;
 use crate::error::Result;
 
 /// How many live accounts lack each fact, and how many lack at least one.
@@ -29,6 +30,9 @@ pub struct MissingCounts {
     pub no_renewal_date: i64,
     pub no_rated_persona: i64,
     pub no_pulse: i64,
+    /// Cents of contract value at risk (risk ≥ the at-risk score) on incomplete accounts:
+    /// the part of the book's value at risk that is scored on what is known only.
+    pub value_at_risk: i64,
 }
 
 impl MissingCounts {
@@ -91,7 +95,8 @@ pub fn missing_counts(conn: &Connection, owners: Option<&[i64]>) -> Result<Missi
     let mut sql = format!(
         "SELECT count(*), ifnull(sum({m} & 1 != 0), 0),
              ifnull(sum({m} & 2 != 0), 0), ifnull(sum({m} & 4 != 0), 0),
-             ifnull(sum({m} & 8 != 0), 0)
+             ifnull(sum({m} & 8 != 0), 0),
+             ifnull(sum(CASE WHEN risk >= {AT_RISK_SCORE} THEN contract_value END), 0)
          FROM {source}
          WHERE archived_at IS NULL AND {m} != 0",
     );
@@ -113,6 +118,7 @@ pub fn missing_counts(conn: &Connection, owners: Option<&[i64]>) -> Result<Missi
                 no_renewal_date: r.get(2)?,
                 no_rated_persona: r.get(3)?,
                 no_pulse: r.get(4)?,
+                value_at_risk: r.get(5)?,
             })
         })?;
     Ok(counts)

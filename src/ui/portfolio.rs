@@ -359,6 +359,17 @@ impl PortfolioView {
             Span::styled(money::compact(t.value_at_risk), theme.danger()),
             Span::raw(format!(" at risk ({}%)", share(t.value_at_risk))),
         ]);
+        // Value at risk scored on incomplete accounts is said to be provisional.
+        let mut first = first;
+        if t.missing.value_at_risk > 0 {
+            first.spans.push(Span::styled(
+                format!(
+                    " · {} provisional (5)",
+                    money::compact(t.missing.value_at_risk)
+                ),
+                theme.dim(),
+            ));
+        }
         let second = Line::from(vec![
             Span::styled(
                 format!("R {}", format::count(t.red)),
