@@ -38,9 +38,17 @@ pub fn draw(
     focused: bool,
     theme: &Theme,
 ) {
+    // The long title where it fits, else the short one: never cut mid-word.
+    let title = [
+        " Relationship grid: strength × sentiment ",
+        " Relationship grid ",
+    ]
+    .into_iter()
+    .find(|t| super::format::width(t) + 2 <= usize::from(area.width))
+    .unwrap_or(" Grid ");
     let block = Block::new()
         .borders(Borders::TOP)
-        .title(" Relationship grid: strength × sentiment ")
+        .title(title)
         .title_style(if focused { theme.title() } else { theme.dim() });
     let inner = block.inner(area);
     frame.render_widget(block, area);
