@@ -96,3 +96,40 @@ fn a_file_that_cannot_be_written_at_open_opens_read_only_and_says_why() {
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_until_exited(), "0");
 }
+
+/// A terminal that never answers a cursor-position query (here a pseudo-terminal behind
+/// `script` with no input) still gets the workstation: the app does not ask at start
+/// (it used to, and quit after two seconds with "The cursor position could not be read").
+#[test]
+fn a_terminal_that_does_not_answer_queries_still_opens_the_workstation() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        return common::missing("script (util-linux) is not installed", "not tested");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("book.db");
+    demo(&db, 20);
+    let command = format!("exec {} --db '{}'", common::tmux::BIN, db.display());
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("TERM", "xterm-256color")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // crossterm gives up on an unanswered query after two seconds.
+    std::thread::sleep(Duration::from_secs(3));
+    let exited = child.try_wait().unwrap();
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        exited.is_none(),
+        "the app quit: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

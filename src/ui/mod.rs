@@ -79,8 +79,14 @@ pub fn run(store: Store) -> Result<()> {
         // A paste arrives as one event (never as keys that would run commands).
         crossterm::execute!(std::io::stdout(), EnableBracketedPaste).map_err(Error::Terminal)?;
         disable_paste_on_panic();
-        // Whatever an earlier (killed) program left on the screen goes before the first frame.
-        terminal.clear().map_err(Error::Terminal)?;
+        // Whatever an earlier (killed) program left on the screen goes before the first
+        // frame. Not `terminal.clear()`: it asks the terminal where its cursor is, and a
+        // terminal that never answers (a pipe behind `script`) would stop the app there.
+        crossterm::execute!(
+            std::io::stdout(),
+            crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+        )
+        .map_err(Error::Terminal)?;
         let size = terminal.size().map_err(Error::Terminal)?;
         let config = crate::config::Config::load();
         let stale_after_days = config.stale_after_days;
