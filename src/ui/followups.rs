@@ -204,7 +204,10 @@ impl FollowupsView {
                     Span::raw(format!("{}▏", input.value()))
                 },
                 Span::styled(
-                    "  +2d, fri, YYYY-MM-DD · Enter sets · Esc cancels",
+                    format!(
+                        "  +2d, fri, YYYY-MM-DD · {}",
+                        super::keymap::field_legend(super::keymap::RESCHEDULE_FIELD)
+                    ),
                     theme.dim(),
                 ),
             ]));

@@ -1234,7 +1234,7 @@ const TRIAGE_NUMBERS: [Binding; 2] = [
     hint_only(
         "r/y",
         Action::TriagePulse(crate::domain::model::Pulse::Red),
-        "red/yellow",
+        "red/yellow, with why",
     ),
     hint_only(
         "1-4",
@@ -1498,6 +1498,42 @@ pub fn bindings(context: Context) -> Vec<&'static Binding> {
 /// names, in its order, then the rest in table order. The bar drops from the end what
 /// does not fit (help, `?`, is always kept).
 pub fn status_hints(context: Context) -> Vec<(String, &'static str)> {
+    ordered(context)
+        .into_iter()
+        .filter_map(|b| b.hint.map(|h| (b.key_label(), h)))
+        .collect()
+}
+
+/// A screen's own keys as one line for its body ("g green · Enter next · …"), from the
+/// same table and in the same order as its status bar; the keys every screen has (help,
+/// commands, quit) are left to the bar.
+pub fn legend(context: Context) -> String {
+    let own = ordered(context)
+        .into_iter()
+        .filter(|b| !matches!(b.action, Action::Help | Action::Palette | Action::Quit));
+    join(own.filter_map(|b| b.hint.map(|h| (b.key_label(), h))))
+}
+
+/// A text field's keys as one line, from its `Hint` table ("type …" left out: typing
+/// needs no telling).
+pub fn field_legend(hints: &[Hint]) -> String {
+    join(
+        hints
+            .iter()
+            .filter(|(k, _)| *k != "type")
+            .map(|(k, h)| (k.to_string(), *h)),
+    )
+}
+
+fn join(pairs: impl Iterator<Item = (String, &'static str)>) -> String {
+    pairs
+        .map(|(k, h)| format!("{k} {h}"))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// The bindings with a hint, most needed first (see `status_hints`).
+fn ordered(context: Context) -> Vec<&'static Binding> {
     let mut hinted: Vec<&Binding> = bindings(context)
         .into_iter()
         .filter(|b| b.hint.is_some())
@@ -1511,9 +1547,6 @@ pub fn status_hints(context: Context) -> Vec<(String, &'static str)> {
     // A stable sort keeps table order among the unranked.
     hinted.sort_by_key(|b| rank(b));
     hinted
-        .into_iter()
-        .filter_map(|b| b.hint.map(|h| (b.key_label(), h)))
-        .collect()
 }
 
 /// The keys a CSM reaches for most on each screen, in that order; the rest of the

@@ -335,7 +335,7 @@ impl PersonaForm {
         match &self.error {
             Some(e) => lines.push(Line::styled(format!("✗ {e}"), theme.danger())),
             None => lines.push(Line::styled(
-                "Tab/↑↓ field · ←/→ choose · Enter save · Esc cancel",
+                super::keymap::field_legend(super::keymap::PERSONA_FORM),
                 theme.dim(),
             )),
         }

@@ -109,7 +109,7 @@ impl PulseForm {
         if hint {
             lines.push(Line::styled(
                 fit(
-                    "↑/↓ choose · type the reason · Enter save · Esc cancel",
+                    &super::keymap::field_legend(super::keymap::PULSE_FORM),
                     inner_w,
                 ),
                 theme.dim(),

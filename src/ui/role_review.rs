@@ -93,7 +93,7 @@ impl RoleReview {
         let mut lines = vec![
             Line::styled(format!(" {}", self.left_line()), theme.title()),
             Line::styled(
-                " Enter confirms · 1-9 another role · n skips · p goes back",
+                format!(" {}", super::keymap::legend(Context::RoleReview)),
                 theme.dim(),
             ),
         ];

@@ -159,7 +159,7 @@ impl Triage {
         let theme = cx.theme;
         let mut lines = vec![Line::styled(format!(" {}", self.progress()), theme.title())];
         lines.push(Line::styled(
-            " g Green · r/y Red/Yellow with a reason · 1-4 strength · Enter next",
+            format!(" {}", super::keymap::legend(Context::Triage)),
             theme.dim(),
         ));
         lines.push(Line::raw(""));
