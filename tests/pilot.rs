@@ -303,7 +303,20 @@ fn a_lead_runs_a_pilot_on_the_demo_from_the_command_line() {
 
     let list: serde_json::Value =
         serde_json::from_str(&run(home, &["--db", db, "pilot", "list", "--json"])).unwrap();
-    let first = &list[0];
+    // The demo's own pilot, in its fourth week, and the one just made.
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&attuned::demo::DEMO_PILOT), "{names:?}");
+    let first = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["start"] == "2026-11-05")
+        .unwrap();
     assert!(first["id"].is_string(), "ids are strings in JSON: {first}");
     assert_eq!(first["pilot_accounts"], 10);
     assert_eq!(first["start"], "2026-11-05");
@@ -331,6 +344,15 @@ fn a_lead_runs_a_pilot_on_the_demo_from_the_command_line() {
     .unwrap();
     assert_eq!(json["report"][0]["phase"], "foundations");
     assert_eq!(json["accounts"].as_array().unwrap().len(), 20);
+
+    let demo_report = run(
+        home,
+        &["--db", db, "pilot", "report", attuned::demo::DEMO_PILOT],
+    );
+    assert!(
+        demo_report.contains("now in week 4 of 6 (applied coaching)"),
+        "{demo_report}"
+    );
 
     let o = attuned(home, &["--db", db, "--read-only", "pilot", "new", "Other"]);
     assert!(!o.status.success());
