@@ -253,6 +253,11 @@ fn a_second_pilot_of_the_same_name_and_a_read_only_file_are_refused() {
     .unwrap_err()
     .to_string();
     assert!(err.contains("no CSM named \"Nobody\""), "{err}");
+    let pasted = "x".repeat(50_000);
+    let err = pilot::create(&mut store, &new(&pasted, Pick::Riskiest(2), &[]), on(11, 2))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(err, "the pilot's name is 50000 characters; at most 120");
     drop(store);
     let mut ro = Store::open_read_only(&path).unwrap();
     assert!(

@@ -94,6 +94,10 @@ pub fn create(store: &mut Store, new: &NewPilot, now: DateTime<Utc>) -> Result<i
     if name.is_empty() {
         return Err(invalid("a pilot needs a name".into()));
     }
+    crate::domain::limits::NAME
+        .named("the pilot's name")
+        .check(&name)
+        .map_err(invalid)?;
     if !(1..=52).contains(&new.weeks) {
         return Err(invalid("a pilot runs 1 to 52 weeks".into()));
     }
