@@ -60,6 +60,9 @@ pub enum Command {
     Team(TeamCommand),
     /// Coaching KPIs per CSM, segment and month, with flags, as Markdown (the database is only read)
     Report(ReportArgs),
+    /// Pilots: a cohort coached on 8–12 at-risk accounts against a matched control group
+    #[command(subcommand)]
+    Pilot(PilotCommand),
     /// The ROI of coaching: recovered revenue, cost, net, ROI and break-even (needs no database)
     Roi(RoiArgs),
     /// Practice drills (the database is not opened)
@@ -90,6 +93,76 @@ pub struct PracticeCheckArgs {
     /// The response (several words are joined by spaces; - reads standard input)
     #[arg(value_name = "TEXT", required = true)]
     pub text: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PilotCommand {
+    /// Start a pilot: its accounts, a matched control group and the baseline, frozen now
+    New(PilotNewArgs),
+    /// Every pilot (the database is only read)
+    List(PilotListArgs),
+    /// The weekly report as Markdown: KPIs of pilot vs control with their uncertainty (the database is only read)
+    Report(PilotReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PilotNewArgs {
+    /// The pilot's name (unique)
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// The pilot accounts by id, comma-separated
+    #[arg(
+        long,
+        value_name = "ID,ID…",
+        value_delimiter = ',',
+        conflicts_with = "pick"
+    )]
+    pub accounts: Vec<i64>,
+
+    /// The N riskiest accounts of the cohort [default: 10]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub pick: Option<u32>,
+
+    /// A CSM of the cohort (repeatable) [default: the owners of the pilot accounts]
+    #[arg(long, value_name = "NAME")]
+    pub csm: Vec<String>,
+
+    /// How many weeks the pilot runs
+    #[arg(long, value_name = "N", default_value_t = 6,
+          value_parser = clap::value_parser!(u32).range(1..=52))]
+    pub weeks: u32,
+
+    /// The first day, YYYY-MM-DD [default: today]
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub start: Option<chrono::NaiveDate>,
+}
+
+#[derive(Debug, Args)]
+pub struct PilotListArgs {
+    /// One JSON array for scripts instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PilotReportArgs {
+    /// The pilot's name
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// Only this week (0: the baseline) [default: every week so far]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=52))]
+    pub week: Option<u32>,
+
+    /// One JSON object for scripts instead of Markdown
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_date(s: &str) -> std::result::Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| "expected a date as YYYY-MM-DD".to_string())
 }
 
 #[derive(Debug, Args)]
@@ -476,9 +549,218 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Report(args)) => kpi_report(&path, &args),
         Some(c @ (Command::Completions(_) | Command::Man)) => shell_files(&c),
+        Some(Command::Pilot(PilotCommand::New(args))) => pilot_new(&path, cli.read_only, &args),
+        Some(Command::Pilot(PilotCommand::List(args))) => pilot_list(&path, &args),
+        Some(Command::Pilot(PilotCommand::Report(args))) => pilot_report(&path, &args),
         Some(Command::Roi(args)) => roi(&args),
         Some(Command::Practice(PracticeCommand::Check(args))) => practice_check(&args),
     }
+}
+
+/// Writes `text` to stdout; a closed pipe (`| head`) is not an error.
+fn print_out(text: &str) -> Result<()> {
+    match io::Write::write_all(&mut io::stdout().lock(), text.as_bytes()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(|e| Error::io(Path::new("stdout"), e)),
+    }
+}
+
+/// `attuned pilot new`: the pilot, its control group and baseline, in one transaction.
+fn pilot_new(path: &Path, read_only: bool, args: &PilotNewArgs) -> Result<ExitCode> {
+    use crate::domain::Clock;
+    use crate::store::pilot::{self, NewPilot, Pick};
+    if read_only {
+        return Err(Error::DropReadOnly {
+            what: "starting a pilot writes into the file",
+        });
+    }
+    if !path.exists() {
+        return Err(Error::io(
+            path,
+            io::Error::new(io::ErrorKind::NotFound, "no such database"),
+        ));
+    }
+    let mut store = Store::open_for_writing(path)?;
+    let new = NewPilot {
+        name: args.name.clone(),
+        start: args.start.unwrap_or(SystemClock.today()),
+        weeks: args.weeks,
+        pick: if args.accounts.is_empty() {
+            Pick::Riskiest(args.pick.unwrap_or(10) as usize)
+        } else {
+            Pick::Accounts(args.accounts.clone())
+        },
+        csms: args.csm.clone(),
+    };
+    pilot::create(&mut store, &new, SystemClock.now())?;
+    let p = pilot::load(store.conn(), new.name.trim())?;
+    let mut text = format!(
+        "Pilot {} starts {} for {} weeks: {} pilot accounts, {} control accounts; cohort {}.\n",
+        one_line(&p.row.name),
+        p.row.start,
+        p.row.weeks,
+        p.row.pilot_accounts,
+        p.row.control_accounts,
+        one_line(&p.row.cohort.join(", "))
+    );
+    if p.row.control_accounts < p.row.pilot_accounts {
+        text.push_str(
+            "Some pilot accounts have no control: no other account of their segment was left.\n",
+        );
+    }
+    let cohort_controls = store::pilot::cohort_controls(store.conn(), p.row.id)?;
+    if cohort_controls > 0 {
+        text.push_str(&format!(
+            "{cohort_controls} control accounts belong to the cohort (no other CSM's account matched): their CSM is coached too, which narrows the difference.\n"
+        ));
+    }
+    print_out(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `attuned pilot list`: every pilot, as text or JSON (ids as strings).
+fn pilot_list(path: &Path, args: &PilotListArgs) -> Result<ExitCode> {
+    use crate::json_id::JsonId;
+    let store = Store::open_read_only(path)?;
+    let rows = store::pilot::list(store.conn())?;
+    let text = if args.json {
+        let list: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "id": JsonId(p.id),
+                    "name": p.name,
+                    "start": p.start.format("%Y-%m-%d").to_string(),
+                    "weeks": p.weeks,
+                    "created_at": store::timestamp(p.created_at),
+                    "cohort": p.cohort,
+                    "pilot_accounts": p.pilot_accounts,
+                    "control_accounts": p.control_accounts,
+                })
+            })
+            .collect();
+        format!("{}\n", serde_json::Value::Array(list))
+    } else if rows.is_empty() {
+        "No pilots yet (attuned pilot new NAME starts one).\n".to_string()
+    } else {
+        rows.iter()
+            .map(|p| {
+                format!(
+                    "{}  {}  {} weeks  {} pilot / {} control  {}\n",
+                    p.start,
+                    one_line(&p.name),
+                    p.weeks,
+                    p.pilot_accounts,
+                    p.control_accounts,
+                    one_line(&p.cohort.join(", "))
+                )
+            })
+            .collect()
+    };
+    print_out(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `attuned pilot report`: the baseline and each week so far (or one), as Markdown.
+fn pilot_report(path: &Path, args: &PilotReportArgs) -> Result<ExitCode> {
+    use crate::domain::Clock;
+    use crate::domain::pilot_report::{self as report, Header};
+    let store = Store::open_read_only(path)?;
+    let p = store::pilot::load(store.conn(), &args.name)?;
+    let current = report::current_week(p.row.start, p.row.weeks, SystemClock.today());
+    let wanted: Vec<u32> = match args.week {
+        Some(w) if w > p.row.weeks => {
+            return Err(Error::Invalid(format!(
+                "the pilot runs {} weeks; there is no week {w}",
+                p.row.weeks
+            )));
+        }
+        Some(0) => Vec::new(),
+        Some(w) => vec![w],
+        None => (1..=current).collect(),
+    };
+    let weeks = wanted
+        .iter()
+        .map(|w| store::pilot::week(store.conn(), &p, *w))
+        .collect::<Result<Vec<_>>>()?;
+    let text = if args.json {
+        format!("{}\n", pilot_json(&p, current, &weeks))
+    } else {
+        let header = Header {
+            name: &p.row.name,
+            start: p.row.start,
+            weeks: p.row.weeks,
+            current,
+            today: SystemClock.today(),
+            cohort: &p.row.cohort,
+            pilot_accounts: p.row.pilot_accounts,
+            control_accounts: p.row.control_accounts,
+            cohort_controls: store::pilot::cohort_controls(store.conn(), p.row.id)?,
+        };
+        clean_text(&report::markdown(&header, &p.baseline, &weeks)).into_owned()
+    };
+    print_out(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The report for scripts: counts per group and week, and each KPI's difference.
+fn pilot_json(
+    p: &store::pilot::Pilot,
+    current: u32,
+    weeks: &[crate::domain::pilot_report::Week],
+) -> serde_json::Value {
+    use crate::domain::pilot_report::{Kpi, Phase, Week};
+    use crate::json_id::JsonId;
+    let week = |w: &Week| {
+        let diffs: serde_json::Map<String, serde_json::Value> = Kpi::ALL
+            .iter()
+            .map(|k| {
+                let d = k.compare(k.of(&w.pilot), k.of(&w.control)).map(|d| {
+                    serde_json::json!({
+                        "estimate": d.estimate,
+                        "low": d.interval.low,
+                        "high": d.interval.high,
+                        "verdict": d.verdict.label(),
+                    })
+                });
+                (k.key().to_string(), d.unwrap_or(serde_json::Value::Null))
+            })
+            .collect();
+        serde_json::json!({
+            "week": w.week,
+            "phase": Phase::of(w.week, p.row.weeks),
+            "from": w.from.format("%Y-%m-%d").to_string(),
+            "to": w.to.format("%Y-%m-%d").to_string(),
+            "pilot": w.pilot,
+            "control": w.control,
+            "difference": diffs,
+        })
+    };
+    let members: Vec<serde_json::Value> = p
+        .members
+        .iter()
+        .map(|m| {
+            serde_json::json!({
+                "account_id": JsonId(m.account_id),
+                "group": if m.control { "control" } else { "pilot" },
+                "matched_to": m.matched_to.map(JsonId),
+                "sentiment": m.sentiment.map(|s| s.as_str()),
+                "risk": m.risk,
+                "coverage": m.coverage,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "id": JsonId(p.row.id),
+        "name": p.row.name,
+        "start": p.row.start.format("%Y-%m-%d").to_string(),
+        "weeks": p.row.weeks,
+        "current_week": current,
+        "cohort": p.row.cohort,
+        "accounts": members,
+        "baseline": week(&p.baseline),
+        "report": weeks.iter().map(week).collect::<Vec<_>>(),
+    })
 }
 
 /// `attuned roi`: the arithmetic of `domain::pilot`, as Markdown; needs no database.

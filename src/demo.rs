@@ -164,8 +164,35 @@ fn fill(
         Ok(())
     })?;
     made?;
+    if total.accounts >= 2 * DEMO_PILOT_ACCOUNTS {
+        demo_pilot(store, now, clock.today())?;
+    }
     store.optimize()?;
     Ok(total)
+}
+
+/// The demo pilot's name and size: the seed's 8–12 at-risk accounts.
+pub const DEMO_PILOT: &str = "EI coaching pilot";
+const DEMO_PILOT_ACCOUNTS: usize = 10;
+
+/// A pilot in its fourth week (started 21 days ago) on the riskiest accounts, so the
+/// pilot report has something to show on first run. A file filled again keeps its first.
+fn demo_pilot(store: &mut Store, now: DateTime<Utc>, today: NaiveDate) -> Result<()> {
+    use crate::store::pilot::{self, NewPilot, Pick};
+    if pilot::list(store.conn())?
+        .iter()
+        .any(|p| p.name == DEMO_PILOT)
+    {
+        return Ok(());
+    }
+    let new = NewPilot {
+        name: DEMO_PILOT.to_string(),
+        start: today - Duration::days(21),
+        weeks: 6,
+        pick: Pick::Riskiest(DEMO_PILOT_ACCOUNTS),
+        csms: Vec::new(),
+    };
+    pilot::create(store, &new, now).map(|_| ())
 }
 
 /// Indexes the generator never reads and whose keys arrive in random order (the

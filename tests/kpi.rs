@@ -744,7 +744,8 @@ fn a_file_from_before_schema_9_is_counted_on_its_first_writable_open() {
     }
     conn.execute_batch(
         "DROP TABLE kpi_tallies; DROP TABLE kpi_steps; DROP TABLE kpi_lines;
-         DROP TABLE kpi_stale; PRAGMA user_version = 8;",
+         DROP TABLE kpi_stale; DROP TABLE pilot_baselines; DROP TABLE pilot_accounts;
+         DROP TABLE pilot_csms; DROP TABLE pilots; PRAGMA user_version = 8;",
     )
     .unwrap();
     drop(conn);

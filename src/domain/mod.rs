@@ -14,6 +14,7 @@ pub mod money;
 pub mod outcome;
 pub mod phrasing;
 pub mod pilot;
+pub mod pilot_report;
 pub mod prompts;
 pub mod risk;
 pub mod roles;

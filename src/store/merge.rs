@@ -93,6 +93,13 @@ pub const KEPT_TABLES: &[(&str, &str)] = &[
         "audits",
         "the team lead's own rows, which must survive every merge",
     ),
+    (
+        "pilots",
+        "the team lead's own pilots, which must survive every merge",
+    ),
+    ("pilot_csms", "the team lead's own pilots"),
+    ("pilot_accounts", "the team lead's own pilots"),
+    ("pilot_baselines", "the team lead's own pilots"),
 ];
 
 /// One CSM's file, validated.

@@ -33,6 +33,7 @@ pub mod kpi_cache;
 pub mod me;
 pub mod merge;
 pub mod persona;
+pub mod pilot;
 pub mod portfolio;
 pub mod schema;
 pub mod setup;

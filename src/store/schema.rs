@@ -720,6 +720,46 @@ WHEN OLD.segment IS NOT NEW.segment BEGIN
 END;
 "#;
 
+/// V10: pilots (issue 16), the team lead's own records like audits: no foreign keys to
+/// CSMs or accounts (`team merge` replaces those wholesale; a pilot must survive it).
+/// Each pilot account keeps its baseline as it was at the start (CSM sentiment, risk,
+/// persona coverage), and each group its three KPIs over the 12 weeks before, as k of n.
+const V10: &str = r#"
+CREATE TABLE pilots (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE,
+    start_on   TEXT NOT NULL,    -- YYYY-MM-DD
+    weeks      INTEGER NOT NULL CHECK (weeks BETWEEN 1 AND 52),
+    created_at TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE pilot_csms (
+    pilot_id INTEGER NOT NULL REFERENCES pilots(id) ON DELETE CASCADE,
+    csm_id   INTEGER NOT NULL,
+    PRIMARY KEY (pilot_id, csm_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE pilot_accounts (
+    pilot_id    INTEGER NOT NULL REFERENCES pilots(id) ON DELETE CASCADE,
+    account_id  INTEGER NOT NULL,
+    grp         TEXT NOT NULL CHECK (grp = 'pilot' OR grp = 'control'),
+    matched_to  INTEGER,          -- a control: the pilot account it twins
+    sentiment   TEXT CHECK (sentiment = 'red' OR sentiment = 'yellow' OR sentiment = 'green'),
+    risk        INTEGER NOT NULL,
+    coverage    INTEGER NOT NULL,
+    PRIMARY KEY (pilot_id, account_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE pilot_baselines (
+    pilot_id INTEGER NOT NULL REFERENCES pilots(id) ON DELETE CASCADE,
+    grp      TEXT NOT NULL CHECK (grp = 'pilot' OR grp = 'control'),
+    kpi      TEXT NOT NULL CHECK (kpi = 'renewal' OR kpi = 'csat' OR kpi = 'escalation'),
+    k        INTEGER NOT NULL CHECK (k >= 0),
+    n        INTEGER NOT NULL CHECK (n >= k),
+    PRIMARY KEY (pilot_id, grp, kpi)
+) STRICT, WITHOUT ROWID;
+"#;
+
 const STEPS: &[M<'static>] = &[
     M::up(V1),
     M::up(V2),
@@ -730,12 +770,13 @@ const STEPS: &[M<'static>] = &[
     M::up(V7),
     M::up(V8),
     M::up(V9),
+    M::up(V10),
 ];
 
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(STEPS);
 
 /// The schema version this build writes.
-pub const LATEST: i64 = 9;
+pub const LATEST: i64 = 10;
 
 #[cfg(test)]
 mod tests {
