@@ -670,10 +670,11 @@ fn pilot_report(path: &Path, args: &PilotReportArgs) -> Result<ExitCode> {
     let current = report::current_week(p.row.start, p.row.weeks, SystemClock.today());
     let wanted: Vec<u32> = match args.week {
         Some(w) if w > p.row.weeks => {
-            return Err(Error::Invalid(format!(
-                "the pilot runs {} weeks; there is no week {w}",
-                p.row.weeks
-            )));
+            return Err(crate::error::PilotProblem::NoWeek {
+                weeks: p.row.weeks,
+                week: w,
+            }
+            .into());
         }
         Some(0) => Vec::new(),
         Some(w) => vec![w],

@@ -64,6 +64,9 @@ pub enum Error {
     /// A persona's manager that cannot be one.
     #[error(transparent)]
     Manager(#[from] ManagerProblem),
+    /// A pilot that cannot be made or found.
+    #[error(transparent)]
+    Pilot(#[from] PilotProblem),
     #[error("a score is 1 to 5, not {0}")]
     ScoreRange(u8),
     #[error("draw at least one touch per CSM")]
@@ -295,6 +298,31 @@ pub enum ManagerProblem {
     Loop,
     #[error("The manager must be a current persona of this account")]
     NotHere,
+}
+
+/// A pilot that cannot be made, or is not there.
+#[derive(Debug, thiserror::Error)]
+pub enum PilotProblem {
+    #[error("a pilot needs a name")]
+    NoName,
+    /// The name's length limit, worded by `domain::limits`.
+    #[error("{0}")]
+    NameTooLong(String),
+    #[error("a pilot runs 1 to 52 weeks")]
+    Weeks,
+    #[error("a pilot named \"{0}\" already exists")]
+    Exists(String),
+    #[error("no live account with id {0}")]
+    NoAccount(i64),
+    #[error("no accounts to run the pilot on")]
+    NoAccounts,
+    /// `known`: the CSMs' names, comma-separated.
+    #[error("no CSM named \"{name}\" (known: {known})")]
+    NoCsm { name: String, known: String },
+    #[error("no pilot named \"{0}\" (attuned pilot list shows them)")]
+    NoPilot(String),
+    #[error("the pilot runs {weeks} weeks; there is no week {week}")]
+    NoWeek { weeks: u32, week: u32 },
 }
 
 /// Why an edit is refused.

@@ -393,3 +393,23 @@ fn a_pilot_in_the_team_file_outlives_a_merge() {
     let report = run(home, &["--db", team, "pilot", "report", "Team EI"]);
     assert!(report.contains("8 pilot accounts"), "{report}");
 }
+
+/// `pilot list` on a file from before pilots (opened read-only, so not migrated) lists
+/// none instead of failing on a missing table.
+#[test]
+fn a_file_from_before_pilots_lists_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("old.db");
+    {
+        let store = attuned::store::Store::open(&db).unwrap();
+        store
+            .conn()
+            .execute_batch(
+                "DROP TABLE pilot_baselines; DROP TABLE pilot_accounts; DROP TABLE pilot_csms;
+                 DROP TABLE pilots; PRAGMA user_version = 9;",
+            )
+            .unwrap();
+    }
+    let old = attuned::store::Store::open_read_only(&db).unwrap();
+    assert!(attuned::store::pilot::list(old.conn()).unwrap().is_empty());
+}

@@ -18,7 +18,7 @@ use crate::domain::model::{Intervention, Pulse, Segment, TouchKind, TouchStatus}
 use crate::domain::outcome::{self, RenewalResult};
 use crate::domain::pilot::{PilotCandidate, match_control, suggest_pilot};
 use crate::domain::pilot_report::{Counts, GroupKpis, Kpi, Week};
-use crate::error::{Error, Result};
+use crate::error::{Error, PilotProblem, Result};
 
 /// Weeks of history the baseline covers.
 pub const BASELINE_WEEKS: u64 = 12;
@@ -84,27 +84,23 @@ impl Pilot {
     }
 }
 
-fn invalid(msg: String) -> Error {
-    Error::Invalid(msg)
-}
-
 /// Creates the pilot in one transaction; returns its id.
 pub fn create(store: &mut Store, new: &NewPilot, now: DateTime<Utc>) -> Result<i64> {
     let name = crate::domain::text::clean_line(new.name.trim()).into_owned();
     if name.is_empty() {
-        return Err(invalid("a pilot needs a name".into()));
+        return Err(PilotProblem::NoName.into());
     }
     crate::domain::limits::NAME
         .named("the pilot's name")
         .check(&name)
-        .map_err(invalid)?;
+        .map_err(PilotProblem::NameTooLong)?;
     if !(1..=52).contains(&new.weeks) {
-        return Err(invalid("a pilot runs 1 to 52 weeks".into()));
+        return Err(PilotProblem::Weeks.into());
     }
     store.write(|tx| {
         let conn = tx.conn();
         if find(conn, &name)?.is_some() {
-            return Err(invalid(format!("a pilot named \"{name}\" already exists")));
+            return Err(PilotProblem::Exists(name.to_string()).into());
         }
         let mut cohort = cohort_ids(conn, &new.csms)?;
         let accounts = candidates(conn)?;
@@ -112,7 +108,7 @@ pub fn create(store: &mut Store, new: &NewPilot, now: DateTime<Utc>) -> Result<i
             Pick::Accounts(ids) => {
                 for id in ids {
                     if !accounts.iter().any(|(a, _)| a.id == *id) {
-                        return Err(invalid(format!("no live account with id {id}")));
+                        return Err(PilotProblem::NoAccount(*id).into());
                     }
                 }
                 let mut seen = HashSet::new();
@@ -128,7 +124,7 @@ pub fn create(store: &mut Store, new: &NewPilot, now: DateTime<Utc>) -> Result<i
             }
         };
         if pilot_ids.is_empty() {
-            return Err(invalid("no accounts to run the pilot on".into()));
+            return Err(PilotProblem::NoAccounts.into());
         }
         if cohort.is_empty() {
             cohort = accounts
@@ -265,11 +261,11 @@ fn cohort_ids(conn: &Connection, names: &[String]) -> Result<Vec<i64>> {
                     .into_iter()
                     .map(|c| c.name)
                     .collect();
-                return Err(invalid(format!(
-                    "no CSM named \"{}\" (known: {})",
-                    crate::domain::text::clean_line(name),
-                    known.join(", ")
-                )));
+                return Err(PilotProblem::NoCsm {
+                    name: crate::domain::text::clean_line(name).into_owned(),
+                    known: known.join(", "),
+                }
+                .into());
             }
         }
     }
@@ -307,8 +303,17 @@ fn find(conn: &Connection, name: &str) -> Result<Option<i64>> {
         .optional()?)
 }
 
-/// Every pilot, the latest start first.
+/// Every pilot, the latest start first. A file older than schema V10 opened read-only
+/// (not migrated) has none.
 pub fn list(conn: &Connection) -> Result<Vec<PilotRow>> {
+    let kept: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'pilots')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !kept {
+        return Ok(Vec::new());
+    }
     let mut stmt = conn.prepare(
         "SELECT p.id, p.name, p.start_on, p.weeks, p.created_at,
             (SELECT count(*) FROM pilot_accounts a WHERE a.pilot_id = p.id AND a.grp = 'pilot'),
@@ -363,11 +368,7 @@ pub fn load(conn: &Connection, name: &str) -> Result<Pilot> {
     let row = list(conn)?
         .into_iter()
         .find(|p| p.name == name)
-        .ok_or_else(|| {
-            invalid(format!(
-                "no pilot named \"{name}\" (attuned pilot list shows them)"
-            ))
-        })?;
+        .ok_or_else(|| Error::from(PilotProblem::NoPilot(name.to_string())))?;
     let mut stmt = conn.prepare_cached(
         "SELECT account_id, grp, matched_to, sentiment, risk, coverage FROM pilot_accounts
          WHERE pilot_id = ?1 ORDER BY grp DESC, risk DESC, account_id",
