@@ -213,7 +213,7 @@ fn every_call_screen_renders_at_every_small_size() {
         assert!(text.contains(marker), "{marker}: {text}");
     };
     press(&mut app, "c");
-    entered(&app, "start the call");
+    entered(&app, "Participants (Space adds or removes)");
     sizes(&app);
     key(&mut app, KeyCode::Enter);
     press(&mut app, "a");

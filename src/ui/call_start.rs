@@ -134,12 +134,10 @@ impl StartView {
             });
         }
         lines.push(Line::raw(""));
-        lines.push(Line::from(vec![
-            Span::styled("Enter", theme.key()),
-            Span::raw(" start the call   "),
-            Span::styled("Esc", theme.key()),
-            Span::raw(" cancel"),
-        ]));
+        lines.push(Line::styled(
+            super::keymap::legend(super::keymap::Context::CallStart),
+            theme.dim(),
+        ));
         // Keep the cursor's line in view.
         let cursor_line = 6 + self.cursor as u16;
         let scroll = cursor_line.saturating_sub(area.height.saturating_sub(4));
