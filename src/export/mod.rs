@@ -121,20 +121,13 @@ fn write_json<W: Write>(
     Ok(counts)
 }
 
-/// The records an export writes, for its progress bar.
+/// The records an export writes, for its progress bar: its sections, each a table of
+/// the same name (`import::json::SECTIONS`, what reading an export back expects).
 fn records(conn: &Connection) -> Result<u64> {
-    let tables = [
-        "csms",
-        "accounts",
-        "personas",
-        "persona_changes",
-        "pulse_history",
-        "touches",
-        "followups",
-        "signals",
-    ];
-    let sql = tables
+    let sql = crate::import::json::SECTIONS
+        .iter()
         .map(|t| format!("(SELECT count(*) FROM {t})"))
+        .collect::<Vec<_>>()
         .join(" + ");
     Ok(conn.query_row(&format!("SELECT {sql}"), [], |r| r.get::<_, i64>(0))? as u64)
 }
