@@ -353,7 +353,10 @@ impl PortfolioView {
         let share = |part: i64| (part * 100).checked_div(t.contract_value).unwrap_or(0);
         let first = Line::from(vec![
             Span::styled(format::count(t.accounts), theme.title()),
-            Span::raw(" accounts · "),
+            Span::raw(format!(
+                " account{} · ",
+                crate::domain::text::plural(t.accounts)
+            )),
             Span::styled(money::compact(t.contract_value), theme.title()),
             Span::raw(" contract value · "),
             Span::styled(money::compact(t.value_at_risk), theme.danger()),
